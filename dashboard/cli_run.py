@@ -30,6 +30,8 @@ def streamlit_command(host: str, port: int, extra: list[str] | None = None) -> l
         "none",
         "--global.developmentMode",
         "false",
+        "--client.toolbarMode",
+        "minimal",
         *(extra or []),
     ]
 

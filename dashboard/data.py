@@ -5,7 +5,7 @@ The functions here are plain (no Streamlit); the UI wraps them in ``st.cache_dat
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -83,7 +83,9 @@ def load_layer(layer: str, home: Path | None = None) -> gpd.GeoDataFrame:
     if layer == "districts":
         return read_districts()
     if layer not in LAYERS:
-        raise ValueError(f"unknown layer {layer!r}; expected one of {('districts',) + POINT_LAYERS}")
+        raise ValueError(
+            f"unknown layer {layer!r}; expected one of {('districts',) + POINT_LAYERS}"
+        )
     current = current_layer_file(layer, home)
     if current is not None:
         gdf = gpd.read_parquet(current)
@@ -91,7 +93,7 @@ def load_layer(layer: str, home: Path | None = None) -> gpd.GeoDataFrame:
     return _shipped_points(layer)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shipped_points(layer: str) -> gpd.GeoDataFrame:
     return read_points_csv(shipped_path(layer), layer)
 

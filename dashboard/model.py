@@ -316,9 +316,7 @@ def validate_points(df: pd.DataFrame, layer: str, file: str = "<data>") -> list[
     if "sector" in spec.required:
         sec = df["sector"].astype("string")
         for r in rows[(~sec.isin(list(SECTORS))).to_numpy()]:
-            problems.append(
-                Problem(file, int(r), "sector", f"unknown sector {sec.iloc[r - 1]!r}")
-            )
+            problems.append(Problem(file, int(r), "sector", f"unknown sector {sec.iloc[r - 1]!r}"))
     for col in spec.date_columns:
         if col in df.columns:
             d = pd.to_datetime(df[col], errors="coerce", format="mixed")

@@ -28,14 +28,24 @@ OUTPUTS = {
     "events": ["events.csv"],
     "key-locations": sorted(p.name for p in SRC.glob("key_locations_*.csv")),
 }
-FILE_OF = {"venues": "venues.csv", "organizations": "organizations.csv",
-           "events": "events.csv", "key-locations": "key_locations.csv"}
+FILE_OF = {
+    "venues": "venues.csv",
+    "organizations": "organizations.csv",
+    "events": "events.csv",
+    "key-locations": "key_locations.csv",
+}
 
 
 def check_districts(gdf: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
     """Rows whose point is not inside the district their ``adcode`` names."""
-    joined = gpd.sjoin(gdf[["id", "adcode", "geometry"]], districts[["adcode", "geometry"]],
-                       how="left", predicate="within", lsuffix="claimed", rsuffix="actual")
+    joined = gpd.sjoin(
+        gdf[["id", "adcode", "geometry"]],
+        districts[["adcode", "geometry"]],
+        how="left",
+        predicate="within",
+        lsuffix="claimed",
+        rsuffix="actual",
+    )
     bad = joined[joined["adcode_claimed"] != joined["adcode_actual"]]
     return bad[["id", "adcode_claimed", "adcode_actual"]]
 
@@ -44,8 +54,13 @@ def main() -> int:
     districts = read_districts()
     failed = False
     for layer, names in OUTPUTS.items():
-        frames = [pd.read_csv(SRC / n, dtype={"id": str, "adcode": str}, keep_default_na=False,
-                              na_values=[""]) for n in names if (SRC / n).exists()]
+        frames = [
+            pd.read_csv(
+                SRC / n, dtype={"id": str, "adcode": str}, keep_default_na=False, na_values=[""]
+            )
+            for n in names
+            if (SRC / n).exists()
+        ]
         if not frames:
             print(f"{layer}: no source file yet")
             continue

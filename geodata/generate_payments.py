@@ -40,20 +40,46 @@ SEED = 20240601
 N_STREET = 60
 
 P_CATEGORY = {
-    "airport": 1.0, "railway_station": 0.95, "hotel": 0.85, "shopping_mall": 0.8,
-    "department_store": 0.8, "shopping_street": 0.7, "market": 0.55, "museum": 0.55,
-    "scenic_spot": 0.5, "metro_station": 0.35, "dining_street": 0.5, "restaurant": 0.5,
+    "airport": 1.0,
+    "railway_station": 0.95,
+    "hotel": 0.85,
+    "shopping_mall": 0.8,
+    "department_store": 0.8,
+    "shopping_street": 0.7,
+    "market": 0.55,
+    "museum": 0.55,
+    "scenic_spot": 0.5,
+    "metro_station": 0.35,
+    "dining_street": 0.5,
+    "restaurant": 0.5,
 }
 #: District rollout factor (central districts first), multiplies P_CATEGORY.
 ROLLOUT = {
-    "110101": 1.0, "110102": 1.0, "110105": 0.95, "110108": 0.9, "110106": 0.75,
-    "110107": 0.75, "110112": 0.7, "110113": 0.75, "110115": 0.7, "110114": 0.6,
-    "110111": 0.5, "110109": 0.45, "110116": 0.55, "110117": 0.4, "110118": 0.5,
+    "110101": 1.0,
+    "110102": 1.0,
+    "110105": 0.95,
+    "110108": 0.9,
+    "110106": 0.75,
+    "110107": 0.75,
+    "110112": 0.7,
+    "110113": 0.75,
+    "110115": 0.7,
+    "110114": 0.6,
+    "110111": 0.5,
+    "110109": 0.45,
+    "110116": 0.55,
+    "110117": 0.4,
+    "110118": 0.5,
     "110119": 0.55,
 }
 TYPES_BY_CATEGORY = {
     "airport": ["foreign_card_pos", "foreign_card_atm", "currency_exchange", "mobile_payment_help"],
-    "railway_station": ["foreign_card_pos", "cash_acceptance", "mobile_payment_help", "foreign_card_atm"],
+    "railway_station": [
+        "foreign_card_pos",
+        "cash_acceptance",
+        "mobile_payment_help",
+        "foreign_card_atm",
+    ],
     "metro_station": ["cash_acceptance", "mobile_payment_help"],
     "hotel": ["foreign_card_pos", "currency_exchange", "foreign_card_atm"],
     "shopping_mall": ["foreign_card_pos", "foreign_card_atm", "mobile_payment_help"],
@@ -121,12 +147,21 @@ def generate(key_locations: pd.DataFrame, districts, seed: int = SEED) -> pd.Dat
         wallets: list[str] = []
         if t in ("foreign_card_pos", "foreign_card_atm"):
             schemes = ["visa", "mastercard"] + [
-                s for s, q in (("unionpay", 0.9), ("amex", 0.45), ("jcb", 0.5),
-                               ("diners", 0.2), ("discover", 0.2)) if rng.random() < q
+                s
+                for s, q in (
+                    ("unionpay", 0.9),
+                    ("amex", 0.45),
+                    ("jcb", 0.5),
+                    ("diners", 0.2),
+                    ("discover", 0.2),
+                )
+                if rng.random() < q
             ]
         if t == "foreign_card_pos" and rng.random() < 0.6:
             caps.append("foreign_wallet")
-            wallets = ["alipay_intl", "weixin_pay_intl"] + (["alipay_plus"] if rng.random() < 0.5 else [])
+            wallets = ["alipay_intl", "weixin_pay_intl"] + (
+                ["alipay_plus"] if rng.random() < 0.5 else []
+            )
         if t == "mobile_payment_help":
             wallets = ["alipay_intl", "weixin_pay_intl", "alipay_plus"]
         # central districts roll out earlier: date ~ start + Beta skewed by ROLLOUT
@@ -134,24 +169,26 @@ def generate(key_locations: pd.DataFrame, districts, seed: int = SEED) -> pd.Dat
         frac = rng.beta(1.2, 1.2 + 2.5 * skew)
         date = start + np.timedelta64(int(frac * 1095), "D")
         tz, te = NAME_BY_TYPE[t]
-        out.append({
-            "id": f"P{k + 1:04d}",
-            "name_zh": f"{zh}{tz}" if host else f"{zh}附近{tz}",
-            "name_en": f"{en} {te}" if host else f"{te} near {en}",
-            "category": t,
-            "adcode": adcode,
-            "lon": round(float(lon), 6),
-            "lat": round(float(lat), 6),
-            "capabilities": ";".join(caps),
-            "card_schemes": ";".join(schemes),
-            "wallets": ";".join(wallets),
-            "in_service_date": str(date),
-            "host_id": host,
-            "address": "",
-            "source": f"synthetic: geodata/generate_payments.py seed={seed}",
-            "coord_precision_m": "",
-            "synthetic": "true",
-        })
+        out.append(
+            {
+                "id": f"P{k + 1:04d}",
+                "name_zh": f"{zh}{tz}" if host else f"{zh}附近{tz}",
+                "name_en": f"{en} {te}" if host else f"{te} near {en}",
+                "category": t,
+                "adcode": adcode,
+                "lon": round(float(lon), 6),
+                "lat": round(float(lat), 6),
+                "capabilities": ";".join(caps),
+                "card_schemes": ";".join(schemes),
+                "wallets": ";".join(wallets),
+                "in_service_date": str(date),
+                "host_id": host,
+                "address": "",
+                "source": f"synthetic: geodata/generate_payments.py seed={seed}",
+                "coord_precision_m": "",
+                "synthetic": "true",
+            }
+        )
     return pd.DataFrame(out)
 
 

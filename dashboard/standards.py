@@ -1,0 +1,320 @@
+"""Service standards: what "covered" means for each key-location category.
+
+A standard gives, per key-location category,
+
+* ``radius_m`` -- the straight-line distance (metres, EPSG:32650) within which a
+  qualifying payment-service point must lie;
+* ``require`` -- the capabilities required, as a list of *clauses*. Each clause is
+  an any-of set; every clause must be met, possibly by different points within the
+  radius. ``[["foreign_card", "foreign_wallet"], ["cash"]]`` reads "a foreign card
+  or a foreign-friendly wallet, and cash". An empty list means any payment point;
+* ``weight`` -- the weight of one place of the category in weighted coverage and in
+  siting;
+* ``rationale`` -- one line saying why.
+
+The shipped defaults live in ``geodata/standards.json``; a user's edits are saved to
+``<workspace>/standards.json`` (see :func:`loaders.workspace.default_home`) and take
+precedence. Pure module: no Streamlit; I/O only in the ``load``/``save``/``reset``
+functions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dashboard.model import CAPABILITIES, KEY_LOCATION_CATEGORIES
+
+SHIPPED_STANDARDS = Path(__file__).resolve().parents[1] / "geodata" / "standards.json"
+WORKSPACE_FILE = "standards.json"
+
+#: A requirement: a tuple of clauses, each an any-of tuple of capability codes.
+Requirement = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Standard:
+    """The service standard of one key-location category."""
+
+    category: str
+    radius_m: float
+    require: Requirement = ()
+    weight: float = 1.0
+    rationale: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "radius_m": self.radius_m,
+            "require": [list(c) for c in self.require],
+            "weight": self.weight,
+            "rationale": self.rationale,
+        }
+
+
+#: Standards keyed by category code.
+Standards = dict[str, Standard]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_requirement(clauses: Iterable[str | Iterable[str]] | None) -> Requirement:
+    """Normalise a requirement to a tuple of sorted, de-duplicated any-of clauses.
+
+    Accepts clauses as lists of codes or as strings with alternatives joined by ``|``
+    or ``,`` (the CLI form: ``--require "foreign_card|foreign_wallet" --require cash``).
+    ``"any"`` or an empty input means no requirement (any payment point qualifies).
+
+    Raises
+    ------
+    ValueError
+        When a code is not one of :data:`dashboard.model.CAPABILITIES`.
+    """
+    if clauses is None:
+        return ()
+    out: list[tuple[str, ...]] = []
+    for clause in clauses:
+        if isinstance(clause, str):
+            codes = [c.strip() for c in clause.replace(",", "|").split("|") if c.strip()]
+        else:
+            codes = [str(c).strip() for c in clause if str(c).strip()]
+        if not codes or codes == ["any"]:
+            continue
+        unknown = [c for c in codes if c not in CAPABILITIES]
+        if unknown:
+            raise ValueError(
+                f"unknown capability {unknown[0]!r}; expected one of {', '.join(CAPABILITIES)}"
+                " (or 'any')"
+            )
+        key = tuple(sorted(set(codes)))
+        if key not in out:
+            out.append(key)
+    return tuple(sorted(out))
+
+
+def format_requirement(require: Requirement) -> str:
+    """Human form of a requirement: ``foreign_card|foreign_wallet + cash`` (``any`` if empty)."""
+    if not require:
+        return "any"
+    return " + ".join("|".join(c) for c in require)
+
+
+def _check(std: Standard) -> Standard:
+    if std.category not in KEY_LOCATION_CATEGORIES:
+        raise ValueError(
+            f"unknown category {std.category!r}; expected one of {', '.join(KEY_LOCATION_CATEGORIES)}"
+        )
+    if not (isinstance(std.radius_m, (int, float)) and math.isfinite(std.radius_m)):
+        raise ValueError(f"{std.category}: radius must be a number of metres")
+    if not 0 < std.radius_m <= 50_000:
+        raise ValueError(f"{std.category}: radius must be in (0, 50000] metres, got {std.radius_m}")
+    if not (math.isfinite(std.weight) and std.weight >= 0):
+        raise ValueError(f"{std.category}: weight must be a non-negative number, got {std.weight}")
+    return std
+
+
+def standards_from_dict(data: Mapping) -> Standards:
+    """Build validated standards from the JSON structure (``{"categories": {...}}``).
+
+    Every key-location category must be present exactly once.
+
+    Raises
+    ------
+    ValueError
+        On an unknown or missing category, a bad radius, weight or capability.
+    """
+    cats = data.get("categories") if isinstance(data, Mapping) else None
+    if not isinstance(cats, Mapping):
+        raise ValueError("standards must be an object with a 'categories' object")
+    out: Standards = {}
+    for cat, spec in cats.items():
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"{cat}: expected an object with radius_m, require, weight")
+        try:
+            radius = float(spec["radius_m"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{cat}: radius_m is missing or not a number") from None
+        try:
+            weight = float(spec.get("weight", 1.0))
+        except (TypeError, ValueError):
+            raise ValueError(f"{cat}: weight is not a number") from None
+        req = spec.get("require", [])
+        if isinstance(req, str):
+            req = [req]
+        out[cat] = _check(
+            Standard(
+                category=str(cat),
+                radius_m=radius,
+                require=parse_requirement(req),
+                weight=weight,
+                rationale=str(spec.get("rationale", "")),
+            )
+        )
+    missing = [c for c in KEY_LOCATION_CATEGORIES if c not in out]
+    if missing:
+        raise ValueError(f"standards miss the categories {', '.join(missing)}")
+    return {c: out[c] for c in KEY_LOCATION_CATEGORIES}
+
+
+def standards_to_dict(standards: Standards) -> dict:
+    """The JSON structure of ``standards`` (inverse of :func:`standards_from_dict`)."""
+    return {"version": 1, "categories": {c: s.to_dict() for c, s in standards.items()}}
+
+
+# --------------------------------------------------------------------------- editing
+
+
+def set_standard(
+    standards: Standards,
+    category: str,
+    *,
+    radius_m: float | None = None,
+    require: Iterable[str | Iterable[str]] | None = None,
+    weight: float | None = None,
+    rationale: str | None = None,
+) -> Standards:
+    """A copy of ``standards`` with one category's fields replaced (``None`` keeps a field).
+
+    Raises
+    ------
+    ValueError
+        On an unknown category or an invalid value.
+    """
+    if category not in standards:
+        raise ValueError(
+            f"unknown category {category!r}; expected one of {', '.join(KEY_LOCATION_CATEGORIES)}"
+        )
+    std = standards[category]
+    changes: dict = {}
+    if radius_m is not None:
+        changes["radius_m"] = float(radius_m)
+    if require is not None:
+        changes["require"] = parse_requirement(require)
+    if weight is not None:
+        changes["weight"] = float(weight)
+    if rationale is not None:
+        changes["rationale"] = rationale
+    out = dict(standards)
+    out[category] = _check(replace(std, **changes))
+    return out
+
+
+def uniform_standards(
+    standards: Standards,
+    *,
+    radius_m: float | None = None,
+    require: Iterable[str | Iterable[str]] | None = None,
+) -> Standards:
+    """Standards with one radius and/or one requirement applied to every category.
+
+    Weights and rationales are kept. This is what the CLI's ``--radius`` and
+    ``--require`` do.
+    """
+    req = None if require is None else parse_requirement(require)
+    out: Standards = {}
+    for cat, std in standards.items():
+        changes: dict = {}
+        if radius_m is not None:
+            changes["radius_m"] = float(radius_m)
+        if req is not None:
+            changes["require"] = req
+        out[cat] = _check(replace(std, **changes))
+    return out
+
+
+def standards_table(standards: Standards, lang: str = "en") -> list[dict]:
+    """One plain dict per category (for tables, the page and ``standards show``)."""
+    from dashboard.model import label
+
+    return [
+        {
+            "category": c,
+            "label": label(KEY_LOCATION_CATEGORIES, c, lang),
+            "radius_m": s.radius_m,
+            "require": format_requirement(s.require),
+            "weight": s.weight,
+            "rationale": s.rationale,
+        }
+        for c, s in standards.items()
+    ]
+
+
+# --------------------------------------------------------------------------- files
+
+
+def shipped_standards() -> Standards:
+    """The defaults shipped in ``geodata/standards.json``."""
+    return read_standards(SHIPPED_STANDARDS)
+
+
+def read_standards(path: Path) -> Standards:
+    """Read and validate a standards JSON file.
+
+    Raises
+    ------
+    ValueError
+        When the file is not valid JSON or breaks the rules (the message names the file).
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    try:
+        return standards_from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def workspace_standards_path(home: Path | None = None) -> Path:
+    """Where the user's standards are saved: ``<workspace>/standards.json``."""
+    from loaders.workspace import default_home
+
+    return Path(home or default_home()) / WORKSPACE_FILE
+
+
+def load_standards(home: Path | None = None) -> Standards:
+    """The standards in effect: the workspace's saved file if any, else the shipped defaults."""
+    path = workspace_standards_path(home)
+    if path.is_file():
+        return read_standards(path)
+    return shipped_standards()
+
+
+def is_customised(home: Path | None = None) -> bool:
+    """Whether the workspace holds its own standards."""
+    return workspace_standards_path(home).is_file()
+
+
+def save_standards(standards: Standards, home: Path | None = None) -> Path:
+    """Validate and atomically write ``standards`` to the workspace; return the path."""
+    data = standards_to_dict(standards)
+    standards_from_dict(data)  # validate before writing
+    path = workspace_standards_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".standards-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def reset_standards(home: Path | None = None) -> bool:
+    """Remove the workspace's standards (the shipped defaults apply again).
+
+    Returns True when a file was removed.
+    """
+    path = workspace_standards_path(home)
+    if path.is_file():
+        path.unlink()
+        return True
+    return False

@@ -1,0 +1,153 @@
+"""Streamlit glue shared by the pages: cached data, the shared view state, common widgets.
+
+The only module in ``dashboard/`` besides ``app.py`` that imports Streamlit. The
+canonical view state lives in ``st.session_state["view"]`` (a
+:class:`dashboard.state.ViewState`); widgets write to it through callbacks, so it
+survives page switches, and the app entry mirrors it into the URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import streamlit as st
+
+from dashboard import data, maps
+from dashboard.i18n import LANGS, layer_label, name_col, t
+from dashboard.model import POINT_LAYERS
+from dashboard.state import ALL, DISTRICT_CODES, ViewState, from_query, to_query
+from loaders.workspace import current_layer_file, default_home
+
+VIEW_KEY = "view"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """What identifies the data in effect: each layer's current workspace file (or shipped)."""
+    sig = []
+    for layer in POINT_LAYERS:
+        f = current_layer_file(layer, home)
+        sig.append((layer, f"{f}:{f.stat().st_mtime_ns}" if f else "shipped"))
+    return tuple(sig)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
+    return data.load_layer(layer, Path(home) if home else None)
+
+
+def load_layers() -> dict[str, gpd.GeoDataFrame]:
+    """All layers, from cache unless the workspace changed since they were read."""
+    home = str(default_home())
+    sig = dict(data_signature(Path(home)))
+    out = {"districts": _load("districts", "shipped", None)}
+    for layer in POINT_LAYERS:
+        out[layer] = _load(layer, sig[layer], home)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def districts_geojson(lang: str, highlight: str) -> dict:
+    """Cached display GeoJSON of the districts (simplified, coloured, escaped)."""
+    return maps.districts_geojson(_load("districts", "shipped", None), lang, highlight)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def district_labels(lang: str) -> list[dict]:
+    return maps.district_labels(_load("districts", "shipped", None), lang)
+
+
+def district_names(lang: str) -> dict[str, str]:
+    d = _load("districts", "shipped", None)
+    return dict(zip(d["adcode"], d[name_col(lang)]))
+
+
+# ----------------------------------------------------------------------------- state
+
+
+def view() -> ViewState:
+    """The shared view state, initialised once per session from the URL."""
+    if VIEW_KEY not in st.session_state:
+        st.session_state[VIEW_KEY] = from_query(st.query_params.to_dict())
+    return st.session_state[VIEW_KEY]
+
+
+def set_view(**changes: object) -> None:
+    st.session_state[VIEW_KEY] = view().with_(**changes)
+
+
+def sync_url() -> None:
+    """Mirror the view state into the query string (only keys that differ from defaults)."""
+    wanted = to_query(view())
+    current = st.query_params.to_dict()
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _bind(widget_key: str, value: object) -> None:
+    """Initialise a widget's session value from the view state when it is not set."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = value
+
+
+def sidebar_controls() -> ViewState:
+    """Language and district selectors, shown on every page (rendered by the entry)."""
+    v = view()
+    _bind("w_lang", v.lang)
+    _bind("w_district", v.district)
+    st.sidebar.radio(
+        t("language", v.lang),
+        LANGS,
+        key="w_lang",
+        horizontal=True,
+        format_func=lambda code: "中文" if code == "zh" else "English",
+        on_change=lambda: set_view(lang=st.session_state["w_lang"]),
+    )
+    lang = view().lang
+    names = district_names(lang)
+    st.sidebar.selectbox(
+        t("district", lang),
+        (ALL,) + DISTRICT_CODES,
+        key="w_district",
+        format_func=lambda code: t("all_districts", lang) if code == ALL else names.get(code, code),
+        on_change=lambda: set_view(district=st.session_state["w_district"]),
+    )
+    return view()
+
+
+def layer_toggles(container=None) -> tuple[str, ...]:
+    """One toggle per point layer, bound to the shared ``layers`` choice."""
+    v = view()
+    box = container or st
+    chosen = []
+    cols = box.columns(len(POINT_LAYERS))
+    for col, layer in zip(cols, POINT_LAYERS):
+        key = f"w_layer_{layer}"
+        _bind(key, layer in v.layers)
+
+        def _changed() -> None:
+            set_view(layers=tuple(x for x in POINT_LAYERS if st.session_state.get(f"w_layer_{x}")))
+
+        if col.toggle(
+            layer_label(layer, v.lang, short=True),
+            key=key,
+            on_change=_changed,
+            help=layer_label(layer, v.lang),
+        ):
+            chosen.append(layer)
+    return tuple(chosen)
+
+
+def legend(layers: tuple[str, ...], lang: str) -> None:
+    """Coloured legend chips for the visible layers."""
+    chips = " ".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
+        f"<span style='width:11px;height:11px;border-radius:50%;background:{c};"
+        f"display:inline-block;margin-right:5px;border:1px solid #fff'></span>{maps.esc(label)}</span>"
+        for c, label in maps.layer_legend(layers, lang)
+    )
+    if chips:
+        st.markdown(f"<div data-testid='atlas-legend'>{chips}</div>", unsafe_allow_html=True)

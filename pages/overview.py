@@ -1,0 +1,65 @@
+"""Overview: all layers over the 16 districts, KPI cards and per-district counts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import maps, stats, ui
+from dashboard.i18n import layer_label, t
+
+v = ui.view()
+lang = v.lang
+layers = ui.load_layers()
+names = ui.district_names(lang)
+place = t("all_districts", lang) if v.district == "all" else names[v.district]
+
+st.title(t("app_title", lang))
+st.caption(t("app_tagline", lang))
+
+visible = ui.layer_toggles()
+
+# KPI cards: counts per layer in the chosen area, with the share of the city
+totals_city = stats.layer_totals(layers)
+totals_here = stats.layer_totals(layers, v.district)
+cols = st.columns(len(totals_here))
+for col, (layer, n) in zip(cols, totals_here.items()):
+    share = n / totals_city[layer] if totals_city[layer] else 0.0
+    col.metric(
+        layer_label(layer, lang, short=True),
+        f"{n:,}",
+        help=f"{layer_label(layer, lang)} · {place}: {n:,} / {totals_city[layer]:,} ({share:.0%})",
+        border=True,
+    )
+
+n_synth = int(stats.in_district(layers["payments"], v.district)["synthetic"].sum())
+if n_synth and "payments" in visible:
+    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+
+deck_layers = [
+    maps.district_layer(ui.districts_geojson(lang, v.district)),
+    maps.label_layer(ui.district_labels(lang)),
+]
+for layer in visible:
+    gdf = stats.in_district(layers[layer], v.district)
+    deck_layers.append(maps.point_layer(maps.point_records(gdf, layer, lang, names), layer))
+if not visible:
+    st.info(t("no_layers", lang))
+st.pydeck_chart(
+    maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district)),
+    height=620,
+    key=f"overview-map-{v.district}",
+)
+ui.legend(visible, lang)
+st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))
+
+st.subheader(t("per_district", lang))
+table = stats.district_counts(layers, layers["districts"]).reset_index()
+table = table.rename(
+    columns={
+        "adcode": t("col_adcode", lang),
+        "name_zh" if lang == "zh" else "name_en": t("col_district", lang),
+        "area_km2": t("col_area_km2", lang),
+        **{layer: layer_label(layer, lang, short=True) for layer in layers if layer != "districts"},
+    }
+).drop(columns=["name_en" if lang == "zh" else "name_zh"])
+st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,143 @@
+"""Real-browser fixtures: `exchange-atlas run` on loopback, driven by Debian's Chromium.
+
+The server is started exactly as a user starts it (the console script), in its own
+process group, with a throwaway workspace; the browser is Playwright's Python API
+launching /usr/bin/chromium headless (never `playwright install`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Settled = connected, script not running, no skeleton, and no state change for 1 s.
+SETTLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app) return false;
+  const state = [app.getAttribute('data-test-connection-state'),
+                 app.getAttribute('data-test-script-state'),
+                 !!document.querySelector('[data-testid=stSkeleton]')].join('|');
+  const now = performance.now();
+  if (!window.__atlasSettle) window.__atlasSettle = {start: now, state: null, since: now};
+  const w = window.__atlasSettle;
+  if (state !== w.state) { w.state = state; w.since = now; }
+  const ok = state.startsWith('CONNECTED|notRunning|false');
+  return ok && now - Math.max(w.since, w.start) > 1000;
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _exe() -> str:
+    found = shutil.which("exchange-atlas", path=str(Path(sys.executable).parent))
+    return found or shutil.which("exchange-atlas") or "exchange-atlas"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    port = _free_port()
+    home = tmp_path_factory.mktemp("atlas-home")
+    log = open(tmp_path_factory.mktemp("logs") / "server.log", "w+")
+    env = dict(os.environ, EXCHANGE_ATLAS_HOME=str(home))
+    proc = subprocess.Popen(
+        [_exe(), "run", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"exchange-atlas run exited {proc.returncode}:\n{log.read()}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("server did not become healthy within 60 s")
+        time.sleep(0.25)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    # offline, like an air-gapped government network: anything not on loopback fails
+    pg.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(
+                ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+            )
+            else route.abort()
+        ),
+    )
+    yield pg
+    ctx.close()
+
+
+def settle(pg, timeout: float = 45_000) -> None:
+    """Wait until the Streamlit app has finished running and stayed still for 1 s."""
+    pg.evaluate("() => { window.__atlasSettle = null; }")
+    pg.wait_for_function(SETTLE_JS, timeout=timeout, polling=100)
+
+
+def shot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=False)
+    return path
