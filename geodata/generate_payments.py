@@ -133,12 +133,13 @@ def generate(key_locations: pd.DataFrame, districts, seed: int = SEED) -> pd.Dat
         lon, lat = _offset(r.lon, r.lat, rng.uniform(150, 900), rng.uniform(0, 2 * np.pi))
         rows.append((t, lon, lat, "", r.name_zh, r.name_en, str(r.adcode)))
     out = []
-    pts = shapely.points([x[1] for x in rows], [x[2] for x in rows])
+    xs = np.array([x[1] for x in rows])
+    ys = np.array([x[2] for x in rows])
     district_of = np.full(len(rows), "", dtype=object)
     for adcode, geom in zip(districts["adcode"], districts.geometry):
-        district_of[shapely.contains_xy(geom, [x[1] for x in rows], [x[2] for x in rows])] = adcode
+        district_of[shapely.contains_xy(geom, xs, ys)] = adcode
     start = np.datetime64("2023-01-01")
-    for k, (t, lon, lat, host, zh, en, host_adcode) in enumerate(rows):
+    for k, (t, lon, lat, host, zh, en, _host_adcode) in enumerate(rows):
         adcode = district_of[k]
         if not adcode:  # jittered out of Beijing: skip
             continue

@@ -1,0 +1,47 @@
+"""Map builders: offline decks, escaped tooltips, sensible views."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+
+from dashboard import maps
+from dashboard.data import points_frame, read_districts
+
+
+def test_tooltips_escape_user_text():
+    df = pd.DataFrame([dict(id="K1", name_zh="<script>alert(1)</script>", name_en="<b>x</b>",
+                            category="hotel", sector="accommodation", adcode="110101",
+                            lon=116.41, lat=39.91, address="<img src=x onerror=alert(1)>")])  # fmt: skip
+    gdf = points_frame(df, "key-locations")
+    rec = maps.point_records(gdf, "key-locations", "zh", {"110101": "东城区"})[0]
+    assert "<script>" not in rec["tt_html"] and "&lt;script&gt;" in rec["tt_html"]
+    assert "<img" not in rec["tt_html"]
+    assert "东城区" in rec["tt_html"]
+
+
+def test_deck_needs_no_internet():
+    d = read_districts()
+    deck = maps.make_deck([maps.district_layer(maps.districts_geojson(d, "en"))], maps.view_for(d))
+    spec = json.loads(deck.to_json())
+    assert spec.get("mapProvider") in (None, "") and spec.get("mapStyle") in (None, "")
+    assert "http" not in json.dumps(spec["layers"])
+
+
+def test_view_for_district_zooms_in():
+    d = read_districts()
+    city = maps.view_for(d)
+    dong = maps.view_for(d, "110101")
+    assert dong["zoom"] > city["zoom"] + 2
+    poly = d.loc[d["adcode"] == "110101", "geometry"].iloc[0]
+    assert poly.contains(gpd.points_from_xy([dong["longitude"]], [dong["latitude"]])[0])
+
+
+def test_district_geojson_highlight_and_names():
+    d = read_districts()
+    gj = maps.districts_geojson(d, "zh", highlight="110105")
+    props = {f["properties"]["adcode"]: f["properties"] for f in gj["features"]}
+    assert props["110105"]["name"] == "朝阳区"
+    assert props["110105"]["fill"][3] > props["110101"]["fill"][3]
