@@ -1,8 +1,13 @@
 """Map builders: pydeck layers and decks from (Geo)DataFrames, no Streamlit.
 
 Everything here returns plain data (dicts, lists) or ``pydeck`` objects so it can
-be cached at the UI edge and inspected in tests. Tooltip text is HTML-escaped
-here, once, because deck.gl renders tooltips as HTML.
+be cached at the UI edge and inspected in tests.
+
+Tooltips: the HTML structure lives only in the fixed :data:`TOOLTIP` template; data
+reaches it only through the fields ``tt_title``, ``tt_sub`` and ``tt_body`` (plain
+text, lines separated by ``\n``), which Streamlit's deck.gl component HTML-escapes
+when it interpolates them (checked by a browser test with hostile names). No user
+text is ever concatenated into HTML here.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from dashboard import model
 from dashboard.i18n import label_of, name_col, t
 
 #: Whole-city view (fits the 16 districts in a ~1000 px wide map).
-BEIJING_VIEW = {"longitude": 116.40, "latitude": 40.22, "zoom": 7.45}
+BEIJING_VIEW = {"longitude": 116.40, "latitude": 40.23, "zoom": 7.6}
 #: District outline simplification for display only (degrees; ≈ 25 m).
 DISPLAY_TOLERANCE = 0.00025
 
 TOOLTIP = {
-    "html": "{tt_html}",
+    "html": "<b>{tt_title}</b><br/><span style='opacity:.75'>{tt_sub}</span>"
+    "<div style='white-space:pre-line;margin-top:4px'>{tt_body}</div>",
     "style": {
         "backgroundColor": "rgba(20,24,32,0.92)",
         "color": "white",
@@ -88,7 +94,9 @@ def districts_geojson(
                 "properties": {
                     "adcode": adcode,
                     "name": name,
-                    "tt_html": f"<b>{esc(name)}</b><br/>{esc(adcode)}",
+                    "tt_title": name,
+                    "tt_sub": adcode,
+                    "tt_body": "",
                     "fill": fill,
                     "line": [40, 50, 70, 230] if chosen else [90, 100, 120, 200],
                     "width": 3 if chosen else 1,
@@ -107,59 +115,65 @@ def district_labels(districts: gpd.GeoDataFrame, lang: str) -> list[dict]:
     ]
 
 
-def _tooltip_rows(gdf: pd.DataFrame, layer: str, lang: str, district_names: dict[str, str]):
-    """Escaped tooltip HTML for each row of a point layer."""
-    names = gdf[name_col(lang)].fillna(gdf["name_en"]).map(esc)
-    other = gdf["name_en" if lang == "zh" else "name_zh"].map(esc)
-    cats = gdf["category"].map(lambda c: esc(label_of(layer, c, lang)))
-    dists = gdf["adcode"].map(lambda a: esc(district_names.get(a, a)))
-    lines = (
-        "<b>" + names + "</b><br/><span style='opacity:.8'>" + other + "</span><br/>"
-        + esc(t("tt_category", lang)) + ": " + cats + "<br/>"
-        + esc(t("tt_district", lang)) + ": " + dists
-    )  # fmt: skip
+def _text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def tooltip_fields(
+    gdf: pd.DataFrame, layer: str, lang: str, district_names: dict[str, str]
+) -> pd.DataFrame:
+    """Plain-text tooltip fields (``tt_title``, ``tt_sub``, ``tt_body``) for a point layer."""
+    other = "name_en" if lang == "zh" else "name_zh"
+    title = gdf[name_col(lang)].map(_text)
+    title = title.where(title != "", gdf[other].map(_text))
+    lines = [
+        t("tt_category", lang) + ": " + gdf["category"].map(lambda c: label_of(layer, c, lang)),
+        t("tt_district", lang) + ": " + gdf["adcode"].map(lambda a: district_names.get(a, a)),
+    ]
     if layer == "key-locations":
-        sectors = gdf["sector"].map(lambda s: esc(label_of("sector", s, lang)))
-        lines = lines + "<br/>" + esc(t("tt_sector", lang)) + ": " + sectors
-    if layer == "events":
-        d = (
-            gdf["start_date"].dt.strftime("%Y-%m-%d")
-            + " – "
-            + gdf["end_date"].dt.strftime("%Y-%m-%d")
+        lines.append(
+            t("tt_sector", lang) + ": " + gdf["sector"].map(lambda c: label_of("sector", c, lang))
         )
-        lines = lines + "<br/>" + esc(t("tt_dates", lang)) + ": " + d.map(esc)
+    if layer == "events":
+        fmt = "%Y-%m-%d"
+        dates = gdf["start_date"].dt.strftime(fmt) + " – " + gdf["end_date"].dt.strftime(fmt)
+        lines.append(t("tt_dates", lang) + ": " + dates)
     if layer == "payments":
         caps = gdf["capabilities"].map(
-            lambda v: esc(", ".join(label_of("capability", c, lang) for c in model.split_list(v)))
+            lambda v: ", ".join(label_of("capability", c, lang) for c in model.split_list(v))
         )
-        since = gdf["in_service_date"].dt.strftime("%Y-%m-%d").map(esc)
-        lines = (
-            lines + "<br/>" + esc(t("tt_capabilities", lang)) + ": " + caps
-            + "<br/>" + esc(t("tt_in_service", lang)) + ": " + since
-        )  # fmt: skip
+        lines.append(t("tt_capabilities", lang) + ": " + caps)
+        lines.append(
+            t("tt_in_service", lang) + ": " + gdf["in_service_date"].dt.strftime("%Y-%m-%d")
+        )
+    body = lines[0]
+    for extra in lines[1:]:
+        body = body + "\n" + extra
     if "address" in gdf.columns:
-        addr = gdf["address"].map(esc)
-        lines = lines + np.where(addr != "", "<br/>" + esc(t("tt_address", lang)) + ": " + addr, "")
+        addr = gdf["address"].map(_text)
+        body = body + np.where(addr != "", "\n" + t("tt_address", lang) + ": " + addr, "")
     if "synthetic" in gdf.columns:
-        flag = "<br/><i>" + esc(t("tt_synthetic", lang)) + "</i>"
-        lines = lines + np.where(gdf["synthetic"].astype(bool), flag, "")
-    return lines
+        body = body + np.where(gdf["synthetic"].astype(bool), "\n" + t("tt_synthetic", lang), "")
+    return pd.DataFrame(
+        {"tt_title": title, "tt_sub": gdf[other].map(_text), "tt_body": body}, index=gdf.index
+    )
 
 
 def point_records(
     gdf: gpd.GeoDataFrame, layer: str, lang: str, district_names: dict[str, str]
 ) -> list[dict]:
-    """Minimal JSON records for a point layer: position, id and escaped tooltip."""
+    """Minimal JSON records for a point layer: position, id and tooltip fields."""
     if gdf.empty:
         return []
-    tips = _tooltip_rows(gdf, layer, lang, district_names)
+    tips = tooltip_fields(gdf, layer, lang, district_names)
     return [
-        {"lon": float(x), "lat": float(y), "id": str(i), "tt_html": str(h)}
-        for x, y, i, h in zip(gdf["lon"], gdf["lat"], gdf["id"], tips)
+        {"lon": float(x), "lat": float(y), "id": str(i), "tt_title": a, "tt_sub": b, "tt_body": c}
+        for x, y, i, a, b, c in zip(
+            gdf["lon"], gdf["lat"], gdf["id"], tips["tt_title"], tips["tt_sub"], tips["tt_body"]
+        )
     ]
-
-
-# pydeck turns plain strings into accessor expressions; constant strings must be quoted ("'x'").
 
 
 def district_layer(geojson: dict) -> pdk.Layer:
