@@ -13,9 +13,21 @@ the previous data intact.
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import re
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
 
 ENV_HOME = "EXCHANGE_ATLAS_HOME"
 
@@ -47,3 +59,310 @@ def current_layer_file(layer: str, home: Path | None = None) -> Path | None:
         return None
     path = d / name
     return path if name and path.is_file() else None
+
+
+# --------------------------------------------------------------------------- writing
+
+VERSION_RE = re.compile(r"^v(\d{4,})\.parquet$")
+LOCK_NAME = ".lock"
+
+
+class WorkspaceError(RuntimeError):
+    """A workspace operation that cannot proceed (locked, nothing to undo, invalid data)."""
+
+
+@dataclass
+class Version:
+    """One stored version of a layer and what made it."""
+
+    name: str
+    number: int
+    created: str
+    action: str
+    rows: int
+    source: str
+    previous: str | None
+    current: bool = False
+    added: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _versions(d: Path) -> list[Path]:
+    return sorted(
+        (p for p in d.glob("v*.parquet") if VERSION_RE.match(p.name)),
+        key=lambda p: int(VERSION_RE.match(p.name).group(1)),
+    )
+
+
+def _current_name(d: Path) -> str | None:
+    try:
+        name = (d / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if name and (d / name).is_file() else None
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> Iterator[Path]:
+    """Hold the layer's lock file (created exclusively) so imports do not interleave.
+
+    A lock left by a process that no longer exists is taken over.
+
+    Raises
+    ------
+    WorkspaceError
+        When another live process holds the lock for longer than ``timeout`` seconds.
+    """
+    d = layer_dir(layer, home)
+    d.mkdir(parents=True, exist_ok=True)
+    lock = d / LOCK_NAME
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            break
+        except FileExistsError:
+            if _stale(lock):
+                try:
+                    lock.unlink()
+                except FileNotFoundError:
+                    pass
+                continue
+            if time.monotonic() > deadline:
+                raise WorkspaceError(
+                    f"the {layer} layer is locked by another import ({lock}); "
+                    "try again when it has finished"
+                ) from None
+            time.sleep(0.1)
+    try:
+        yield lock
+    finally:
+        try:
+            lock.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _stale(lock: Path) -> bool:
+    try:
+        pid = int(lock.read_text().strip() or "0")
+    except (OSError, ValueError):
+        return True
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def shipped_table(layer: str) -> pd.DataFrame:
+    """The shipped CSV of ``layer`` as strings (empty when the project ships none)."""
+    from dashboard.model import LAYERS
+
+    path = Path(__file__).resolve().parents[1] / "geodata" / LAYERS[layer].file
+    if not path.is_file():
+        return pd.DataFrame(columns=list(LAYERS[layer].columns))
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def effective_table(layer: str, home: Path | None = None) -> pd.DataFrame:
+    """The layer in effect as a plain table: the current version, else the shipped file."""
+    current = current_layer_file(layer, home)
+    if current is not None:
+        return pd.read_parquet(current).drop(columns="geometry", errors="ignore")
+    return shipped_table(layer)
+
+
+def _storable(df: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
+    """Model columns with stable dtypes: text as strings, lon/lat/precision as floats."""
+    from dashboard.model import LAYERS
+
+    spec = LAYERS[layer]
+    cols = list(spec.columns) + [c for c in df.columns if c not in spec.columns and c != "geometry"]
+    out = pd.DataFrame(index=df.index)
+    for c in cols:
+        s = df[c] if c in df.columns else pd.Series(pd.NA, index=df.index)
+        if c in ("lon", "lat", "coord_precision_m"):
+            out[c] = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            out[c] = s.astype("string")
+    out = out.reset_index(drop=True)
+    geom = gpd.points_from_xy(out["lon"], out["lat"])
+    return gpd.GeoDataFrame(out, geometry=geom, crs="EPSG:4326")
+
+
+def merge_ids(base: pd.DataFrame, new: pd.DataFrame, tag: str) -> tuple[pd.DataFrame, int]:
+    """Rename ``new`` ids that clash with ``base`` (or each other) as ``ID~tag``, ``ID~tag2``…
+
+    Returns the renamed copy and the number of ids changed.
+    """
+    new = new.copy()
+    taken = set(base["id"].astype(str)) if "id" in base.columns else set()
+    ids = new["id"].astype(str)
+    clash = ids.isin(taken) | ids.duplicated(keep="first")
+    if not clash.any():
+        return new, 0
+    used = taken | set(ids[~clash])
+    renamed = []
+    for old in ids[clash]:  # only the clashing ids: few, and each needs a free name
+        k, cand = 1, f"{old}~{tag}"
+        while cand in used:
+            k += 1
+            cand = f"{old}~{tag}{k}"
+        used.add(cand)
+        renamed.append(cand)
+    new.loc[clash.to_numpy(), "id"] = renamed
+    return new, int(clash.sum())
+
+
+def commit(
+    layer: str,
+    frame: pd.DataFrame,
+    *,
+    replace: bool = False,
+    home: Path | None = None,
+    source: str = "",
+) -> tuple[Version, int]:
+    """Store a new version of ``layer``: ``frame`` added to the layer in effect, or
+    replacing it. Atomic: the version file and its record are complete on disk before
+    ``CURRENT`` is switched with one ``os.replace``; a crash before that leaves the
+    previous version in effect.
+
+    Returns
+    -------
+    (Version, int)
+        The new version and the number of imported ids renamed to avoid clashes.
+
+    Raises
+    ------
+    WorkspaceError
+        When the layer is locked, or the merged layer fails the model check.
+    """
+    from dashboard.model import validate_points
+
+    d = layer_dir(layer, home)
+    with layer_lock(layer, home):
+        prev = _current_name(d)
+        new = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        renamed = 0
+        if replace:
+            merged = new
+        else:
+            base = effective_table(layer, home)
+            number_guess = len(_versions(d)) + 1
+            new, renamed = merge_ids(base, new, f"imp{number_guess}")
+            merged = pd.concat([base, new], ignore_index=True)
+        errors = [
+            p for p in validate_points(merged, layer, "merged layer") if p.severity == "error"
+        ]
+        if errors:
+            raise WorkspaceError(
+                "the merged layer would not pass the model check, nothing was written: "
+                + "; ".join(str(p) for p in errors[:3])
+            )
+        gdf = _storable(merged, layer)
+        existing = _versions(d)
+        number = int(VERSION_RE.match(existing[-1].name).group(1)) + 1 if existing else 1
+        name = f"v{number:04d}.parquet"
+        buf = io.BytesIO()
+        gdf.to_parquet(buf)
+        _atomic_write_bytes(d / name, buf.getvalue())
+        info = Version(
+            name=name,
+            number=number,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            action="replace" if replace else "add",
+            rows=len(gdf),
+            source=source,
+            previous=prev,
+            added=len(new),
+        )
+        _atomic_write_bytes(
+            d / f"v{number:04d}.json", json.dumps(info.to_dict(), ensure_ascii=False).encode()
+        )
+        _atomic_write_bytes(d / "CURRENT", name.encode())
+        info.current = True
+        return info, renamed
+
+
+def _read_meta(d: Path, name: str) -> Version:
+    meta = d / name.replace(".parquet", ".json")
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        data.pop("current", None)
+        return Version(**data)
+    except (OSError, ValueError, TypeError):
+        number = int(VERSION_RE.match(name).group(1))
+        return Version(name, number, "", "unknown", -1, "", None)
+
+
+def history(layer: str, home: Path | None = None) -> list[Version]:
+    """Every stored version of ``layer``, oldest first; ``current`` marks the one in use."""
+    d = layer_dir(layer, home)
+    cur = _current_name(d)
+    out = []
+    for p in _versions(d):
+        v = _read_meta(d, p.name)
+        v.current = p.name == cur
+        out.append(v)
+    return out
+
+
+def undo(layer: str, home: Path | None = None) -> str | None:
+    """Restore the version that was in effect before the current one.
+
+    Returns the restored version's file name, or None when the layer is back to the
+    shipped data. Versions are never deleted, so an undo loses nothing.
+
+    Raises
+    ------
+    WorkspaceError
+        When the layer has nothing to undo.
+    """
+    d = layer_dir(layer, home)
+    with layer_lock(layer, home):
+        cur = _current_name(d)
+        if cur is None:
+            raise WorkspaceError(f"nothing to undo: the {layer} layer has no imported version")
+        prev = _read_meta(d, cur).previous
+        if prev and (d / prev).is_file():
+            _atomic_write_bytes(d / "CURRENT", prev.encode())
+            return prev
+        (d / "CURRENT").unlink()
+        _fsync_dir(d)
+        return None

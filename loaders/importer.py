@@ -1,0 +1,754 @@
+"""Import a user's file: read, recognise columns, fix coordinates to WGS-84, validate, report.
+
+:func:`import_file` is the one function the CLI, the data page, the benchmark and the
+tests call. It writes nothing: the result holds the cleaned layer (model columns,
+WGS-84) and an :class:`ImportReport` saying what was read, kept and dropped and why,
+which encoding, columns and coordinate system were used and on what evidence.
+Committing the result to the workspace is :func:`loaders.workspace.commit`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from dashboard.model import (
+    BEIJING_BBOX,
+    CAPABILITIES,
+    CARD_SCHEMES,
+    CATEGORY_SECTOR,
+    LAYERS,
+    LIST_SEP,
+    WALLETS,
+    WGS84,
+    Problem,
+    validate_points,
+)
+from loaders import columns as colmod
+from loaders import crsdetect
+from loaders.chinacrs import SYSTEMS, to_wgs84
+from loaders.errors import LoaderError
+from loaders.osm import osm_fields
+from loaders.readers import RawTable, read_source
+
+#: At most this many problems of one kind are listed; the rest are counted.
+MAX_LISTED = 200
+ID_PREFIX = {
+    "venues": "V",
+    "organizations": "O",
+    "events": "E",
+    "key-locations": "K",
+    "payments": "P",
+}
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&#?\w+;|javascript:", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class ImportOptions:
+    """How to import: target layer, declared system, column overrides and fixed values."""
+
+    layer: str
+    crs: str = "auto"
+    mapping: dict[str, str] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    layer_name: str | None = None
+    limit: int | None = None
+    display_name: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``to_dict`` is the stable JSON of ``--report``."""
+
+    file: str
+    layer: str
+    format: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    source_columns: list[str] = field(default_factory=list)
+    crs: str = "wgs84"
+    crs_confidence: str = "undetermined"
+    crs_evidence: list[dict] = field(default_factory=list)
+    crs_scores: dict[str, float] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_dropped: int = 0
+    duplicates: int = 0
+    swapped: int = 0
+    geometries_repaired: int = 0
+    geometries_dropped: int = 0
+    outside_beijing: int = 0
+    district_mismatches: int = 0
+    ids_renamed: int = 0
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["problems"] = [p.to_dict() for p in self.problems]
+        return d
+
+    def summary(self) -> str:
+        """One line: rows read/kept/dropped, system and confidence."""
+        return (
+            f"{self.rows_read} rows read, {self.rows_kept} kept, {self.rows_dropped} dropped; "
+            f"coordinates {crsdetect.LABELS.get(self.crs, self.crs)} ({self.crs_confidence})"
+        )
+
+
+@dataclass
+class ImportResult:
+    """The cleaned layer (kept rows, model columns, WGS-84), the report and a preview.
+
+    ``preview`` has one row per input row: ``row``, ``lon``, ``lat`` (WGS-84 where
+    known), ``name``, ``kept`` and ``reason`` — what the data page draws.
+    """
+
+    frame: gpd.GeoDataFrame
+    report: ImportReport
+    preview: pd.DataFrame
+
+
+class _Problems:
+    """Collects problems column-wise, listing at most :data:`MAX_LISTED` of each kind."""
+
+    def __init__(self, file: str, n: int):
+        self.file = file
+        self.items: list[Problem] = []
+        self.drop = np.zeros(n, dtype=bool)
+        self.reason = np.full(n, "", dtype=object)
+
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        message: str,
+        values: pd.Series | np.ndarray | None = None,
+        severity: str = "error",
+    ) -> int:
+        mask = np.asarray(mask, dtype=bool)
+        rows = np.flatnonzero(mask)
+        if len(rows) == 0:
+            return 0
+        vals = None if values is None else np.asarray(values, dtype=object)
+        for r in rows[:MAX_LISTED]:
+            msg = message if vals is None else message.format(_short(vals[r]))
+            self.items.append(Problem(self.file, int(r) + 1, column, msg, severity))
+        if len(rows) > MAX_LISTED:
+            self.items.append(
+                Problem(
+                    self.file,
+                    None,
+                    column,
+                    f"{len(rows) - MAX_LISTED} more rows: " + message.format("…"),
+                    severity,
+                )
+            )
+        if severity == "error":
+            fresh = mask & ~self.drop
+            self.reason[fresh] = message.replace("{}", "").strip() if "{}" in message else message
+            self.drop |= mask
+        return len(rows)
+
+
+def _short(v: object) -> str:
+    s = repr(v if not (isinstance(v, float) and np.isnan(v)) else "")
+    return s if len(s) <= 60 else s[:57] + "…'"
+
+
+# --------------------------------------------------------------------------- crs option
+
+
+def parse_crs_option(value: str | None) -> tuple[str, CRS | None]:
+    """``auto``, ``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``EPSG:N`` or a ``.prj`` path.
+
+    Returns the normalised name and, for EPSG codes and ``.prj`` files, the pyproj CRS.
+    """
+    v = (value or "auto").strip()
+    low = v.lower().replace("-", "").replace("_", "")
+    if low in ("auto",) + SYSTEMS:
+        return low, None
+    if low in ("epsg4326", "epsg:4326"):
+        return "wgs84", None
+    if low in ("epsg4490", "epsg:4490"):
+        return "cgcs2000", None
+    try:
+        if v.lower().endswith(".prj"):
+            p = Path(v)
+            if not p.is_file():
+                raise LoaderError(f"--crs {v}: no such .prj file")
+            crs = CRS.from_wkt(p.read_text(encoding="utf-8", errors="replace"))
+        elif re.fullmatch(r"(?i)epsg:\d{4,6}", v):
+            crs = CRS.from_user_input(v.upper())
+        else:
+            raise LoaderError(
+                f"unknown coordinate system {v!r}: use auto, wgs84, cgcs2000, gcj02, bd09, "
+                "EPSG:N or a .prj file"
+            )
+    except CRSError as exc:
+        raise LoaderError(f"--crs {v}: not a coordinate system pyproj knows ({exc})") from None
+    epsg = crs.to_epsg()
+    if epsg == 4326:
+        return "wgs84", None
+    if epsg == 4490:
+        return "cgcs2000", None
+    return (f"EPSG:{epsg}" if epsg else crs.name), crs
+
+
+def _to_lonlat(x: np.ndarray, y: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    t = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    lon, lat = t.transform(x, y)
+    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def import_file(path: Path | str, options: ImportOptions) -> ImportResult:
+    """Read and clean ``path`` for ``options.layer``; nothing is written.
+
+    Raises
+    ------
+    LoaderError
+        When the file cannot be used at all (unreadable, no coordinates, bad option).
+        Row-level trouble is not an exception: it is in the report.
+    """
+    path = Path(path)
+    if options.layer not in LAYERS:
+        raise LoaderError(f"unknown layer {options.layer!r}; expected one of {list(LAYERS)}")
+    declared, declared_crs = parse_crs_option(options.crs)
+    fixed = dict(options.fixed)
+    allowed = set(LAYERS[options.layer].columns) | {"district"}
+    for k in fixed:
+        if k not in allowed or k in ("lon", "lat"):
+            raise LoaderError(
+                f"--set {k}=…: {k!r} is not a settable field of {options.layer}; "
+                f"settable: {', '.join(sorted(allowed - {'lon', 'lat'}))}"
+            )
+    raw = read_source(
+        path,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
+        sheet=options.sheet,
+        layer_name=options.layer_name,
+        limit=options.limit,
+    )
+    name = options.display_name or path.name
+    return clean(raw, options, name, declared, declared_crs, fixed)
+
+
+def clean(
+    raw: RawTable,
+    options: ImportOptions,
+    name: str,
+    declared: str,
+    declared_crs: CRS | None,
+    fixed: dict[str, str],
+) -> ImportResult:
+    """The interpretation half of :func:`import_file`, on an already-read table."""
+    df = raw.df.reset_index(drop=True)
+    df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
+    if df.columns.duplicated().any():
+        dups = sorted(set(df.columns[df.columns.duplicated()]))
+        raise LoaderError(f"{name} has duplicated column names {dups}; rename them")
+    n = len(df)
+    if n == 0:
+        raise LoaderError(f"{name} has a header but no data rows")
+    layer = options.layer
+    rep = ImportReport(
+        file=name,
+        layer=layer,
+        format=raw.fmt,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        source_columns=list(df.columns),
+        rows_read=n,
+        notes=list(raw.notes),
+    )
+    probs = _Problems(name, n)
+    if raw.bad_lines:
+        rep.warnings.append(
+            f"{len(raw.bad_lines)} line(s) had more fields than the header and were skipped "
+            f"(first: record {raw.bad_lines[0]}); check quoting and the delimiter"
+        )
+        for r in raw.bad_lines[:MAX_LISTED]:
+            probs.items.append(Problem(name, r - 1, None, "too many fields: line skipped"))
+    mapping = colmod.recognise(list(df.columns), options.mapping)
+    rep.columns = dict(mapping)
+    osm = osm_fields(df) if raw.osm else None
+    if raw.osm:
+        rep.notes.append(
+            "OpenStreetMap tags mapped: payment:*, currency:*, amenity=atm|bank|bureau_de_change"
+        )
+
+    # ---------------------------------------------------------------- coordinates
+    prefer_cols = "lon" in options.mapping or "location" in options.mapping
+    lon, lat, coord_col, proj_crs = _coordinates(
+        raw, df, mapping, probs, rep, declared_crs, name, prefer_cols
+    )
+    # swapped latitude/longitude: a Beijing latitude in the longitude column and vice versa
+    swap = (lat >= 72) & (lat <= 138) & (lon >= 0.8) & (lon <= 56)
+    if swap.any():
+        lon, lat = np.where(swap, lat, lon), np.where(swap, lon, lat)
+        rep.swapped = int(swap.sum())
+        probs.add(
+            swap, coord_col, "latitude and longitude were swapped; corrected", severity="warning"
+        )
+        rep.warnings.append(f"{rep.swapped} row(s) had latitude and longitude swapped; corrected")
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    bad_range = finite & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    if proj_crs is None and finite.sum() and (bad_range.sum() > 0.5 * finite.sum()):
+        big = finite & (np.abs(lon) > 1000) & (np.abs(lat) > 1000)
+        if big.sum() > 0.5 * finite.sum():
+            raise LoaderError(
+                f"{name}: the coordinates look projected (metres, e.g. {lon[big][0]:.0f}, "
+                f"{lat[big][0]:.0f}), not degrees; declare the system with --crs EPSG:N "
+                "(e.g. EPSG:32650 for UTM 50N, EPSG:4547 for CGCS2000 3° zone 117°E)"
+            )
+    probs.add(bad_range, coord_col, "coordinate out of range (longitude ±180, latitude ±90)")
+    usable = finite & ~bad_range
+
+    # ---------------------------------------------------------------- districts named
+    named = np.full(n, "", dtype=object)
+    dist_src = None
+    if "district" in fixed:
+        dist_src = pd.Series(fixed["district"], index=df.index)
+    elif "district" in mapping:
+        dist_src = df[mapping["district"]]
+    elif osm is not None and (osm["district"] != "").any():
+        dist_src = osm["district"]
+    if dist_src is not None:
+        named = colmod.map_values(dist_src, colmod.district_table(dist_src)).to_numpy(dtype=object)
+        unknown = (named == "") & dist_src.astype("string").fillna("").str.strip().ne("").to_numpy()
+        probs.add(
+            unknown,
+            mapping.get("district"),
+            "district {} is not one of Beijing's 16 districts",
+            dist_src,
+            severity="warning",
+        )
+
+    # ---------------------------------------------------------------- coordinate system
+    names_for_landmarks = _name_series(df, mapping, osm)
+    system, decision = _decide_system(
+        raw, declared, proj_crs, lon, lat, usable, named, names_for_landmarks, mapping, name
+    )
+    rep.crs = system
+    rep.crs_confidence = decision.confidence
+    rep.crs_evidence = [e.to_dict() for e in decision.evidence]
+    rep.crs_scores = decision.scores
+    if decision.warning:
+        rep.warnings.append(decision.warning)
+    if system in ("gcj02", "bd09"):
+        wl, wt = to_wgs84(lon, lat, system)
+        lon, lat = np.asarray(wl), np.asarray(wt)
+
+    # ---------------------------------------------------------------- where the points are
+    located = np.full(n, "", dtype=object)
+    located[usable] = crsdetect.locate(lon[usable], lat[usable])
+    x0, y0, x1, y1 = BEIJING_BBOX
+    in_box = usable & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    outside = usable & (located == "")
+    rep.outside_beijing = int(outside.sum())
+    probs.add(outside & ~in_box, coord_col, "point lies outside Beijing")
+    probs.add(outside & in_box, coord_col, "point lies outside Beijing's 16 districts")
+    mismatch = usable & (named != "") & (located != "") & (named != located)
+    rep.district_mismatches = int(mismatch.sum())
+    if mismatch.any():
+        probs.add(
+            mismatch,
+            mapping.get("district"),
+            "the named district differs from the district the point lies in ({}); "
+            "the point's location is used",
+            pd.Series(named).astype(str) + " vs " + pd.Series(located).astype(str),
+            severity="warning",
+        )
+
+    # ---------------------------------------------------------------- model fields
+    out = _model_fields(df, mapping, osm, fixed, layer, probs, name)
+    out["adcode"] = pd.Series(located, dtype="string")
+    out["lon"] = np.round(lon, 7)
+    out["lat"] = np.round(lat, 7)
+
+    # ---------------------------------------------------------------- duplicates
+    alive = ~probs.drop
+    key = pd.DataFrame(
+        {
+            "n": out["name_zh"].fillna("") + "|" + out["name_en"].fillna(""),
+            "x": np.round(lon, 5),
+            "y": np.round(lat, 5),
+            "c": out["category"].fillna(""),
+        }
+    )
+    dup = alive & key.duplicated(keep="first").to_numpy()
+    rep.duplicates = int(dup.sum())
+    probs.add(dup, None, "duplicate of an earlier row (same name, category and position); dropped")
+    alive = ~probs.drop
+    ids = out["id"].astype("string")
+    dup_id = (
+        alive
+        & ids.where(pd.Series(alive)).duplicated(keep="first").to_numpy()
+        & ids.notna().to_numpy()
+    )
+    if dup_id.any():
+        k = pd.Series(np.arange(n))[dup_id]
+        new = ids[dup_id] + "-dup" + k.astype("string")
+        probs.add(
+            dup_id, mapping.get("id", "id"), "duplicate id {}; renamed", ids, severity="warning"
+        )
+        out.loc[dup_id, "id"] = new
+        rep.ids_renamed += int(dup_id.sum())
+
+    # ---------------------------------------------------------------- final model check
+    kept_idx = np.flatnonzero(~probs.drop)
+    frame = out.iloc[kept_idx].reset_index(drop=True)
+    check = [p for p in validate_points(frame, layer, name) if p.severity == "error"]
+    if check:
+        bad = np.zeros(n, dtype=bool)
+        for p in check:
+            if p.row is not None:
+                bad[kept_idx[p.row - 1]] = True
+        for p in check[:MAX_LISTED]:
+            if p.row is not None:
+                p.row = int(kept_idx[p.row - 1]) + 1
+        probs.items.extend(check[:MAX_LISTED])
+        probs.reason[bad & ~probs.drop] = "fails the model check"
+        probs.drop |= bad
+        kept_idx = np.flatnonzero(~probs.drop)
+        frame = out.iloc[kept_idx].reset_index(drop=True)
+
+    rep.rows_kept = len(frame)
+    rep.rows_dropped = n - rep.rows_kept
+    rep.problems = probs.items
+    gdf = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
+    )
+    preview = pd.DataFrame(
+        {
+            "row": np.arange(1, n + 1),
+            "lon": lon,
+            "lat": lat,
+            "name": out["name_zh"].fillna(out["name_en"]).fillna("").astype(str),
+            "kept": ~probs.drop,
+            "reason": probs.reason.astype(str),
+        }
+    )
+    return ImportResult(gdf, rep, preview)
+
+
+def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=False):
+    """Longitude/latitude arrays (source system, projected data already in degrees)."""
+    n = len(df)
+    proj_crs = declared_crs
+    if raw.geometry is not None and not prefer_cols:
+        geoms = np.asarray(raw.geometry.values, dtype=object)
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        probs.add(missing, "geometry", "empty or missing geometry")
+        rep.geometries_dropped += int(missing.sum())
+        invalid = ~missing & ~shapely.is_valid(geoms)
+        if invalid.any():
+            fixed_geoms = shapely.make_valid(geoms[invalid])
+            still = shapely.is_empty(fixed_geoms) | ~shapely.is_valid(fixed_geoms)
+            geoms = geoms.copy()
+            geoms[invalid] = fixed_geoms
+            rep.geometries_repaired = int((~still).sum())
+            bad = np.zeros(n, dtype=bool)
+            bad[np.flatnonzero(invalid)[still]] = True
+            probs.add(bad, "geometry", "invalid geometry that could not be repaired")
+            rep.geometries_dropped += int(bad.sum())
+            rep.warnings.append(f"{rep.geometries_repaired} invalid geometries repaired")
+        ok = ~missing
+        kinds = shapely.get_type_id(geoms[ok])
+        reduced = int((kinds != 0).sum())
+        if reduced:
+            rep.notes.append(f"{reduced} line/polygon geometries reduced to a representative point")
+        pts = np.full(n, None, dtype=object)
+        pts[ok] = np.where(kinds == 0, geoms[ok], shapely.point_on_surface(geoms[ok]))
+        x = shapely.get_x(np.where(ok, pts, shapely.Point()))
+        y = shapely.get_y(np.where(ok, pts, shapely.Point()))
+        x = np.where(ok, x, np.nan).astype("float64")
+        y = np.where(ok, y, np.nan).astype("float64")
+        file_crs = raw.crs
+        if proj_crs is None and file_crs is not None:
+            try:
+                c = CRS.from_user_input(file_crs)
+            except CRSError:
+                c = None
+            if (
+                c is not None
+                and c.to_epsg() not in (4326, 4490, None)
+                or (c is not None and c.is_projected)
+            ):
+                proj_crs = c
+        if proj_crs is not None:
+            x, y = _to_lonlat(x, y, proj_crs)
+        return x, y, "geometry", proj_crs
+
+    coord_col: str | None
+    if "lon" in mapping and "lat" in mapping:
+        lon_raw, lat_raw = df[mapping["lon"]], df[mapping["lat"]]
+        lon, lat = colmod.to_number(lon_raw), colmod.to_number(lat_raw)
+        for col, num, rawv in ((mapping["lon"], lon, lon_raw), (mapping["lat"], lat, lat_raw)):
+            empty = (
+                rawv.isna().to_numpy()
+                | rawv.astype("string").str.strip().eq("").fillna(True).to_numpy()
+            )
+            probs.add(empty, col, "missing coordinate")
+            probs.add(num.isna().to_numpy() & ~empty, col, "not a number: {}", rawv)
+        coord_col = mapping["lon"]
+        x, y = lon.to_numpy(), lat.to_numpy()
+    elif "location" in mapping:
+        src = df[mapping["location"]]
+        lon, lat = colmod.split_location(src)
+        bad = lon.isna().to_numpy() | lat.isna().to_numpy()
+        probs.add(bad, mapping["location"], "not a 'longitude,latitude' pair: {}", src)
+        coord_col = mapping["location"]
+        x, y = lon.to_numpy(), lat.to_numpy()
+    elif "wkt" in mapping:
+        src = df[mapping["wkt"]]
+        geoms = colmod.parse_wkt(src)
+        raw2 = RawTable(df=df, geometry=gpd.GeoSeries(geoms), crs=None, fmt=raw.fmt)
+        bad = (
+            shapely.is_missing(geoms)
+            & src.astype("string").fillna("").str.strip().ne("").to_numpy()
+        )
+        probs.add(bad, mapping["wkt"], "not valid WKT: {}", src)
+        m2 = {k: v for k, v in mapping.items() if k not in ("lon", "lat")}
+        x, y, _, proj_crs = _coordinates(raw2, df, m2, probs, rep, declared_crs, name)
+        return x, y, mapping["wkt"], proj_crs
+    else:
+        raise LoaderError(
+            f"{name} has no coordinate columns: found {list(df.columns)[:30]}. Name them "
+            "lon/lat (经度/纬度), give one 'lon,lat' column (坐标/location) or a WKT column, "
+            "or map them with --map lon=COLUMN --map lat=COLUMN"
+        )
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    if proj_crs is not None:
+        x, y = _to_lonlat(x, y, proj_crs)
+    return x, y, coord_col, proj_crs
+
+
+def _name_series(df: pd.DataFrame, mapping: dict, osm: pd.DataFrame | None) -> pd.Series | None:
+    for f in ("name_zh", "name", "name_en"):
+        if f in mapping:
+            return df[mapping[f]]
+    if osm is not None:
+        return osm["name_zh"]
+    return None
+
+
+def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapping, name):
+    if proj_crs is not None:
+        label = f"EPSG:{proj_crs.to_epsg()}" if proj_crs.to_epsg() else proj_crs.name
+        src = "--crs" if declared not in ("auto",) else "the file's metadata (.prj/CRS)"
+        ev = crsdetect.Evidence("declared", label, 3, f"declared by {src}: {proj_crs.name}")
+        return label, crsdetect.CrsDecision(label, "declared", [ev])
+    idx = np.flatnonzero(usable)
+    idx = idx[crsdetect.sample_index(len(idx))]
+    evidence: list[crsdetect.Evidence] = []
+    scores: dict[str, float] = {}
+    if len(idx):
+        ev, scores = crsdetect.district_evidence(lon[idx], lat[idx], named[idx])
+        evidence.append(ev)
+        if names is not None:
+            lm = crsdetect.landmark_evidence(
+                lon[idx], lat[idx], names.iloc[idx].reset_index(drop=True)
+            )
+            if lm is not None:
+                evidence.append(lm)
+    if raw.osm:
+        evidence.append(
+            crsdetect.Evidence("provenance", "wgs84", 2, "OpenStreetMap data is WGS-84")
+        )
+    if raw.crs is not None:
+        try:
+            epsg = CRS.from_user_input(raw.crs).to_epsg()
+        except CRSError:
+            epsg = None
+        if epsg in (4326, 4490):
+            evidence.append(
+                crsdetect.Evidence(
+                    "declared",
+                    "wgs84",
+                    2 if epsg == 4490 else 1,
+                    f"the file declares EPSG:{epsg} (GCJ-02 data is often mislabelled so)",
+                )
+            )
+    elif raw.fmt in ("GeoJSON", "KML"):
+        evidence.append(
+            crsdetect.Evidence(
+                "format",
+                "wgs84",
+                1,
+                f"{raw.fmt} is WGS-84 by specification (though Chinese providers often export GCJ-02)",
+            )
+        )
+    texts = [name, *raw.hints, *[str(c) for c in raw.df.columns]]
+    evidence.extend(crsdetect.name_evidence(texts))
+    if declared != "auto":
+        system = "wgs84" if declared == "cgcs2000" else declared
+        strong = [e for e in evidence if e.system and e.system != system and e.strength >= 3]
+        dec = crsdetect.CrsDecision(
+            system,
+            "declared",
+            [crsdetect.Evidence("declared", system, 3, f"declared: --crs {declared}"), *evidence],
+            scores,
+        )
+        if strong:
+            dec.warning = (
+                f"--crs {declared} was declared but the evidence points to "
+                f"{crsdetect.LABELS[strong[0].system]}: {strong[0].text}"
+            )
+        return declared, dec
+    dec = crsdetect.decide(evidence)
+    dec.scores = scores
+    return dec.system, dec
+
+
+def _text(df: pd.DataFrame, col: str | None, n: int) -> pd.Series:
+    if col is None or col not in df.columns:
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+    s = df[col]
+    if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+        s = s.astype("string")
+    s = s.astype("string").str.strip()
+    return s.where(s != "", pd.NA)
+
+
+def _model_fields(df, mapping, osm, fixed, layer, probs, name) -> pd.DataFrame:
+    """Model columns of ``layer`` from mapped columns, OSM tags and ``--set`` values."""
+    n = len(df)
+    spec = LAYERS[layer]
+    out = pd.DataFrame(index=range(n))
+
+    def pick(fld: str) -> pd.Series:
+        if fld in fixed:
+            return pd.Series(fixed[fld], index=range(n), dtype="string")
+        s = _text(df, mapping.get(fld), n)
+        if osm is not None and fld in osm.columns and fld not in mapping:
+            o = osm[fld].astype("string")
+            s = s.fillna(o.where(o != "", pd.NA))
+        return s
+
+    ids = pick("id")
+    gen = pd.Series([f"{ID_PREFIX[layer]}-IMP-{i:07d}" for i in range(1, n + 1)], dtype="string")
+    out["id"] = ids.fillna(gen)
+    generic = pick("name")
+    zh, en = pick("name_zh"), pick("name_en")
+    has_cjk = generic.str.contains(_CJK, na=False)
+    zh = zh.fillna(generic.where(has_cjk, pd.NA))
+    en = en.fillna(generic.where(~has_cjk, pd.NA))
+    out["name_zh"], out["name_en"] = zh.fillna(en), en.fillna(zh)
+    for col in ("name_zh", "name_en"):
+        v = out[col]
+        ctrl = v.str.contains(_CONTROL, na=False)
+        if ctrl.any():
+            out[col] = v.str.replace(_CONTROL, "", regex=True)
+            probs.add(ctrl.to_numpy(), col, "control characters removed", severity="warning")
+        markup = out[col].str.contains(_HTML, na=False)
+        probs.add(
+            markup.to_numpy(),
+            col,
+            "name contains HTML/script markup {}; it is kept as plain text and escaped when shown",
+            out[col],
+            severity="warning",
+        )
+    noname = out["name_zh"].isna().to_numpy()
+    probs.add(noname, mapping.get("name", "name"), "no name (名称)")
+
+    cat_src = pick("category")
+    if osm is not None and "category" not in mapping and "category" not in fixed:
+        o = osm["category"] if layer == "payments" else osm["place_category"]
+        cat_src = o.where(o != "", pd.NA).astype("string")
+    cats = colmod.map_values(cat_src, colmod.category_table(cat_src, layer))
+    out["category"] = cats.where(cats != "", pd.NA)
+    probs.add(
+        (cats == "").to_numpy() & cat_src.notna().to_numpy(),
+        mapping.get("category", "category"),
+        "unknown category {} for " + layer + " (use --set category=CODE or a recognised type)",
+        cat_src,
+    )
+    probs.add(
+        cat_src.isna().to_numpy(),
+        mapping.get("category", "category"),
+        "no category (类型): add a type column or --set category=CODE",
+    )
+    if "sector" in spec.required:
+        sec_src = pick("sector")
+        sec = colmod.map_values(sec_src, colmod.sector_table(sec_src))
+        default = out["category"].map(CATEGORY_SECTOR).astype("string")
+        out["sector"] = sec.where(sec != "", default)
+        probs.add(
+            out["sector"].isna().to_numpy() & out["category"].notna().to_numpy(),
+            "sector",
+            "no sector: add a sector column or --set sector=CODE",
+        )
+    for col in spec.date_columns:
+        src = pick(col)
+        d = pd.to_datetime(src, errors="coerce", format="mixed")
+        probs.add((d.isna() & src.notna()).to_numpy(), mapping.get(col, col), "not a date: {}", src)
+        if col in spec.required:
+            probs.add(
+                src.isna().to_numpy(),
+                col,
+                f"missing {col} (required for {layer}; add a column or --set {col}=YYYY-MM-DD)",
+            )
+        out[col] = d.dt.strftime("%Y-%m-%d").astype("string")
+    vocab = {"capabilities": CAPABILITIES, "card_schemes": CARD_SCHEMES, "wallets": WALLETS}
+    for col in spec.list_columns:
+        src = pick(col)
+        norm = src.str.replace(r"\s*[,，、|/;；]\s*", LIST_SEP, regex=True).str.strip(LIST_SEP)
+        table = {}
+        for u in pd.unique(norm.dropna()):
+            codes = [c for c in str(u).split(LIST_SEP) if c]
+            table[str(u)] = (
+                ""
+                if all(c in vocab[col] for c in codes)
+                else ",".join(c for c in codes if c not in vocab[col])
+            )
+        unknown = colmod.map_values(norm, table)
+        probs.add(
+            (unknown != "").to_numpy() & norm.notna().to_numpy(),
+            mapping.get(col, col),
+            f"unknown {col} code(s) {{}}; known: {', '.join(vocab[col])}",
+            unknown,
+        )
+        out[col] = norm.fillna("")
+        if col in spec.required:
+            probs.add(
+                (norm.fillna("") == "").to_numpy(),
+                col,
+                f"no {col}: add a column or --set {col}=code;code",
+            )
+    for col in ("address", "source", "venue_id", "host_id", "synthetic"):
+        if col in spec.columns:
+            out[col] = pick(col)
+    if "source" in out.columns:
+        out["source"] = out["source"].fillna(f"import: {name}")
+    if "coord_precision_m" in spec.columns:
+        out["coord_precision_m"] = pd.to_numeric(pick("coord_precision_m"), errors="coerce")
+    if "synthetic" in out.columns:
+        out["synthetic"] = (
+            out["synthetic"]
+            .str.lower()
+            .isin(["true", "1", "yes"])
+            .fillna(False)
+            .map({True: "true", False: "false"})
+        )
+    return out

@@ -1,0 +1,631 @@
+"""Reading any supported file into one shape: a table of attributes plus, for spatial
+formats, a geometry column and the CRS the file declares.
+
+Everything here is about getting bytes safely into memory: the format is told by
+content first and extension second, text encodings and delimiters are detected,
+archives are checked for path traversal and decompression bombs before anything is
+extracted, and every file is held to a size limit. Interpretation (which column is
+what, which coordinate system) happens later in :mod:`loaders.columns` and
+:mod:`loaders.crsdetect`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from loaders.errors import LoaderError
+
+#: Environment variable overriding :data:`DEFAULT_MAX_BYTES`.
+ENV_MAX_BYTES = "EXCHANGE_ATLAS_MAX_IMPORT_BYTES"
+#: Largest file (and largest total uncompressed archive content) accepted: 512 MiB.
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+#: An archive member that expands more than this many times is treated as a zip bomb.
+MAX_COMPRESSION_RATIO = 200
+MAX_ARCHIVE_MEMBERS = 2000
+
+TEXT_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv"}
+EXTENSIONS = {
+    **TEXT_FORMATS,
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".geojson": "json",
+    ".json": "json",
+    ".zip": "zip",
+    ".shp": "shp",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".kml": "kml",
+    ".kmz": "kmz",
+}
+
+
+def max_bytes() -> int:
+    """The configured size limit in bytes (``EXCHANGE_ATLAS_MAX_IMPORT_BYTES`` or 512 MiB)."""
+    raw = os.environ.get(ENV_MAX_BYTES, "")
+    try:
+        return int(raw) if raw.strip() else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+@dataclass
+class RawTable:
+    """A file's content before interpretation.
+
+    Attributes
+    ----------
+    df
+        Attribute columns as read (no geometry column).
+    geometry
+        Geometries for spatial formats, aligned with ``df``; None for plain tables.
+    crs
+        The CRS the file declares (``.prj``, GeoPackage, GeoParquet metadata), if any.
+    fmt
+        Human-readable format name, e.g. ``"CSV"`` or ``"Shapefile (zip)"``.
+    encoding, delimiter
+        Detected (or given) text encoding and delimiter; None when not applicable.
+    notes
+        Facts worth reporting (which sheet or layer was read, what else was there).
+    hints
+        Provenance text (metadata, layer names) used as weak CRS evidence.
+    osm
+        True for OpenStreetMap data, whose tags are mapped to payment capabilities.
+    """
+
+    df: pd.DataFrame
+    geometry: gpd.GeoSeries | None = None
+    crs: object | None = None
+    fmt: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    osm: bool = False
+    bad_lines: list[int] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff_format(path: Path, head: bytes) -> str:
+    """Format code of ``path`` from its first bytes, then its extension."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        ext = EXTENSIONS.get(path.suffix.lower())
+        return ext if ext in ("xlsx", "kmz") else "zip"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    ext = EXTENSIONS.get(path.suffix.lower())
+    if ext in ("xlsx", "xls", "zip", "gpkg", "parquet", "kmz"):
+        raise LoaderError(
+            f"{path.name} is named like a {path.suffix} file but its content is not one "
+            "(it may be truncated or renamed)"
+        )
+    if ext == "shp":
+        return "shp"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if ext in ("json", "kml"):
+        return ext
+    if stripped.startswith((b"<?xml", b"<kml")) and b"kml" in head.lower():
+        return "kml"
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    return "csv"
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in sample
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _gb2312_share(text: str) -> float:
+    """Share of CJK characters in ``text`` that exist in GB2312 (simplified, common)."""
+    chars = _CJK.findall(text)
+    if not chars:
+        return 1.0
+    ok = 0
+    for ch in set(chars):
+        try:
+            ch.encode("gb2312")
+            ok += chars.count(ch)
+        except UnicodeEncodeError:
+            pass
+    return ok / len(chars)
+
+
+def detect_encoding(data: bytes) -> str:
+    """Text encoding of ``data``: UTF-8 (with or without BOM), UTF-16, GB18030 or Big5.
+
+    GB18030 (a superset of GBK) and Big5 both decode most byte strings, so the choice
+    between them rests on the decoded text: GBK text is almost wholly GB2312 characters,
+    Big5 text read as GBK is not.
+
+    Raises
+    ------
+    LoaderError
+        When lines in different encodings are mixed, or no candidate decodes the data.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    _check_mixed(data)
+    sample = data[: 2 * 1024 * 1024]
+    decoded: dict[str, str] = {}
+    for enc in ("gb18030", "big5"):
+        try:
+            decoded[enc] = sample.decode(enc)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 4:  # a character cut by the sample's end
+                decoded[enc] = sample[: exc.start].decode(enc, errors="replace")
+    if "gb18030" in decoded and ("big5" not in decoded or _gb2312_share(decoded["gb18030"]) >= 0.9):
+        return "gb18030"
+    if "big5" in decoded:
+        return "big5"
+    raise LoaderError(
+        "the text is in no encoding the importer knows (UTF-8, GB18030/GBK or Big5); "
+        "re-save it as UTF-8"
+    )
+
+
+def _check_mixed(data: bytes) -> None:
+    """Raise when some lines are UTF-8 Chinese and others are not (a mixed-encoding file)."""
+    utf8_lines: list[int] = []
+    other_lines: list[int] = []
+    for i, line in enumerate(data[: 8 * 1024 * 1024].split(b"\n")[:200_000], start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_lines.append(i)
+            continue
+        if any(ord(c) >= 0x800 for c in text):
+            utf8_lines.append(i)
+    if utf8_lines and other_lines:
+        raise LoaderError(
+            "the file mixes text encodings: line(s) "
+            f"{_few(utf8_lines)} are UTF-8 but line(s) {_few(other_lines)} are not "
+            "(probably GBK); re-save the whole file in one encoding, preferably UTF-8"
+        )
+
+
+def _few(items: list[int], n: int = 3) -> str:
+    head = ", ".join(str(i) for i in items[:n])
+    return head + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def detect_delimiter(text: str) -> str:
+    """The field delimiter among comma, tab, semicolon and pipe that splits the most
+    lines of ``text`` into the same number of fields (comma when none does)."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", (0.0, 0)
+    for delim in (",", "\t", ";", "|"):
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+# --------------------------------------------------------------------------- archives
+
+
+def check_archive(zf: zipfile.ZipFile, name: str, limit: int) -> list[zipfile.ZipInfo]:
+    """Refuse an archive with unsafe member paths or that would expand beyond limits.
+
+    Member paths must be relative and stay inside the archive (no ``..``, no absolute
+    or drive paths, no symlinks); the total uncompressed size must stay under the size
+    limit and no member may expand more than :data:`MAX_COMPRESSION_RATIO` times.
+    """
+    infos = zf.infolist()
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise LoaderError(f"{name} holds {len(infos)} files; at most {MAX_ARCHIVE_MEMBERS}")
+    total = 0
+    for info in infos:
+        p = info.filename.replace("\\", "/")
+        parts = PurePosixPath(p).parts
+        if p.startswith("/") or re.match(r"^[A-Za-z]:", p) or ".." in parts:
+            raise LoaderError(
+                f"{name} contains an unsafe path {info.filename!r} (outside the archive); "
+                "refusing to extract it"
+            )
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise LoaderError(f"{name} contains a symbolic link {info.filename!r}; refusing it")
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1_000_000 and ratio > MAX_COMPRESSION_RATIO:
+            raise LoaderError(
+                f"{name} looks like a zip bomb: {info.filename!r} expands {ratio:.0f} times "
+                f"to {info.file_size:,} bytes; refusing it"
+            )
+    if total > limit:
+        raise LoaderError(
+            f"{name} would expand to {total:,} bytes, over the limit of {limit:,} bytes "
+            f"(set {ENV_MAX_BYTES} to raise it)"
+        )
+    return infos
+
+
+def _extract(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: Path, limit: int) -> None:
+    """Extract checked members, counting real bytes (headers may lie about sizes)."""
+    written = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        target = dest / info.filename.replace("\\", "/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as out:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise LoaderError(
+                        f"the archive expands beyond the limit of {limit:,} bytes; refusing it"
+                    )
+                out.write(chunk)
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def read_source(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    layer_name: str | None = None,
+    limit: int | None = None,
+) -> RawTable:
+    """Read ``path`` (any supported format) into a :class:`RawTable`.
+
+    Parameters
+    ----------
+    encoding, delimiter
+        Override detection for text files.
+    sheet
+        Excel sheet to read (default: the first with data).
+    layer_name
+        GeoPackage/Shapefile-zip/KML layer to read (default: the first point layer).
+    limit
+        Size limit in bytes (default :func:`max_bytes`).
+
+    Raises
+    ------
+    LoaderError
+        For anything that makes the file unusable, with a message naming the cause.
+    """
+    path = Path(path)
+    limit = max_bytes() if limit is None else limit
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise LoaderError(f"{path} does not exist") from None
+    if path.is_dir():
+        raise LoaderError(f"{path} is a directory, not a file")
+    if size == 0:
+        raise LoaderError(f"{path.name} is empty (0 bytes)")
+    if size > limit:
+        raise LoaderError(
+            f"{path.name} is {size:,} bytes, over the import limit of {limit:,} bytes "
+            f"(set {ENV_MAX_BYTES} to raise it, or split the file)"
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    fmt = sniff_format(path, head)
+    try:
+        if fmt == "csv":
+            return _read_text_table(path, encoding, delimiter)
+        if fmt == "xlsx" or fmt == "xls":
+            return _read_excel(path, fmt, sheet, limit)
+        if fmt == "json":
+            return _read_json(path, encoding)
+        if fmt in ("zip", "kmz"):
+            return _read_zip(path, layer_name, limit, encoding)
+        if fmt in ("shp", "gpkg", "kml"):
+            return _read_ogr(path, fmt, layer_name, encoding)
+        if fmt == "parquet":
+            return _read_parquet(path)
+    except LoaderError:
+        raise
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise LoaderError(f"{path.name}: cannot decode the text ({exc})") from None
+    except MemoryError:
+        raise LoaderError(f"{path.name} is too large to read in the memory available") from None
+    except Exception as exc:  # the many ways a third-party parser can fail on a bad file
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LoaderError(
+            f"{path.name} could not be read as {fmt.upper()}: {msg[:300]} "
+            "(the file may be truncated or damaged)"
+        ) from None
+    raise LoaderError(f"{path.name}: unsupported format")  # pragma: no cover
+
+
+def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) -> RawTable:
+    data = path.read_bytes()
+    if _looks_binary(data):
+        raise LoaderError(
+            f"{path.name} is a binary file, not text: save it as CSV, Excel, GeoJSON, "
+            "a zipped Shapefile, GeoPackage, GeoParquet or KML"
+        )
+    enc = encoding or detect_encoding(data)
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LoaderError(
+            f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
+        ) from None
+    del data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise LoaderError(f"{path.name} has no content (only blank space)")
+    delim = delimiter or detect_delimiter(text[:65536])
+    df, bad = _parse_csv(text, delim)
+    if df.empty and len(df.columns) == 0:
+        raise LoaderError(f"{path.name} has no header row")
+    return RawTable(df=df, fmt="CSV", encoding=enc, delimiter=delim, bad_lines=bad)
+
+
+def _parse_csv(text: str, delim: str) -> tuple[pd.DataFrame, list[int]]:
+    """Parse CSV text as strings; lines with too many fields are skipped and returned."""
+    kw = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=True)
+    try:
+        return pd.read_csv(io.StringIO(text), **kw), []
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(), []
+    except pd.errors.ParserError:
+        pass
+    df = pd.read_csv(io.StringIO(text), on_bad_lines="skip", **kw)
+    # Locate the skipped records for the report (only on this rare, malformed path).
+    width = len(df.columns)
+    lines = [
+        i
+        for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
+        if rec and len(rec) > width
+    ]
+    return df, lines
+
+
+def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable:
+    if fmt == "xlsx":
+        with zipfile.ZipFile(path) as zf:
+            check_archive(zf, path.name, limit)
+    engine = "openpyxl" if fmt == "xlsx" else "xlrd"
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine=engine)
+    if not sheets:
+        raise LoaderError(f"{path.name} has no sheets")
+    names = list(sheets)
+    if sheet is not None:
+        if sheet not in sheets:
+            raise LoaderError(f"{path.name} has no sheet {sheet!r}; it has {names}")
+        chosen = sheet
+    else:
+        chosen = next((n for n in names if not sheets[n].dropna(how="all").empty), names[0])
+    df = sheets[chosen].dropna(how="all")
+    df.columns = [str(c).strip() for c in df.columns]
+    notes = [f"read sheet {chosen!r}"] + ([f"other sheets: {names}"] if len(names) > 1 else [])
+    return RawTable(df=df.reset_index(drop=True), fmt="Excel", notes=notes)
+
+
+def _read_json(path: Path, encoding: str | None) -> RawTable:
+    data = path.read_bytes()
+    enc = encoding or detect_encoding(data)
+    try:
+        doc = json.loads(data.decode(enc))
+    except json.JSONDecodeError as exc:
+        raise LoaderError(
+            f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} "
+            "(the file may be truncated)"
+        ) from None
+    if isinstance(doc, dict) and isinstance(doc.get("elements"), list):
+        from loaders.osm import overpass_table
+
+        table = overpass_table(doc)
+        table.encoding = enc
+        return table
+    if isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
+        if not doc:
+            raise LoaderError(f"{path.name} is an empty JSON list")
+        return RawTable(df=pd.DataFrame(doc), fmt="JSON records", encoding=enc)
+    if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
+        raise LoaderError(
+            f"{path.name} is JSON but neither GeoJSON (a FeatureCollection), Overpass JSON "
+            "(with 'elements') nor a list of records"
+        )
+    feats = doc["features"] if doc["type"] == "FeatureCollection" else [doc]
+    if not isinstance(feats, list) or not feats:
+        raise LoaderError(f"{path.name} is a GeoJSON FeatureCollection with no features")
+    table = _geojson_table(feats, path.name)
+    table.encoding = enc
+    crs = doc.get("crs", {}).get("properties", {}).get("name") if isinstance(doc, dict) else None
+    if crs:
+        table.crs = crs
+        table.hints.append(str(crs))
+    from loaders.osm import looks_like_osm
+
+    table.osm = looks_like_osm(table.df)
+    return table
+
+
+def _geojson_table(feats: list, name: str) -> RawTable:
+    """Features → attributes and geometries; unparseable geometries become None."""
+    props = [f.get("properties") or {} if isinstance(f, dict) else {} for f in feats]
+    geoms_json = [
+        json.dumps(f.get("geometry")) if isinstance(f, dict) and f.get("geometry") else None
+        for f in feats
+    ]
+    arr = np.array(geoms_json, dtype=object)
+    try:
+        geoms = shapely.from_geojson(arr, on_invalid="ignore")
+    except Exception:  # shapely raises for some malformed members even when ignoring
+        geoms = np.array([_one_geom(g) for g in geoms_json], dtype=object)
+    df = pd.DataFrame(props)
+    if "id" not in df.columns:
+        ids = [f.get("id") if isinstance(f, dict) else None for f in feats]
+        if any(i is not None for i in ids):
+            df["id"] = [None if i is None else str(i) for i in ids]
+    return RawTable(df=df, geometry=gpd.GeoSeries(geoms), fmt="GeoJSON", hints=[name])
+
+
+def _one_geom(g: str | None):
+    if g is None:
+        return None
+    try:
+        return shapely.from_geojson(g)
+    except Exception:
+        return None
+
+
+def _read_zip(path: Path, layer_name: str | None, limit: int, encoding: str | None) -> RawTable:
+    with zipfile.ZipFile(path) as zf:
+        infos = check_archive(zf, path.name, limit)
+        names = [i.filename for i in infos if not i.is_dir()]
+        shps = sorted(n for n in names if n.lower().endswith(".shp"))
+        kmls = sorted(n for n in names if n.lower().endswith(".kml"))
+        others = [n for n in names if n.lower().endswith((".geojson", ".gpkg", ".csv"))]
+        if not shps and not kmls and not others:
+            raise LoaderError(
+                f"{path.name} contains no Shapefile (.shp), KML or GeoJSON/GeoPackage/CSV file"
+            )
+        with tempfile.TemporaryDirectory(prefix="exchange-atlas-zip-") as tmp:
+            dest = Path(tmp)
+            _extract(zf, infos, dest, limit)
+            if shps:
+                pick = _pick(shps, layer_name, path.name)
+                base = pick[:-4]
+                missing = [
+                    e
+                    for e in (".shx", ".dbf")
+                    if not any(n.lower() == base.lower() + e for n in names)
+                ]
+                if missing:
+                    raise LoaderError(
+                        f"{path.name}: the Shapefile {pick!r} lacks its {' and '.join(missing)} "
+                        "file(s); zip all parts (.shp, .shx, .dbf, .prj, .cpg) together"
+                    )
+                table = _read_ogr(dest / pick, "shp", None, encoding)
+                table.fmt = "Shapefile (zip)"
+                if len(shps) > 1:
+                    table.notes.append(f"read {pick!r}; the archive also has {shps}")
+                if not any(n.lower() == base.lower() + ".prj" for n in names):
+                    table.notes.append("no .prj file: the coordinate system is not declared")
+                return table
+            inner = _pick(kmls or others, layer_name, path.name)
+            table = read_source(dest / inner, encoding=encoding, layer_name=None, limit=limit)
+            table.fmt = f"{table.fmt} (in {path.suffix.lower().lstrip('.')})"
+            return table
+
+
+def _pick(candidates: list[str], wanted: str | None, name: str) -> str:
+    if wanted is None:
+        return candidates[0]
+    for c in candidates:
+        if c == wanted or Path(c).stem == wanted:
+            return c
+    raise LoaderError(f"{name} has no layer {wanted!r}; it has {candidates}")
+
+
+def _read_ogr(path: Path, fmt: str, layer_name: str | None, encoding: str | None) -> RawTable:
+    layers = pyogrio.list_layers(path)
+    if len(layers) == 0:
+        raise LoaderError(f"{path.name} contains no layers")
+    names = [str(n) for n in layers[:, 0]]
+    notes: list[str] = []
+    kw: dict = {}
+    if fmt == "shp":
+        cpg = path.with_suffix(".cpg")
+        if encoding:
+            kw["encoding"] = encoding
+        elif not cpg.exists() and not path.with_suffix(".CPG").exists():
+            dbf = path.with_suffix(".dbf")
+            if dbf.exists():
+                raw = dbf.read_bytes()
+                if not raw.isascii():
+                    kw["encoding"] = _dbf_encoding(raw)
+                    notes.append(f"no .cpg file: attribute encoding detected as {kw['encoding']}")
+    if fmt == "kml" and layer_name is None and len(names) > 1:
+        frames = [pyogrio.read_dataframe(path, layer=n, **kw) for n in names]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            raise LoaderError(f"{path.name} has no placemarks")
+        gdf = pd.concat(frames, ignore_index=True)
+        notes.append(f"read {len(frames)} KML folder(s): {names}")
+    else:
+        if layer_name is not None:
+            if layer_name not in names:
+                raise LoaderError(f"{path.name} has no layer {layer_name!r}; it has {names}")
+            chosen = layer_name
+        else:
+            points = [str(n) for n, g in layers if g and "Point" in str(g)]
+            chosen = points[0] if points else names[0]
+        gdf = pyogrio.read_dataframe(path, layer=chosen, **kw)
+        if len(names) > 1:
+            notes.append(f"read layer {chosen!r}; the file also has {names}")
+    label = {"shp": "Shapefile", "gpkg": "GeoPackage", "kml": "KML"}[fmt]
+    geom = gpd.GeoSeries(gdf.geometry.values, crs=gdf.crs)
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    hints = [path.name, *names]
+    table = RawTable(df=df, geometry=geom, crs=gdf.crs, fmt=label, notes=notes, hints=hints)
+    table.encoding = kw.get("encoding") or ("from .cpg" if fmt == "shp" else None)
+    if fmt == "kml":
+        table.encoding = "utf-8"
+    return table
+
+
+def _dbf_encoding(raw: bytes) -> str:
+    try:
+        return detect_encoding(raw[32:])
+    except LoaderError:
+        return "gb18030"
+
+
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    if b"geo" in meta:
+        gdf = gpd.read_parquet(path)
+        geom = gpd.GeoSeries(gdf.geometry.values, crs=gdf.crs)
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        return RawTable(df=df, geometry=geom, crs=gdf.crs, fmt="GeoParquet", hints=[path.name])
+    return RawTable(df=pd.read_parquet(path), fmt="Parquet", hints=[path.name])
