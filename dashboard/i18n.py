@@ -60,9 +60,33 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "tt_in_service": ("启用日期", "In service since"),
     "tt_sector": ("行业", "Sector"),
     "tt_synthetic": ("示意数据（合成）", "Illustrative (synthetic)"),
+    "as_of": ("截至日期", "As of"),
+    "as_of_help": (
+        "只计入该日期前已启用的支付服务点；拖到最右端表示全部数据。",
+        "Count only payment points in service on this date; the far right means all data.",
+    ),
     "empty_layer": ("该范围内没有数据", "No data in this area"),
     "no_layers": ("请选择至少一个图层", "Choose at least one layer"),
 }
+
+
+def _merge_page_strings() -> None:
+    """Merge ``dashboard/strings/*.py`` into :data:`STRINGS`; duplicate keys are an error."""
+    import importlib
+    import pkgutil
+
+    from dashboard import strings
+
+    for info in sorted(pkgutil.iter_modules(strings.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"dashboard.strings.{info.name}")
+        extra: dict[str, tuple[str, str]] = getattr(module, "STRINGS", {})
+        clash = sorted(set(extra) & set(STRINGS))
+        if clash:
+            raise ValueError(f"dashboard/strings/{info.name}.py redefines keys {clash}")
+        STRINGS.update(extra)
+
+
+_merge_page_strings()
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:

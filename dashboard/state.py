@@ -22,14 +22,30 @@ DISTRICT_CODES: Final[tuple[str, ...]] = (
 )  # fmt: skip
 
 
+#: How coverage is judged: each category's service standard, or any payment point.
+STANDARD_MODES: Final[tuple[str, ...]] = ("standards", "any")
+RADIUS_RANGE: Final[tuple[int, int]] = (50, 5000)
+
+
 @dataclass(frozen=True)
 class ViewState:
-    """What every page shares: district, language, visible layers and the as-of date."""
+    """What every page shares.
+
+    ``district`` (adcode or ``all``), ``lang``, the visible point ``layers``, the
+    ``as_of`` date (None: today's data, everything in service), the service standard
+    (``std``: per-category ``standards`` or ``any`` point; ``radius``: one radius in
+    metres for every category, None for each category's own), the ``basemap`` and the
+    districts chosen for side-by-side comparison (``compare``).
+    """
 
     district: str = ALL
     lang: str = DEFAULT_LANG
     layers: tuple[str, ...] = field(default=DEFAULT_LAYERS)
     as_of: date | None = None
+    std: str = "standards"
+    radius: int | None = None
+    basemap: str = "none"
+    compare: tuple[str, ...] = ()
 
     def with_(self, **changes: object) -> ViewState:
         return replace(self, **changes)
@@ -41,8 +57,15 @@ def _first(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+BASEMAPS: Final[tuple[str, ...]] = ("none", "osm", "carto", "amap", "custom")
+
+
 def from_query(params: dict[str, object]) -> ViewState:
-    """Parse query parameters (``district``, ``lang``, ``layers``, ``as_of``); ignore bad values."""
+    """Parse query parameters into a state; invalid values fall back to the defaults.
+
+    Keys: ``district``, ``lang``, ``layers`` (comma list), ``as_of`` (ISO date), ``std``,
+    ``radius`` (metres), ``basemap``, ``compare`` (comma list of adcodes).
+    """
     s = ViewState()
     district = _first(params.get("district"))
     if district in DISTRICT_CODES:
@@ -60,6 +83,18 @@ def from_query(params: dict[str, object]) -> ViewState:
             s = s.with_(as_of=date.fromisoformat(as_of))
         except ValueError:
             pass
+    std = _first(params.get("std"))
+    if std in STANDARD_MODES:
+        s = s.with_(std=std)
+    radius = _first(params.get("radius"))
+    if radius and radius.isdigit() and RADIUS_RANGE[0] <= int(radius) <= RADIUS_RANGE[1]:
+        s = s.with_(radius=int(radius))
+    basemap = _first(params.get("basemap"))
+    if basemap in BASEMAPS:
+        s = s.with_(basemap=basemap)
+    compare = _first(params.get("compare"))
+    if compare:
+        s = s.with_(compare=tuple(c for c in compare.split(",") if c in DISTRICT_CODES))
     return s
 
 
@@ -74,4 +109,12 @@ def to_query(s: ViewState) -> dict[str, str]:
         out["layers"] = ",".join(s.layers)
     if s.as_of is not None:
         out["as_of"] = s.as_of.isoformat()
+    if s.std != "standards":
+        out["std"] = s.std
+    if s.radius is not None:
+        out["radius"] = str(s.radius)
+    if s.basemap != "none":
+        out["basemap"] = s.basemap
+    if s.compare:
+        out["compare"] = ",".join(s.compare)
     return out

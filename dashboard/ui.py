@@ -8,6 +8,8 @@ survives page switches, and the app entry mirrors it into the URL.
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -151,3 +153,73 @@ def legend(layers: tuple[str, ...], lang: str) -> None:
     )
     if chips:
         st.markdown(f"<div data-testid='atlas-legend'>{chips}</div>", unsafe_allow_html=True)
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def standards_for(v: ViewState):
+    """The service standards in effect for the view: workspace standards + URL overrides."""
+    from dashboard.standards import load_standards, uniform_standards
+
+    require = [] if v.std == "any" else None
+    return uniform_standards(load_standards(), radius_m=v.radius, require=require)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage(signature: tuple, standards_json: str, as_of: str | None):
+    from dashboard.coverage import assess_coverage
+    from dashboard.standards import standards_from_dict
+
+    layers = load_layers()
+    std = standards_from_dict(json.loads(standards_json))
+    return assess_coverage(
+        layers["key-locations"], layers["payments"], layers["districts"], std, as_of=as_of
+    )
+
+
+def standards_key(standards) -> str:
+    from dashboard.standards import standards_to_dict
+
+    return json.dumps(standards_to_dict(standards), sort_keys=True)
+
+
+def coverage(v: ViewState | None = None):
+    """Coverage of the key locations for the view (cached per data, standards and date)."""
+    v = v or view()
+    sig = data_signature(default_home())
+    as_of = v.as_of.isoformat() if v.as_of else None
+    return _coverage(sig, standards_key(standards_for(v)), as_of)
+
+
+def date_bounds() -> tuple[date, date]:
+    """First and last in-service date of the payment points (the as-of slider's range)."""
+    pay = load_layers()["payments"]["in_service_date"].dropna()
+    if pay.empty:
+        today = date.today()
+        return today, today
+    return pay.min().date(), max(pay.max().date(), pay.min().date())
+
+
+def as_of_slider(container=None, key: str = "w_as_of") -> date | None:
+    """A month-stepped as-of slider bound to the shared ``as_of`` (end = all data)."""
+    v = view()
+    box = container or st
+    lo, hi = date_bounds()
+    _bind(key, min(max(v.as_of or hi, lo), hi))
+
+    def _changed() -> None:
+        chosen = st.session_state[key]
+        set_view(as_of=None if chosen >= hi else chosen)
+
+    box.slider(
+        t("as_of", v.lang),
+        min_value=lo,
+        max_value=hi,
+        key=key,
+        step=timedelta(days=1),
+        format="YYYY-MM-DD",
+        on_change=_changed,
+        help=t("as_of_help", v.lang),
+    )
+    return view().as_of
