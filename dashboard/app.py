@@ -27,6 +27,7 @@ lang = ui.view().lang
 #: (file, title key, icon, url path, default) — pages register here.
 PAGES = [
     ("overview.py", "page_overview", "🗺️", "overview", True),
+    ("standards.py", "page_standards", "📏", "standards", False),
 ]
 pages = [
     st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)

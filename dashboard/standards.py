@@ -104,6 +104,20 @@ def format_requirement(require: Requirement) -> str:
     return " + ".join("|".join(c) for c in require)
 
 
+def parse_requirement_text(text: str) -> Requirement:
+    """Parse the human form of :func:`format_requirement` (``a|b + c``; ``any`` or empty = none).
+
+    Raises
+    ------
+    ValueError
+        When a code is not a known capability.
+    """
+    text = (text or "").strip()
+    if not text or text.lower() == "any":
+        return ()
+    return parse_requirement([part for part in text.split("+")])
+
+
 def _check(std: Standard) -> Standard:
     if std.category not in KEY_LOCATION_CATEGORIES:
         raise ValueError(
@@ -242,6 +256,33 @@ def standards_table(standards: Standards, lang: str = "en") -> list[dict]:
         }
         for c, s in standards.items()
     ]
+
+
+def standards_from_table(rows: Iterable[Mapping], base: Standards) -> Standards:
+    """Apply edited table rows (``category``, ``radius_m``, ``require`` text, ``weight``,
+    optional ``rationale``) to ``base``; the inverse of :func:`standards_table`.
+
+    Raises
+    ------
+    ValueError
+        Naming the category of the first invalid row.
+    """
+    out = dict(base)
+    for row in rows:
+        cat = str(row["category"])
+        try:
+            out = set_standard(
+                out,
+                cat,
+                radius_m=float(row["radius_m"]),
+                require=list(parse_requirement_text(str(row.get("require", "any")))),
+                weight=float(row["weight"]),
+                rationale=None if row.get("rationale") is None else str(row["rationale"]),
+            )
+        except (TypeError, ValueError) as exc:
+            msg = str(exc)
+            raise ValueError(msg if msg.startswith(cat) else f"{cat}: {msg}") from None
+    return out
 
 
 # --------------------------------------------------------------------------- files
