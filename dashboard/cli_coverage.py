@@ -63,7 +63,7 @@ def _clean(v):
         return int(v)
     if isinstance(v, (np.floating, float)):
         v = float(v)
-        return None if math.isnan(v) else (None if math.isinf(v) else round(v, 6))
+        return None if (math.isnan(v) or math.isinf(v)) else v
     if isinstance(v, (np.bool_,)):
         return bool(v)
     if isinstance(v, pd.Timestamp):

@@ -137,13 +137,28 @@ def _adcode_column(
     hit = codes >= 0
     if fallback is None or hit.all():
         return pd.Categorical.from_codes(np.where(hit, codes, -1), categories=cats)
-    fb = np.asarray(fallback, dtype=object)[~hit]
-    extra = sorted({str(v) for v in fb} - set(cats))
+    fb = [None if _missing(v) else str(v) for v in np.asarray(fallback, dtype=object)[~hit]]
+    extra = sorted({v for v in fb if v is not None} - set(cats))
     allcats = cats + extra
     pos = {c: i for i, c in enumerate(allcats)}
     out = codes.copy()
-    out[~hit] = [pos[str(v)] for v in fb]
+    out[~hit] = [-1 if v is None else pos[v] for v in fb]
     return pd.Categorical.from_codes(out, categories=allcats)
+
+
+def _missing(v: object) -> bool:
+    return (
+        v is None
+        or v is pd.NA
+        or (isinstance(v, float) and np.isnan(v))
+        or str(v).strip()
+        in (
+            "",
+            "nan",
+            "None",
+            "<NA>",
+        )
+    )
 
 
 def assign_districts(
@@ -164,7 +179,7 @@ def assign_districts(
     """
     codes = district_codes(lon, lat, districts)
     col = _adcode_column(codes, districts, None if fallback is None else np.asarray(fallback))
-    return np.asarray(col.astype(object).fillna(""), dtype=object)
+    return np.asarray(pd.Series(col).astype(object).fillna("").to_numpy(), dtype=object)
 
 
 # --------------------------------------------------------------------------- supply
@@ -240,8 +255,12 @@ def nearest_within(
     if n == 0 or supply_xy.shape[0] == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
     tree = cKDTree(supply_xy, balanced_tree=False, compact_nodes=False)
-    bound = np.inf if max_distance is None else np.nextafter(float(max_distance), np.inf)
+    # cKDTree's bound is strict and compared on squared distances: search slightly
+    # wider, then apply the inclusive bound exactly on the returned distances.
+    bound = np.inf if max_distance is None else float(max_distance) * (1 + 1e-9) + 1e-6
     dist, idx = tree.query(demand_xy, k=1, distance_upper_bound=bound, workers=workers)
+    if max_distance is not None:
+        dist[dist > float(max_distance)] = np.inf
     idx = np.where(np.isfinite(dist), idx, -1).astype(np.intp, copy=False)
     return dist, idx
 
@@ -393,11 +412,15 @@ def place_coverage(
         adcode = demand["adcode"].astype(str).array
     else:
         adcode = np.full(n, "", dtype=object)
-    if "id" in supply.columns and n:
-        sid = supply["id"].astype(str).to_numpy()
-        nearest_id = np.where(near >= 0, sid[np.maximum(near, 0)], None)
-    else:
-        nearest_id = np.where(near >= 0, near, None) if n else np.empty(0, dtype=object)
+    nearest_id = np.full(n, None, dtype=object)
+    found = near >= 0
+    if found.any():
+        sid = (
+            supply["id"].astype(str).to_numpy()
+            if "id" in supply.columns
+            else np.arange(len(supply))
+        )
+        nearest_id[found] = sid[near[found]]
 
     out = pd.DataFrame(
         {

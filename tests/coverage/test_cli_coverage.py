@@ -1,0 +1,120 @@
+"""The CLI gives the same figures as the functions; standards show/set/reset round trip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.cli import main
+from dashboard.coverage import assess_coverage
+from dashboard.data import load_layer
+from dashboard.siting import recommend_sites
+from dashboard.standards import load_standards, shipped_standards, uniform_standards
+
+
+def run_json(capsys, *argv):
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _expected(home, **kw):
+    k = load_layer("key-locations", home)
+    p = load_layer("payments", home)
+    d = load_layer("districts", home)
+    as_of = kw.pop("as_of", None)
+    return assess_coverage(k, p, d, uniform_standards(load_standards(home), **kw), as_of=as_of)
+
+
+@pytest.mark.parametrize(
+    "argv, kw",
+    [
+        ([], {"require": []}),
+        (["--radius", "800"], {"radius_m": 800, "require": []}),
+        (
+            ["--require", "foreign_card|foreign_wallet", "cash"],
+            {"require": ["foreign_card|foreign_wallet", "cash"]},
+        ),
+        (["--use-standards", "--as-of", "2024-06-30"], {"as_of": "2024-06-30"}),
+    ],
+)
+def test_coverage_json_equals_functions(capsys, isolated_home, argv, kw):
+    rows = run_json(capsys, "coverage", "--format", "json", "--home", str(isolated_home), *argv)
+    want = _expected(isolated_home, **kw).districts
+    assert len(rows) == len(want) == 17
+    for row, (_, w) in zip(rows, want.iterrows()):
+        assert {"adcode", "name_en", "demand", "covered", "coverage"} <= set(row)
+        assert row["adcode"] == w["adcode"] and row["name_en"] == w["name_en"]
+        assert row["demand"] == w["demand"] and row["covered"] == w["covered"]
+        if np.isnan(w["coverage"]):
+            assert row["coverage"] is None
+        else:
+            assert row["coverage"] == pytest.approx(w["coverage"])
+    assert rows[-1]["adcode"] == "110000"
+
+
+def test_coverage_csv_and_table_and_out(capsys, isolated_home, tmp_path):
+    assert main(["coverage", "--format", "csv", "--home", str(isolated_home)]) == 0
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(capsys.readouterr().out), dtype={"adcode": str})
+    assert list(df["adcode"])[-1] == "110000" and len(df) == 17
+    out = tmp_path / "cov.json"
+    assert main(["coverage", "--format", "json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())[-1]["adcode"] == "110000"
+    assert main(["coverage"]) == 0
+    assert "Beijing (city total)" in capsys.readouterr().out
+
+
+def test_recommend_json_equals_functions(capsys, isolated_home):
+    doc = run_json(capsys, "recommend", "--k", "3", "--district", "Chaoyang", "--format", "json")
+    k, p, d = (load_layer(n) for n in ("key-locations", "payments", "districts"))
+    std = uniform_standards(shipped_standards(), require=[])
+    res = recommend_sites(k, p, d, std, 3, district="110105")
+    assert doc["scope"] == "110105"
+    assert [s["id"] for s in doc["sites"]] == list(res.sites["id"])
+    assert doc["objective"] == pytest.approx(res.solution.objective)
+    b = res.before.districts.set_index("adcode").loc["110105"]
+    a = res.after.districts.set_index("adcode").loc["110105"]
+    assert doc["before"]["covered"] == b["covered"] and doc["after"]["covered"] == a["covered"]
+    assert main(["recommend", "--k", "2"]) == 0
+    assert "coverage before" in capsys.readouterr().out
+
+
+def test_standards_round_trip(capsys, isolated_home):
+    assert (
+        main(["standards", "set", "hotel", "--radius", "350", "--require", "cash", "--weight", "4"])
+        == 0
+    )
+    capsys.readouterr()
+    doc = run_json(capsys, "standards", "show", "--format", "json")
+    hotel = doc["categories"]["hotel"]
+    assert hotel["radius_m"] == 350 and hotel["require"] == [["cash"]] and hotel["weight"] == 4
+    assert (isolated_home / "standards.json").is_file()
+    # the coverage command uses the saved radius
+    rows = run_json(capsys, "coverage", "--format", "json", "--use-standards")
+    want = _expected(isolated_home).districts
+    assert rows[-1]["covered"] == want["covered"].iloc[-1]
+    assert main(["standards", "reset"]) == 0
+    assert load_standards(isolated_home) == shipped_standards()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["coverage", "--require", "bitcoin"], "unknown capability"),
+        (["coverage", "--radius", "-5"], "radius"),
+        (["coverage", "--as-of", "yesterday-ish"], "not a date"),
+        (["coverage", "--scheduler", "tcp://x:1"], "--backend dask"),
+        (["recommend", "--k", "2", "--district", "Atlantis"], "unknown district"),
+        (["recommend", "--k", "0"], "at least 1"),
+        (["standards", "set", "spaceport", "--radius", "10"], "unknown category"),
+        (["standards", "set", "hotel"], "nothing to set"),
+    ],
+)
+def test_user_errors_are_one_line(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

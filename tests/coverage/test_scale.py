@@ -1,0 +1,47 @@
+"""The dask backend gives exactly the local backend's answer (2-worker local cluster)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("dask_geopandas", reason="the [scale] extra is not installed")
+pytest.importorskip("distributed", reason="the [scale] extra is not installed")
+
+from dashboard.coverage import assess_coverage  # noqa: E402
+from dashboard.scale import assess_coverage_dask, dask_client  # noqa: E402
+from dashboard.standards import shipped_standards, uniform_standards  # noqa: E402
+
+from .conftest import random_instance  # noqa: E402
+
+pytestmark = [pytest.mark.scale, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with dask_client(n_workers=2) as c:
+        yield c
+
+
+def test_identical_to_local(client, layers):
+    k, p, d = layers["key-locations"], layers["payments"], layers["districts"]
+    std = shipped_standards()
+    a = assess_coverage(k, p, d, std, as_of="2025-01-01")
+    b = assess_coverage_dask(k, p, d, std, as_of="2025-01-01", client=client, npartitions=4)
+    pd.testing.assert_frame_equal(a.places, b.places)
+    pd.testing.assert_frame_equal(a.districts, b.districts)
+
+
+@pytest.mark.parametrize("max_distance", [None, 900.0])
+def test_identical_on_random_data_with_halo_edges(client, layers, max_distance):
+    # sparse supply: many nearest points lie outside a partition's halo, so the exact
+    # distances must be resolved; coverage must match regardless
+    demand, supply = random_instance(7, n_demand=3000, n_supply=150)
+    std = uniform_standards(shipped_standards(), radius_m=400)
+    d = layers["districts"]
+    a = assess_coverage(demand, supply, d, std, max_distance=max_distance)
+    b = assess_coverage_dask(
+        demand, supply, d, std, client=client, npartitions=6, max_distance=max_distance
+    )
+    pd.testing.assert_frame_equal(a.places, b.places)
+    pd.testing.assert_frame_equal(a.districts, b.districts)
