@@ -48,9 +48,9 @@ ID_PREFIX = {
     "key-locations": "K",
     "payments": "P",
 }
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&#?\w+;|javascript:", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_HTML = r"<\s*/?\s*[a-zA-Z!][^>]*>|&#?[A-Za-z0-9]+;|[jJ][aA][vV][aA][sS][cC][rR][iI][pP][tT]:"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CJK = "[\u3400-\u9fff]"
 
 
 @dataclass
@@ -389,13 +389,15 @@ def clean(
     alive = ~probs.drop
     key = pd.DataFrame(
         {
-            "n": out["name_zh"].fillna("") + "|" + out["name_en"].fillna(""),
-            "x": np.round(lon, 5),
-            "y": np.round(lat, 5),
-            "c": out["category"].fillna(""),
+            "zh": pd.factorize(out["name_zh"])[0],
+            "en": pd.factorize(out["name_en"])[0],
+            "cat": pd.factorize(out["category"])[0],
+            "x": np.nan_to_num(np.round(lon * 1e5)).astype("int64"),
+            "y": np.nan_to_num(np.round(lat * 1e5)).astype("int64"),
         }
     )
     dup = alive & key.duplicated(keep="first").to_numpy()
+    del key
     rep.duplicates = int(dup.sum())
     probs.add(dup, None, "duplicate of an earlier row (same name, category and position); dropped")
     alive = ~probs.drop
@@ -443,9 +445,9 @@ def clean(
             "row": np.arange(1, n + 1),
             "lon": lon,
             "lat": lat,
-            "name": out["name_zh"].fillna(out["name_en"]).fillna("").astype(str),
+            "name": out["name_zh"].fillna(out["name_en"]).fillna(""),
             "kept": ~probs.drop,
-            "reason": probs.reason.astype(str),
+            "reason": pd.Categorical(probs.reason.astype(object)),
         }
     )
     return ImportResult(gdf, rep, preview)
@@ -647,7 +649,7 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name) -> pd.DataFrame:
         return s
 
     ids = pick("id")
-    gen = pd.Series([f"{ID_PREFIX[layer]}-IMP-{i:07d}" for i in range(1, n + 1)], dtype="string")
+    gen = f"{ID_PREFIX[layer]}-IMP-" + pd.Series(np.arange(1, n + 1)).astype("string").str.zfill(7)
     out["id"] = ids.fillna(gen)
     generic = pick("name")
     zh, en = pick("name_zh"), pick("name_en")

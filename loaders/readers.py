@@ -387,43 +387,82 @@ def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) ->
             "a zipped Shapefile, GeoPackage, GeoParquet or KML"
         )
     enc = encoding or detect_encoding(data)
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoaderError(
-            f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
-        ) from None
+    if enc in ("utf-8", "utf-8-sig"):
+        try:
+            data.decode(enc)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise LoaderError(
+                f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
+            ) from None
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    else:
+        try:
+            body = data.decode(enc).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise LoaderError(
+                f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
+            ) from None
     del data
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
+    if not body.strip():
         raise LoaderError(f"{path.name} has no content (only blank space)")
-    delim = delimiter or detect_delimiter(text[:65536])
-    df, bad = _parse_csv(text, delim)
-    if df.empty and len(df.columns) == 0:
+    head = body[:65536].decode("utf-8", errors="ignore")
+    delim = delimiter or detect_delimiter(head)
+    df, bad = _parse_csv(body, delim)
+    if len(df.columns) == 0:
         raise LoaderError(f"{path.name} has no header row")
     return RawTable(df=df, fmt="CSV", encoding=enc, delimiter=delim, bad_lines=bad)
 
 
-def _parse_csv(text: str, delim: str) -> tuple[pd.DataFrame, list[int]]:
-    """Parse CSV text as strings; lines with too many fields are skipped and returned."""
-    kw = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=True)
-    try:
-        return pd.read_csv(io.StringIO(text), **kw), []
-    except pd.errors.EmptyDataError:
+def _parse_csv(body: bytes, delim: str) -> tuple[pd.DataFrame, list[int]]:
+    """Parse UTF-8 CSV bytes with every column as text (pyarrow, multi-threaded).
+
+    Rows with a wrong number of fields are skipped and their record numbers returned.
+    Falls back to pandas' parser for what pyarrow refuses (e.g. duplicate headers).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    first = next(
+        csv.reader(io.StringIO(body[:65536].decode("utf-8", errors="ignore")), delimiter=delim), []
+    )
+    if not first:
         return pd.DataFrame(), []
-    except pd.errors.ParserError:
-        pass
-    df = pd.read_csv(io.StringIO(text), on_bad_lines="skip", **kw)
-    # Locate the skipped records for the report (only on this rare, malformed path).
-    width = len(df.columns)
-    lines = [
-        i
-        for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
-        if rec and len(rec) > width
-    ]
-    return df, lines
+    bad: list[int] = []
+
+    def skip(row) -> str:
+        bad.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, invalid_row_handler=skip
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in first},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, ValueError):
+        kw = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            return pd.read_csv(io.BytesIO(body), **kw), []
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame(), []
+        except pd.errors.ParserError:
+            return pd.read_csv(io.BytesIO(body), on_bad_lines="skip", **kw), [-1]
+    df = table.to_pandas(
+        types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
+    )
+    del table
+    df = df.dropna(how="all")
+    return df.reset_index(drop=True), sorted(bad)
 
 
 def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable:
