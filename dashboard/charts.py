@@ -1,0 +1,158 @@
+"""Chart builders for the comparison and profile pages: Altair charts, pydeck gap layers.
+
+Pure: each function takes DataFrames (or records) and returns an ``alt.Chart`` or a
+``pdk.Layer``; nothing is drawn here. Every label is in the language passed in; data
+text reaches Vega only as data values (rendered as text, never as HTML).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.i18n import label_of, name_col, t
+from dashboard.reports import header
+
+#: Bar colours: the shared district, districts chosen for comparison, the rest.
+HIGHLIGHT = "#d1495b"
+CHOSEN = "#edae49"
+OTHER = "#8d99ae"
+#: Map colours (RGBA) of the profile map.
+COVERED_RGBA = [46, 160, 67, 220]
+UNCOVERED_RGBA = [220, 38, 38, 235]
+PAYMENT_RGBA = [37, 99, 235, 200]
+PROPOSED_RGBA = [147, 51, 234, 240]
+
+SHARE_METRICS = ("coverage", "weighted_coverage", "coverage_baseline", "change")
+
+
+def _fmt(metric: str) -> str:
+    if metric in SHARE_METRICS:
+        return ".0%"
+    if metric == "access":
+        return ".2f"
+    return ",d"
+
+
+def ranked_bar(
+    table: pd.DataFrame,
+    metric: str,
+    lang: str,
+    *,
+    highlight: str | None = None,
+    chosen: Sequence[str] = (),
+    city_value: float | None = None,
+) -> alt.Chart:
+    """Horizontal bars of ``metric`` per district, best first, with an optional city rule.
+
+    ``table`` is :func:`dashboard.compare.comparison_table` (its order is the ranking).
+    The ``highlight`` district is drawn in :data:`HIGHLIGHT`, ``chosen`` ones in
+    :data:`CHOSEN`. Districts without a value are left out.
+    """
+    df = table[table[metric].notna()].copy()
+    df["district"] = df[name_col(lang)]
+    role = pd.Series("other", index=df.index)
+    role[df["adcode"].isin(list(chosen))] = "chosen"
+    if highlight:
+        role[df["adcode"] == highlight] = "highlight"
+    df["role"] = role
+    df["value"] = df[metric].astype(float)
+    order = list(df["district"])
+    title = header(metric, lang)
+    color = alt.Color(
+        "role:N",
+        scale=alt.Scale(domain=["highlight", "chosen", "other"], range=[HIGHLIGHT, CHOSEN, OTHER]),
+        legend=None,
+    )
+    bars = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=title, axis=alt.Axis(format=_fmt(metric))),
+            y=alt.Y("district:N", sort=order, title=None),
+            color=color,
+            tooltip=[
+                alt.Tooltip("district:N", title=header("name", lang)),
+                alt.Tooltip("value:Q", title=title, format=_fmt(metric)),
+                alt.Tooltip("rank:Q", title=header("rank", lang)),
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=3, color="#333").encode(
+        text=alt.Text("value:Q", format=_fmt(metric))
+    )
+    layers = [bars, text]
+    if city_value is not None and pd.notna(city_value):
+        rule_df = pd.DataFrame({"value": [float(city_value)], "label": [t("cmp_city_row", lang)]})
+        rule = (
+            alt.Chart(rule_df)
+            .mark_rule(strokeDash=[4, 3], color="#222")
+            .encode(
+                x="value:Q",
+                tooltip=[
+                    alt.Tooltip("value:Q", title=t("cmp_city_row", lang), format=_fmt(metric))
+                ],
+            )
+        )
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=max(120, 24 * len(df)))
+
+
+def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> alt.FacetChart:
+    """Small multiples: coverage by sector, one panel per district.
+
+    ``sectors`` is :func:`dashboard.compare.sector_table`; ``names`` maps adcodes to
+    district names in ``lang``.
+    """
+    df = sectors.copy()
+    df["district"] = df["adcode"].map(lambda a: names.get(a, a))
+    df["sector_label"] = df["sector"].map(lambda s: label_of("sector", str(s), lang))
+    cov, sec = header("coverage", lang), header("sector", lang)
+    base = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("sector_label:N", title=None, axis=alt.Axis(labelAngle=-40)),
+            y=alt.Y(
+                "coverage:Q",
+                title=cov,
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%"),
+            ),
+            color=alt.Color("sector_label:N", title=sec, legend=None),
+            tooltip=[
+                alt.Tooltip("district:N", title=header("name", lang)),
+                alt.Tooltip("sector_label:N", title=sec),
+                alt.Tooltip("coverage:Q", title=cov, format=".0%"),
+                alt.Tooltip("covered:Q", title=header("covered", lang)),
+                alt.Tooltip("demand:Q", title=header("demand", lang)),
+            ],
+        )
+        .properties(width=150, height=120)
+    )
+    return base.facet(
+        facet=alt.Facet("district:N", title=None, sort=list(dict.fromkeys(df["district"]))),
+        columns=4,
+    )
+
+
+def gap_layer(records: list[dict], layer_id: str, color: list[int], radius_px: float) -> pdk.Layer:
+    """A pickable scatter layer of gap-map records (fields from
+    :func:`dashboard.compare.gap_records`), fixed pixel radius."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id=layer_id,
+        get_position="[lon, lat]",
+        get_fill_color=color,
+        get_line_color=[255, 255, 255, 230],
+        stroked=True,
+        line_width_min_pixels=1,
+        radius_units="'pixels'",
+        get_radius=radius_px,
+        pickable=True,
+        auto_highlight=True,
+    )

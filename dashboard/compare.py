@@ -1,0 +1,344 @@
+"""District comparison and district profile: pure tables built from the engine's answers.
+
+Nothing here computes coverage itself: the inputs are the per-district tables of
+:func:`dashboard.coverage.assess_coverage`, :func:`dashboard.coverage.coverage_progress`
+and :func:`dashboard.accessibility.district_accessibility`, and the per-place table
+:attr:`dashboard.coverage.CoverageResult.places`. These functions join, rank and
+reshape them for the District comparison and District profile pages, the exports
+and the tests. No Streamlit, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard.coverage import CITY_ADCODE
+from dashboard.i18n import label_of, name_col
+
+#: Metrics a user can rank the districts by, and whether larger is better.
+RANK_METRICS: dict[str, bool] = {
+    "coverage": True,
+    "weighted_coverage": True,
+    "uncovered": False,
+    "access": True,
+    "change": True,
+}
+
+#: Columns of :func:`comparison_table`.
+COMPARISON_COLUMNS = (
+    "rank",
+    "adcode",
+    "name_zh",
+    "name_en",
+    "demand",
+    "covered",
+    "uncovered",
+    "coverage",
+    "weighted_coverage",
+    "access",
+    "share_without_access",
+    "coverage_baseline",
+    "change",
+    "newly_covered",
+)
+
+
+def comparison_table(
+    districts: pd.DataFrame,
+    progress: pd.DataFrame,
+    access: pd.DataFrame,
+    *,
+    by: str = "coverage",
+) -> pd.DataFrame:
+    """One row per district (city total excluded), ranked by ``by``.
+
+    Parameters
+    ----------
+    districts : DataFrame
+        :attr:`CoverageResult.districts` at the view's date (city total last).
+    progress : DataFrame
+        :func:`coverage_progress` from the baseline to the view's date.
+    access : DataFrame
+        :func:`district_accessibility` at the view's date (districts without key
+        locations are missing there and get NaN).
+    by : str
+        One of :data:`RANK_METRICS`. ``rank`` is 1 for the best district; ties share
+        the better rank (``method="min"``) and districts with no value (no key
+        locations) rank last with no rank (NaN).
+
+    Returns
+    -------
+    DataFrame with :data:`COMPARISON_COLUMNS`, sorted by rank then adcode.
+    """
+    if by not in RANK_METRICS:
+        raise ValueError(f"cannot rank by {by!r}; expected one of {', '.join(RANK_METRICS)}")
+    p = progress[["adcode", "coverage_start", "change", "newly_covered"]].copy()
+    p["adcode"] = p["adcode"].astype(str)
+    p = p.rename(columns={"coverage_start": "coverage_baseline"})
+    out = district_metrics(districts, access).merge(p, on="adcode", how="left")
+    return rank_table(out, by)
+
+
+def district_metrics(districts: pd.DataFrame, access: pd.DataFrame) -> pd.DataFrame:
+    """Per-district coverage joined with accessibility (``access``, ``share_without_access``).
+
+    ``districts`` is :attr:`CoverageResult.districts` (the city total row is dropped);
+    ``access`` is :func:`district_accessibility`. Districts absent from ``access``
+    (no key locations) get NaN.
+    """
+    d = districts[districts["adcode"].astype(str) != CITY_ADCODE].copy()
+    d["adcode"] = d["adcode"].astype(str)
+    a = access[["adcode", "mean_access", "share_without_access"]].copy()
+    a["adcode"] = a["adcode"].astype(str)
+    a = a.rename(columns={"mean_access": "access"})
+    return d.merge(a, on="adcode", how="left").reset_index(drop=True)
+
+
+def rank_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``table`` with a fresh ``rank`` by ``by`` (see :func:`comparison_table`), sorted."""
+    if by not in RANK_METRICS:
+        raise ValueError(f"cannot rank by {by!r}; expected one of {', '.join(RANK_METRICS)}")
+    out = table.copy()
+    # no rank without key locations: every metric is undefined or meaningless there
+    values = out[by].where(out["demand"] > 0)
+    out["rank"] = values.rank(ascending=not RANK_METRICS[by], method="min").astype("Int64")
+    out = out.sort_values(["rank", "adcode"], na_position="last", kind="stable")
+    cols = [c for c in COMPARISON_COLUMNS if c in out.columns]
+    return out[cols].reset_index(drop=True)
+
+
+def city_reference(
+    districts: pd.DataFrame, scores: pd.DataFrame, progress: pd.DataFrame | None = None
+) -> dict[str, float]:
+    """City-wide values of the comparison metrics (the reference column and rule).
+
+    Counts and shares are the city total row (every key location pooled);
+    ``uncovered_mean`` is the mean number of gaps per district over the districts
+    listed (the reference for one district's gaps); ``access`` is the demand-weighted
+    mean over every place, :math:`\\sum P_i A_i / \\sum P_i`, and
+    ``share_without_access`` the share of places with none. ``scores`` is
+    :func:`dashboard.accessibility.accessibility` (per place); ``progress``, when
+    given, adds ``coverage_baseline``, ``change`` and ``newly_covered``.
+    """
+    city = districts[districts["adcode"].astype(str) == CITY_ADCODE].iloc[0]
+    per = districts[districts["adcode"].astype(str) != CITY_ADCODE]
+    dem = scores["demand"].to_numpy(dtype="float64")
+    acc = scores["access"].to_numpy(dtype="float64")
+    out = {
+        "demand": float(city["demand"]),
+        "covered": float(city["covered"]),
+        "uncovered": float(city["uncovered"]),
+        "uncovered_mean": float(per["uncovered"].mean()) if len(per) else float("nan"),
+        "coverage": float(city["coverage"]),
+        "weighted_coverage": float(city["weighted_coverage"]),
+        "access": float((dem * acc).sum() / dem.sum()) if dem.sum() > 0 else float("nan"),
+        "share_without_access": float((acc <= 0).mean()) if acc.size else float("nan"),
+    }
+    if progress is not None:
+        prog = progress[progress["adcode"].astype(str) == CITY_ADCODE].iloc[0]
+        out["coverage_baseline"] = float(prog["coverage_start"])
+        out["change"] = float(prog["change"])
+        out["newly_covered"] = float(prog["newly_covered"])
+    return out
+
+
+def side_by_side(table: pd.DataFrame, adcodes: Sequence[str], lang: str) -> pd.DataFrame:
+    """The chosen districts as columns (named in ``lang``), one metric per row.
+
+    Rows follow :data:`COMPARISON_COLUMNS` without names and adcode; the index is the
+    metric code (translate it with :func:`dashboard.reports.header`).
+    """
+    chosen = [a for a in adcodes if a in set(table["adcode"])]
+    sub = table.set_index("adcode").loc[chosen]
+    metrics = [c for c in COMPARISON_COLUMNS if c not in ("adcode", "name_zh", "name_en")]
+    out = sub[metrics].T
+    out.columns = list(sub[name_col(lang)])
+    return out
+
+
+def sector_table(by_sector: pd.DataFrame, adcodes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Coverage per district and sector for small multiples: districts only, demand > 0.
+
+    ``by_sector`` is :func:`dashboard.coverage.coverage_by_sector`; ``adcodes`` keeps
+    only those districts (None: all). Columns ``adcode``, ``sector``, ``demand``,
+    ``covered``, ``coverage``.
+    """
+    df = by_sector[by_sector["adcode"].astype(str) != CITY_ADCODE]
+    df = df[df["demand"] > 0]
+    if adcodes:
+        df = df[df["adcode"].astype(str).isin(list(adcodes))]
+    return df[["adcode", "sector", "demand", "covered", "coverage"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def previous_date(as_of: date, earliest: date) -> date:
+    """The previous period's date: one year before ``as_of``, not before ``earliest``."""
+    try:
+        prev = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        prev = as_of.replace(year=as_of.year - 1, day=28)
+    return max(prev, earliest)
+
+
+#: KPI metrics of the district profile and whether larger is better.
+KPI_METRICS: dict[str, bool] = {
+    "coverage": True,
+    "weighted_coverage": True,
+    "uncovered": False,
+    "access": True,
+}
+
+
+def district_kpis(
+    adcode: str,
+    now: pd.DataFrame,
+    previous: pd.DataFrame,
+    city: dict[str, float],
+    target: float | None = None,
+) -> pd.DataFrame:
+    """The district's KPIs against three references.
+
+    Parameters
+    ----------
+    now, previous : DataFrame
+        Rows with ``adcode`` and the :data:`KPI_METRICS` columns at the view's date
+        and at the previous period's date (e.g. :func:`comparison_table` at each).
+    city : dict
+        :func:`city_reference` at the view's date (for gaps, its per-district mean).
+    target : float, optional
+        A coverage target (fraction); applies to ``coverage`` and
+        ``weighted_coverage`` only.
+
+    Returns
+    -------
+    DataFrame indexed by metric with ``value``, ``city``, ``previous``, ``target``
+    (NaN where none applies) and ``higher_is_better``.
+    """
+    row = now.set_index(now["adcode"].astype(str)).loc[adcode]
+    prev = previous.set_index(previous["adcode"].astype(str)).loc[adcode]
+    rows = []
+    for m, better in KPI_METRICS.items():
+        tgt = target if target is not None and m in ("coverage", "weighted_coverage") else np.nan
+        rows.append(
+            {
+                "metric": m,
+                "value": float(row[m]),
+                "city": float(city["uncovered_mean"] if m == "uncovered" else city[m]),
+                "previous": float(prev[m]),
+                "target": float(tgt),
+                "higher_is_better": better,
+            }
+        )
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def uncovered_list(places: pd.DataFrame, demand: pd.DataFrame, adcode: str) -> pd.DataFrame:
+    """Uncovered key locations of one district, by sector then farthest first.
+
+    ``places`` is :attr:`CoverageResult.places`; ``demand`` the key-locations layer
+    (for names). Columns ``sector``, ``id``, ``name_zh``, ``name_en``, ``category``,
+    ``distance_m`` (to the nearest qualifying point; ``inf`` if none),
+    ``radius_m``, ``weight``, ``lon``, ``lat``.
+    """
+    p = places[(places["adcode"].astype(str) == adcode) & ~places["covered"].astype(bool)]
+    names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
+    out = p.assign(id=p["id"].astype(str)).merge(names, on="id", how="left")
+    out = out.sort_values(["sector", "distance_m", "id"], ascending=[True, False, True])
+    cols = ["sector", "id", "name_zh", "name_en", "category", "distance_m", "radius_m", "weight"]
+    return out[cols + ["lon", "lat"]].reset_index(drop=True)
+
+
+def localize_uncovered(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`uncovered_list` for display: labels in ``lang``, distance in whole metres."""
+    other = "name_en" if lang == "zh" else "name_zh"
+    name = table[name_col(lang)].fillna(table[other]).fillna(table["id"])
+    dist = table["distance_m"].replace(np.inf, np.nan).round(0)
+    return pd.DataFrame(
+        {
+            "sector": table["sector"].map(lambda c: label_of("sector", str(c), lang)),
+            "name": name,
+            "category": table["category"].map(lambda c: label_of("key-locations", str(c), lang)),
+            "distance_m": dist,
+            "radius_m": table["radius_m"].round(0),
+            "id": table["id"],
+        }
+    )
+
+
+def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> pd.DataFrame:
+    """Before/after coverage of one district and the city (from a siting what-if).
+
+    ``before``/``after`` are :attr:`CoverageResult.districts`. Index ``adcode`` and
+    ``110000``; columns ``covered_before``, ``covered_after``, ``coverage_before``,
+    ``coverage_after``, ``weighted_before``, ``weighted_after``, ``uncovered_after``.
+    """
+    b = before.set_index(before["adcode"].astype(str))
+    a = after.set_index(after["adcode"].astype(str))
+    keys = [adcode, CITY_ADCODE]
+    return pd.DataFrame(
+        {
+            "covered_before": b.loc[keys, "covered"].to_numpy(),
+            "covered_after": a.loc[keys, "covered"].to_numpy(),
+            "coverage_before": b.loc[keys, "coverage"].to_numpy(),
+            "coverage_after": a.loc[keys, "coverage"].to_numpy(),
+            "weighted_before": b.loc[keys, "weighted_coverage"].to_numpy(),
+            "weighted_after": a.loc[keys, "weighted_coverage"].to_numpy(),
+            "uncovered_after": a.loc[keys, "uncovered"].to_numpy(),
+        },
+        index=pd.Index(keys, name="adcode"),
+    )
+
+
+def gap_records(
+    places: pd.DataFrame,
+    demand: pd.DataFrame,
+    adcode: str,
+    lang: str,
+    status_labels: tuple[str, str],
+    distance_label: str,
+) -> tuple[list[dict], list[dict]]:
+    """Map records (covered, uncovered) of one district's key locations.
+
+    Each record has ``lon``, ``lat``, ``id`` and the plain-text tooltip fields
+    ``tt_title`` (name), ``tt_sub`` (other-language name) and ``tt_body`` (sector,
+    status and distance), which the deck.gl component escapes.
+    ``status_labels`` is (covered, uncovered) text in ``lang``.
+    """
+    p = places[places["adcode"].astype(str) == adcode]
+    names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
+    p = p.assign(id=p["id"].astype(str)).merge(names, on="id", how="left")
+    other = "name_en" if lang == "zh" else "name_zh"
+    covered, uncovered = [], []
+    for r in p.itertuples(index=False):
+        title = _text(getattr(r, name_col(lang))) or _text(getattr(r, other)) or r.id
+        dist = "—" if not np.isfinite(r.distance_m) else f"{r.distance_m:,.0f} m"
+        body = "\n".join(
+            [
+                label_of("sector", str(r.sector), lang),
+                status_labels[0] if r.covered else status_labels[1],
+                f"{distance_label}: {dist}",
+            ]
+        )
+        rec = {
+            "lon": float(r.lon),
+            "lat": float(r.lat),
+            "id": r.id,
+            "tt_title": title,
+            "tt_sub": _text(getattr(r, other)),
+            "tt_body": body,
+        }
+        (covered if r.covered else uncovered).append(rec)
+    return covered, uncovered
+
+
+def _text(value: object) -> str:
+    """Plain text of a cell (NaN/None → empty)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)

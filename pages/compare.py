@@ -1,0 +1,139 @@
+"""District comparison: all 16 districts ranked, change since a baseline, side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, compare, reports, ui
+from dashboard import ui_compare as uc
+from dashboard.accessibility import district_accessibility
+from dashboard.i18n import t
+from dashboard.state import DISTRICT_CODES
+
+v = ui.view()
+lang = v.lang
+names = ui.district_names(lang)
+layers = ui.load_layers()
+
+st.title(t("cmp_title", lang))
+
+lo, _hi = ui.date_bounds()
+c_asof, c_base, c_rank = st.columns([3, 2, 2])
+ui.as_of_slider(c_asof)
+v = ui.view()
+end = uc.end_date(v)
+if "w_cmp_baseline" in st.session_state and not lo <= st.session_state["w_cmp_baseline"] <= end:
+    del st.session_state["w_cmp_baseline"]
+baseline = c_base.date_input(
+    t("cmp_baseline", lang),
+    value=compare.previous_date(end, lo),
+    min_value=lo,
+    max_value=end,
+    key="w_cmp_baseline",
+    format="YYYY-MM-DD",
+    help=t("cmp_baseline_help", lang),
+)
+rank_by = c_rank.selectbox(
+    t("cmp_rank_by", lang),
+    list(compare.RANK_METRICS),
+    format_func=lambda m: reports.header(m, lang),
+    key="w_cmp_rank_by",
+)
+
+std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any", lang)
+if v.radius:
+    std += ", " + t("cmp_radius", lang, r=v.radius)
+st.caption(t("cmp_caption", lang, std=std, end=end.isoformat(), start=baseline.isoformat()))
+n_synth = int(layers["payments"]["synthetic"].sum())
+if n_synth:
+    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+
+cov = ui.coverage(v)
+scores = uc.access_scores(v)
+prog = uc.progress(v, baseline)
+table = compare.comparison_table(cov.districts, prog, district_accessibility(scores), by=rank_by)
+city = compare.city_reference(cov.districts, scores, prog)
+
+# ranked bars: the shared district highlighted, the chosen ones marked, the city as a rule
+st.subheader(t("cmp_ranking", lang))
+highlight = None if v.district == "all" else v.district
+st.altair_chart(
+    charts.ranked_bar(
+        table, rank_by, lang, highlight=highlight, chosen=v.compare, city_value=city.get(rank_by)
+    ),
+    width="stretch",
+)
+st.caption(
+    t("cmp_city_line", lang, value=reports.format_metric(rank_by, city.get(rank_by)))
+    + " · "
+    + t("cmpm_access_help", lang)
+)
+
+shown = reports.localize(table, lang, reports.EXPORT_COLUMNS)
+h = {c: reports.header(c, lang) for c in reports.EXPORT_COLUMNS}
+pct = st.column_config.NumberColumn(format="percent")
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        h["rank"]: st.column_config.NumberColumn(format="%d"),
+        h["coverage"]: pct,
+        h["weighted_coverage"]: pct,
+        h["share_without_access"]: pct,
+        h["coverage_baseline"]: pct,
+        h["change"]: pct,
+        h["access"]: st.column_config.NumberColumn(format="%.2f", help=t("cmpm_access_help", lang)),
+    },
+    key="cmp_table",
+)
+st.caption(t("cmp_table_help", lang))
+
+export = reports.comparison_export(table, lang)
+stem = f"districts-{end.isoformat()}-{lang}"
+d1, d2, _ = st.columns([1, 1, 4])
+d1.download_button(
+    t("cmp_download_csv", lang),
+    reports.to_csv_bytes(export),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    key="cmp_dl_csv",
+    icon=":material/download:",
+)
+d2.download_button(
+    t("cmp_download_xlsx", lang),
+    reports.to_xlsx_bytes(export, sheet=end.isoformat()),
+    file_name=f"{stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="cmp_dl_xlsx",
+    icon=":material/download:",
+)
+
+# side by side: the chosen districts (shared state, in the link)
+st.subheader(t("cmp_side_by_side", lang))
+if "w_compare" not in st.session_state:
+    st.session_state["w_compare"] = list(v.compare)
+st.multiselect(
+    t("cmp_choose", lang),
+    DISTRICT_CODES,
+    key="w_compare",
+    format_func=lambda code: names.get(code, code),
+    on_change=lambda: ui.set_view(compare=tuple(st.session_state["w_compare"])),
+    help=t("cmp_choose_help", lang),
+)
+chosen = ui.view().compare
+if chosen:
+    side = compare.side_by_side(table, chosen, lang)
+    side[t("cmp_city_row", lang)] = [city.get(m) for m in side.index]
+    text = side.apply(lambda col: [reports.format_metric(m, x) for m, x in zip(side.index, col)])
+    text.index = [reports.header(m, lang) for m in side.index]
+    st.dataframe(text, width="stretch", key="cmp_side")
+else:
+    st.info(t("cmp_pick_some", lang))
+
+st.subheader(t("cmp_by_sector", lang))
+sectors = compare.sector_table(uc.by_sector(v), chosen or None)
+if sectors.empty:
+    st.info(t("cmp_no_sector_data", lang))
+else:
+    st.altair_chart(charts.sector_facets(sectors, names, lang))
