@@ -27,7 +27,6 @@ lang = ui.view().lang
 #: (file, title key, icon, url path, default) — pages register here.
 PAGES = [
     ("overview.py", "page_overview", "🗺️", "overview", True),
-    ("explore.py", "page_explore", "🔎", "explore", False),
     ("compare.py", "page_compare", "📊", "compare", False),
     ("district.py", "page_district", "🏙️", "district", False),
     ("standards.py", "page_standards", "📏", "standards", False),
@@ -40,6 +39,5 @@ pages = [
 nav = st.navigation(pages)
 st.sidebar.markdown(f"### {t('app_title', lang)}")
 ui.sidebar_controls()
-ui.keep_widget_state()
 nav.run()
 ui.sync_url()
