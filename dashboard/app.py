@@ -27,9 +27,11 @@ lang = ui.view().lang
 #: (file, title key, icon, url path, default) — pages register here.
 PAGES = [
     ("overview.py", "page_overview", "🗺️", "overview", True),
+    ("explore.py", "page_explore", "🔎", "explore", False),
     ("compare.py", "page_compare", "📊", "compare", False),
     ("district.py", "page_district", "🏙️", "district", False),
     ("standards.py", "page_standards", "📏", "standards", False),
+    ("events.py", "page_events", "📅", "events", False),
 ]
 pages = [
     st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)
@@ -39,5 +41,6 @@ pages = [
 nav = st.navigation(pages)
 st.sidebar.markdown(f"### {t('app_title', lang)}")
 ui.sidebar_controls()
+ui.keep_widget_state()
 nav.run()
 ui.sync_url()

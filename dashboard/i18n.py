@@ -65,6 +65,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "只计入该日期前已启用的支付服务点；拖到最右端表示全部数据。",
         "Count only payment points in service on this date; the far right means all data.",
     ),
+    "tt_coverage": ("覆盖率", "Coverage"),
     "empty_layer": ("该范围内没有数据", "No data in this area"),
     "no_layers": ("请选择至少一个图层", "Choose at least one layer"),
 }

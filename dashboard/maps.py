@@ -73,11 +73,14 @@ def districts_geojson(
     lang: str,
     highlight: str | None = None,
     tolerance: float = DISPLAY_TOLERANCE,
+    fills: dict[str, list[int]] | None = None,
+    bodies: dict[str, str] | None = None,
 ) -> dict:
     """District outlines as a GeoJSON dict with display properties.
 
-    Each feature carries ``adcode``, ``name``, ``tt_html`` (escaped tooltip), ``fill``
-    and ``line`` RGBA colours; the highlighted district is filled more strongly.
+    Each feature carries ``adcode``, ``name``, tooltip fields, ``fill`` and ``line``
+    RGBA colours; the highlighted district is outlined more strongly. ``fills`` (adcode →
+    RGBA) turns the layer into a choropleth; ``bodies`` adds tooltip lines per district.
     """
     geoms = shapely.simplify(districts.geometry.values, tolerance, preserve_topology=True)
     names = districts[name_col(lang)].astype(str)
@@ -87,6 +90,8 @@ def districts_geojson(
         fill = [30, 60, 120, 60] if chosen else [120, 130, 150, 22]
         if highlight not in (None, "all") and not chosen:
             fill = [120, 130, 150, 10]
+        if fills is not None:
+            fill = list(fills.get(adcode, [200, 200, 200, 60]))
         features.append(
             {
                 "type": "Feature",
@@ -96,7 +101,7 @@ def districts_geojson(
                     "name": name,
                     "tt_title": name,
                     "tt_sub": adcode,
-                    "tt_body": "",
+                    "tt_body": (bodies or {}).get(adcode, ""),
                     "fill": fill,
                     "line": [40, 50, 70, 230] if chosen else [90, 100, 120, 200],
                     "width": 3 if chosen else 1,
@@ -229,15 +234,208 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
     )
 
 
-def make_deck(layers: Sequence[pdk.Layer], view: dict, height: int = 620) -> pdk.Deck:
-    """A deck with no basemap (``map_provider=None``): works with no internet at all."""
+def make_deck(
+    layers: Sequence[pdk.Layer], view: dict, height: int = 620, basemap_style: str | None = None
+) -> pdk.Deck:
+    """A deck; with no ``basemap_style`` there is no basemap at all (works with no internet).
+
+    ``basemap_style`` is a MapLibre style URL (see :func:`basemap_style`); tiles that
+    fail to load leave the overlays drawn and the map usable.
+    """
     return pdk.Deck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
-        map_provider=None,
-        map_style=None,
+        map_provider="carto" if basemap_style else None,
+        map_style=basemap_style,
         tooltip=TOOLTIP,
         height=height,
+    )
+
+
+# ----------------------------------------------------------------------------- basemaps
+
+#: Online raster basemaps: name → (tile URL template, coordinate system, attribution).
+BASEMAP_TILES: dict[str, tuple[str, str, str]] = {
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "wgs84",
+        "© OpenStreetMap contributors",
+    ),
+    "carto": (
+        "https://a.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+        "wgs84",
+        "© OpenStreetMap contributors © CARTO",
+    ),
+    "amap": (
+        "https://webrd01.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+        "&x={x}&y={y}&z={z}",
+        "gcj02",
+        "© AutoNavi (高德地图), GCJ-02",
+    ),
+}
+
+
+def valid_tile_url(url: str) -> bool:
+    """An http(s) XYZ template with ``{z}``, ``{x}`` and ``{y}``."""
+    u = (url or "").strip()
+    return u.startswith(("http://", "https://")) and all(p in u for p in ("{z}", "{x}", "{y}"))
+
+
+def basemap_system(basemap: str) -> str:
+    """Coordinate system a basemap is drawn in (overlays are shifted to it for display)."""
+    return BASEMAP_TILES.get(basemap, ("", "wgs84", ""))[1]
+
+
+def basemap_style(basemap: str, custom_url: str = "") -> str | None:
+    """A MapLibre style (as a ``data:`` URL, so no style server is needed) for a basemap.
+
+    ``none`` → None (no basemap). ``custom`` uses ``custom_url`` when it is a valid XYZ
+    template, else None.
+    """
+    import base64
+    import json as _json
+
+    if basemap == "custom":
+        if not valid_tile_url(custom_url):
+            return None
+        url, attribution = custom_url.strip(), ""
+    elif basemap in BASEMAP_TILES:
+        url, _, attribution = BASEMAP_TILES[basemap]
+    else:
+        return None
+    style = {
+        "version": 8,
+        "sources": {
+            "basemap": {
+                "type": "raster",
+                "tiles": [url],
+                "tileSize": 256,
+                "attribution": attribution,
+                "maxzoom": 18,
+            }
+        },
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#f4f5f7"}},
+            {"id": "basemap", "type": "raster", "source": "basemap"},
+        ],
+    }
+    raw = _json.dumps(style, separators=(",", ":")).encode()
+    return "data:application/json;base64," + base64.b64encode(raw).decode()
+
+
+def shift_records(records: list[dict], system: str) -> list[dict]:
+    """Point records moved from WGS-84 into ``system`` for display on such a basemap."""
+    if system == "wgs84" or not records:
+        return records
+    from loaders.chinacrs import from_wgs84
+
+    lon = np.array([r["lon"] for r in records])
+    lat = np.array([r["lat"] for r in records])
+    x, y = from_wgs84(lon, lat, system)
+    return [{**r, "lon": float(a), "lat": float(b)} for r, a, b in zip(records, x, y)]
+
+
+def shift_geojson(geojson: dict, system: str) -> dict:
+    """A GeoJSON dict moved from WGS-84 into ``system`` for display."""
+    if system == "wgs84":
+        return geojson
+    from loaders.chinacrs import from_wgs84
+
+    def fn(coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(from_wgs84(coords[:, 0], coords[:, 1], system))
+
+    feats = []
+    for f in geojson["features"]:
+        geom = shapely.transform(shapely.geometry.shape(f["geometry"]), fn)
+        feats.append({**f, "geometry": shapely.geometry.mapping(geom)})
+    return {**geojson, "features": feats}
+
+
+def shift_polygons(records: list[dict], system: str) -> list[dict]:
+    """Polygon records (``polygon``: list of [lon, lat]) moved into ``system``."""
+    if system == "wgs84" or not records:
+        return records
+    from loaders.chinacrs import from_wgs84
+
+    out = []
+    for r in records:
+        ring = np.asarray(r["polygon"], dtype="float64")
+        x, y = from_wgs84(ring[:, 0], ring[:, 1], system)
+        out.append({**r, "polygon": np.column_stack([x, y]).tolist()})
+    return out
+
+
+# ----------------------------------------------------------------------------- analysis layers
+
+
+def h3_records(grid: pd.DataFrame, lang: str) -> list[dict]:
+    """H3 cells as polygons with a red→green colour by coverage and tooltip fields."""
+    import h3
+
+    out = []
+    for cell, cov, dem, covd in zip(grid["h3"], grid["coverage"], grid["demand"], grid["covered"]):
+        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]
+        c = 0.0 if not np.isfinite(cov) else float(cov)
+        color = [int(215 - 180 * c), int(60 + 140 * c), 70, 150]
+        out.append(
+            {
+                "polygon": ring,
+                "color": color,
+                "tt_title": f"H3 {cell}",
+                "tt_sub": "",
+                "tt_body": f"{t('tt_coverage', lang)}: {c:.0%} ({int(covd)}/{int(dem)})",
+            }
+        )
+    return out
+
+
+def h3_layer(records: list[dict]) -> pdk.Layer:
+    return pdk.Layer(
+        "PolygonLayer",
+        data=records,
+        id="h3-grid",
+        get_polygon="polygon",
+        get_fill_color="color",
+        get_line_color=[255, 255, 255, 160],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        pickable=True,
+    )
+
+
+def heat_layer(records: list[dict], weight_field: str = "weight") -> pdk.Layer:
+    """Density of ``records`` (``lon``, ``lat`` and a weight) as a heat map."""
+    return pdk.Layer(
+        "HeatmapLayer",
+        data=records,
+        id="heat",
+        get_position="[lon, lat]",
+        get_weight=weight_field,
+        radius_pixels=40,
+        intensity=1.0,
+        threshold=0.05,
+        opacity=0.55,
+        pickable=False,
+    )
+
+
+def ring_layer(
+    records: list[dict], layer_id: str, color: Sequence[int], radius_px: float = 8.0
+) -> pdk.Layer:
+    """Hollow rings around points: coverage gaps, the selected place."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id=layer_id,
+        get_position="[lon, lat]",
+        filled=False,
+        stroked=True,
+        get_line_color=list(color),
+        line_width_min_pixels=2.5,
+        radius_units="'pixels'",
+        get_radius=radius_px,
+        pickable=True,
     )
 
 

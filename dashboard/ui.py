@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, maps
@@ -90,8 +91,12 @@ def sync_url() -> None:
 
 
 def _bind(widget_key: str, value: object) -> None:
-    """Initialise a widget's session value from the view state when it is not set."""
-    if widget_key not in st.session_state:
+    """Set a widget's value from the view state before it is drawn.
+
+    The view state is authoritative (callbacks update it before the rerun), so the
+    widget always shows it, also after a page switch or when a link restored it.
+    """
+    if st.session_state.get(widget_key) != value:
         st.session_state[widget_key] = value
 
 
@@ -120,18 +125,24 @@ def sidebar_controls() -> ViewState:
     return view()
 
 
-def layer_toggles(container=None) -> tuple[str, ...]:
-    """One toggle per point layer, bound to the shared ``layers`` choice."""
+def layer_toggles(container=None, page: str = "overview") -> tuple[str, ...]:
+    """One toggle per point layer, bound to the shared ``layers`` choice.
+
+    Widget keys are per ``page`` so each page's toggles are distinct widgets; the
+    shared choice itself lives in the view state.
+    """
     v = view()
     box = container or st
     chosen = []
     cols = box.columns(len(POINT_LAYERS))
     for col, layer in zip(cols, POINT_LAYERS):
-        key = f"w_layer_{layer}"
+        key = f"w_layer_{page}_{layer}"
         _bind(key, layer in v.layers)
 
         def _changed() -> None:
-            set_view(layers=tuple(x for x in POINT_LAYERS if st.session_state.get(f"w_layer_{x}")))
+            set_view(
+                layers=tuple(x for x in POINT_LAYERS if st.session_state.get(f"w_layer_{page}_{x}"))
+            )
 
         if col.toggle(
             layer_label(layer, v.lang, short=True),
@@ -223,3 +234,132 @@ def as_of_slider(container=None, key: str = "w_as_of") -> date | None:
         help=t("as_of_help", v.lang),
     )
     return view().as_of
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _grid(signature: tuple, standards_json: str, as_of: str | None, resolution: int):
+    from dashboard.coverage import coverage_grid
+
+    return coverage_grid(_coverage(signature, standards_json, as_of).places, resolution)
+
+
+def coverage_grid(v: ViewState, resolution: int):
+    """H3 coverage grid for the view (cached)."""
+    sig = data_signature(default_home())
+    as_of = v.as_of.isoformat() if v.as_of else None
+    return _grid(sig, standards_key(standards_for(v)), as_of, resolution)
+
+
+#: Widgets whose key starts with this prefix keep their value across page switches.
+KEEP_PREFIX = "k_"
+
+
+def keep_widget_state() -> None:
+    """Stop Streamlit from discarding page widgets' values when another page is shown.
+
+    Re-assigning a widget key in every run (from the entry script) detaches the value
+    from the widget's lifetime, so filters survive a visit to another page.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(KEEP_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+# ----------------------------------------------------------------------------- widgets
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown (and the ``<``/``>`` of HTML) so user text renders literally."""
+    s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s).replace("\n", " ")
+
+
+def class_legend(title: str, rows: list[tuple[tuple[int, int, int], str]]) -> None:
+    """A choropleth legend: one colour swatch per class with its value range."""
+    chips = " ".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:12px'>"
+        f"<span style='width:18px;height:12px;background:rgb{tuple(c)};display:inline-block;"
+        f"margin-right:5px;border:1px solid #999'></span>{maps.esc(label)}</span>"
+        for c, label in rows
+    )
+    st.markdown(
+        f"<div data-testid='atlas-class-legend'><b>{maps.esc(title)}</b><br/>{chips}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names: dict) -> None:
+    """The side panel of a selected place: who/what/where, coverage, nearest payment points."""
+    from dashboard import explore, model
+    from dashboard.i18n import label_of
+
+    lang = v.lang
+    st.subheader(t("details", lang))
+    if not selected or selected.get("layer") not in layers:
+        st.caption(t("click_hint", lang))
+        return
+    layer = selected["layer"]
+    gdf = layers[layer]
+    rows = gdf[gdf["id"] == selected["id"]]
+    if rows.empty:
+        st.caption(t("click_hint", lang))
+        return
+    r = rows.iloc[0]
+    other = "name_en" if lang == "zh" else "name_zh"
+    st.markdown(f"**{md_escape(r[name_col(lang)])}**  \n{md_escape(r[other])}")
+    lines = [
+        f"{t('d_layer', lang)}: {layer_label(layer, lang)}",
+        f"{t('tt_category', lang)}: {label_of(layer, r['category'], lang)}",
+        f"{t('tt_district', lang)}: {names.get(r['adcode'], r['adcode'])}",
+    ]
+    if isinstance(r.get("address"), str) and r["address"]:
+        lines.append(f"{t('tt_address', lang)}: {r['address']}")
+    st.markdown("  \n".join(md_escape(x) for x in lines))
+    require: model.Requirement = ()
+    if layer == "key-locations":
+        std = standards_for(v)
+        require = std[r["category"]].require if r["category"] in std else ()
+        p = cov.places[cov.places["id"] == r["id"]]
+        if len(p):
+            p = p.iloc[0]
+            if bool(p["covered"]):
+                st.success(t("d_covered", lang, d=p["radius_m"]))
+            else:
+                d = p["distance_m"]
+                dist = f"{d:,.0f}" if d == d and d != float("inf") else t("d_none", lang)
+                st.error(t("d_uncovered", lang, d=dist, r=p["radius_m"]))
+    near = explore.nearest_payment_points(
+        float(r["lon"]), float(r["lat"]), layers["payments"], require=require, as_of=v.as_of
+    )
+    st.markdown(f"**{t('d_nearest', lang)}**")
+    table = pd.DataFrame(
+        {
+            t("col_name", lang): near[name_col(lang)],
+            t("col_type", lang): near["category"].map(lambda c: label_of("payments", c, lang)),
+            t("col_distance", lang): near["distance_m"].astype(int),
+            t("col_qualifies", lang): near["qualifies"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    if bool(layers["payments"]["synthetic"].any()):
+        st.caption(t("tt_synthetic", lang))
+    src = str(r.get("source") or "")
+    if src and not bool(r.get("synthetic", False)):
+        st.caption(f"{t('d_source', lang)}: {md_escape(src.split('; ')[0])}")
+    prec = r.get("coord_precision_m")
+    if prec == prec and prec:
+        st.caption(t("d_precision", lang, m=float(prec)))
+
+
+def selection(layers: dict, layer: str, place_id: str) -> dict | None:
+    """A selected place as stored in the session: layer, id and its WGS-84 position."""
+    gdf = layers.get(layer)
+    if gdf is None:
+        return None
+    rows = gdf[gdf["id"] == str(place_id)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return {"layer": layer, "id": str(place_id), "lon": float(r["lon"]), "lat": float(r["lat"])}
