@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
+from dashboard import model
 from dashboard.i18n import label_of, name_col, t
 from dashboard.reports import header
 
@@ -21,10 +22,11 @@ HIGHLIGHT = "#d1495b"
 CHOSEN = "#edae49"
 OTHER = "#8d99ae"
 #: Map colours (RGBA) of the profile map.
-COVERED_RGBA = [46, 160, 67, 220]
-UNCOVERED_RGBA = [220, 38, 38, 235]
-PAYMENT_RGBA = [37, 99, 235, 200]
-PROPOSED_RGBA = [147, 51, 234, 240]
+#: (payment points keep the shared payments colour, green, as on the other pages).
+COVERED_RGBA = [37, 99, 235, 220]
+UNCOVERED_RGBA = [220, 38, 38, 240]
+PAYMENT_RGBA = [*model.LAYERS["payments"].color, 200]
+PROPOSED_RGBA = [147, 51, 234, 245]
 
 SHARE_METRICS = ("coverage", "weighted_coverage", "coverage_baseline", "change")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.coverage import CITY_ADCODE
-from dashboard.i18n import label_of, name_col
+from dashboard.i18n import label_of, name_col, t
 
 #: Metrics a user can rank the districts by, and whether larger is better.
 RANK_METRICS: dict[str, bool] = {
@@ -276,7 +276,8 @@ def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> p
 
     ``before``/``after`` are :attr:`CoverageResult.districts`. Index ``adcode`` and
     ``110000``; columns ``covered_before``, ``covered_after``, ``coverage_before``,
-    ``coverage_after``, ``weighted_before``, ``weighted_after``, ``uncovered_after``.
+    ``coverage_after``, ``weighted_before``, ``weighted_after``, ``uncovered_before``,
+    ``uncovered_after``.
     """
     b = before.set_index(before["adcode"].astype(str))
     a = after.set_index(after["adcode"].astype(str))
@@ -289,6 +290,7 @@ def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> p
             "coverage_after": a.loc[keys, "coverage"].to_numpy(),
             "weighted_before": b.loc[keys, "weighted_coverage"].to_numpy(),
             "weighted_after": a.loc[keys, "weighted_coverage"].to_numpy(),
+            "uncovered_before": b.loc[keys, "uncovered"].to_numpy(),
             "uncovered_after": a.loc[keys, "uncovered"].to_numpy(),
         },
         index=pd.Index(keys, name="adcode"),
@@ -342,3 +344,42 @@ def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     return str(value)
+
+
+def named_sites(sites: pd.DataFrame, demand: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Recommended sites (:attr:`SitingResult.sites`) with the place name in ``lang``.
+
+    Candidates are uncovered key locations, so a site's ``id`` is a place id; a site
+    of another kind (an H3 cell) keeps its id as its name. Columns ``rank``,
+    ``place``, ``newly_covered``, ``newly_covered_weight``, ``id``, ``lon``, ``lat``.
+    """
+    d = pd.DataFrame(demand)
+    other = "name_en" if lang == "zh" else "name_zh"
+    by_id = dict(zip(d["id"].astype(str), d[name_col(lang)].fillna(d[other])))
+    ids = sites["id"].astype(str)
+    return pd.DataFrame(
+        {
+            "rank": sites["rank"].to_numpy(),
+            "place": [_text(by_id.get(i)) or i for i in ids],
+            "newly_covered": sites["newly_covered"].to_numpy(),
+            "newly_covered_weight": sites["newly_covered_weight"].to_numpy(),
+            "id": ids.to_numpy(),
+            "lon": sites["lon"].to_numpy(dtype="float64"),
+            "lat": sites["lat"].to_numpy(dtype="float64"),
+        }
+    )
+
+
+def site_records(named: pd.DataFrame, lang: str) -> list[dict]:
+    """Map records of :func:`named_sites` with plain-text tooltip fields."""
+    return [
+        {
+            "lon": float(r.lon),
+            "lat": float(r.lat),
+            "id": str(r.id),
+            "tt_title": t("dp_site_name", lang, n=int(r.rank)),
+            "tt_sub": "",
+            "tt_body": t("dp_site_body", lang, place=r.place, n=int(r.newly_covered)),
+        }
+        for r in named.itertuples(index=False)
+    ]

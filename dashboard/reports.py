@@ -71,6 +71,19 @@ def format_metric(code: str, value: object) -> str:
     return f"{float(value):,.0f}"
 
 
+def format_delta(code: str, delta: object) -> str | None:
+    """Display text of a difference: shares in percentage points (``+5.0 pp``), ``access``
+    with two decimals, counts with one; None when missing (no delta shown)."""
+    if delta is None or pd.isna(delta):
+        return None
+    d = float(delta)
+    if code in SHARE_CODES:
+        return f"{d * 100:+.1f} pp"
+    if code == "access":
+        return f"{d:+.2f}"
+    return f"{d:+.1f}" if d != round(d) else f"{d:+.0f}"
+
+
 def comparison_export(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The comparison table as exported: :data:`EXPORT_COLUMNS`, headers in ``lang``."""
     return localize(table, lang, EXPORT_COLUMNS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import charts, compare, reports, ui
@@ -22,14 +24,15 @@ c_asof, c_base, c_rank = st.columns([3, 2, 2])
 ui.as_of_slider(c_asof)
 v = ui.view()
 end = uc.end_date(v)
-if "w_cmp_baseline" in st.session_state and not lo <= st.session_state["w_cmp_baseline"] <= end:
-    del st.session_state["w_cmp_baseline"]
+# page widgets keep their values across page switches (``k_`` keys, see ui.keep_widget_state)
+if not lo <= st.session_state.get("k_cmp_baseline", lo - timedelta(1)) <= end:
+    st.session_state["k_cmp_baseline"] = compare.previous_date(end, lo)
+st.session_state.setdefault("k_cmp_rank_by", "coverage")
 baseline = c_base.date_input(
     t("cmp_baseline", lang),
-    value=compare.previous_date(end, lo),
     min_value=lo,
     max_value=end,
-    key="w_cmp_baseline",
+    key="k_cmp_baseline",
     format="YYYY-MM-DD",
     help=t("cmp_baseline_help", lang),
 )
@@ -37,7 +40,7 @@ rank_by = c_rank.selectbox(
     t("cmp_rank_by", lang),
     list(compare.RANK_METRICS),
     format_func=lambda m: reports.header(m, lang),
-    key="w_cmp_rank_by",
+    key="k_cmp_rank_by",
 )
 
 std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any", lang)

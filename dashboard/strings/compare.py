@@ -101,8 +101,8 @@ STRINGS = {
     ),
     "dp_map": ("本区缺口地图", "Gaps on the map"),
     "dp_legend": (
-        "🔴 未覆盖重点场所　🟢 已覆盖重点场所　🔵 支付服务点　🟣 建议新增服务点",
-        "🔴 uncovered key location   🟢 covered key location   🔵 payment point   "
+        "🔴 未覆盖重点场所　🔵 已覆盖重点场所　🟢 支付服务点（示意）　🟣 建议新增服务点",
+        "🔴 uncovered key location   🔵 covered key location   🟢 payment point (illustrative)   "
         "🟣 proposed new point",
     ),
     "dp_status_covered": ("已覆盖", "Covered"),

@@ -1,0 +1,191 @@
+"""District profile: one district's KPIs against references, its gaps, and where to add points."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, compare, maps, reports, stats, ui
+from dashboard import ui_compare as uc
+from dashboard.accessibility import district_accessibility
+from dashboard.coverage import in_service
+from dashboard.i18n import t
+from dashboard.state import ALL, DISTRICT_CODES
+
+v = ui.view()
+lang = v.lang
+names = ui.district_names(lang)
+layers = ui.load_layers()
+
+
+def _pick(key: str) -> None:
+    chosen = st.session_state[key]
+    if chosen:
+        ui.set_view(district=chosen)
+        st.session_state["w_district"] = chosen  # keep the sidebar selector in step
+
+
+if v.district == ALL:
+    st.title(t("page_district", lang))
+    st.info(t("dp_pick", lang))
+    st.selectbox(
+        t("district", lang),
+        DISTRICT_CODES,
+        index=None,
+        key="w_dp_district",
+        format_func=lambda code: names.get(code, code),
+        on_change=_pick,
+        args=("w_dp_district",),
+    )
+    st.stop()
+
+ad = v.district
+st.title(t("dp_title", lang, district=names[ad]))
+c_asof, c_ref, c_tgt = st.columns([3, 2, 2])
+ui.as_of_slider(c_asof)
+v = ui.view()
+end, lo = uc.end_date(v), ui.date_bounds()[0]
+prev = compare.previous_date(end, lo)
+refs = {
+    "city": t("dp_ref_city", lang),
+    "previous": t("dp_ref_previous", lang, date=prev.isoformat()),
+    "target": t("dp_ref_target", lang),
+}
+# page widgets keep their values across page switches (``k_`` keys, see ui.keep_widget_state)
+st.session_state.setdefault("k_dp_ref", "city")
+st.session_state.setdefault("k_dp_target", None)
+ref = c_ref.radio(
+    t("dp_reference", lang), list(refs), format_func=refs.get, key="k_dp_ref", horizontal=True
+)
+target = c_tgt.number_input(
+    t("dp_target", lang),
+    min_value=0.0,
+    max_value=100.0,
+    step=5.0,
+    key="k_dp_target",
+    help=t("dp_target_help", lang),
+)
+st.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
+pay = stats.in_district(layers["payments"], ad)
+pay = pay[in_service(pay, v.as_of)]
+if int(pay["synthetic"].sum()):
+    st.warning(t("synthetic_notice", lang, n=f"{int(pay['synthetic'].sum()):,}"))
+
+# KPI cards: value, delta against the chosen reference, every reference in the help
+cov, cov_prev = ui.coverage(v), ui.coverage(v.with_(as_of=prev))
+scores = uc.access_scores(v)
+now = compare.district_metrics(cov.districts, district_accessibility(scores))
+before = compare.district_metrics(
+    cov_prev.districts, district_accessibility(uc.access_scores(v.with_(as_of=prev)))
+)
+city = compare.city_reference(cov.districts, scores)
+kpis = compare.district_kpis(ad, now, before, city, None if target is None else target / 100)
+if ref == "target" and target is None:
+    st.info(t("dp_enter_target", lang))
+for col, (m, row) in zip(st.columns(len(kpis)), kpis.iterrows()):
+    fm = [reports.format_metric(m, row[c]) for c in ("value", "city", "previous", "target")]
+    col.metric(
+        reports.header(m, lang),
+        fm[0],
+        delta=reports.format_delta(m, row["value"] - row[ref]),
+        delta_color="normal" if row["higher_is_better"] else "inverse",
+        help=t("dp_kpi_help", lang, value=fm[0], city=fm[1], previous=fm[2], target=fm[3]),
+        border=True,
+    )
+st.caption(t("dp_city_uncovered_note", lang) + " " + t("cmpm_access_help", lang))
+has_demand = bool(now.set_index("adcode").loc[ad, "demand"] > 0)
+if not has_demand:
+    st.info(t("dp_no_demand", lang))
+
+map_box = st.container()
+
+st.subheader(t("dp_uncovered_title", lang))
+unc = compare.uncovered_list(cov.places, layers["key-locations"], ad)
+if unc.empty:
+    if has_demand:
+        st.success(t("dp_all_covered", lang))
+else:
+    shown = reports.localize(compare.localize_uncovered(unc, lang), lang)
+    shown = shown.rename(columns={reports.header("name", lang): t("cmpm_place", lang)})
+    st.dataframe(shown, hide_index=True, width="stretch", key="dp_uncovered")
+
+# siting: k new points for this district, and the what-if that adds them
+st.subheader(t("dp_siting_title", lang))
+proposed: list[dict] = []
+if not unc.empty:
+    n_max = min(10, len(unc))
+    k = 1
+    if n_max > 1:
+        if not 1 <= st.session_state.get("k_dp_k", 0) <= n_max:
+            st.session_state["k_dp_k"] = min(3, n_max)
+        k = st.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
+    res = uc.siting(v, ad, k)
+    named = compare.named_sites(res.sites, layers["key-locations"], lang)
+    st.caption(t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named)))
+    site_cols = {
+        "rank": t("cmpm_site_rank", lang),
+        "place": t("cmpm_site_place", lang),
+        "newly_covered": t("cmpm_site_newly", lang),
+        "newly_covered_weight": t("cmpm_site_weight", lang),
+    }
+    st.dataframe(
+        named[list(site_cols)].rename(columns=site_cols),
+        hide_index=True,
+        width="stretch",
+        key="dp_sites",
+    )
+    if st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang)):
+        wi = compare.what_if_summary(res.before.districts, res.after.districts, ad)
+        here, city_row = wi.loc[ad], wi.iloc[-1]
+        st.markdown(f"**{t('dp_before_after', lang, district=names[ad])}**")
+        c1, c2, c3, c4 = st.columns(4)
+        for col, m, a, b in (
+            (c1, "coverage", here["coverage_before"], here["coverage_after"]),
+            (c2, "weighted_coverage", here["weighted_before"], here["weighted_after"]),
+            (c3, "uncovered", here["uncovered_before"], here["uncovered_after"]),
+        ):
+            col.metric(
+                f"{reports.header(m, lang)} · {t('dp_after', lang)}",
+                reports.format_metric(m, b),
+                delta=reports.format_delta(m, b - a),
+                delta_color="inverse" if m == "uncovered" else "normal",
+                border=True,
+            )
+        c4.metric(
+            t("dp_city_after", lang),
+            reports.format_metric("coverage", city_row["coverage_after"]),
+            delta=reports.format_delta(
+                "coverage", city_row["coverage_after"] - city_row["coverage_before"]
+            ),
+            border=True,
+        )
+        proposed = compare.site_records(named, lang)
+elif has_demand:
+    st.success(t("dp_all_covered", lang))
+
+with map_box:
+    st.subheader(t("dp_map", lang))
+    covered, uncovered = compare.gap_records(
+        cov.places,
+        layers["key-locations"],
+        ad,
+        lang,
+        (t("dp_status_covered", lang), t("dp_status_uncovered", lang)),
+        t("dp_distance", lang),
+    )
+    deck_layers = [
+        maps.district_layer(ui.districts_geojson(lang, ad)),
+        maps.label_layer(ui.district_labels(lang)),
+        charts.gap_layer(
+            maps.point_records(pay, "payments", lang, names), "payments", charts.PAYMENT_RGBA, 3
+        ),
+        charts.gap_layer(covered, "covered", charts.COVERED_RGBA, 5),
+        charts.gap_layer(uncovered, "uncovered", charts.UNCOVERED_RGBA, 7),
+    ]
+    if proposed:
+        deck_layers.append(charts.gap_layer(proposed, "proposed", charts.PROPOSED_RGBA, 9))
+    st.pydeck_chart(
+        maps.make_deck(deck_layers, maps.view_for(layers["districts"], ad), height=520),
+        height=520,
+        key=f"district-map-{ad}-{len(proposed)}",
+    )
+    st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
