@@ -1,0 +1,172 @@
+"""Events: timeline of forums and exhibitions and payment readiness around their venues."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import events as ev
+from dashboard import events_views as evv
+from dashboard import ui
+from dashboard.i18n import label_of, t
+from dashboard.model import EVENT_CATEGORIES
+from loaders.workspace import default_home
+
+v = ui.view()
+lang = v.lang
+layers = ui.load_layers()
+names = ui.district_names(lang)
+
+st.title(t("ev_title", lang))
+st.caption(t("ev_caption", lang))
+
+events_all = layers["events"]
+dated = events_all[pd.to_datetime(events_all["start_date"]).notna()]
+if dated.empty:
+    st.info(t("ev_none", lang))
+    st.stop()
+if len(dated) < len(events_all):
+    st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
+    """Readiness of every dated event (cached per data, standards and radii)."""
+    from dashboard.standards import standards_from_dict
+
+    lay = ui.load_layers()
+    evs = lay["events"][pd.to_datetime(lay["events"]["start_date"]).notna()]
+    std = standards_from_dict(json.loads(standards_json))
+    return ev.event_readiness(
+        evs, lay["venues"], lay["key-locations"], lay["payments"], std,
+        radius_m=radius_m, venue_radius_m=venue_radius_m,
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- controls
+years = ev.event_years(dated)
+cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
+c1, c2, c3 = st.columns([2, 3, 2])
+chosen_years = c1.multiselect(t("ev_years", lang), years, default=years, key="w_ev_years")
+chosen_cats = c2.multiselect(
+    t("ev_categories", lang),
+    cats,
+    default=cats,
+    key="w_ev_cats",
+    format_func=lambda c: label_of("events", c, lang),
+)
+group_by = c3.radio(
+    t("ev_group_by", lang),
+    ("venue", "year"),
+    horizontal=True,
+    key="w_ev_group",
+    format_func=lambda g: t(f"ev_group_{g}", lang),
+)
+c4, c5 = st.columns(2)
+radius_km = c4.slider(
+    t("ev_radius", lang), 0.5, 5.0, ev.DEFAULT_RADIUS_M / 1000, 0.5,
+    key="w_ev_radius", help=t("ev_radius_help", lang), format="%.1f",
+)  # fmt: skip
+venue_radius = c5.slider(
+    t("ev_venue_radius", lang), 100, 1000, int(ev.DEFAULT_VENUE_RADIUS_M), 50,
+    key="w_ev_venue_radius", help=t("ev_venue_radius_help", lang),
+)  # fmt: skip
+
+ref = v.as_of or date.today()
+src = t("ev_ref_asof" if v.as_of else "ev_ref_today", lang)
+st.caption(t("ev_ref_date", lang, d=ref.isoformat(), src=src))
+
+standards = ui.standards_for(v)
+sig = ui.data_signature(default_home())
+ready = _readiness(sig, ui.standards_key(standards), radius_km * 1000, float(venue_radius))
+shown = ev.filter_events(ready, years=chosen_years, categories=chosen_cats, district=v.district)
+shown = ev.order_events(shown, ref)
+
+n_synth = int(layers["payments"]["synthetic"].sum())
+if n_synth:
+    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+if shown.empty:
+    st.info(t("ev_none_filtered", lang))
+    st.stop()
+
+# ----------------------------------------------------------------------------- KPIs
+k1, k2, k3 = st.columns(3)
+k1.metric(t("ev_kpi_events", lang), f"{len(shown):,}", border=True)
+k2.metric(
+    t("ev_kpi_upcoming", lang), f"{int(shown['status'].isin(['ongoing', 'upcoming']).sum()):,}",
+    border=True,
+)  # fmt: skip
+k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border=True)
+
+# ----------------------------------------------------------------------------- timeline
+st.subheader(t("ev_timeline", lang))
+st.altair_chart(evv.timeline_chart(shown, lang, ref, group_by), width="content")
+st.caption(t("ev_timeline_caption", lang))
+
+st.subheader(t("ev_list", lang))
+st.dataframe(
+    evv.events_table(shown, lang),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        t("ev_col_readiness", lang): st.column_config.ProgressColumn(
+            t("ev_col_readiness", lang), format="%d%%", min_value=0, max_value=100
+        )
+    },
+)
+
+# ----------------------------------------------------------------------------- one event
+ids = shown["id"].astype(str).tolist()
+if st.session_state.get("w_event") not in ids:
+    st.session_state["w_event"] = ids[0]
+rows = shown.set_index(shown["id"].astype(str))
+event_id = st.selectbox(
+    t("ev_select", lang),
+    ids,
+    key="w_event",
+    format_func=lambda i: evv.event_label(rows.loc[i], lang),
+)
+event = rows.loc[event_id]
+places = ev.event_places(
+    event, layers["venues"], layers["key-locations"], layers["payments"], standards,
+    radius_m=radius_km * 1000,
+)  # fmt: skip
+pays = ev.venue_payments(event, layers["venues"], layers["payments"], radius_km * 1000)
+gaps = ev.event_gaps(places, layers["payments"])
+
+title = evv.event_label(event, lang).split(" · ", 1)[-1]
+start = pd.Timestamp(event["start_date"]).date()
+st.subheader(t("ev_detail", lang, name=title, d=start.isoformat()))
+if not event["venue_found"]:
+    st.caption(t("ev_venue_missing", lang))
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    t("ev_m_readiness", lang), evv.pct(event["readiness"]), border=True,
+    help=t("ev_m_readiness_help", lang, c=int(event["covered"]), n=int(event["nearby"]), r=radius_km),
+)  # fmt: skip
+m2.metric(t("ev_m_nearby", lang), f"{int(event['nearby']):,}", border=True)
+m3.metric(t("ev_m_gaps", lang), f"{int(event['gaps']):,}", border=True)
+m4.metric(t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}", border=True)
+if start > date.today():
+    st.caption(t("ev_note_future", lang))
+if int(event["nearby"]) == 0:
+    st.info(t("ev_no_nearby", lang))
+
+st.pydeck_chart(
+    evv.event_deck(
+        event, places, pays, lang, names, ui.districts_geojson(lang, "all"),
+        radius_m=radius_km * 1000, venue_radius_m=venue_radius,
+    ),
+    height=560,
+    key=f"events-map-{event_id}-{radius_km}",
+)  # fmt: skip
+st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
+
+st.subheader(t("ev_gaps", lang))
+if gaps.empty:
+    st.success(t("ev_no_gaps", lang))
+else:
+    st.dataframe(evv.gaps_table(gaps, lang), hide_index=True, width="stretch")
