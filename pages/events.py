@@ -49,31 +49,45 @@ def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_rad
 # ----------------------------------------------------------------------------- controls
 years = ev.event_years(dated)
 cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
+# widget keys start with "k_" so the entry keeps them across page switches; values no
+# longer among the options (the data changed) are dropped before the widgets are drawn
+for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
+    st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
+st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
+st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
 c1, c2, c3 = st.columns([2, 3, 2])
-chosen_years = c1.multiselect(t("ev_years", lang), years, default=years, key="w_ev_years")
+chosen_years = c1.multiselect(t("ev_years", lang), years, key="k_ev_years")
 chosen_cats = c2.multiselect(
     t("ev_categories", lang),
     cats,
-    default=cats,
-    key="w_ev_cats",
+    key="k_ev_cats",
     format_func=lambda c: label_of("events", c, lang),
 )
 group_by = c3.radio(
     t("ev_group_by", lang),
     ("venue", "year"),
     horizontal=True,
-    key="w_ev_group",
+    key="k_ev_group",
     format_func=lambda g: t(f"ev_group_{g}", lang),
 )
 c4, c5 = st.columns(2)
 radius_km = c4.slider(
-    t("ev_radius", lang), 0.5, 5.0, ev.DEFAULT_RADIUS_M / 1000, 0.5,
-    key="w_ev_radius", help=t("ev_radius_help", lang), format="%.1f",
-)  # fmt: skip
+    t("ev_radius", lang),
+    0.5,
+    5.0,
+    step=0.5,
+    key="k_ev_radius",
+    format="%.1f",
+    help=t("ev_radius_help", lang),
+)
 venue_radius = c5.slider(
-    t("ev_venue_radius", lang), 100, 1000, int(ev.DEFAULT_VENUE_RADIUS_M), 50,
-    key="w_ev_venue_radius", help=t("ev_venue_radius_help", lang),
-)  # fmt: skip
+    t("ev_venue_radius", lang),
+    100,
+    1000,
+    step=50,
+    key="k_ev_venue_radius",
+    help=t("ev_venue_radius_help", lang),
+)
 
 ref = v.as_of or date.today()
 src = t("ev_ref_asof" if v.as_of else "ev_ref_today", lang)
@@ -120,13 +134,13 @@ st.dataframe(
 
 # ----------------------------------------------------------------------------- one event
 ids = shown["id"].astype(str).tolist()
-if st.session_state.get("w_event") not in ids:
-    st.session_state["w_event"] = ids[0]
+if st.session_state.get("k_event") not in ids:
+    st.session_state["k_event"] = ids[0]
 rows = shown.set_index(shown["id"].astype(str))
 event_id = st.selectbox(
     t("ev_select", lang),
     ids,
-    key="w_event",
+    key="k_event",
     format_func=lambda i: evv.event_label(rows.loc[i], lang),
 )
 event = rows.loc[event_id]
