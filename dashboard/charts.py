@@ -52,9 +52,10 @@ def ranked_bar(
 
     ``table`` is :func:`dashboard.compare.comparison_table` (its order is the ranking).
     The ``highlight`` district is drawn in :data:`HIGHLIGHT`, ``chosen`` ones in
-    :data:`CHOSEN`. Districts without a value are left out.
+    :data:`CHOSEN`. Districts without a value or key locations are left out.
     """
-    df = table[table[metric].notna()].copy()
+    keep = table[metric].notna() & (table["demand"] > 0)
+    df = table[keep].copy()
     df["district"] = df[name_col(lang)]
     role = pd.Series("other", index=df.index)
     role[df["adcode"].isin(list(chosen))] = "chosen"

@@ -1,0 +1,145 @@
+"""The District comparison page in-process (AppTest): numbers, language, link, downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from dashboard import compare, reports
+from dashboard.accessibility import accessibility, district_accessibility
+from dashboard.coverage import assess_coverage, coverage_progress
+from dashboard.data import load_all
+from dashboard.standards import load_standards, uniform_standards
+from tests.app.conftest import APP
+
+PAGE = "../pages/compare.py"
+
+
+def _run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def _expected(home, as_of: date | None = None, baseline: date | None = None, by="coverage"):
+    """The comparison table and city reference straight from the core functions."""
+    layers = load_all(home)
+    std = uniform_standards(load_standards())
+    dates = layers["payments"]["in_service_date"].dropna()
+    lo, hi = dates.min().date(), dates.max().date()
+    end = as_of or hi
+    start = baseline or compare.previous_date(end, lo)
+    kl, pay, dis = layers["key-locations"], layers["payments"], layers["districts"]
+    cov = assess_coverage(kl, pay, dis, std, as_of=as_of)
+    prog = coverage_progress(kl, pay, dis, std, start, end)
+    scores = accessibility(kl, pay, std, as_of=as_of, districts=dis)
+    table = compare.comparison_table(cov.districts, prog, district_accessibility(scores), by=by)
+    return table, compare.city_reference(cov.districts, scores, prog)
+
+
+def test_table_matches_the_functions(private_home):
+    at = _run()
+    assert not at.exception
+    assert at.title[0].value == "各区支付便利对比"
+    table, city = _expected(private_home)
+    shown = at.dataframe[0].value
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), reports.comparison_export(table, "zh"), check_dtype=False
+    )
+    assert len(shown) == 16
+    # the city reference under the chart, and the synthetic data labelled
+    assert reports.format_metric("coverage", city["coverage"]) in at.caption[1].value
+    assert any("示意数据" in w.value for w in at.warning)
+
+
+def test_language_switch_and_rank_by(private_home):
+    at = _run()
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.title[0].value == "How the districts compare"
+    assert at.query_params["lang"] == "en"
+    assert list(at.dataframe[0].value.columns)[:3] == ["Rank", "Adcode", "District"]
+    at.selectbox(key="k_cmp_rank_by").set_value("uncovered").run()
+    table, _ = _expected(private_home, by="uncovered")
+    shown = at.dataframe[0].value
+    assert list(shown["Adcode"]) == list(table["adcode"])
+    # best first: fewest gaps among districts with key locations
+    assert shown["Uncovered (gaps)"].iloc[0] == table.loc[table["demand"] > 0, "uncovered"].min()
+    # the bar chart follows the ranking
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    ranked = list(table.loc[table["demand"] > 0, "name_en"])
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ranked
+    assert any("illustrative" in w.value for w in at.warning)
+
+
+def test_link_restores_the_view(private_home):
+    at = _run(
+        {"district": "110105", "lang": "en", "compare": "110101,110102", "as_of": "2024-12-31"}
+    )
+    assert not at.exception
+    assert at.multiselect[0].value == ["110101", "110102"]
+    assert at.slider(key="w_as_of").value == date(2024, 12, 31)
+    assert at.date_input(key="k_cmp_baseline").value == date(2023, 12, 31)
+    table, city = _expected(private_home, as_of=date(2024, 12, 31))
+    side = at.dataframe[1].value
+    assert list(side.columns) == ["Dongcheng District", "Xicheng District", "City"]
+    row = table.set_index("adcode").loc["110101"]
+    assert side.loc["Coverage", "Dongcheng District"] == reports.format_metric(
+        "coverage", row["coverage"]
+    )
+    assert side.loc["Change in coverage", "City"] == reports.format_metric("change", city["change"])
+    # choosing districts writes the shared state and the link
+    at.multiselect[0].set_value(["110105"]).run()
+    assert at.query_params["compare"] == "110105"
+    assert list(at.dataframe[1].value.columns) == ["Chaoyang District", "City"]
+
+
+def test_baseline_changes_the_change_column(private_home):
+    at = _run({"lang": "en"})
+    at.date_input(key="k_cmp_baseline").set_value(date(2024, 6, 30)).run()
+    table, _ = _expected(private_home, baseline=date(2024, 6, 30))
+    shown = at.dataframe[0].value.set_index("Adcode")
+    expected = table.set_index("adcode")["change"]
+    assert shown["Change in coverage"].to_dict() == pytest.approx(expected.to_dict(), nan_ok=True)
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """Every file a download button registers: file id → (bytes, file name)."""
+    files: dict[str, tuple[bytes, str | None]] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = (self._files_by_id[file_id].content, filename)
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_downloads_are_valid_csv_and_xlsx(private_home, media, lang):
+    at = _run({"lang": lang})
+    table, _ = _expected(private_home)
+    expected = reports.comparison_export(table, lang)
+    buttons = {b.proto.label: b.proto.url for b in at.get("download_button")}
+    assert len(buttons) == 2
+    got = {}
+    for url in buttons.values():
+        data, name = media[url.rsplit("/", 1)[1].split(".")[0]]
+        got[name.rsplit(".", 1)[1]] = data
+    csv = pd.read_csv(
+        io.BytesIO(got["csv"]), encoding="utf-8-sig", dtype={expected.columns[1]: str}
+    )
+    pd.testing.assert_frame_equal(csv, expected, check_dtype=False)
+    xlsx = pd.read_excel(io.BytesIO(got["xlsx"]), dtype={expected.columns[1]: str})
+    pd.testing.assert_frame_equal(xlsx, expected, check_dtype=False)
+    assert list(csv.columns)[2] == ("区" if lang == "zh" else "District")

@@ -1,0 +1,143 @@
+"""The District profile page in-process (AppTest): KPIs, references, gaps, siting, link."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dashboard import compare, reports
+from dashboard.accessibility import accessibility, district_accessibility
+from dashboard.coverage import assess_coverage
+from dashboard.data import load_all
+from dashboard.siting import recommend_sites
+from dashboard.standards import load_standards, uniform_standards
+from tests.app.conftest import APP
+
+PAGE = "../pages/district.py"
+
+
+def _run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def _metrics(layers, std, as_of):
+    kl, pay, dis = layers["key-locations"], layers["payments"], layers["districts"]
+    cov = assess_coverage(kl, pay, dis, std, as_of=as_of)
+    scores = accessibility(kl, pay, std, as_of=as_of, districts=dis)
+    return cov, scores, compare.district_metrics(cov.districts, district_accessibility(scores))
+
+
+def _expected_kpis(home, adcode: str, as_of: date | None = None, target=None) -> pd.DataFrame:
+    layers = load_all(home)
+    std = uniform_standards(load_standards())
+    dates = layers["payments"]["in_service_date"].dropna()
+    lo, hi = dates.min().date(), dates.max().date()
+    prev = compare.previous_date(as_of or hi, lo)
+    cov, scores, now = _metrics(layers, std, as_of)
+    _, _, before = _metrics(layers, std, prev)
+    city = compare.city_reference(cov.districts, scores)
+    return compare.district_kpis(adcode, now, before, city, target)
+
+
+def test_asks_for_a_district_then_shows_it(private_home):
+    at = _run({"lang": "en"})
+    assert not at.exception
+    assert at.title[0].value == "District profile"
+    assert "Choose a district" in at.info[0].value
+    at.selectbox(key="w_dp_district").set_value("110101").run()
+    assert at.query_params["district"] == "110101"
+    assert at.title[0].value == "Dongcheng District: where foreign visitors can pay"
+    assert at.sidebar.selectbox[0].value == "110101"
+
+
+def test_kpis_match_the_functions_and_references(private_home):
+    at = _run({"lang": "en", "district": "110105"})
+    assert not at.exception
+    kpis = _expected_kpis(private_home, "110105")
+    cards = at.metric[:4]
+    for card, (m, row) in zip(cards, kpis.iterrows()):
+        assert card.label == reports.header(m, "en")
+        assert card.value == reports.format_metric(m, row["value"])
+        assert card.delta == reports.format_delta(m, row["value"] - row["city"])
+    at.radio(key="k_dp_ref").set_value("previous").run()
+    for card, (m, row) in zip(at.metric[:4], kpis.iterrows()):
+        assert card.delta == reports.format_delta(m, row["value"] - row["previous"])
+    at.radio(key="k_dp_ref").set_value("target").run()
+    assert "Enter a coverage target" in at.info[0].value
+    at.number_input(key="k_dp_target").set_value(80.0).run()
+    card = at.metric[0]
+    assert card.delta == reports.format_delta("coverage", kpis.loc["coverage", "value"] - 0.8)
+    assert any("illustrative" in w.value for w in at.warning)
+
+
+def test_link_restores_the_view_in_chinese_and_english(private_home):
+    q = {"district": "110105", "lang": "en", "compare": "110101,110102", "as_of": "2024-12-31"}
+    at = _run(q)
+    assert not at.exception
+    assert at.sidebar.selectbox[0].value == "110105"
+    assert at.slider(key="w_as_of").value == date(2024, 12, 31)
+    assert "previous period is 2023-12-31" in at.caption[0].value
+    kpis = _expected_kpis(private_home, "110105", as_of=date(2024, 12, 31))
+    assert at.metric[0].value == reports.format_metric("coverage", kpis.loc["coverage", "value"])
+    at.sidebar.radio[0].set_value("zh").run()
+    assert at.title[0].value == "朝阳区：支付便利概况"
+    assert at.metric[0].label == "覆盖率"
+    assert any("示意数据" in w.value for w in at.warning)
+    assert at.query_params["compare"] == "110101,110102"
+
+
+def test_gaps_sites_and_what_if(private_home):
+    at = _run({"lang": "en", "district": "110105"})
+    layers = load_all(private_home)
+    std = uniform_standards(load_standards())
+    kl, pay, dis = layers["key-locations"], layers["payments"], layers["districts"]
+    cov = assess_coverage(kl, pay, dis, std)
+    unc = compare.uncovered_list(cov.places, kl, "110105")
+    gaps = at.dataframe[0].value
+    assert list(gaps["ID"]) == list(unc["id"])
+    assert gaps["Distance to nearest qualifying point (m)"].tolist() == (
+        unc["distance_m"].round(0).tolist()
+    )
+    k = at.slider(key="k_dp_k").value
+    res = recommend_sites(kl, pay, dis, std, k, district="110105")
+    sites = at.dataframe[1].value
+    assert sites["Newly covered"].tolist() == res.sites["newly_covered"].tolist()
+    # map: district, gaps, no proposed points until the what-if is on; never a basemap
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == ["districts", "district-labels", "payments", "covered", "uncovered"]
+    assert not spec.get("mapStyle") and not spec.get("mapProvider")
+    uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
+    assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])
+
+    at.slider(key="k_dp_k").set_value(2).run()
+    at.toggle(key="k_dp_what_if").set_value(True).run()
+    res = recommend_sites(kl, pay, dis, std, 2, district="110105")
+    after = res.after.districts.set_index("adcode").loc["110105"]
+    labels = {m.label: m for m in at.metric}
+    assert labels["Coverage · After"].value == reports.format_metric("coverage", after["coverage"])
+    assert labels["Uncovered (gaps) · After"].value == reports.format_metric(
+        "uncovered", after["uncovered"]
+    )
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    proposed = next(x for x in spec["layers"] if x["id"] == "proposed")
+    assert [r["id"] for r in proposed["data"]] == list(res.sites["id"])
+
+
+def test_district_without_key_locations(private_home):
+    layers = load_all(private_home)
+    has = set(layers["key-locations"]["adcode"].astype(str))
+    empty = next((a for a in layers["districts"]["adcode"] if a not in has), None)
+    if empty is None:
+        return  # every district has key locations in this data
+    at = _run({"lang": "en", "district": empty})
+    assert not at.exception
+    assert any("no key locations" in i.value for i in at.info)
+    assert at.metric[0].value == "—"
