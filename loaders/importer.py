@@ -380,7 +380,7 @@ def clean(
         )
 
     # ---------------------------------------------------------------- model fields
-    out = _model_fields(df, mapping, osm, fixed, layer, probs, name)
+    out = _model_fields(df, mapping, osm, fixed, layer, probs, name, options.mapping)
     out["adcode"] = pd.Series(located, dtype="string")
     out["lon"] = np.round(lon, 7)
     out["lat"] = np.round(lat, 7)
@@ -479,12 +479,13 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
         reduced = int((kinds != 0).sum())
         if reduced:
             rep.notes.append(f"{reduced} line/polygon geometries reduced to a representative point")
-        pts = np.full(n, None, dtype=object)
-        pts[ok] = np.where(kinds == 0, geoms[ok], shapely.point_on_surface(geoms[ok]))
-        x = shapely.get_x(np.where(ok, pts, shapely.Point()))
-        y = shapely.get_y(np.where(ok, pts, shapely.Point()))
-        x = np.where(ok, x, np.nan).astype("float64")
-        y = np.where(ok, y, np.nan).astype("float64")
+        x = np.full(n, np.nan)
+        y = np.full(n, np.nan)
+        if ok.any():
+            good = geoms[ok]
+            pts = np.where(kinds == 0, good, shapely.point_on_surface(good))
+            x[ok] = shapely.get_x(pts)
+            y[ok] = shapely.get_y(pts)
         file_crs = raw.crs
         if proj_crs is None and file_crs is not None:
             try:
@@ -578,7 +579,16 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
         evidence.append(
             crsdetect.Evidence("provenance", "wgs84", 2, "OpenStreetMap data is WGS-84")
         )
-    if raw.crs is not None:
+    if raw.fmt in ("GeoJSON", "KML"):
+        evidence.append(
+            crsdetect.Evidence(
+                "format",
+                "wgs84",
+                1,
+                f"{raw.fmt} is WGS-84 by specification (though Chinese providers often export GCJ-02)",
+            )
+        )
+    elif raw.crs is not None:
         try:
             epsg = CRS.from_user_input(raw.crs).to_epsg()
         except CRSError:
@@ -592,15 +602,6 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
                     f"the file declares EPSG:{epsg} (GCJ-02 data is often mislabelled so)",
                 )
             )
-    elif raw.fmt in ("GeoJSON", "KML"):
-        evidence.append(
-            crsdetect.Evidence(
-                "format",
-                "wgs84",
-                1,
-                f"{raw.fmt} is WGS-84 by specification (though Chinese providers often export GCJ-02)",
-            )
-        )
     texts = [name, *raw.hints, *[str(c) for c in raw.df.columns]]
     evidence.extend(crsdetect.name_evidence(texts))
     if declared != "auto":
@@ -633,7 +634,7 @@ def _text(df: pd.DataFrame, col: str | None, n: int) -> pd.Series:
     return s.where(s != "", pd.NA)
 
 
-def _model_fields(df, mapping, osm, fixed, layer, probs, name) -> pd.DataFrame:
+def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.DataFrame:
     """Model columns of ``layer`` from mapped columns, OSM tags and ``--set`` values."""
     n = len(df)
     spec = LAYERS[layer]
@@ -643,9 +644,9 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name) -> pd.DataFrame:
         if fld in fixed:
             return pd.Series(fixed[fld], index=range(n), dtype="string")
         s = _text(df, mapping.get(fld), n)
-        if osm is not None and fld in osm.columns and fld not in mapping:
+        if osm is not None and fld in osm.columns and fld not in explicit:
             o = osm[fld].astype("string")
-            s = s.fillna(o.where(o != "", pd.NA))
+            s = o.where(o != "", pd.NA).fillna(s)
         return s
 
     ids = pick("id")

@@ -332,11 +332,17 @@ def _read_meta(d: Path, name: str) -> Version:
 
 
 def history(layer: str, home: Path | None = None) -> list[Version]:
-    """Every stored version of ``layer``, oldest first; ``current`` marks the one in use."""
+    """Every stored version of ``layer``, oldest first; ``current`` marks the one in use.
+
+    A version file without its record (an import killed mid-way) was never in effect
+    and is not listed.
+    """
     d = layer_dir(layer, home)
     cur = _current_name(d)
     out = []
     for p in _versions(d):
+        if not p.with_suffix(".json").is_file():
+            continue  # an import interrupted before its record was written: never in effect
         v = _read_meta(d, p.name)
         v.current = p.name == cur
         out.append(v)

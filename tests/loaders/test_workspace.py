@@ -1,0 +1,130 @@
+"""The workspace: versions, add/replace, id clashes, undo, history, locking, atomicity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.data import load_layer
+from loaders.importer import ImportOptions, import_file
+from loaders.workspace import (
+    WorkspaceError,
+    commit,
+    current_layer_file,
+    history,
+    layer_lock,
+    shipped_table,
+    undo,
+)
+
+from .conftest import snapshot
+
+
+def small(tmp_path: Path, ids=("K001", "NEW1"), name="in.csv"):
+    p = tmp_path / name
+    pd.DataFrame(
+        {
+            "id": list(ids),
+            "name": [f"新场所{i}" for i in range(len(ids))],
+            "category": "hotel",
+            "lon": [116.40 + i * 0.01 for i in range(len(ids))],
+            "lat": [39.91] * len(ids),
+        }
+    ).to_csv(p, index=False)
+    return import_file(p, ImportOptions(layer="key-locations", crs="wgs84")).frame
+
+
+def test_add_keeps_shipped_rows_and_renames_clashing_ids(tmp_path, home):
+    shipped = shipped_table("key-locations")
+    v, renamed = commit("key-locations", small(tmp_path), home=home, source="in.csv")
+    assert renamed == 1
+    layer = load_layer("key-locations", home)
+    assert len(layer) == len(shipped) + 2
+    assert layer["id"].is_unique
+    assert "K001~imp1" in set(layer["id"])
+    assert v.name == "v0001.parquet" and v.previous is None
+
+
+def test_replace_undo_and_history(tmp_path, home):
+    commit("key-locations", small(tmp_path), home=home)
+    commit("key-locations", small(tmp_path, ids=("A", "B", "C")), replace=True, home=home)
+    assert len(load_layer("key-locations", home)) == 3
+    h = history("key-locations", home)
+    assert [v.action for v in h] == ["add", "replace"]
+    assert [v.current for v in h] == [False, True]
+    assert undo("key-locations", home) == "v0001.parquet"
+    assert len(load_layer("key-locations", home)) == len(shipped_table("key-locations")) + 2
+    assert undo("key-locations", home) is None
+    assert current_layer_file("key-locations", home) is None
+    with pytest.raises(WorkspaceError, match="nothing to undo"):
+        undo("key-locations", home)
+    assert len(history("key-locations", home)) == 2  # versions are kept
+
+
+def test_lock_blocks_a_second_writer(tmp_path, home):
+    frame = small(tmp_path)
+    before = snapshot(home)
+    with layer_lock("key-locations", home):
+        with pytest.raises(WorkspaceError, match="locked"):
+            commit("key-locations", frame, home=home)  # waits, then gives up
+    # a lock left by a dead process is taken over
+    lock = home / "layers" / "key-locations" / ".lock"
+    lock.write_text("999999999")
+    commit("key-locations", frame, home=home)
+    assert not lock.exists()
+    assert snapshot(home) != before
+
+
+def test_lock_timeout_is_short(tmp_path, home, monkeypatch):
+    import loaders.workspace as ws
+
+    t0 = time.monotonic()
+    with ws.layer_lock("events", home):
+        with pytest.raises(WorkspaceError):
+            with ws.layer_lock("events", home, timeout=0.2):
+                pass
+    assert time.monotonic() - t0 < 5
+
+
+CHILD = """
+import sys, time
+import pandas as pd
+from pathlib import Path
+import loaders.workspace as ws
+real = ws._atomic_write_bytes
+def slow(path, data):
+    real(path, data)
+    time.sleep(0.15)   # widen every window between steps
+ws._atomic_write_bytes = slow
+home = Path(sys.argv[1])
+frame = pd.read_parquet(sys.argv[2])
+while True:
+    ws.commit("key-locations", frame, home=home, replace=True)
+"""
+
+
+def test_kill_at_any_moment_leaves_a_loadable_layer(tmp_path, home):
+    """SIGKILL a process that imports in a loop, at many moments: the layer in effect
+    always loads and is one complete version (the previous or the new one)."""
+    frame = small(tmp_path, ids=("A", "B", "C"))
+    src = tmp_path / "frame.parquet"
+    frame.to_parquet(src)
+    commit("key-locations", frame.iloc[:1], home=home, replace=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for delay in (0.9, 1.1, 1.3, 1.5, 1.7, 1.9):
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(src)], env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        layer = load_layer("key-locations", home)
+        assert len(layer) in (1, 3)
+        (home / "layers" / "key-locations" / ".lock").unlink(missing_ok=True)
+    # no temporary file is ever mistaken for a version
+    assert all(v.rows in (1, 3) for v in history("key-locations", home))
