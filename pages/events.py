@@ -153,7 +153,7 @@ gaps = ev.event_gaps(places, layers["payments"])
 
 title = evv.event_label(event, lang).split(" · ", 1)[-1]
 start = pd.Timestamp(event["start_date"]).date()
-st.subheader(t("ev_detail", lang, name=title, d=start.isoformat()))
+st.subheader(t("ev_detail", lang, name=ui.md_escape(title), d=start.isoformat()))
 if not event["venue_found"]:
     st.caption(t("ev_venue_missing", lang))
 m1, m2, m3, m4 = st.columns(4)

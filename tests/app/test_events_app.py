@@ -1,0 +1,170 @@
+"""The Events page in-process (AppTest): numbers equal the functions', language, URL state."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import events as ev
+from dashboard import events_views as evv
+from dashboard.data import load_all
+from dashboard.standards import load_standards, uniform_standards
+from tests.app.conftest import APP
+from tests.events_sample import install
+
+PAGE = "../pages/events.py"
+
+
+@pytest.fixture
+def home(private_home):
+    install(private_home)
+    return private_home
+
+
+def _run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def _expected(home, ref: date, *, district="all", radius_m=2000.0, venue_radius_m=500.0, std=None):
+    layers = load_all(home)
+    std = std or uniform_standards(load_standards(home))
+    ready = ev.event_readiness(
+        layers["events"],
+        layers["venues"],
+        layers["key-locations"],
+        layers["payments"],
+        std,
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
+    return ev.order_events(ev.filter_events(ready, district=district), ref), layers
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_numbers_on_screen_equal_the_functions(home):
+    at = _run({"as_of": "2024-09-01"})
+    assert not at.exception
+    assert at.title[0].value == "展会与论坛：时间线与支付便利准备度"
+    want, layers = _expected(home, date(2024, 9, 1))
+    m = _metrics(at)
+    assert m["活动"] == str(len(want))
+    assert m["进行中/即将举办"] == str(int(want["status"].isin(["ongoing", "upcoming"]).sum()))
+    assert m["准备度中位数"] == evv.pct(want["readiness"].median())
+    # the list is the function's table, upcoming first
+    shown = at.dataframe[0].value
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), evv.events_table(want, "zh").reset_index(drop=True)
+    )
+    assert shown.iloc[0]["状态"].endswith("即将举办")
+    # the selected event is the first of the order, and its numbers are the function's
+    first = want.iloc[0]
+    assert at.selectbox(key="k_event").value == first["id"]
+    assert m["准备度"] == evv.pct(first["readiness"])
+    assert m["R 内重点场所"] == str(first["nearby"])
+    assert m["缺口"] == str(first["gaps"])
+    assert m["场馆 500 米内支付点"] == str(first["venue_points"])
+    # gaps table = event_gaps of event_places
+    std = uniform_standards(load_standards(home))
+    places = ev.event_places(
+        first, layers["venues"], layers["key-locations"], layers["payments"], std
+    )
+    gaps = ev.event_gaps(places, layers["payments"])
+    if len(gaps):
+        pd.testing.assert_frame_equal(
+            at.dataframe[1].value.reset_index(drop=True), evv.gaps_table(gaps, "zh")
+        )
+    # synthetic payments are labelled
+    assert any("示意数据" in w.value for w in at.warning)
+
+
+def test_map_is_offline_and_colours_follow_coverage(home):
+    at = _run({"as_of": "2024-09-01"})
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids[:3] == ["districts", "ring-r", "ring-venue"]
+    assert "venue" in ids and "key-locations" in ids
+    assert not spec.get("mapStyle") and not spec.get("mapProvider")
+    want, layers = _expected(home, date(2024, 9, 1))
+    first = want.iloc[0]
+    keys = next(x for x in spec["layers"] if x["id"] == "key-locations")["data"]
+    red = sum(r["color"][:3] == list(evv.GAP_RGB) for r in keys)
+    assert len(keys) == first["nearby"] and red == first["gaps"]
+
+
+def test_select_event_and_radius(home):
+    at = _run({"as_of": "2024-09-01", "lang": "en"})
+    at.selectbox(key="k_event").set_value("TE04").run()
+    want, _ = _expected(home, date(2024, 9, 1))
+    row = want.set_index("id").loc["TE04"]
+    m = _metrics(at)
+    assert m["Readiness"] == evv.pct(row["readiness"])
+    assert m["Key locations within R"] == str(row["nearby"])
+    at.slider(key="k_ev_radius").set_value(1.0).run()
+    at.slider(key="k_ev_venue_radius").set_value(300).run()
+    want, _ = _expected(home, date(2024, 9, 1), radius_m=1000.0, venue_radius_m=300.0)
+    row = want.set_index("id").loc["TE04"]
+    m = _metrics(at)
+    assert at.selectbox(key="k_event").value == "TE04"
+    assert m["Key locations within R"] == str(row["nearby"])
+    assert m["Payment points within 300 m"] == str(row["venue_points"])
+    assert m["Readiness"] == evv.pct(row["readiness"])
+
+
+def test_language_switch_keeps_selection(home):
+    at = _run({"as_of": "2024-09-01"})
+    at.selectbox(key="k_event").set_value("TE06").run()
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Events: timeline and payment readiness"
+    assert at.query_params["lang"] == "en"
+    assert at.selectbox(key="k_event").value == "TE06"
+    assert "Beijing International Film Festival" in at.subheader[-2].value
+    assert "Events" in _metrics(at)
+    assert any("illustrative" in w.value for w in at.warning)
+
+
+def test_link_restores_district_and_reference_date(home):
+    at = _run({"lang": "en", "district": "110105", "as_of": "2025-01-01"})
+    assert not at.exception
+    assert at.sidebar.selectbox[0].value == "110105"
+    assert any("2025-01-01" in c.value and "as-of" in c.value for c in at.caption)
+    want, _ = _expected(home, date(2025, 1, 1), district="110105")
+    assert set(want["adcode"]) == {"110105"}
+    assert _metrics(at)["Events"] == str(len(want))
+    assert at.dataframe[0].value["Event"].tolist() == [
+        evv._name(want, "en").iloc[i] for i in range(len(want))
+    ]
+    assert at.query_params["district"] == "110105" and at.query_params["as_of"] == "2025-01-01"
+
+
+def test_year_and_category_filters(home):
+    at = _run({"lang": "en", "as_of": "2024-09-01"})
+    at.multiselect(key="k_ev_years").set_value([2023]).run()
+    shown = at.dataframe[0].value
+    assert all(str(d.year) <= "2024" for d in shown["Starts"])
+    at.multiselect(key="k_ev_cats").set_value(["forum"]).run()
+    shown = at.dataframe[0].value
+    assert set(shown["Category"]) == {"Forum"}
+    at.multiselect(key="k_ev_cats").set_value([]).run()
+    assert any("No events match" in i.value for i in at.info)
+
+
+def test_no_events_says_so(private_home):
+    from loaders.workspace import commit
+
+    cols = ["id", "name_zh", "name_en", "category", "adcode", "lon", "lat", "start_date"]
+    commit("events", pd.DataFrame(columns=cols + ["end_date"]), replace=True, home=private_home)
+    at = _run({"lang": "en"})
+    assert not at.exception
+    assert any("no events" in i.value for i in at.info)
