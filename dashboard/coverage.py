@@ -30,9 +30,11 @@ column.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -78,15 +80,42 @@ DISTRICT_COLUMNS = (
 # --------------------------------------------------------------------------- geometry
 
 
-@lru_cache(maxsize=4)
-def _transformer(crs: str):
-    from pyproj import Transformer
+_LOCAL = threading.local()
 
-    return Transformer.from_crs(WGS84, crs, always_xy=True)
+#: Inputs larger than this are split across threads (pyproj and shapely release the GIL).
+PARALLEL_MIN = 200_000
+
+
+def _transformer(crs: str):
+    """A pyproj Transformer per thread (Transformer objects are not shared across threads)."""
+    cache = getattr(_LOCAL, "transformers", None)
+    if cache is None:
+        cache = _LOCAL.transformers = {}
+    if crs not in cache:
+        from pyproj import Transformer
+
+        cache[crs] = Transformer.from_crs(WGS84, crs, always_xy=True)
+    return cache[crs]
+
+
+def _threads(workers: int) -> int:
+    return max(1, os.cpu_count() or 1) if workers is None or workers < 1 else workers
+
+
+def _in_chunks(fn, n: int, workers: int) -> None:
+    """Run ``fn(start, stop)`` over ``range(n)`` in one chunk per thread (inline when small)."""
+    k = _threads(workers)
+    if n < PARALLEL_MIN or k == 1:
+        fn(0, n)
+        return
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    with ThreadPoolExecutor(k) as ex:
+        for f in [ex.submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
+            f.result()
 
 
 def project_lonlat(
-    lon: np.ndarray, lat: np.ndarray, crs: str = METRIC_CRS
+    lon: np.ndarray, lat: np.ndarray, crs: str = METRIC_CRS, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS-84 longitudes/latitudes to metric ``x``/``y`` (vectorised pyproj).
 
@@ -96,37 +125,54 @@ def project_lonlat(
         Degrees, WGS-84.
     crs : str
         Target CRS, :data:`dashboard.model.METRIC_CRS` by default.
+    workers : int
+        Threads for large inputs (``-1``: all cores).
     """
-    lon = np.asarray(lon, dtype="float64")
-    lat = np.asarray(lat, dtype="float64")
-    if lon.size == 0:
-        return lon.copy(), lat.copy()
-    x, y = _transformer(crs).transform(lon, lat)
-    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    lon = np.ascontiguousarray(lon, dtype="float64")
+    lat = np.ascontiguousarray(lat, dtype="float64")
+    x = np.empty_like(lon)
+    y = np.empty_like(lat)
+
+    def run(a: int, b: int) -> None:
+        if b > a:
+            x[a:b], y[a:b] = _transformer(crs).transform(lon[a:b], lat[a:b])
+
+    _in_chunks(run, lon.size, workers)
+    return x, y
 
 
-def district_codes(lon: np.ndarray, lat: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarray:
+def district_codes(
+    lon: np.ndarray, lat: np.ndarray, districts: gpd.GeoDataFrame, workers: int = -1
+) -> np.ndarray:
     """Row position in ``districts`` of the polygon holding each point (``-1`` for none).
 
-    Each district polygon (WGS-84) is tested with ``shapely.contains_xy`` against the
-    points inside its bounding box that no earlier polygon claimed.
+    Each district polygon (WGS-84, prepared) is tested with ``shapely.contains_xy``
+    against the points inside its bounding box that no earlier polygon claimed; large
+    inputs are split across threads.
     """
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
     if districts.crs is not None and not districts.crs.equals(WGS84):
         districts = districts.to_crs(WGS84)
     codes = np.full(lon.shape[0], -1, dtype=np.int32)
-    for k, geom in enumerate(districts.geometry.to_numpy()):
-        if geom is None or geom.is_empty:
-            continue
-        x0, y0, x1, y1 = geom.bounds
-        idx = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
-        idx = idx[codes[idx] < 0]
-        if idx.size == 0:
-            continue
-        shapely.prepare(geom)
-        inside = shapely.contains_xy(geom, lon[idx], lat[idx])
-        codes[idx[inside]] = k
+    geoms = []
+    for geom in districts.geometry.to_numpy():
+        if geom is not None and not geom.is_empty:
+            shapely.prepare(geom)
+        geoms.append(geom)
+
+    def run(a: int, b: int) -> None:
+        lo, la, cd = lon[a:b], lat[a:b], codes[a:b]
+        for k, geom in enumerate(geoms):
+            if geom is None or geom.is_empty:
+                continue
+            x0, y0, x1, y1 = geom.bounds
+            idx = np.flatnonzero((lo >= x0) & (lo <= x1) & (la >= y0) & (la <= y1))
+            idx = idx[cd[idx] < 0]
+            if idx.size:
+                cd[idx[shapely.contains_xy(geom, lo[idx], la[idx])]] = k
+
+    _in_chunks(run, lon.size, workers)
     return codes
 
 
@@ -347,16 +393,19 @@ def place_coverage(
 
     dlon = demand["lon"].to_numpy(dtype="float64")
     dlat = demand["lat"].to_numpy(dtype="float64")
-    dx, dy = project_lonlat(dlon, dlat)
+    dx, dy = project_lonlat(dlon, dlat, workers=workers)
     demand_xy = np.column_stack([dx, dy])
+    del dx, dy
 
     active = in_service(supply, as_of)
     s_all = np.flatnonzero(active)
-    sx, sy = project_lonlat(
-        supply["lon"].to_numpy(dtype="float64")[s_all],
-        supply["lat"].to_numpy(dtype="float64")[s_all],
-    )
+    slon = supply["lon"].to_numpy(dtype="float64")
+    slat = supply["lat"].to_numpy(dtype="float64")
+    if s_all.size < len(supply):
+        slon, slat = slon[s_all], slat[s_all]
+    sx, sy = project_lonlat(slon, slat, workers=workers)
     supply_xy = np.column_stack([sx, sy])
+    del sx, sy, slon, slat
     needs_caps = any(standards[c].require for c in cats)
     if needs_caps:
         if "capabilities" not in supply.columns:
@@ -403,7 +452,7 @@ def place_coverage(
 
     covered = dist <= radius
     if districts is not None:
-        codes = district_codes(dlon, dlat, districts)
+        codes = district_codes(dlon, dlat, districts, workers=workers)
         fb = None
         if "adcode" in demand.columns and not (codes >= 0).all():
             fb = demand["adcode"].astype(str).to_numpy()
@@ -412,15 +461,12 @@ def place_coverage(
         adcode = demand["adcode"].astype(str).array
     else:
         adcode = np.full(n, "", dtype=object)
-    nearest_id = np.full(n, None, dtype=object)
-    found = near >= 0
-    if found.any():
-        sid = (
-            supply["id"].astype(str).to_numpy()
-            if "id" in supply.columns
-            else np.arange(len(supply))
-        )
-        nearest_id[found] = sid[near[found]]
+    if "id" in supply.columns:
+        # a take on the id column keeps its dtype and builds no Python strings
+        nearest_id = supply["id"].array.take(near, allow_fill=True)
+    else:
+        nearest_id = pd.array(np.where(near >= 0, near, 0), dtype="Int64")
+        nearest_id[near < 0] = pd.NA
 
     out = pd.DataFrame(
         {
