@@ -69,11 +69,11 @@ def timeline_data(events: pd.DataFrame, lang: str, group_by: str = "venue") -> p
     """
     start = pd.to_datetime(events["start_date"]).dt.normalize()
     end = pd.to_datetime(events["end_date"]).dt.normalize().fillna(start)
-    venue = _name(events, lang, "venue_")
+    venue = _name(events, lang, "venue_").replace("", t("ev_no_venue", lang))
     if group_by == "year":
         group = start.dt.year.astype(str)
     else:
-        group = venue.where(venue != "", _name(events, lang))
+        group = venue
     return pd.DataFrame(
         {
             "id": events["id"].astype(str).to_numpy(),
@@ -181,7 +181,9 @@ def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("ev_col_start", lang): pd.to_datetime(events["start_date"]).dt.date.to_numpy(),
             t("ev_col_end", lang): pd.to_datetime(events["end_date"]).dt.date.to_numpy(),
             t("ev_col_name", lang): _name(events, lang).to_numpy(),
-            t("ev_col_venue", lang): _name(events, lang, "venue_").to_numpy(),
+            t("ev_col_venue", lang): _name(events, lang, "venue_")
+            .replace("", t("ev_no_venue", lang))
+            .to_numpy(),
             t("ev_col_category", lang): [label_of("events", c, lang) for c in events["category"]],
             t("ev_col_nearby", lang): events["nearby"].to_numpy(),
             t("ev_col_covered", lang): events["covered"].to_numpy(),

@@ -25,6 +25,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ev_group_by": ("时间线分组", "Group timeline by"),
     "ev_group_venue": ("场馆", "Venue"),
     "ev_group_year": ("年份", "Year"),
+    "ev_no_venue": ("（未列明场馆）", "(venue not listed)"),
     "ev_radius": ("周边半径 R（公里）", "Radius R around the venue (km)"),
     "ev_radius_help": (
         "准备度 = R 公里内已被覆盖的重点场所占比（按服务标准，截至活动开幕日）。",

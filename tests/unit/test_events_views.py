@@ -1,0 +1,98 @@
+"""dashboard/events_views.py: timeline data and spec, tables, the venue deck."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import events as ev
+from dashboard import events_views as evv
+from tests.unit.test_events import _instance, _standards
+
+
+@pytest.fixture(scope="module")
+def ready():
+    events, venues, keys, pays = _instance()
+    events.loc[0, "name_en"] = "<img src=x onerror=alert(1)>"
+    r = ev.event_readiness(events, venues, keys, pays, _standards())
+    return ev.order_events(r, "2024-01-01"), venues, keys, pays
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_timeline_groups(ready, lang):
+    r = ready[0]
+    by_venue = evv.timeline_data(r, lang, "venue")
+    assert len(by_venue) == len(r)
+    missing = by_venue["group"] == evv.t("ev_no_venue", lang)
+    assert missing.sum() == (~r["venue_found"]).sum()
+    assert set(by_venue.loc[~missing.to_numpy(), "group"]) <= set(
+        ready[1]["name_zh" if lang == "zh" else "name_en"]
+    )
+    by_year = evv.timeline_data(r, lang, "year")
+    assert set(by_year["group"]) == {"2023", "2024", "2025"}
+    # bars cover whole days: a one-day event is one day long
+    assert (by_year["end_excl"] - by_year["start"] >= pd.Timedelta(days=1)).all()
+
+
+@pytest.mark.parametrize("group_by", ["venue", "year"])
+def test_timeline_spec(ready, group_by):
+    spec = evv.timeline_chart(ready[0], "en", "2024-01-01", group_by).to_dict()
+    assert spec["facet"]["row"]["field"] == "group"
+    layers = spec["spec"]["layer"]
+    assert layers[0]["mark"]["type"] == "bar"
+    assert layers[0]["encoding"]["color"]["scale"]["domain"][0] == "Forum"
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == len(ready[0])
+    # the reference date lies inside the span, so the rule has a date
+    assert any(d["ref"] for d in data)
+    far = evv.timeline_chart(ready[0], "en", "2031-01-01", group_by).to_dict()
+    assert not any(d["ref"] for d in next(iter(far["datasets"].values())))
+
+
+def test_tables_and_deck(ready):
+    r, venues, keys, pays = ready
+    table = evv.events_table(r, "en")
+    assert table["Readiness"].tolist() == pytest.approx(
+        (r["readiness"] * 100).round(0).tolist(), nan_ok=True
+    )
+    row = r[r["nearby"] > 0].iloc[0]
+    places = ev.event_places(row, venues, keys, pays, _standards())
+    places["adcode"] = "110101"
+    gaps = ev.event_gaps(places, pays)
+    gaps.loc[gaps.index[:1], "distance_m"] = np.inf
+    gt = evv.gaps_table(gaps.assign(shortfall_m=gaps["distance_m"] - gaps["radius_m"]), "zh")
+    assert pd.isna(gt.iloc[0]["最近合格支付点(米)"])
+    pays_drawn = ev.venue_payments(row, venues, pays.assign(adcode="110101"), 2000)
+    deck = evv.event_deck(
+        row,
+        places,
+        pays_drawn.assign(synthetic=True),
+        "en",
+        {"110101": "Dongcheng"},
+        {"type": "FeatureCollection", "features": []},
+        radius_m=2000,
+        venue_radius_m=500,
+    )
+    spec = json.loads(deck.to_json())
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == [
+        "districts",
+        "ring-r",
+        "ring-venue",
+        "payments",
+        "key-locations",
+        "venue",
+        "venue-label",
+    ]
+    kl = next(x for x in spec["layers"] if x["id"] == "key-locations")["data"]
+    assert sum(d["color"][:3] == list(evv.GAP_RGB) for d in kl) == len(gaps)
+    assert all({"tt_title", "tt_sub", "tt_body"} <= set(d) for d in kl)
+    assert spec.get("mapProvider") in (None, "") and not spec.get("mapStyle")
+
+
+def test_pct_and_labels():
+    assert evv.pct(float("nan")) == "—" and evv.pct(0.456) == "46%"
+    assert evv.status_label("upcoming", "zh").endswith("即将举办")
