@@ -65,7 +65,8 @@ def test_tables_and_deck(ready):
     gaps.loc[gaps.index[:1], "distance_m"] = np.inf
     gt = evv.gaps_table(gaps.assign(shortfall_m=gaps["distance_m"] - gaps["radius_m"]), "zh")
     assert pd.isna(gt.iloc[0]["最近合格支付点(米)"])
-    pays_drawn = ev.venue_payments(row, venues, pays.assign(adcode="110101"), 2000)
+    pays = pays.assign(adcode="110101", category="foreign_card_pos")
+    pays_drawn = ev.venue_payments(row, venues, pays, 2000)
     deck = evv.event_deck(
         row,
         places,
