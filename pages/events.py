@@ -46,6 +46,21 @@ def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_rad
     )  # fmt: skip
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _detail(signature: tuple, standards_json: str, event_id: str, radius_m: float):
+    """One event's nearby key locations, payment points in service, and gaps (cached)."""
+    from dashboard.standards import standards_from_dict
+
+    lay = ui.load_layers()
+    row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
+    std = standards_from_dict(json.loads(standards_json))
+    places = ev.event_places(
+        row, lay["venues"], lay["key-locations"], lay["payments"], std, radius_m=radius_m
+    )
+    pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
+    return places, pays, ev.event_gaps(places, lay["payments"])
+
+
 # ----------------------------------------------------------------------------- controls
 years = ev.event_years(dated)
 cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
@@ -144,12 +159,7 @@ event_id = st.selectbox(
     format_func=lambda i: evv.event_label(rows.loc[i], lang),
 )
 event = rows.loc[event_id]
-places = ev.event_places(
-    event, layers["venues"], layers["key-locations"], layers["payments"], standards,
-    radius_m=radius_km * 1000,
-)  # fmt: skip
-pays = ev.venue_payments(event, layers["venues"], layers["payments"], radius_km * 1000)
-gaps = ev.event_gaps(places, layers["payments"])
+places, pays, gaps = _detail(sig, ui.standards_key(standards), event_id, radius_km * 1000)
 
 title = evv.event_label(event, lang).split(" · ", 1)[-1]
 start = pd.Timestamp(event["start_date"]).date()
