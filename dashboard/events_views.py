@@ -97,7 +97,7 @@ def timeline_chart(
     lang: str,
     ref: object,
     group_by: str = "venue",
-    width: int = 560,
+    width: int = 500,
 ) -> alt.FacetChart:
     """Altair timeline: a bar per event, coloured by category, one row block per group."""
     df = timeline_data(events, lang, group_by)
@@ -123,7 +123,7 @@ def timeline_chart(
                 "event:N",
                 title=None,
                 sort=alt.EncodingSortField("start", op="min"),
-                axis=alt.Axis(labelLimit=220),
+                axis=alt.Axis(labelLimit=170),
             ),
             color=alt.Color(
                 "category:N",
@@ -161,7 +161,7 @@ def timeline_chart(
                 title=None,
                 sort=order,
                 header=alt.Header(
-                    labelAngle=0, labelAlign="left", labelLimit=180, labelFontWeight="bold"
+                    labelAngle=0, labelAlign="left", labelLimit=150, labelFontWeight="bold"
                 ),
             ),
             spacing=6,
