@@ -75,7 +75,12 @@ def ranked_bar(
         .mark_bar()
         .encode(
             x=alt.X("value:Q", title=title, axis=alt.Axis(format=_fmt(metric))),
-            y=alt.Y("district:N", sort=order, title=None),
+            y=alt.Y(
+                "district:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=200),  # every district named
+            ),
             color=color,
             tooltip=[
                 alt.Tooltip("district:N", title=header("name", lang)),
@@ -101,7 +106,7 @@ def ranked_bar(
             )
         )
         layers.append(rule)
-    return alt.layer(*layers).properties(height=max(120, 24 * len(df)))
+    return alt.layer(*layers).properties(height=max(120, 28 * len(df)))
 
 
 def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> alt.FacetChart:

@@ -6,7 +6,7 @@ STRINGS = {
     # comparison page
     "cmp_title": ("各区支付便利对比", "How the districts compare"),
     "cmp_caption": (
-        "截至 {end}，按 {std} 判定重点场所是否有可用的支付服务点；变化为自基准日 {start} 起。",
+        "截至 {end}，按{std}判定重点场所是否有可用的支付服务点；变化为自基准日 {start} 起。",
         "Key locations judged covered under {std} as of {end}; change since the baseline {start}.",
     ),
     "cmp_std_standards": ("各类场所的服务标准", "each category's service standard"),
