@@ -257,6 +257,7 @@ def commit(
     replace: bool = False,
     home: Path | None = None,
     source: str = "",
+    lock_timeout: float = 10.0,
 ) -> tuple[Version, int]:
     """Store a new version of ``layer``: ``frame`` added to the layer in effect, or
     replacing it. Atomic: the version file and its record are complete on disk before
@@ -276,7 +277,7 @@ def commit(
     from dashboard.model import validate_points
 
     d = layer_dir(layer, home)
-    with layer_lock(layer, home):
+    with layer_lock(layer, home, timeout=lock_timeout):
         prev = _current_name(d)
         new = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
         renamed = 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from loaders.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
 from loaders.columns import DISTRICT_NAMES
@@ -70,18 +72,23 @@ def provider_export(system: str, source: pd.DataFrame | None = None) -> pd.DataF
 
 def near_border_points(n: int = 400, seed: int = 3) -> pd.DataFrame:
     """Random WGS-84 points inside Beijing within ~1 km of a district border, with adcode."""
+    return _near_border_points(n, seed).copy()
+
+
+@lru_cache(maxsize=4)
+def _near_border_points(n: int, seed: int) -> pd.DataFrame:
     from loaders.crsdetect import districts, locate
 
     rng = np.random.default_rng(seed)
     d = districts()
-    border = d.geometry.boundary.union_all()
-    lon = rng.uniform(116.1, 116.7, 20 * n)
-    lat = rng.uniform(39.7, 40.2, 20 * n)
-    import shapely
-
-    dist = shapely.distance(border, shapely.points(lon, lat)) * 100_000
+    inner = d[d["adcode"].isin(["110101", "110102", "110105", "110106", "110107", "110108"])]
+    lines = shapely.get_exterior_ring(shapely.get_geometry(inner.geometry.values, 0))
+    pick = rng.integers(0, len(lines), 4 * n)
+    pts = shapely.line_interpolate_point(lines[pick], rng.uniform(0, 1, 4 * n), normalized=True)
+    lon = shapely.get_x(pts) + rng.uniform(-0.008, 0.008, 4 * n)
+    lat = shapely.get_y(pts) + rng.uniform(-0.006, 0.006, 4 * n)
     code = locate(lon, lat)
-    ok = (dist < 1000) & (code != "")
+    ok = code != ""
     lon, lat, code = lon[ok][:n], lat[ok][:n], code[ok][:n]
     return pd.DataFrame(
         {

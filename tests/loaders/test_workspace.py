@@ -73,7 +73,7 @@ def test_lock_blocks_a_second_writer(tmp_path, home):
     before = snapshot(home)
     with layer_lock("key-locations", home):
         with pytest.raises(WorkspaceError, match="locked"):
-            commit("key-locations", frame, home=home)  # waits, then gives up
+            commit("key-locations", frame, home=home, lock_timeout=0.3)  # waits, gives up
     # a lock left by a dead process is taken over
     lock = home / "layers" / "key-locations" / ".lock"
     lock.write_text("999999999")
