@@ -181,7 +181,9 @@ def point_records(
     ]
 
 
-def district_layer(geojson: dict) -> pdk.Layer:
+def district_layer(geojson: dict, pickable: bool = True) -> pdk.Layer:
+    """District outlines/fills. Use ``pickable=False`` on maps whose clicks select places:
+    a pickable GeoJsonLayer under the points swallows Streamlit's selection events."""
     return pdk.Layer(
         "GeoJsonLayer",
         data=geojson,
@@ -192,8 +194,8 @@ def district_layer(geojson: dict) -> pdk.Layer:
         get_line_color="properties.line",
         get_line_width="properties.width",
         line_width_units="'pixels'",
-        pickable=True,
-        auto_highlight=True,
+        pickable=pickable,
+        auto_highlight=pickable,
         highlight_color=[255, 255, 255, 40],
     )
 

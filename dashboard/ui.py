@@ -9,6 +9,7 @@ survives page switches, and the app entry mirrors it into the URL.
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -363,3 +364,60 @@ def selection(layers: dict, layer: str, place_id: str) -> dict | None:
         return None
     r = rows.iloc[0]
     return {"layer": layer, "id": str(place_id), "lon": float(r["lon"]), "lat": float(r["lat"])}
+
+
+def map_selection(key: str) -> tuple[str, str] | None:
+    """``(layer, id)`` of the point last clicked on the pydeck chart ``key`` (read before drawing).
+
+    Clicks on the gap rings select the key location under them.
+    """
+    from dashboard.model import POINT_LAYERS as _POINT
+
+    state = st.session_state.get(key)
+    selection = (
+        getattr(state, "selection", None) or (state or {}).get("selection") if state else None
+    )
+    objects = (selection or {}).get("objects") or {}
+    for layer_id, items in objects.items():
+        if items and "id" in items[0] and layer_id in _POINT + ("gaps",):
+            return ("key-locations" if layer_id == "gaps" else layer_id, str(items[0]["id"]))
+    return None
+
+
+# ----------------------------------------------------------------------------- playback
+
+PLAY_STEP = timedelta(days=30)
+PLAY_DELAY_S = 0.8
+
+
+def playback_advance(lo: date, hi: date) -> ViewState:
+    """If a playback step is due, move the shared date one step (call before any widget)."""
+    if st.session_state.pop("_advance", False):
+        v = view()
+        nxt = min((v.as_of or lo) + PLAY_STEP, hi)
+        st.session_state["w_as_of"] = nxt
+        set_view(as_of=None if nxt >= hi else nxt)
+        st.session_state["k_playing"] = nxt < hi
+    return view()
+
+
+def play_button(container, lo: date) -> None:
+    """Play / pause the rollout; playing from "all data" starts at the first date."""
+    lang = view().lang
+    playing = st.session_state.get("k_playing", False)
+    if container.button(t("pause" if playing else "play", lang), width="stretch"):
+        st.session_state["k_playing"] = not playing
+        if not playing and view().as_of is None:
+            set_view(as_of=lo - PLAY_STEP)
+            st.session_state["_advance"] = True
+            st.rerun()
+
+
+def playback_tick(hi: date) -> None:
+    """At the end of a page run: while playing, wait a moment and schedule the next step."""
+    if st.session_state.get("k_playing"):
+        v = view()
+        st.caption(t("playing_at", v.lang, date=(v.as_of or hi).isoformat()))
+        time.sleep(PLAY_DELAY_S)
+        st.session_state["_advance"] = True
+        st.rerun()

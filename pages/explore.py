@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import explore, maps, model, stats, ui
@@ -18,13 +16,7 @@ layers = ui.load_layers()
 names = ui.district_names(lang)
 lo, hi = ui.date_bounds()
 
-# playback advances the shared date before any widget is drawn
-if st.session_state.pop("_advance", False):
-    nxt = min((v.as_of or lo) + timedelta(days=30), hi)
-    st.session_state["w_as_of"] = nxt
-    ui.set_view(as_of=None if nxt >= hi else nxt)
-    st.session_state["k_playing"] = nxt < hi
-    v = ui.view()
+v = ui.playback_advance(lo, hi)  # playback moves the shared date before widgets are drawn
 
 for key, default in {"k_gaps": True, "k_heat": False, "k_h3": False, "k_h3_res": 8,
                      "k_events_window": False}.items():  # fmt: skip
@@ -36,14 +28,7 @@ visible = ui.layer_toggles(page="explore")
 
 c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
 ui.as_of_slider(c_date)
-playing = st.session_state.get("k_playing", False)
-if c_play.button(t("pause" if playing else "play", lang), width="stretch"):
-    playing = not playing
-    st.session_state["k_playing"] = playing
-    if playing and v.as_of is None:  # start the rollout from the first date
-        st.session_state["_advance"] = True
-        ui.set_view(as_of=lo - timedelta(days=30))
-        st.rerun()
+ui.play_button(c_play, lo)
 ui._bind("w_basemap", v.basemap)
 basemap = c_base.selectbox(
     t("basemap", lang), BASEMAPS, key="w_basemap", format_func=lambda b: t(f"bm_{b}", lang),
@@ -51,7 +36,9 @@ basemap = c_base.selectbox(
 )  # fmt: skip
 custom = ""
 if basemap == "custom":
-    custom = st.text_input(t("custom_url", lang), key="k_custom_url", placeholder="https://…/{z}/{x}/{y}.png")
+    custom = st.text_input(
+        t("custom_url", lang), key="k_custom_url", placeholder="https://…/{z}/{x}/{y}.png"
+    )
     if custom and not maps.valid_tile_url(custom):
         st.error(t("custom_url_bad", lang))
 
@@ -83,78 +70,115 @@ with st.expander(t("analysis", lang), expanded=False):
     scheme = a4.selectbox(t("scheme", lang), explore.CLASS_SCHEMES, key="k_scheme",
                           format_func=lambda s: t(f"s_{s}", lang))  # fmt: skip
 
-window = (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None
+window = (
+    (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None
+)
 f = explore.Filters(categories=cats, sectors=tuple(sectors), capabilities=tuple(caps),
                     card_schemes=tuple(schemes), event_dates=window, as_of=v.as_of)  # fmt: skip
-shown = {layer: explore.filter_layer(stats.in_district(layers[layer], v.district), layer, f) for layer in visible}
+shown = {
+    layer: explore.filter_layer(stats.in_district(layers[layer], v.district), layer, f)
+    for layer in visible
+}
 cov = ui.coverage(v)
 system = maps.basemap_system(basemap)
 
 district_fills, bodies, legend_rows = None, None, []
 if metric != "none":
-    table = cov.districts[cov.districts["adcode"] != "110000"]
-    classes, bins = explore.choropleth_classes(table[metric], scheme)
-    colors = explore.class_colors(len(bins), explore.CHOROPLETH_METRICS[metric])
-    district_fills = {a: [*colors[c], 170] if c >= 0 else [220, 220, 220, 80] for a, c in zip(table["adcode"], classes)}
-    fmt = "{:.0%}" if "coverage" in metric else "{:,.0f}"
-    bodies = {a: f"{t('m_' + metric, lang)}: {fmt.format(x)}" for a, x in zip(table["adcode"], table[metric]) if pd.notna(x)}
-    lows = [table[metric].min(), *bins[:-1]]
-    legend_rows = [(c, f"{fmt.format(a)} – {fmt.format(b)}") for c, a, b in zip(colors, lows, bins)]
+    district_fills, bodies, legend_rows = explore.choropleth(
+        cov.districts[cov.districts["adcode"] != "110000"], metric, scheme, t("m_" + metric, lang)
+    )
 geo = ui.districts_geojson(lang, v.district) if district_fills is None else maps.districts_geojson(
     layers["districts"], lang, v.district, fills=district_fills, bodies=bodies)  # fmt: skip
-deck_layers = [maps.district_layer(maps.shift_geojson(geo, system))]
+deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
 if show_h3:
-    deck_layers.append(maps.h3_layer(maps.shift_polygons(maps.h3_records(ui.coverage_grid(v, res), lang), system)))
+    deck_layers.append(
+        maps.h3_layer(maps.shift_polygons(maps.h3_records(ui.coverage_grid(v, res), lang), system))
+    )
 places = cov.places.set_index("id", drop=False)
-gaps = places[~places["covered"] & places["id"].isin(shown.get("key-locations", layers["key-locations"])["id"])]
+gaps = places[
+    ~places["covered"]
+    & places["id"].isin(shown.get("key-locations", layers["key-locations"])["id"])
+]
 gaps = stats.in_district(gaps, v.district)
 if show_heat and len(gaps):
-    deck_layers.append(maps.heat_layer(maps.shift_records(gaps[["lon", "lat", "weight"]].to_dict("records"), system)))
+    deck_layers.append(
+        maps.heat_layer(
+            maps.shift_records(gaps[["lon", "lat", "weight"]].to_dict("records"), system)
+        )
+    )
 for layer in visible:
-    deck_layers.append(maps.point_layer(maps.shift_records(maps.point_records(shown[layer], layer, lang, names), system), layer))
+    deck_layers.append(
+        maps.point_layer(
+            maps.shift_records(maps.point_records(shown[layer], layer, lang, names), system), layer
+        )
+    )
 if show_gaps and "key-locations" in visible and len(gaps):
-    recs = maps.point_records(layers["key-locations"].set_index("id", drop=False).loc[gaps["id"]], "key-locations", lang, names)
-    deck_layers.append(maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230]))
-selected = st.session_state.get("k_selected")
-if selected:
-    deck_layers.append(maps.ring_layer(maps.shift_records([{"lon": selected["lon"], "lat": selected["lat"]}], system), "selected", [20, 20, 20, 255], 12))
-
+    recs = maps.point_records(
+        layers["key-locations"].set_index("id", drop=False).loc[gaps["id"]],
+        "key-locations",
+        lang,
+        names,
+    )
+    deck_layers.append(
+        maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
+    )
 synthetic = int(shown.get("payments", layers["payments"].iloc[:0])["synthetic"].sum())
 if synthetic:
     st.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
+map_key = f"explore-map-{v.district}-{basemap}"
 map_col, side = st.columns([3, 1])
-with map_col:
-    event = st.pydeck_chart(
-        maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district), basemap_style=maps.basemap_style(basemap, custom)),
-        height=640, on_select="rerun", selection_mode="single-object", key=f"explore-map-{v.district}-{basemap}",
-    )  # fmt: skip
-    ui.legend(visible, lang)
-    counts = ", ".join(f"{layer_label(la, lang, short=True)} {len(shown[la]):,}" for la in visible)
-    st.caption(t("shown_counts", lang, items=counts) + (" · " + t("legend_gaps", lang) if show_gaps else ""))
-    if legend_rows:
-        ui.class_legend(t("legend_classes", lang, metric=t("m_" + metric, lang), scheme=t(f"s_{scheme}", lang)), legend_rows)
-    if basemap != "none":
-        st.caption(t("basemap_note", lang))
-
 with side:
     query = st.text_input(t("search", lang), key="k_search")
-    hits = explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query) if query else None
+    hits = (
+        explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query)
+        if query
+        else None
+    )
     if hits is not None and hits.empty:
         st.info(t("no_results", lang))
     elif hits is not None:
         pick = st.radio(t("search_results", lang), range(len(hits)), key="k_search_pick",
                         format_func=lambda i: f"{hits.iloc[i][name_col(lang)]} · {layer_label(hits.iloc[i]['layer'], lang, short=True)}")  # fmt: skip
-        row = hits.iloc[pick]
-        st.session_state["k_selected"] = ui.selection(layers, row["layer"], row["id"])
-    objs = (event.selection.get("objects") or {}) if event is not None and hasattr(event, "selection") else {}
-    for layer_id, items in objs.items():
-        if items and layer_id in model.POINT_LAYERS + ("gaps",) and "id" in items[0]:
-            la = "key-locations" if layer_id == "gaps" else layer_id
-            st.session_state["k_selected"] = ui.selection(layers, la, items[0]["id"])
+        if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
+            st.session_state["_last_pick"] = (query, pick)
+            st.session_state["k_selected"] = ui.selection(
+                layers, hits.iloc[pick]["layer"], hits.iloc[pick]["id"]
+            )
+clicked = ui.map_selection(map_key)
+if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
+    st.session_state["_last_click"] = clicked
+    st.session_state["k_selected"] = ui.selection(layers, *clicked)
+selected = st.session_state.get("k_selected")
+if selected:
+    deck_layers.append(
+        maps.ring_layer(
+            maps.shift_records([{"lon": selected["lon"], "lat": selected["lat"]}], system),
+            "selected",
+            [20, 20, 20, 255],
+            12,
+        )
+    )
+
+with map_col:
+    st.pydeck_chart(
+        maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district), basemap_style=maps.basemap_style(basemap, custom)),
+        height=640, on_select="rerun", selection_mode="single-object", key=map_key,
+    )  # fmt: skip
+    ui.legend(visible, lang)
+    counts = ", ".join(f"{layer_label(la, lang, short=True)} {len(shown[la]):,}" for la in visible)
+    st.caption(
+        t("shown_counts", lang, items=counts)
+        + (" · " + t("legend_gaps", lang) if show_gaps else "")
+    )
+    if legend_rows:
+        ui.class_legend(
+            t("legend_classes", lang, metric=t("m_" + metric, lang), scheme=t(f"s_{scheme}", lang)),
+            legend_rows,
+        )
+    if basemap != "none":
+        st.caption(t("basemap_note", lang))
+
+with side:
     ui.place_details(st.session_state.get("k_selected"), layers, cov, v, names)
 
-if st.session_state.get("k_playing"):
-    st.caption(t("playing_at", lang, date=(v.as_of or hi).isoformat()))
-    time.sleep(0.8)
-    st.session_state["_advance"] = True
-    st.rerun()
+ui.playback_tick(hi)

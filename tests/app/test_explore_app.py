@@ -1,0 +1,78 @@
+"""The map explorer in-process: layers, filters, search, details, analysis layers, basemaps."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP
+
+
+def _explore(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("../pages/explore.py").run()
+    assert not at.exception
+    return at
+
+
+def _layer_ids(at: AppTest) -> list[str]:
+    return [
+        layer["id"] for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+    ]
+
+
+def test_layers_and_gaps_drawn():
+    at = _explore({"lang": "en"})
+    ids = _layer_ids(at)
+    assert ids[0] == "districts"
+    for layer in ("venues", "organizations", "events", "key-locations", "payments", "gaps"):
+        assert layer in ids
+    assert any("illustrative" in w.value for w in at.warning)
+
+
+def test_search_shows_details_with_nearest_points():
+    at = _explore({"lang": "en"})
+    at.text_input(key="k_search").set_value("Beijing Hotel").run()
+    assert not at.exception
+    md = " ".join(m.value for m in at.markdown)
+    assert "Beijing Hotel" in md and "Nearest payment points" in md
+    assert any("Distance (m)" in df.value.columns for df in at.dataframe)
+    assert "selected" in _layer_ids(at)
+
+
+def test_analysis_layers_and_choropleth():
+    at = _explore({"lang": "zh"})
+    at.toggle(key="k_h3").set_value(True).run()
+    at.toggle(key="k_heat").set_value(True).run()
+    at.selectbox(key="k_metric").set_value("coverage").run()
+    assert not at.exception
+    ids = _layer_ids(at)
+    assert "h3-grid" in ids and "heat" in ids
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    fills = {tuple(f["properties"]["fill"]) for f in spec["layers"][0]["data"]["features"]}
+    assert len(fills) >= 3  # classes, not one colour
+
+
+def test_filter_by_capability_reduces_payments():
+    at = _explore({"lang": "en"})
+    before = len(json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][5]["data"])
+    at.multiselect(key="k_caps").set_value(["currency_exchange"]).run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    pay = next(layer for layer in spec["layers"] if layer["id"] == "payments")
+    assert 0 < len(pay["data"]) < before
+
+
+def test_amap_basemap_shifts_overlays_and_url_keeps_it():
+    at = _explore({"lang": "en", "basemap": "amap"})
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert spec["mapStyle"].startswith("data:application/json")
+    plain = _explore({"lang": "en"})
+    a = next(x for x in spec["layers"] if x["id"] == "venues")["data"][0]
+    pspec = json.loads(plain.get("deck_gl_json_chart")[0].proto.json)
+    b = next(x for x in pspec["layers"] if x["id"] == "venues")["data"][0]
+    assert a["id"] == b["id"] and 0.001 < abs(a["lon"] - b["lon"]) < 0.01  # GCJ-02 shift
+    assert at.query_params["basemap"] == "amap"
