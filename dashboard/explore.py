@@ -193,3 +193,30 @@ def list_label(value: object, table: Mapping[str, tuple[str, str]], lang: str) -
     from dashboard.model import label
 
     return ", ".join(label(table, c, lang) for c in split_list(value))
+
+
+def choropleth(
+    table: pd.DataFrame, metric: str, scheme: str, metric_label: str
+) -> tuple[dict[str, list[int]], dict[str, str], list[tuple[tuple[int, int, int], str]]]:
+    """Fill colours, tooltip lines and legend rows of a district choropleth of ``metric``.
+
+    ``table`` is the per-district coverage table (``adcode`` and the metric column,
+    no city total). Shares are shown as percentages, counts as whole numbers.
+    """
+    if metric not in CHOROPLETH_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {tuple(CHOROPLETH_METRICS)}")
+    classes, bins = choropleth_classes(table[metric], scheme)
+    colors = class_colors(len(bins), CHOROPLETH_METRICS[metric])
+    fills = {
+        a: [*colors[c], 170] if c >= 0 else [220, 220, 220, 80]
+        for a, c in zip(table["adcode"], classes)
+    }
+    fmt = "{:.0%}" if "coverage" in metric else "{:,.0f}"
+    bodies = {
+        a: f"{metric_label}: {fmt.format(x)}"
+        for a, x in zip(table["adcode"], table[metric])
+        if pd.notna(x)
+    }
+    lows = [table[metric].min(), *bins[:-1]]
+    legend = [(c, f"{fmt.format(a)} – {fmt.format(b)}") for c, a, b in zip(colors, lows, bins)]
+    return fills, bodies, legend
