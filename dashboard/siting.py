@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -172,82 +175,155 @@ def greedy_mclp(cover: sparse.spmatrix, weight: np.ndarray, k: int) -> MclpSolut
 def milp_mclp(
     cover: sparse.spmatrix, weight: np.ndarray, k: int, *, time_limit: float = 10.0
 ) -> MclpSolution:
-    """Exact MCLP with HiGHS (``scipy.optimize.milp``) on a sparse model.
+    """Exact MCLP with HiGHS on a sparse model, warm-started from lazy greedy.
 
-    Places no candidate reaches and candidates reaching nobody are dropped first.
-    When the time limit stops HiGHS, the better of its incumbent and the greedy
-    solution is returned with HiGHS's dual bound (``optimal=False``).
+    Places no candidate reaches and candidates reaching nobody are dropped, and places
+    reached by the same candidates are merged, before HiGHS runs (through ``highspy``
+    when installed, which takes the greedy solution as a start; else through
+    ``scipy.optimize.milp``). When the time limit stops HiGHS, the better of its
+    incumbent and the greedy solution is returned with HiGHS's dual bound
+    (``optimal=False``).
     """
-    from scipy.optimize import LinearConstraint, milp
-
     t0 = time.perf_counter()
     cover = sparse.csc_matrix(cover, dtype=bool)
     weight = np.asarray(weight, dtype="float64")
     _check(cover, weight, k)
     rows = np.flatnonzero((np.asarray(cover.sum(axis=1)).ravel() > 0) & (weight > 0))
     cols = np.flatnonzero(np.asarray(cover[rows].sum(axis=0)).ravel() > 0)
-    empty = MclpSolution(
-        np.zeros(0, np.intp),
-        np.zeros(0),
-        0.0,
-        0.0,
-        "milp",
-        True,
-        0.0,
-        np.zeros(cover.shape[0], bool),
-    )
     if rows.size == 0 or cols.size == 0 or k == 0:
-        return empty
-    sub = cover[rows][:, cols].astype("float64").tocsr()
-    n, m = sub.shape
-    w = weight[rows]
-    if m <= k:  # every useful candidate fits: take them all
-        chosen = cols
-        order, gains, covered = _order_by_gain(cover, weight, chosen)
+        return MclpSolution(
+            np.zeros(0, np.intp),
+            np.zeros(0),
+            0.0,
+            0.0,
+            "milp",
+            True,
+            time.perf_counter() - t0,
+            np.zeros(cover.shape[0], bool),
+        )
+    if cols.size <= k:  # every useful candidate fits: take them all
+        order, gains, covered = _order_by_gain(cover, weight, cols)
         obj = float(gains.sum())
         return MclpSolution(order, gains, obj, obj, "milp", True, time.perf_counter() - t0, covered)
-    c = np.concatenate([np.zeros(m), -w])
-    a_link = sparse.hstack([-sub, sparse.identity(n, format="csr")], format="csr")
-    a_k = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
-    integrality = np.concatenate([np.ones(m), np.zeros(n)])
-    res = milp(
-        c,
-        integrality=integrality,
-        bounds=(0, 1),
-        constraints=[LinearConstraint(a_link, -np.inf, 0), LinearConstraint(a_k, 0, k)],
-        options={"time_limit": float(time_limit), "mip_rel_gap": 0.0, "disp": False},
-    )
-    greedy = greedy_mclp(cover, weight, k)
-    if res.x is None:
-        return MclpSolution(
-            greedy.chosen,
-            greedy.gains,
-            greedy.objective,
-            greedy.bound,
-            "greedy (milp found no solution)",
-            greedy.optimal,
-            time.perf_counter() - t0,
-            greedy.covered,
-        )
-    chosen = cols[np.flatnonzero(res.x[:m] > 0.5)]
-    order, gains, covered = _order_by_gain(cover, weight, chosen)
+    sub, w = _merge_identical_rows(cover[rows][:, cols].tocsr(), weight[rows])
+    greedy = greedy_mclp(sub, w, k)
+    if greedy.optimal or math.isclose(greedy.objective, greedy.bound):
+        x_cols, optimal, bound = greedy.chosen, True, greedy.objective
+    else:
+        x_cols, optimal, bound = _highs(sub, w, k, greedy.chosen, time_limit)
+        if x_cols is None or w[np.asarray(sub[:, x_cols].sum(axis=1)).ravel() > 0].sum() < (
+            greedy.objective
+        ):
+            x_cols = greedy.chosen
+            optimal = optimal and math.isclose(greedy.objective, bound)
+    order, gains, covered = _order_by_gain(cover, weight, cols[np.asarray(x_cols, dtype=np.intp)])
     obj = float(gains.sum())
-    optimal = res.status == 0
-    dual = getattr(res, "mip_dual_bound", None)
-    bound = obj if optimal else (-float(dual) if dual is not None else greedy.bound)
-    if greedy.objective > obj:
-        order, gains, covered, obj = greedy.chosen, greedy.gains, greedy.covered, greedy.objective
-        optimal = optimal and math.isclose(obj, bound)
+    bound = obj if optimal else (bound if bound is not None else greedy.bound)
     return MclpSolution(
-        order,
-        gains,
-        obj,
-        max(bound, obj),
-        "milp",
-        bool(optimal),
-        time.perf_counter() - t0,
-        covered,
+        order, gains, obj, max(bound, obj), "milp", bool(optimal), time.perf_counter() - t0, covered
     )
+
+
+_BANNER_LOCK = threading.Lock()
+_BANNER_SHOWN = False
+
+
+def _new_highs(highspy):
+    """A ``highspy.Highs``; the first one in a process is built with file descriptor 1
+    pointed at /dev/null, because HiGHS prints its banner to stdout once per process
+    (which would corrupt the CLI's JSON output)."""
+    global _BANNER_SHOWN
+    with _BANNER_LOCK:
+        if _BANNER_SHOWN:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+            _BANNER_SHOWN = True
+        return h
+
+
+def _highs(
+    a: sparse.csr_matrix, w: np.ndarray, k: int, start: np.ndarray, time_limit: float
+) -> tuple[np.ndarray | None, bool, float | None]:
+    """Solve max w·y, y ≤ A x, Σx ≤ k with HiGHS; return (chosen columns, optimal, dual bound)."""
+    n, m = a.shape
+    link = sparse.hstack([-a, sparse.identity(n, format="csr")], format="csr")
+    budget = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
+    cost = np.concatenate([np.zeros(m), -w])
+    try:
+        import highspy
+    except ImportError:  # scipy bundles HiGHS too, without warm starts
+        from scipy.optimize import LinearConstraint, milp
+
+        res = milp(
+            cost,
+            integrality=np.concatenate([np.ones(m), np.zeros(n)]),
+            bounds=(0, 1),
+            constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(budget, 0, k)],
+            options={"time_limit": float(time_limit), "mip_rel_gap": 0.0, "disp": False},
+        )
+        dual = getattr(res, "mip_dual_bound", None)
+        x = None if res.x is None else np.flatnonzero(res.x[:m] > 0.5)
+        return x, res.status == 0, None if dual is None else -float(dual)
+    mat = sparse.vstack([link, budget], format="csc")
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("time_limit", float(time_limit))
+    if mat.nnz <= 200_000:  # small models: presolve costs more than it saves (measured)
+        h.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m + n, n + 1
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.zeros(m + n)
+    lp.col_upper_ = np.ones(m + n)
+    lp.row_lower_ = np.concatenate([np.full(n, -highspy.kHighsInf), [0.0]])
+    lp.row_upper_ = np.concatenate([np.zeros(n), [float(k)]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = mat.indptr
+    lp.a_matrix_.index_ = mat.indices
+    lp.a_matrix_.value_ = mat.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * n
+    h.passModel(lp)
+    x0 = np.zeros(m + n)
+    x0[start] = 1.0
+    x0[m:] = np.asarray(a[:, start].sum(axis=1)).ravel() > 0
+    sol = highspy.HighsSolution()
+    sol.col_value = list(x0)
+    h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        return None, False, None
+    x = np.asarray(h.getSolution().col_value[:m])
+    dual = h.getInfo().mip_dual_bound
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return np.flatnonzero(x > 0.5), optimal, -float(dual) if np.isfinite(dual) else None
+
+
+def _merge_identical_rows(
+    a: sparse.csr_matrix, w: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Places reached by the same set of candidates become one row with their summed weight
+    (an equivalent, smaller model)."""
+    a.sort_indices()
+    keys: dict[bytes, int] = {}
+    group = np.empty(a.shape[0], dtype=np.intp)
+    for i in range(a.shape[0]):
+        key = a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes()
+        group[i] = keys.setdefault(key, len(keys))
+    first = np.zeros(len(keys), dtype=np.intp)
+    first[group[::-1]] = np.arange(a.shape[0])[::-1]
+    merged = np.bincount(group, weights=w, minlength=len(keys))
+    return a[first].astype("float64").tocsr(), merged
 
 
 def solve_mclp(

@@ -45,3 +45,15 @@ def test_identical_on_random_data_with_halo_edges(client, layers, max_distance):
     )
     pd.testing.assert_frame_equal(a.places, b.places)
     pd.testing.assert_frame_equal(a.districts, b.districts)
+
+
+def test_cli_dask_backend_on_existing_scheduler(client, capsys):
+    import json
+
+    from dashboard.cli import main
+
+    assert main(["coverage", "--format", "json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    addr = client.scheduler.address
+    assert main(["coverage", "--format", "json", "--backend", "dask", "--scheduler", addr]) == 0
+    assert json.loads(capsys.readouterr().out) == local
