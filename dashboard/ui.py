@@ -398,6 +398,7 @@ def playback_advance(lo: date, hi: date) -> ViewState:
         st.session_state["w_as_of"] = nxt
         set_view(as_of=None if nxt >= hi else nxt)
         st.session_state["k_playing"] = nxt < hi
+        st.session_state["_play_pos"] = nxt
     return view()
 
 
@@ -407,6 +408,12 @@ def play_button(container, lo: date) -> None:
     playing = st.session_state.get("k_playing", False)
     if container.button(t("pause" if playing else "play", lang), width="stretch"):
         st.session_state["k_playing"] = not playing
+        st.session_state.pop("_advance", None)
+        if playing:  # pause where the playback is, whatever the slider sent back
+            pos = st.session_state.get("_play_pos")
+            if pos is not None:
+                set_view(as_of=pos)
+            st.rerun()
         if not playing and view().as_of is None:
             set_view(as_of=lo - PLAY_STEP)
             st.session_state["_advance"] = True
