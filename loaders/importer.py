@@ -321,6 +321,7 @@ def clean(
                 "(e.g. EPSG:32650 for UTM 50N, EPSG:4547 for CGCS2000 3° zone 117°E)"
             )
     probs.add(bad_range, coord_col, "coordinate out of range (longitude ±180, latitude ±90)")
+    probs.add(~finite & ~probs.drop, coord_col, "no usable coordinate (empty, infinite or NaN)")
     usable = finite & ~bad_range
 
     # ---------------------------------------------------------------- districts named

@@ -1,0 +1,95 @@
+"""``exchange-atlas import | undo | history`` end to end, through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from dashboard.cli import main
+from dashboard.data import load_layer
+from loaders.workspace import shipped_table
+
+from .conftest import provider_export, shipped_places, snapshot
+
+REPORT_KEYS = {"crs", "crs_evidence", "encoding", "columns", "rows_read", "rows_kept", "problems"}
+
+
+def export_file(tmp_path, system="gcj02", n=20):
+    p = tmp_path / "amap.csv"
+    provider_export(system, shipped_places().head(n)).to_csv(p, index=False, encoding="gbk")
+    return p
+
+
+def test_dry_run_export_and_report_write_nothing_to_the_workspace(tmp_path, home, capsys):
+    src = export_file(tmp_path)
+    out, rep = tmp_path / "clean.geojson", tmp_path / "r.json"
+    rc = main(["import", str(src), "--layer", "key-locations", "--dry-run",
+               "--export", str(out), "--report", str(rep)])  # fmt: skip
+    assert rc == 0
+    assert snapshot(home) == {}
+    assert "dry run" in capsys.readouterr().out
+    data = json.loads(rep.read_text(encoding="utf-8"))
+    assert REPORT_KEYS <= set(data)
+    assert data["rows_read"] == data["rows_kept"] == 20
+    assert data["crs"] == "gcj02"
+    gdf = gpd.read_file(out)
+    assert len(gdf) == 20 and gdf.crs.to_epsg() == 4326
+    truth = shipped_places().head(20)
+    assert (gdf.geometry.x - truth["lon"].to_numpy()).abs().max() < 1e-6
+
+
+def test_import_set_replace_undo_history(tmp_path, home, capsys):
+    src = export_file(tmp_path)
+    assert main(["import", str(src), "--layer", "key-locations", "--set", "category=museum"]) == 0
+    layer = load_layer("key-locations")
+    added = layer.iloc[len(shipped_table("key-locations")) :]
+    assert set(added["category"]) == {"museum"} and set(added["sector"]) == {"culture_tourism"}
+    assert main(["import", str(src), "--layer", "key-locations", "--replace"]) == 0
+    assert len(load_layer("key-locations")) == 20
+    capsys.readouterr()
+    assert main(["history", "--layer", "key-locations", "--json"]) == 0
+    hist = json.loads(capsys.readouterr().out)
+    assert [h["action"] for h in hist] == ["add", "replace"] and hist[-1]["current"]
+    assert main(["undo", "--layer", "key-locations"]) == 0
+    assert len(load_layer("key-locations")) == len(shipped_table("key-locations")) + 20
+    assert main(["undo", "--layer", "key-locations"]) == 0
+    assert main(["undo", "--layer", "key-locations"]) == 2
+    assert "nothing to undo" in capsys.readouterr().err
+
+
+def test_map_option_and_explicit_crs(tmp_path, home):
+    p = tmp_path / "odd.csv"
+    pd.DataFrame({"点": ["甲"], "种类X": ["hotel"], "E": [116.45], "N": [39.90]}).to_csv(
+        p, index=False
+    )
+    rc = main(["import", str(p), "--layer", "key-locations", "--crs", "wgs84",
+               "--map", "name=点", "--map", "category=种类X", "--map", "lon=E", "--map", "lat=N"])  # fmt: skip
+    assert rc == 0
+    assert "甲" in set(load_layer("key-locations")["name_zh"])
+
+
+def test_console_script_exit_codes_and_no_traceback(tmp_path, home):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    # the installed console script (python -m dashboard.cli would load a second copy of
+    # the module, whose CliError class is not the one the subcommands raise)
+    exe = [str(Path(sys.executable).parent / "exchange-atlas")]
+    r = subprocess.run(
+        [*exe, "import", str(bad), "--layer", "venues"], capture_output=True, text=True
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    good = export_file(tmp_path, "bd09", 5)
+    r = subprocess.run(
+        [*exe, "import", str(good), "--layer", "key-locations", "--dry-run"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "BD-09" in r.stdout
