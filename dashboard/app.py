@@ -32,6 +32,7 @@ PAGES = [
     ("district.py", "page_district", "🏙️", "district", False),
     ("standards.py", "page_standards", "📏", "standards", False),
     ("events.py", "page_events", "📅", "events", False),
+    ("data.py", "page_data", "📥", "data", False),
 ]
 pages = [
     st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)

@@ -161,7 +161,7 @@ class _Problems:
             )
         if severity == "error":
             fresh = mask & ~self.drop
-            self.reason[fresh] = message.replace("{}", "").strip() if "{}" in message else message
+            self.reason[fresh] = " ".join(message.replace("{}", "").split())
             self.drop |= mask
         return len(rows)
 

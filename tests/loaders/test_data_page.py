@@ -1,0 +1,72 @@
+"""The Data page in-process (AppTest): example import, detected settings, escaping, confirm, undo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.data import load_layer
+from loaders.workspace import history, shipped_table
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGE = "../pages/data.py"
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def test_example_import_preview_confirm_and_undo(home):
+    at = _page()
+    assert not at.exception
+    assert at.title[0].value == "数据导入"
+    at.toggle(key="data_example").set_value(True).run()
+    assert not at.exception
+    at.selectbox[0].set_value("key-locations").run()
+    metrics = {m.label: m.value for m in at.metric}
+    n = len(shipped_table("key-locations"))
+    assert metrics["读取行数"] == f"{n:,}"
+    assert metrics["所用坐标系"] == "GCJ-02"
+    assert metrics["可信度"] in ("high", "medium")
+    assert any("GB18030" in t.value.upper() for t in at.text)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert deck.get("mapProvider") in (None, "")  # no basemap request: works offline
+    kept = next(layer for layer in deck["layers"] if layer["id"] == "kept")
+    assert len(kept["data"]) == int(metrics["保留"].replace(",", ""))
+    # confirm the import: a new version holding the shipped rows plus the example
+    next(b for b in at.button if b.label == "确认导入").click().run()
+    assert not at.exception
+    assert any("已导入" in s.value for s in at.success)
+    assert len(history("key-locations", home)) == 1
+    assert len(load_layer("key-locations", home)) == 2 * n
+    next(b for b in at.button if b.label == "撤销上一次导入").click().run()
+    assert len(load_layer("key-locations", home)) == n
+
+
+def test_markup_in_uploaded_names_is_escaped_in_the_tooltip(home, tmp_path, monkeypatch):
+    from loaders import importer
+
+    bad = tmp_path / "xss.csv"
+    bad.write_text(
+        '名称,类型,经度,纬度\n"<img src=x onerror=alert(1)>",商场,116.45,39.90\n外滩,商场,121.49,31.24\n',
+        encoding="utf-8",
+    )
+    real = importer.import_file
+
+    def fixed_file(path, options):  # the example toggle stands in for an upload
+        return real(bad, options)
+
+    monkeypatch.setattr(importer, "import_file", fixed_file)
+    at = _page()
+    at.selectbox[0].set_value("key-locations").run()
+    at.toggle(key="data_example").set_value(True).run()
+    assert not at.exception
+    deck = at.get("deck_gl_json_chart")[0].proto.json
+    assert "<img" not in deck
+    assert "&lt;img src=x onerror=alert(1)&gt;" in deck
+    rejected = next(layer for layer in json.loads(deck)["layers"] if layer["id"] == "rejected")
+    assert len(rejected["data"]) == 1
