@@ -273,6 +273,25 @@ def _clause_mask(capmat: np.ndarray | None, clause: tuple[str, ...] | None) -> n
 # --------------------------------------------------------------------------- kernel
 
 
+#: Query batches at least this large are sorted spatially first (~3x faster at 1M).
+SORT_MIN = 20_000
+
+
+def spatial_order(xy: np.ndarray, cell: float = 2_000.0) -> np.ndarray:
+    """A permutation visiting points cell by cell (row-major over ``cell``-metre squares).
+
+    KD-tree queries issued in this order reuse the same tree nodes from one query to
+    the next (CPU cache locality), which makes a million queries about three times
+    faster than in random order; results do not depend on the order.
+    """
+    if xy.shape[0] == 0:
+        return np.zeros(0, dtype=np.intp)
+    x0, y0 = xy.min(axis=0)
+    ix = ((xy[:, 0] - x0) // cell).astype(np.int64)
+    iy = ((xy[:, 1] - y0) // cell).astype(np.int64)
+    return np.argsort(iy * (int(ix.max()) + 1) + ix, kind="stable")
+
+
 def nearest_within(
     demand_xy: np.ndarray,
     supply_xy: np.ndarray,
@@ -301,12 +320,22 @@ def nearest_within(
     if n == 0 or supply_xy.shape[0] == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
     tree = cKDTree(supply_xy, balanced_tree=False, compact_nodes=False)
+    order = None
+    if n >= SORT_MIN:  # query in spatial order: neighbouring queries touch the same nodes
+        order = spatial_order(demand_xy)
+        demand_xy = demand_xy[order]
     # cKDTree's bound is strict and compared on squared distances: search slightly
     # wider, then apply the inclusive bound exactly on the returned distances.
     bound = np.inf if max_distance is None else float(max_distance) * (1 + 1e-9) + 1e-6
     dist, idx = tree.query(demand_xy, k=1, distance_upper_bound=bound, workers=workers)
     if max_distance is not None:
         dist[dist > float(max_distance)] = np.inf
+    if order is not None:
+        d_out = np.empty_like(dist)
+        i_out = np.empty_like(idx)
+        d_out[order] = dist
+        i_out[order] = idx
+        dist, idx = d_out, i_out
     idx = np.where(np.isfinite(dist), idx, -1).astype(np.intp, copy=False)
     return dist, idx
 

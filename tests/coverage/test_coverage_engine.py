@@ -216,3 +216,24 @@ def test_clear_errors():
     # no supply at all: nothing covered, infinite distance
     none = place_coverage(demand, supply.iloc[:0], std)
     assert not none["covered"].any() and np.isinf(none["distance_m"]).all()
+
+
+def test_spatially_sorted_queries_give_the_same_answer(monkeypatch):
+    from scipy.spatial import cKDTree
+
+    import dashboard.coverage as cov
+
+    rng = np.random.default_rng(11)
+    a = rng.uniform(0, 50_000, (30_000, 2))
+    b = rng.uniform(0, 50_000, (20_000, 2))
+    assert len(a) >= cov.SORT_MIN
+    d, i = nearest_within(a, b, 300.0)
+    want_d, want_i = cKDTree(b).query(a, k=1, distance_upper_bound=300.0)
+    np.testing.assert_array_equal(np.isfinite(d), np.isfinite(want_d))
+    np.testing.assert_allclose(d[np.isfinite(d)], want_d[np.isfinite(want_d)])
+    # and on the whole engine path with sorting forced on small inputs
+    monkeypatch.setattr(cov, "SORT_MIN", 1)
+    demand, supply = random_instance(4)
+    got = place_coverage(demand, supply, shipped_standards())
+    want, r = brute_force(demand, supply, shipped_standards())
+    np.testing.assert_allclose(got["distance_m"], want, rtol=1e-9)
