@@ -2,14 +2,13 @@
 
 A thin page: reading, detection, validation and the workspace live in ``loaders``;
 this page only collects choices and draws the result. Uploaded text is shown through
-``st.dataframe``/``st.text`` or escaped (``html.escape`` in map tooltips, Markdown
-escaping in messages).
+``st.dataframe``/``st.text``, a plain-text map tooltip (set with ``innerText``), or
+escaped (Markdown escaping in messages).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import tempfile
@@ -301,15 +300,21 @@ if len(kept) > MAX_PREVIEW:
 rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 
 
+#: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
+#: become markup, whatever the Streamlit version (an ``html`` tooltip would depend on the
+#: component escaping interpolated values, and ``html.escape`` on top would double-escape).
+TEXT_TOOLTIP = {"text": "{tt_title}\n{tt_sub}\n{tt_body}", "style": maps.TOOLTIP["style"]}
+
+
 def _records(df: pd.DataFrame) -> list[dict]:
-    """Deck records with every user-supplied string HTML-escaped for the tooltip."""
+    """Deck records: position, uploaded name, row number and the reason it was rejected."""
     return [
         {
             "lon": float(x),
             "lat": float(y),
-            "tt_title": html.escape(str(n)),
+            "tt_title": str(n),
             "tt_sub": f"{S['row']} {int(r)}",
-            "tt_body": html.escape(str(reason)) if reason else S["kept"],
+            "tt_body": str(reason) if reason else S["kept"],
         }
         for x, y, n, r, reason in zip(
             df["lon"], df["lat"], df["name"], df["row"], df["reason"], strict=True
@@ -342,7 +347,7 @@ deck = pdk.Deck(
     ],
     initial_view_state=pdk.ViewState(**maps.BEIJING_VIEW),
     map_provider=None,
-    tooltip=maps.TOOLTIP,
+    tooltip=TEXT_TOOLTIP,
     height=520,
 )
 st.pydeck_chart(deck, height=520, key="data-preview-map")

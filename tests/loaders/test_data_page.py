@@ -47,7 +47,7 @@ def test_example_import_preview_confirm_and_undo(home):
     assert len(load_layer("key-locations", home)) == n
 
 
-def test_markup_in_uploaded_names_is_escaped_in_the_tooltip(home, tmp_path, monkeypatch):
+def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
     from loaders import importer
 
     bad = tmp_path / "xss.csv"
@@ -65,8 +65,12 @@ def test_markup_in_uploaded_names_is_escaped_in_the_tooltip(home, tmp_path, monk
     at.selectbox[0].set_value("key-locations").run()
     at.toggle(key="data_example").set_value(True).run()
     assert not at.exception
-    deck = at.get("deck_gl_json_chart")[0].proto.json
-    assert "<img" not in deck
-    assert "&lt;img src=x onerror=alert(1)&gt;" in deck
-    rejected = next(layer for layer in json.loads(deck)["layers"] if layer["id"] == "rejected")
-    assert len(rejected["data"]) == 1
+    proto = at.get("deck_gl_json_chart")[0].proto
+    deck, tooltip = json.loads(proto.json), json.loads(proto.tooltip)
+    # a text tooltip (rendered with innerText): the markup is shown, never interpreted
+    assert "html" not in tooltip and "{tt_title}" in tooltip["text"]
+    layers = {layer["id"]: layer["data"] for layer in deck["layers"] if layer["id"] != "districts"}
+    assert [r["tt_title"] for r in layers["kept"]] == ["<img src=x onerror=alert(1)>"]
+    assert [r["tt_title"] for r in layers["rejected"]] == ["外滩"]
+    assert "outside Beijing" in layers["rejected"][0]["tt_body"]
+    assert any("markup" in df.value.to_string() for df in at.dataframe)
