@@ -47,15 +47,19 @@ def effective_standards(args: argparse.Namespace):
         raise CliError(str(exc)) from None
 
 
-def _as_of(args: argparse.Namespace) -> pd.Timestamp | None:
+def _date(value: str | None, option: str) -> pd.Timestamp | None:
     from dashboard.cli import CliError
 
-    if not args.as_of:
+    if not value:
         return None
     try:
-        return pd.Timestamp(args.as_of)
+        return pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise CliError(f"--as-of: not a date: {args.as_of!r} (use YYYY-MM-DD)") from None
+        raise CliError(f"{option}: not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _as_of(args: argparse.Namespace) -> pd.Timestamp | None:
+    return _date(args.as_of, "--as-of")
 
 
 def _clean(v):
@@ -94,7 +98,7 @@ def _emit(text: str, out: str | None) -> None:
 def _table_text(df: pd.DataFrame) -> str:
     show = df.copy()
     for col in show.columns:
-        if col in ("coverage", "weighted_coverage") or col.startswith("coverage_"):
+        if col in ("coverage", "weighted_coverage", "change") or col.startswith("coverage_"):
             show[col] = [("—" if pd.isna(v) else f"{100 * v:5.1f}%") for v in show[col]]
         elif col in ("lon", "lat"):
             show[col] = show[col].round(6)
@@ -117,14 +121,10 @@ def _load(args: argparse.Namespace):
 # --------------------------------------------------------------------------- coverage
 
 
-def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
-    """The per-district table the ``coverage`` command prints (used by tests too)."""
+def _assess(args: argparse.Namespace, demand, supply, districts, std, as_of):
     from dashboard.cli import CliError
     from dashboard.coverage import assess_coverage
 
-    std = effective_standards(args)
-    as_of = _as_of(args)
-    demand, supply, districts = _load(args)
     if args.backend == "dask":
         try:
             from dashboard.scale import assess_coverage_dask
@@ -133,19 +133,46 @@ def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
                 f"the dask backend needs the [scale] extra (pip install 'exchange-atlas[scale]'): {exc}"
             ) from None
         try:
-            result = assess_coverage_dask(
+            return assess_coverage_dask(
                 demand, supply, districts, std, as_of=as_of, scheduler=args.scheduler
             )
         except OSError as exc:
             raise CliError(f"cannot reach the dask scheduler {args.scheduler!r}: {exc}") from None
-    else:
-        if args.scheduler:
-            raise CliError("--scheduler needs --backend dask")
-        try:
-            result = assess_coverage(demand, supply, districts, std, as_of=as_of)
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
-    return result.districts
+    if args.scheduler:
+        raise CliError("--scheduler needs --backend dask")
+    try:
+        return assess_coverage(demand, supply, districts, std, as_of=as_of)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
+    """The per-district table the ``coverage`` command prints (used by tests too).
+
+    With ``--since D0`` the columns ``covered_since``, ``coverage_since``,
+    ``newly_covered`` and ``change`` compare with the coverage as of ``D0``.
+    """
+    from dashboard.cli import CliError
+    from dashboard.coverage import progress_table
+
+    std = effective_standards(args)
+    as_of = _as_of(args)
+    since = _date(args.since, "--since")
+    if since is not None and as_of is not None and as_of < since:
+        raise CliError(f"--since {since.date()} is after --as-of {as_of.date()}")
+    demand, supply, districts = _load(args)
+    end = _assess(args, demand, supply, districts, std, as_of)
+    table = end.districts
+    if since is not None:
+        start = _assess(args, demand, supply, districts, std, since)
+        prog = progress_table(start, end, districts)
+        table = table.assign(
+            covered_since=prog["covered_start"].to_numpy(),
+            coverage_since=prog["coverage_start"].to_numpy(),
+            newly_covered=prog["newly_covered"].to_numpy(),
+            change=prog["change"].to_numpy(),
+        )
+    return table
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
@@ -355,6 +382,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="payment-service coverage of key locations per district and for the city",
     )
     _common(p)
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help="also show the progress since DATE (covered_since, coverage_since, newly_covered, change)",
+    )
     p.add_argument("--backend", choices=("local", "dask"), default="local")
     p.add_argument(
         "--scheduler",

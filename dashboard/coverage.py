@@ -757,28 +757,42 @@ def coverage_progress(
     districts: gpd.GeoDataFrame | None,
     standards: Standards,
     start: object,
-    end: object,
+    end: object | None,
 ) -> pd.DataFrame:
     """Progress per district between two dates (monitoring and evaluation).
 
-    Columns: ``adcode``, ``name_zh``, ``name_en``, ``demand``, ``covered_start``,
-    ``covered_end``, ``newly_covered``, ``coverage_start``, ``coverage_end``,
-    ``change`` (percentage points as a fraction), ``weighted_coverage_start``,
-    ``weighted_coverage_end``; the city total last.
+    ``end=None`` counts every point (the data as it stands). See :func:`progress_table`
+    for the columns.
 
     Raises
     ------
     ValueError
         When ``end`` is before ``start``.
     """
-    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
-    if t1 < t0:
+    t0 = pd.Timestamp(start)
+    t1 = None if end is None else pd.Timestamp(end)
+    if t1 is not None and t1 < t0:
         raise ValueError(f"end date {t1.date()} is before start date {t0.date()}")
     a = assess_coverage(demand, supply, districts, standards, as_of=t0)
     b = assess_coverage(demand, supply, districts, standards, as_of=t1)
+    return progress_table(a, b, districts)
+
+
+def progress_table(
+    start: CoverageResult, end: CoverageResult, districts: gpd.GeoDataFrame | None
+) -> pd.DataFrame:
+    """Compare two answers for the same places (e.g. two dates), per district.
+
+    Columns: ``adcode``, ``name_zh``, ``name_en``, ``demand``, ``covered_start``,
+    ``covered_end``, ``newly_covered`` (covered at the end, not at the start),
+    ``coverage_start``, ``coverage_end``, ``change`` (``coverage_end - coverage_start``),
+    ``weighted_coverage_start``, ``weighted_coverage_end``; the city total last.
+    """
+    a, b = start, end
+    if len(a.places) != len(b.places):
+        raise ValueError("the two results must be for the same places")
     newly = a.places["covered"].to_numpy() < b.places["covered"].to_numpy()
-    newly_places = b.places.assign(covered=newly)
-    n_table = district_coverage(newly_places, districts, total=True)
+    n_table = district_coverage(b.places.assign(covered=newly), districts, total=True)
     out = a.districts[["adcode", "name_zh", "name_en", "demand"]].copy()
     out["covered_start"] = a.districts["covered"].to_numpy()
     out["covered_end"] = b.districts["covered"].to_numpy()

@@ -118,3 +118,18 @@ def test_user_errors_are_one_line(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_since_matches_coverage_progress(capsys, isolated_home):
+    from dashboard.coverage import coverage_progress
+
+    rows = run_json(
+        capsys, "coverage", "--format", "json", "--use-standards", "--since", "2024-01-01",
+        "--as-of", "2025-06-30",
+    )  # fmt: skip
+    k, p, d = (load_layer(n) for n in ("key-locations", "payments", "districts"))
+    prog = coverage_progress(k, p, d, shipped_standards(), "2024-01-01", "2025-06-30")
+    assert [r["newly_covered"] for r in rows] == list(prog["newly_covered"])
+    assert [r["covered_since"] for r in rows] == list(prog["covered_start"])
+    assert [r["covered"] for r in rows] == list(prog["covered_end"])
+    assert main(["coverage", "--since", "2025-01-01", "--as-of", "2024-01-01"]) == 2

@@ -1,0 +1,136 @@
+"""Service standards: the shipped file, validation, workspace round trip, and the page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dashboard.model import KEY_LOCATION_CATEGORIES
+from dashboard.standards import (
+    SHIPPED_STANDARDS,
+    format_requirement,
+    is_customised,
+    load_standards,
+    parse_requirement,
+    parse_requirement_text,
+    reset_standards,
+    save_standards,
+    set_standard,
+    shipped_standards,
+    standards_from_dict,
+    standards_from_table,
+    standards_table,
+    uniform_standards,
+)
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+def test_shipped_file_is_complete_and_documented():
+    std = shipped_standards()
+    assert list(std) == list(KEY_LOCATION_CATEGORIES)
+    for s in std.values():
+        assert s.radius_m > 0 and s.weight > 0 and s.rationale
+    # transport hubs need cash besides a card or wallet
+    for hub in ("airport", "railway_station", "metro_station"):
+        assert any("cash" in clause for clause in std[hub].require)
+        assert ("foreign_card", "foreign_wallet") in std[hub].require
+    raw = json.loads(SHIPPED_STANDARDS.read_text(encoding="utf-8"))
+    assert set(raw["categories"]) == set(KEY_LOCATION_CATEGORIES)
+
+
+def test_requirement_parsing():
+    assert parse_requirement(["foreign_wallet|foreign_card", "cash"]) == (
+        ("cash",),
+        ("foreign_card", "foreign_wallet"),
+    )
+    assert parse_requirement(["any"]) == () == parse_requirement([])
+    assert parse_requirement_text("foreign_card|foreign_wallet + cash") == parse_requirement(
+        ["foreign_card|foreign_wallet", "cash"]
+    )
+    req = parse_requirement(["foreign_card|foreign_wallet", "cash"])
+    assert parse_requirement_text(format_requirement(req)) == req
+    assert format_requirement(()) == "any"
+    with pytest.raises(ValueError, match="unknown capability 'bitcoin'"):
+        parse_requirement(["bitcoin"])
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"radius_m": 0}, "radius"),
+        ({"radius_m": 1e9}, "radius"),
+        ({"weight": -1}, "weight"),
+        ({"require": ["cash|gold"]}, "unknown capability"),
+    ],
+)
+def test_set_standard_rejects_bad_values(change, message):
+    with pytest.raises(ValueError, match=message):
+        set_standard(shipped_standards(), "hotel", **change)
+
+
+def test_bad_files_are_named():
+    with pytest.raises(ValueError, match="miss the categories"):
+        standards_from_dict({"categories": {"hotel": {"radius_m": 100}}})
+    with pytest.raises(ValueError, match="radius_m is missing"):
+        standards_from_dict({"categories": {"hotel": {}}})
+
+
+def test_workspace_round_trip(isolated_home):
+    assert not is_customised(isolated_home)
+    std = set_standard(shipped_standards(), "museum", radius_m=420, require=["any"], weight=2)
+    path = save_standards(std, isolated_home)
+    assert path.parent == isolated_home and is_customised(isolated_home)
+    again = load_standards(isolated_home)
+    assert again["museum"].radius_m == 420 and again["museum"].require == ()
+    assert again == std
+    (isolated_home / "standards.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_standards(isolated_home)
+    assert reset_standards(isolated_home) and load_standards(isolated_home) == shipped_standards()
+    assert not reset_standards(isolated_home)
+
+
+def test_table_round_trip_and_uniform():
+    std = shipped_standards()
+    rows = standards_table(std)
+    assert standards_from_table(rows, std) == std
+    rows[0]["radius_m"] = 777
+    rows[0]["require"] = "cash + foreign_card"
+    new = standards_from_table(rows, std)
+    first = rows[0]["category"]
+    assert new[first].radius_m == 777 and new[first].require == (("cash",), ("foreign_card",))
+    rows[1]["weight"] = "heavy"
+    with pytest.raises(ValueError, match=rows[1]["category"]):
+        standards_from_table(rows, std)
+    u = uniform_standards(std, radius_m=250, require=[])
+    assert {s.radius_m for s in u.values()} == {250} and all(not s.require for s in u.values())
+    assert [s.weight for s in u.values()] == [s.weight for s in std.values()]
+
+
+def _page(at):
+    at.switch_page("../pages/standards.py")
+    return at.run()
+
+
+def test_page_shows_saves_and_resets(isolated_home):
+    from streamlit.testing.v1 import AppTest
+
+    std = set_standard(shipped_standards(), "hotel", radius_m=321)
+    save_standards(std, isolated_home)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at = _page(at)
+    assert not at.exception
+    assert at.title[0].value == "Service standards"
+    assert any("saved in the workspace" in i.value for i in at.info)
+    editor = at.get("arrow_data_frame") or at.get("data_editor")
+    assert editor  # the standards table is on the page
+    next(b for b in at.button if b.label == "Reset to defaults").click().run()
+    assert not is_customised(isolated_home)
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert is_customised(isolated_home) and load_standards(isolated_home) == shipped_standards()
