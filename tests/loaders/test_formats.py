@@ -377,3 +377,43 @@ def test_gcj02_shift_is_what_the_importer_undoes(tmp_path):
     p.write_text(f"name,category,lng,lat\n故宫,museum,{x:.9f},{y:.9f}\n", encoding="utf-8")
     r = run(p, crs="gcj02")
     assert r.frame.iloc[0]["lon"] == pytest.approx(116.397925, abs=1e-7)
+
+
+def test_kmz_quoted_newlines_and_geojson_crs_member(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"Name": PLACES["name_en"]},
+        geometry=gpd.points_from_xy(PLACES["lon"], PLACES["lat"]),
+        crs="EPSG:4326",
+    )
+    kml = tmp_path / "doc.kml"
+    gdf.to_file(kml, driver="KML")
+    kmz = tmp_path / "places.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.write(kml, "doc.kml")
+    r = run(kmz, fixed={"category": "hotel"})
+    assert r.report.rows_kept == len(PLACES) and "kmz" in r.report.format
+    # an address cell with a line break inside quotes stays one row
+    p = tmp_path / "nl.csv"
+    p.write_text(
+        '名称,地址,类型,经度,纬度\n国贸,"建国门外大街1号\n国贸商城",商场,116.459,39.9097\n',
+        encoding="utf-8",
+    )
+    r = run(p, crs="wgs84")
+    assert r.report.rows_read == 1 and r.frame.iloc[0]["address"] == "建国门外大街1号\n国贸商城"
+    # an old-style GeoJSON "crs" member naming a projected system is honoured
+    merc = gdf.to_crs(3857)
+    feats = [
+        {"type": "Feature", "properties": {"name": n, "category": "hotel"},
+         "geometry": {"type": "Point", "coordinates": [pt.x, pt.y]}}
+        for n, pt in zip(merc["Name"], merc.geometry, strict=True)
+    ]  # fmt: skip
+    g = tmp_path / "merc.geojson"
+    g.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": feats,
+             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}}
+        )
+    )  # fmt: skip
+    r = run(g)
+    assert r.report.crs == "EPSG:3857"
+    np.testing.assert_allclose(r.frame["lon"], PLACES["lon"], atol=1e-6)
