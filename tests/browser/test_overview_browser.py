@@ -49,6 +49,6 @@ def test_overview_english_and_district(app_url, page):
     page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
     page.wait_for_timeout(1500)
     assert "Beijing Exchange Atlas" in page.inner_text("h1")
-    assert "Chaoyang District" in page.inner_text("[data-testid=stSidebar]")
+    assert page.get_by_label("District", exact=True).input_value() == "Chaoyang District"
     shot(page, "overview-en-chaoyang")
     assert page.errors == []
