@@ -127,8 +127,10 @@ class ImportResult:
 class _Problems:
     """Collects problems column-wise, listing at most :data:`MAX_LISTED` of each kind."""
 
-    def __init__(self, file: str, n: int):
+    def __init__(self, file: str, n: int, rowmap: np.ndarray | None = None):
         self.file = file
+        #: data-row number in the file of each parsed row (rows skipped by the parser shift it)
+        self.rowmap = np.arange(1, n + 1) if rowmap is None else rowmap
         self.items: list[Problem] = []
         self.drop = np.zeros(n, dtype=bool)
         self.reason = np.full(n, "", dtype=object)
@@ -148,7 +150,7 @@ class _Problems:
         vals = None if values is None else np.asarray(values, dtype=object)
         for r in rows[:MAX_LISTED]:
             msg = message if vals is None else message.format(_short(vals[r]))
-            self.items.append(Problem(self.file, int(r) + 1, column, msg, severity))
+            self.items.append(Problem(self.file, int(self.rowmap[r]), column, msg, severity))
         if len(rows) > MAX_LISTED:
             self.items.append(
                 Problem(
@@ -277,17 +279,21 @@ def clean(
         encoding=raw.encoding,
         delimiter=raw.delimiter,
         source_columns=list(df.columns),
-        rows_read=n,
+        rows_read=n + len(raw.bad_lines),
         notes=list(raw.notes),
     )
-    probs = _Problems(name, n)
+    rowmap = None
+    if raw.bad_lines:
+        skipped = np.asarray(raw.bad_lines)
+        rowmap = np.setdiff1d(np.arange(1, n + len(skipped) + 1), skipped)[:n]
+    probs = _Problems(name, n, rowmap)
     if raw.bad_lines:
         rep.warnings.append(
-            f"{len(raw.bad_lines)} line(s) had more fields than the header and were skipped "
-            f"(first: record {raw.bad_lines[0]}); check quoting and the delimiter"
+            f"{len(raw.bad_lines)} row(s) did not have as many fields as the header and were "
+            f"skipped (first: row {raw.bad_lines[0]}); check quoting and the delimiter"
         )
         for r in raw.bad_lines[:MAX_LISTED]:
-            probs.items.append(Problem(name, r - 1, None, "too many fields: line skipped"))
+            probs.items.append(Problem(name, int(r), None, "wrong number of fields: row skipped"))
     mapping = colmod.recognise(list(df.columns), options.mapping)
     rep.columns = dict(mapping)
     osm = osm_fields(df) if raw.osm else None
@@ -428,7 +434,7 @@ def clean(
                 bad[kept_idx[p.row - 1]] = True
         for p in check[:MAX_LISTED]:
             if p.row is not None:
-                p.row = int(kept_idx[p.row - 1]) + 1
+                p.row = int(probs.rowmap[kept_idx[p.row - 1]])
         probs.items.extend(check[:MAX_LISTED])
         probs.reason[bad & ~probs.drop] = "fails the model check"
         probs.drop |= bad
@@ -436,14 +442,14 @@ def clean(
         frame = out.iloc[kept_idx].reset_index(drop=True)
 
     rep.rows_kept = len(frame)
-    rep.rows_dropped = n - rep.rows_kept
+    rep.rows_dropped = rep.rows_read - rep.rows_kept
     rep.problems = probs.items
     gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
     )
     preview = pd.DataFrame(
         {
-            "row": np.arange(1, n + 1),
+            "row": probs.rowmap,
             "lon": lon,
             "lat": lat,
             "name": out["name_zh"].fillna(out["name_en"]).fillna(""),

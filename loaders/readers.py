@@ -98,6 +98,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     osm: bool = False
+    #: Data rows (1 = first row under the header) skipped for a wrong number of fields.
     bad_lines: list[int] = field(default_factory=list)
 
 
@@ -456,12 +457,22 @@ def _parse_csv(body: bytes, delim: str) -> tuple[pd.DataFrame, list[int]]:
         except pd.errors.EmptyDataError:
             return pd.DataFrame(), []
         except pd.errors.ParserError:
-            return pd.read_csv(io.BytesIO(body), on_bad_lines="skip", **kw), [-1]
+            df = pd.read_csv(io.BytesIO(body), on_bad_lines="skip", **kw)
+            text = io.StringIO(body.decode("utf-8", errors="replace"))
+            rows = csv.reader(text, delimiter=delim)
+            return df, [i for i, rec in enumerate(rows) if rec and len(rec) > len(first)]
     df = table.to_pandas(
         types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
     )
     del table
-    df = df.dropna(how="all")
+    if bad:  # the multi-threaded reader does not number rows: count them (rare path)
+        width = len(first)
+        text = io.StringIO(body.decode("utf-8", errors="replace"))
+        bad = [
+            i
+            for i, rec in enumerate(csv.reader(text, delimiter=delim))
+            if rec and len(rec) != width
+        ]
     return df.reset_index(drop=True), sorted(bad)
 
 

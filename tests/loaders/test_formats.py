@@ -417,3 +417,18 @@ def test_kmz_quoted_newlines_and_geojson_crs_member(tmp_path):
     r = run(g)
     assert r.report.crs == "EPSG:3857"
     np.testing.assert_allclose(r.frame["lon"], PLACES["lon"], atol=1e-6)
+
+
+def test_rows_with_a_wrong_field_count_keep_file_row_numbers(tmp_path):
+    p = tmp_path / "ragged.csv"
+    p.write_text(
+        "名称,类型,经度,纬度\n甲,商场,116.45,39.90\n乙,商场,116.45,39.90,多余\n丙,商场,116.46\n"
+        "丁,商场,abc,39.91\n",
+        encoding="utf-8",
+    )
+    r = run(p, crs="wgs84")
+    assert r.report.rows_read == 4 and r.report.rows_kept == 1
+    rows = {(p.row, p.message.split(":")[0]) for p in r.report.problems}
+    assert (2, "wrong number of fields") in rows and (3, "wrong number of fields") in rows
+    assert (4, "not a number") in rows
+    assert r.preview["row"].tolist() == [1, 4]
