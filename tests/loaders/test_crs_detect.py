@@ -125,3 +125,48 @@ def test_locate_uses_the_district_polygons():
     got = locate(pts.x.to_numpy(), pts.y.to_numpy())
     assert list(got) == list(d["adcode"])
     assert list(locate(np.array([2.35, np.nan]), np.array([48.85, 39.9]))) == ["", ""]
+
+
+def test_amap_and_baidu_api_style_columns(tmp_path):
+    """AMap place-search style (location "lng,lat", adname, type path) and Baidu style
+    (uid, area, lng/lat) exports are recognised and put in the right system."""
+    places = shipped_places()
+    amap = provider_export("gcj02", places)
+    a = pd.DataFrame(
+        {
+            "id": [f"B0FFG{i:05d}" for i in range(len(amap))],
+            "name": amap["名称"],
+            "type": "住宿服务;宾馆酒店;五星级宾馆",
+            "typecode": "100101",
+            "pname": "北京市",
+            "cityname": "北京市",
+            "adname": amap["区"],
+            "address": amap["地址"],
+            "location": amap["经度"].map("{:.6f}".format) + "," + amap["纬度"].map("{:.6f}".format),
+        }
+    )
+    pa = tmp_path / "poi.csv"
+    a.to_csv(pa, index=False, encoding="utf-8")
+    r = import_file(pa, ImportOptions(layer="key-locations"))
+    assert r.report.columns["location"] == "location" and r.report.columns["district"] == "adname"
+    assert (r.report.crs, r.report.rows_kept) == ("gcj02", len(places))
+    assert set(r.frame["category"]) == {"hotel"}
+    baidu = provider_export("bd09", places)
+    b = pd.DataFrame(
+        {
+            "uid": [f"{i:024x}" for i in range(len(baidu))],
+            "name": baidu["名称"],
+            "province": "北京市",
+            "city": "北京市",
+            "area": baidu["区"],
+            "address": baidu["地址"],
+            "lng": baidu["经度"],
+            "lat": baidu["纬度"],
+            "tag": "酒店;星级酒店",
+        }
+    )
+    pb = tmp_path / "places.xlsx"
+    b.to_excel(pb, index=False)
+    r = import_file(pb, ImportOptions(layer="key-locations", mapping={"category": "tag"}))
+    assert (r.report.crs, r.report.rows_kept) == ("bd09", len(places))
+    assert r.report.crs_scores["bd09"] >= 0.98
