@@ -118,7 +118,7 @@ def test_kill_at_any_moment_leaves_a_loadable_layer(tmp_path, home):
     frame.to_parquet(src)
     commit("key-locations", frame.iloc[:1], home=home, replace=True)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    for delay in (0.9, 1.1, 1.3, 1.5, 1.7, 1.9):
+    for delay in (0.9, 1.25, 1.6, 1.95):
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(src)], env=env)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
