@@ -1,0 +1,192 @@
+"""Drive the app in headless Chromium and print how fast it feels.
+
+Starts ``exchange-atlas run`` on loopback with a throwaway workspace, then measures, for
+each page: cold start (navigation until the app has settled), a page switch from the
+sidebar, and an interaction (the district selector, then the as-of slider where the page
+has one), each as wall time until Streamlit reports the script finished and the page stayed
+still for 1 s minus that 1 s of stillness; and the bytes the browser received (HTTP
+responses plus WebSocket frames, from the Chrome DevTools Protocol).
+
+Usage::
+
+    python benchmarks/pages.py [--repeat 3] [--json]
+
+Needs Debian's ``chromium`` at /usr/bin/chromium and the ``[test]`` extra (Playwright).
+Not part of the test suite: it prints figures, it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+
+#: (name, path, English title in the sidebar navigation)
+PAGES = [("overview", "/", "Overview"), ("explore", "/explore", "Map explorer"),
+         ("compare", "/compare", "Compare districts"), ("district", "/district", "District profile"),
+         ("events", "/events", "Events")]  # fmt: skip
+STILL_MS = 1000
+
+#: Resolves once the app is connected, not running, without skeletons and unchanged for 1 s;
+#: returns the time of the last change.
+SETTLED_AT = """
+() => new Promise(resolve => {
+  let last = null, since = performance.now();
+  const tick = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const s = app ? [app.getAttribute('data-test-connection-state'),
+                     app.getAttribute('data-test-script-state'),
+                     !!document.querySelector('[data-testid=stSkeleton]')].join('|') : 'none';
+    const now = performance.now();
+    if (s !== last) { last = s; since = now; }
+    if (s.startsWith('CONNECTED|notRunning|false') && now - since > STILL_MS) resolve(since);
+    else setTimeout(tick, 25);
+  };
+  tick();
+})
+""".replace("STILL_MS", str(STILL_MS))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    home = tempfile.mkdtemp(prefix="atlas-bench-")
+    env = dict(os.environ, EXCHANGE_ATLAS_HOME=home)
+    exe = Path(sys.executable).with_name("exchange-atlas")
+    proc = subprocess.Popen([str(exe), "run", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.25)
+    raise SystemExit("server did not start")
+
+
+class Bytes:
+    """Counts bytes received over HTTP and WebSocket through a CDP session."""
+
+    def __init__(self, page):
+        self.n = 0
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
+        cdp.on("Network.webSocketFrameReceived",
+               lambda e: self._add(len(e["response"].get("payloadData", ""))))  # fmt: skip
+
+    def _add(self, n: float) -> None:
+        self.n += int(n)
+
+    def take(self) -> int:
+        n, self.n = self.n, 0
+        return n
+
+
+def _timed(page, action) -> float:
+    t0 = page.evaluate("() => performance.now()")
+    action()
+    page.wait_for_timeout(50)
+    settled = page.evaluate(SETTLED_AT)
+    return max(settled - t0, 0.0) / 1000.0
+
+
+def _measure_once(browser, url: str, path: str, title: str) -> dict:
+    """One cold start, one page switch and one district change of a page, in a new context."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    meter = Bytes(page)
+    out: dict = {}
+    out["cold_s"] = _timed(page, lambda: page.goto(url + path + "?lang=en"))
+    out["cold_bytes"] = meter.take()
+    page.goto(url + ("/events" if path != "/events" else "/") + "?lang=en")
+    page.evaluate(SETTLED_AT)
+    meter.take()
+    out["switch_s"] = _timed(page, page.get_by_role("link", name=title, exact=True).click)
+    out["switch_bytes"] = meter.take()
+    box = page.get_by_test_id("stSidebarUserContent").get_by_label("District", exact=True)
+
+    def choose() -> None:
+        box.click()
+        box.fill("Chaoyang")
+        page.get_by_role("option", name="Chaoyang District").click()
+
+    out["district_s"] = _timed(page, choose)
+    out["district_bytes"] = meter.take()
+    ctx.close()
+    return out
+
+
+def run(repeat: int) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start_server()
+    rows: list[dict] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+            for name, path, title in PAGES:
+                samples: dict[str, list[float]] = {"cold_s": [], "switch_s": [], "district_s": []}
+                sent: dict[str, list[int]] = {
+                    "cold_bytes": [],
+                    "switch_bytes": [],
+                    "district_bytes": [],
+                }
+                for _ in range(repeat):
+                    once = _measure_once(browser, url, path, title)
+                    for k in samples:
+                        samples[k].append(once[k])
+                    for k in sent:
+                        sent[k].append(once[k])
+                row = {"page": name, **{k: round(statistics.median(v), 3) for k, v in samples.items()},
+                       **{k: int(statistics.median(v)) for k, v in sent.items()}}  # fmt: skip
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+            browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rows = run(args.repeat)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(
+        f"{'page':<10}{'cold s':>8}{'switch s':>10}{'district s':>12}{'cold KB':>10}{'switch KB':>11}{'district KB':>13}"
+    )
+    for r in rows:
+        print(f"{r['page']:<10}{r['cold_s']:>8.2f}{r['switch_s']:>10.2f}{r['district_s']:>12.2f}"
+              f"{r['cold_bytes'] / 1e3:>10.0f}{r['switch_bytes'] / 1e3:>11.0f}{r['district_bytes'] / 1e3:>13.0f}")  # fmt: skip
+    print("times exclude the 1 s of stillness used to decide the page has settled")
+
+
+if __name__ == "__main__":
+    main()
