@@ -56,4 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m dashboard.cli`: use the importable module, so that CliError raised by
+    # subcommands (imported from dashboard.cli) is the same class this main() catches.
+    from dashboard.cli import main as _main
+
+    sys.exit(_main())
