@@ -2,15 +2,17 @@
 
 Design (see ``docs/coverage.md``):
 
-1. Demand points are projected (EPSG:32650) and spatially partitioned with
-   ``dask_geopandas`` (``spatial_shuffle`` along a Hilbert curve), so each partition
-   covers a compact area.
-2. The supply table is scattered to every worker once.
-3. Each partition runs the *same* local kernel (:func:`dashboard.coverage.place_coverage`)
-   against the supply points inside its bounding box grown by a **halo of one
-   radius** (the largest radius in force, or ``max_distance`` if larger). Every
-   qualifying point within any place's radius lies in that box, so coverage is
-   identical to the local backend.
+1. Demand and in-service supply points are projected (EPSG:32650), sorted along a
+   Z-order curve and cut into contiguous chunks: spatially compact partitions of
+   dask-geopandas frames, persisted on the cluster.
+2. Each partition's bounding box is computed on the workers. A demand partition is
+   paired with the supply partitions whose boxes meet its box grown by a **halo of
+   one radius** (the largest radius in force, or ``max_distance`` if larger).
+3. Each demand partition runs the *same* local kernel
+   (:func:`dashboard.coverage.place_coverage`) against the supply points of those
+   partitions inside its halo box. Every qualifying point within any place's radius
+   lies in that box, so coverage is identical to the local backend. Supply is never
+   broadcast: each task receives only the partitions near it.
 4. A reported distance is exact when it does not exceed the place's distance to the
    edge of the halo box; the few places where it might (only when exact unbounded
    distances are asked for) are re-queried against all supply on the client.
@@ -18,8 +20,11 @@ Design (see ``docs/coverage.md``):
    :func:`dashboard.coverage.district_coverage`: the figures equal the local ones.
 
 dask-geopandas 0.5 offers neither a distance join nor ``sjoin_nearest`` (upstream
-issue #223), and its ``sjoin`` misbehaves with pandas 3.1 after ``read_parquet``; this
-backend therefore uses it only to partition, never to join.
+issue #223), its ``sjoin`` misbehaves with pandas 3.1 after ``read_parquet``, and its
+``spatial_shuffle`` spent minutes computing divisions for 1M in-memory points (no
+numba here); this backend therefore uses it to hold the partitions, never to join or
+shuffle. Inputs are in-memory tables on the client; per-place results come back to
+the client.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import pandas as pd
 from dashboard.coverage import (
     CoverageResult,
     district_coverage,
+    in_service,
     place_coverage,
     project_lonlat,
 )
@@ -70,9 +76,22 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2, client=None):
         cluster.close()
 
 
+def _bounds(part: pd.DataFrame) -> pd.DataFrame:
+    """Bounding box and size of one partition (on its projected ``_x``/``_y``)."""
+    n = len(part)
+    if n == 0:
+        return pd.DataFrame(
+            {"xmin": [np.nan], "ymin": [np.nan], "xmax": [np.nan], "ymax": [np.nan], "n": [0]}
+        )
+    x, y = part["_x"].to_numpy(), part["_y"].to_numpy()
+    return pd.DataFrame(
+        {"xmin": [x.min()], "ymin": [y.min()], "xmax": [x.max()], "ymax": [y.max()], "n": [n]}
+    )
+
+
 def _partition_kernel(
     part: pd.DataFrame,
-    supply: pd.DataFrame,
+    supply_pieces: list[pd.DataFrame],
     districts: gpd.GeoDataFrame | None,
     standards: Standards,
     as_of,
@@ -85,8 +104,13 @@ def _partition_kernel(
     px, py = part["_x"].to_numpy(), part["_y"].to_numpy()
     x0, x1 = px.min() - halo, px.max() + halo
     y0, y1 = py.min() - halo, py.max() + halo
-    sx, sy = supply["_x"].to_numpy(), supply["_y"].to_numpy()
-    sub = supply[(sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)]
+    pieces = []
+    for piece in supply_pieces:
+        sx, sy = piece["_x"].to_numpy(), piece["_y"].to_numpy()
+        pieces.append(piece[(sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)])
+    cols = [c for c in SUPPLY_COLUMNS if c in (supply_pieces[0].columns if supply_pieces else ())]
+    sub = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=["lon", "lat"])
+    sub = pd.DataFrame(sub[cols]) if cols else sub
     demand = pd.DataFrame(part.drop(columns=["geometry", "_x", "_y"], errors="ignore"))
     out = place_coverage(
         demand,
@@ -129,8 +153,6 @@ def assess_coverage_dask(
     client : distributed.Client, optional
         Use this client instead (neither started nor closed here).
     """
-    import dask_geopandas
-
     for col in ("lon", "lat", "category"):
         if col not in demand.columns:
             raise ValueError(f"demand needs a {col!r} column")
@@ -148,10 +170,14 @@ def assess_coverage_dask(
     d["_x"], d["_y"], d["_row"] = dx, dy, np.arange(len(d))
     gd = gpd.GeoDataFrame(d, geometry=gpd.points_from_xy(dx, dy), crs=METRIC_CRS)
 
-    scols = [c for c in SUPPLY_COLUMNS if c in supply.columns]
-    s = pd.DataFrame(supply[scols]).reset_index(drop=True)
+    # only points in service on the date travel, with the columns the kernel reads
+    scols = [c for c in SUPPLY_COLUMNS if c in supply.columns and c != "in_service_date"]
+    s_rows = np.flatnonzero(in_service(supply, as_of))
+    s = pd.DataFrame(supply[scols].iloc[s_rows]).reset_index(drop=True)
+    s["id"] = s_rows  # positions travel; ids are restored on the client with their dtype
     sx, sy = project_lonlat(s["lon"].to_numpy(), s["lat"].to_numpy())
     s["_x"], s["_y"] = sx, sy
+    gs = gpd.GeoDataFrame(s, geometry=gpd.points_from_xy(sx, sy), crs=METRIC_CRS)
     dist_frame = None
     if districts is not None:
         dist_frame = gpd.GeoDataFrame(
@@ -164,33 +190,54 @@ def assess_coverage_dask(
 
     nparts = npartitions or max(2 * n_workers, len(d) // 250_000 + 1)
     nparts = max(1, min(nparts, len(d)))
-    import dask
+    sparts = max(1, min(npartitions or max(2 * n_workers, len(s) // 250_000 + 1), max(len(s), 1)))
+    from dask import delayed
 
-    with (
-        dask_client(scheduler, n_workers, client) as c,
-        dask.config.set({"dataframe.shuffle.method": "tasks"}),
-    ):
-        ddf = dask_geopandas.from_geopandas(gd, npartitions=nparts)
-        if nparts > 1:
-            ddf = ddf.spatial_shuffle(by="hilbert", npartitions=nparts)
-        parts = c.compute(ddf.to_delayed())
-        s_f = c.scatter(s, broadcast=True)
-        dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
-        futures = c.map(
-            _partition_kernel,
-            parts,
-            supply=s_f,
-            districts=dist_f,
-            standards=standards,
-            as_of=as_of,
-            halo=halo,
-            max_distance=max_distance,
-            pure=False,
+    with dask_client(scheduler, n_workers, client) as c:
+        ddf = _partitioned(gd, nparts)
+        sdf = _partitioned(gs, sparts)
+        ddf, sdf = c.persist([ddf, sdf])
+        meta = pd.DataFrame(
+            {k: pd.Series(dtype="float64") for k in ("xmin", "ymin", "xmax", "ymax")}
         )
-        pieces = [p for p in c.gather(futures) if len(p)]
+        meta["n"] = pd.Series(dtype="int64")
+        dbox, sbox = c.compute(
+            [ddf.map_partitions(_bounds, meta=meta), sdf.map_partitions(_bounds, meta=meta)],
+            sync=True,
+        )
+        dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
+        d_parts, s_parts = ddf.to_delayed(), sdf.to_delayed()
+        tasks = []
+        for i, box in enumerate(dbox.itertuples(index=False)):
+            if box.n == 0:
+                continue
+            # supply partitions whose bounds meet this partition's box grown by the halo
+            near = [
+                s_parts[j]
+                for j, sb in enumerate(sbox.itertuples(index=False))
+                if sb.n
+                and sb.xmin <= box.xmax + halo
+                and sb.xmax >= box.xmin - halo
+                and sb.ymin <= box.ymax + halo
+                and sb.ymax >= box.ymin - halo
+            ]
+            tasks.append(
+                delayed(_partition_kernel)(
+                    d_parts[i], near, dist_f, standards, None, halo, max_distance
+                )
+            )
+        pieces = [p for p in c.gather(c.compute(tasks)) if len(p)]
     res = pd.concat(pieces, ignore_index=True).sort_values("_row", kind="stable")
     unresolved = res["_unresolved"].to_numpy()
     res = res.drop(columns=["_unresolved"]).set_index("_row")
+    pos = pd.to_numeric(pd.Series(res["nearest_id"].to_numpy(), dtype="object"), errors="coerce")
+    pos = pos.fillna(-1).to_numpy(dtype=np.int64)
+    if "id" in supply.columns:
+        res["nearest_id"] = supply["id"].array.take(pos, allow_fill=True)
+    else:
+        ids = pd.array(np.maximum(pos, 0), dtype="Int64")
+        ids[pos < 0] = pd.NA
+        res["nearest_id"] = ids
     if unresolved.any():
         rows = res.index.to_numpy()[unresolved]
         fix = place_coverage(
@@ -215,6 +262,47 @@ def assess_coverage_dask(
         res["adcode"] = pd.Categorical(vals, categories=cats_ad + extra)
     res["covered"] = res["covered"].astype(bool)
     return CoverageResult(res, district_coverage(res, districts, total=True), _ts(as_of))
+
+
+def morton_key(x: np.ndarray, y: np.ndarray, level: int = 16) -> np.ndarray:
+    """Z-order (Morton) key of each point on a ``2**level`` grid over the points' bounds.
+
+    Sorting by it and cutting into contiguous chunks gives compact spatial partitions.
+    """
+    if x.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    side = float(2**level - 1)
+
+    def grid(v: np.ndarray) -> np.ndarray:
+        lo, hi = float(v.min()), float(v.max())
+        scale = side / (hi - lo) if hi > lo else 0.0
+        return ((v - lo) * scale).astype(np.uint64)
+
+    def spread(v: np.ndarray) -> np.ndarray:
+        v = (v | (v << np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x3333333333333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x5555555555555555)
+
+    return spread(grid(x)) | (spread(grid(y)) << np.uint64(1))
+
+
+def _partitioned(gdf: gpd.GeoDataFrame, nparts: int):
+    """A dask-geopandas frame of ``gdf`` cut into ``nparts`` spatially compact partitions
+    (rows sorted along a Z-order curve, then split into contiguous chunks).
+
+    dask-geopandas' own ``spatial_shuffle`` gives the same kind of partitions but, for
+    data that already sits in one process, computing its divisions took minutes at
+    1M points (no numba here); sorting locally takes a fraction of a second.
+    """
+    import dask_geopandas
+
+    order = np.argsort(morton_key(gdf["_x"].to_numpy(), gdf["_y"].to_numpy()), kind="stable")
+    ddf = dask_geopandas.from_geopandas(gdf.iloc[order], npartitions=nparts, sort=False)
+    # the kernel reads the projected _x/_y columns; shapely geometries would only cost
+    # serialisation between workers, so they do not travel
+    return ddf.drop(columns=ddf.geometry.name)
 
 
 def _ts(as_of) -> pd.Timestamp | None:
