@@ -27,8 +27,8 @@ from dashboard.i18n import label_of, name_col, t
 
 #: Whole-city view (fits the 16 districts in a ~1000 px wide map).
 BEIJING_VIEW = {"longitude": 116.40, "latitude": 40.23, "zoom": 7.6}
-#: District outline simplification for display only (degrees; ≈ 25 m).
-DISPLAY_TOLERANCE = 0.00025
+#: District outline simplification for display only (degrees; ≈ 40 m).
+DISPLAY_TOLERANCE = 0.0004
 
 TOOLTIP = {
     "html": "<b>{tt_title}</b><br/><span style='opacity:.75'>{tt_sub}</span>"
@@ -83,6 +83,8 @@ def districts_geojson(
     RGBA) turns the layer into a choropleth; ``bodies`` adds tooltip lines per district.
     """
     geoms = shapely.simplify(districts.geometry.values, tolerance, preserve_topology=True)
+    # 1e-5° ≈ 1 m: plenty for display, and short numbers keep the payload small
+    geoms = shapely.set_precision(geoms, 1e-5, mode="pointwise")
     names = districts[name_col(lang)].astype(str)
     features = []
     for adcode, name, geom in zip(districts["adcode"], names, geoms):
@@ -174,7 +176,14 @@ def point_records(
         return []
     tips = tooltip_fields(gdf, layer, lang, district_names)
     return [
-        {"lon": float(x), "lat": float(y), "id": str(i), "tt_title": a, "tt_sub": b, "tt_body": c}
+        {
+            "lon": round(float(x), 6),
+            "lat": round(float(y), 6),
+            "id": str(i),
+            "tt_title": a,
+            "tt_sub": b,
+            "tt_body": c,
+        }
         for x, y, i, a, b, c in zip(
             gdf["lon"], gdf["lat"], gdf["id"], tips["tt_title"], tips["tt_sub"], tips["tt_body"]
         )

@@ -391,38 +391,39 @@ PLAY_DELAY_S = 0.8
 
 
 def playback_advance(lo: date, hi: date) -> ViewState:
-    """If a playback step is due, move the shared date one step (call before any widget)."""
-    if st.session_state.pop("_advance", False):
+    """If a playback step is due, move the shared date one step (call before any widget).
+
+    Reaching the last date ends the playback and shows all data again.
+    """
+    if st.session_state.pop("_advance", False) and st.session_state.get("k_play"):
         v = view()
         nxt = min((v.as_of or lo) + PLAY_STEP, hi)
         st.session_state["w_as_of"] = nxt
         set_view(as_of=None if nxt >= hi else nxt)
-        st.session_state["k_playing"] = nxt < hi
-        st.session_state["_play_pos"] = nxt
+        if nxt >= hi:
+            st.session_state["k_play"] = False
     return view()
 
 
 def play_button(container, lo: date) -> None:
-    """Play / pause the rollout; playing from "all data" starts at the first date."""
+    """Play / pause the rollout (a toggle, so a click during a step is never lost).
+
+    Starting from "all data" plays from the first date.
+    """
     lang = view().lang
-    playing = st.session_state.get("k_playing", False)
-    if container.button(t("pause" if playing else "play", lang), width="stretch"):
-        st.session_state["k_playing"] = not playing
-        st.session_state.pop("_advance", None)
-        if playing:  # pause where the playback is, whatever the slider sent back
-            pos = st.session_state.get("_play_pos")
-            if pos is not None:
-                set_view(as_of=pos)
-            st.rerun()
-        if not playing and view().as_of is None:
-            set_view(as_of=lo - PLAY_STEP)
+
+    def _changed() -> None:
+        if st.session_state.get("k_play"):
+            if view().as_of is None:
+                set_view(as_of=lo - PLAY_STEP)
             st.session_state["_advance"] = True
-            st.rerun()
+
+    container.toggle(t("play", lang), key="k_play", on_change=_changed)
 
 
 def playback_tick(hi: date) -> None:
     """At the end of a page run: while playing, wait a moment and schedule the next step."""
-    if st.session_state.get("k_playing"):
+    if st.session_state.get("k_play"):
         v = view()
         st.caption(t("playing_at", v.lang, date=(v.as_of or hi).isoformat()))
         time.sleep(PLAY_DELAY_S)

@@ -50,7 +50,6 @@ STRINGS = {
     "search_results": ("搜索结果", "Results"),
     "no_results": ("没有匹配的场所", "No matching place"),
     "play": ("▶ 播放", "▶ Play"),
-    "pause": ("⏸ 暂停", "⏸ Pause"),
     "playing_at": ("播放中：{date}", "Playing: {date}"),
     "events_window": (
         "仅显示截至日期前后一个月的展会",

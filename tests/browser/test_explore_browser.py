@@ -143,12 +143,16 @@ def test_custom_xyz_basemap_from_loopback(app_url, page, tile_server):
 def test_rollout_playback_advances_the_date(app_url, page):
     page.goto(app_url + "/explore?lang=en&as_of=2023-03-01")
     settle(page)
-    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_text("▶ Play").click()
     page.wait_for_function(
         "() => /Playing: 2023-0[4-9]/.test(document.body.innerText)", timeout=20_000
     )
-    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_text("▶ Play").click()  # toggle off: pause
     settle(page)
+    from urllib.parse import parse_qs, urlparse
+
+    as_of = parse_qs(urlparse(page.url).query).get("as_of", [""])[0]
+    assert "2023-04-01" <= as_of < "2025-01-01", page.url  # paused where it had got to
     page.wait_for_timeout(2000)
     assert "Playing:" not in page.inner_text("[data-testid=stMain]")  # pause stops it
     assert page.errors == []
