@@ -221,6 +221,8 @@ def assess_coverage_dask(
                 and sb.ymin <= box.ymax + halo
                 and sb.ymax >= box.ymin - halo
             ]
+            if not near and s_parts:  # keeps the supply columns; the box filter empties it
+                near = [s_parts[0]]
             tasks.append(
                 delayed(_partition_kernel)(
                     d_parts[i], near, dist_f, standards, None, halo, max_distance

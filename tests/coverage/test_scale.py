@@ -57,3 +57,18 @@ def test_cli_dask_backend_on_existing_scheduler(client, capsys):
     addr = client.scheduler.address
     assert main(["coverage", "--format", "json", "--backend", "dask", "--scheduler", addr]) == 0
     assert json.loads(capsys.readouterr().out) == local
+
+
+def test_identical_with_no_supply_in_service_and_isolated_partitions(client, layers):
+    demand, supply = random_instance(9, n_demand=400, n_supply=40)
+    far = demand.copy()
+    far["lon"] = far["lon"] + 0.6  # a second cluster ~50 km east, far from every point
+    far["id"] = "F" + far["id"]
+    demand = pd.concat([demand, far], ignore_index=True)
+    std = shipped_standards()
+    d = layers["districts"]
+    for as_of in ("2000-01-01", None):
+        a = assess_coverage(demand, supply, d, std, as_of=as_of)
+        b = assess_coverage_dask(demand, supply, d, std, as_of=as_of, client=client, npartitions=4)
+        pd.testing.assert_frame_equal(a.places, b.places)
+        pd.testing.assert_frame_equal(a.districts, b.districts)
