@@ -150,17 +150,6 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
 def gap_layer(records: list[dict], layer_id: str, color: list[int], radius_px: float) -> pdk.Layer:
     """A pickable scatter layer of gap-map records (fields from
     :func:`dashboard.compare.gap_records`), fixed pixel radius."""
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=records,
-        id=layer_id,
-        get_position="[lon, lat]",
-        get_fill_color=color,
-        get_line_color=[255, 255, 255, 230],
-        stroked=True,
-        line_width_min_pixels=1,
-        radius_units="'pixels'",
-        get_radius=radius_px,
-        pickable=True,
-        auto_highlight=True,
-    )
+    from dashboard.maps import scatter_layer
+
+    return scatter_layer(records, layer_id, color, radius_px)

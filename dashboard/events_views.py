@@ -238,20 +238,9 @@ def _ring(lon: float, lat: float, radius_m: float, rgb: tuple[int, int, int], ri
 
 
 def _points(records: list[dict], rid: str, radius_px: float) -> pdk.Layer:
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=records,
-        id=rid,
-        get_position="[lon, lat]",
-        get_fill_color="color",
-        get_line_color=[255, 255, 255, 230],
-        stroked=True,
-        line_width_min_pixels=1,
-        radius_units="'pixels'",
-        get_radius=radius_px,
-        pickable=True,
-        auto_highlight=True,
-    )
+    from dashboard.maps import scatter_layer
+
+    return scatter_layer(records, rid, "color", radius_px)
 
 
 def view_around(lon: float, lat: float, radius_m: float, width_px: int = 900) -> dict:

@@ -227,14 +227,17 @@ def label_layer(labels: list[dict]) -> pdk.Layer:
     )
 
 
-def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.Layer:
-    spec = model.LAYERS[layer]
+def scatter_layer(
+    records: list[dict], layer_id: str, fill: list[int] | str, radius_px: float = 4.0
+) -> pdk.Layer:
+    """Pickable dots of a fixed pixel size with a white rim; ``fill`` is an RGBA list or the
+    name of a record field holding one."""
     return pdk.Layer(
         "ScatterplotLayer",
         data=records,
-        id=layer,
+        id=layer_id,
         get_position="[lon, lat]",
-        get_fill_color=[*spec.color, 220],
+        get_fill_color=fill,
         get_line_color=[255, 255, 255, 230],
         stroked=True,
         line_width_min_pixels=1,
@@ -243,6 +246,11 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
         pickable=True,
         auto_highlight=True,
     )
+
+
+def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.Layer:
+    """A point layer of the model in its colour."""
+    return scatter_layer(records, layer, [*model.LAYERS[layer].color, 220], radius_px)
 
 
 def make_deck(

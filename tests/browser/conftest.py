@@ -60,21 +60,20 @@ def _exe() -> str:
     return found or shutil.which("exchange-atlas") or "exchange-atlas"
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
+def start_server(home: Path, log_dir: Path) -> tuple[subprocess.Popen, str]:
+    """`exchange-atlas run` on a free loopback port with workspace ``home``; waits until healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
     port = _free_port()
-    home = tmp_path_factory.mktemp("atlas-home")
-    log = open(tmp_path_factory.mktemp("logs") / "server.log", "w+")
-    env = dict(os.environ, EXCHANGE_ATLAS_HOME=str(home))
+    log = open(log_dir / "server.log", "w+")  # noqa: SIM115 (closed by stop_server)
     proc = subprocess.Popen(
         [_exe(), "run", "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=env,
+        env=dict(os.environ, EXCHANGE_ATLAS_HOME=str(home)),
         start_new_session=True,
     )
+    proc.log = log  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -84,19 +83,29 @@ def app_url(tmp_path_factory) -> str:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.read().strip() == b"ok":
-                    break
+                    return proc, url
         except OSError:
             pass
         if time.monotonic() > deadline:
             pytest.fail("server did not become healthy within 60 s")
         time.sleep(0.25)
-    yield url
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server's whole process group."""
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    proc.log.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> str:
+    proc, url = start_server(tmp_path_factory.mktemp("atlas-home"), tmp_path_factory.mktemp("logs"))
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +143,24 @@ def settle(pg, timeout: float = 45_000) -> None:
     """Wait until the Streamlit app has finished running and stayed still for 1 s."""
     pg.evaluate("() => { window.__atlasSettle = null; }")
     pg.wait_for_function(SETTLE_JS, timeout=timeout, polling=100)
+
+
+def canvas_painted(pg) -> int:
+    """Non-transparent pixels sampled from the first deck.gl canvas (WebGL, SwiftShader)."""
+    return pg.evaluate(
+        """() => {
+        const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+        if (!c) return -1;
+        const off = document.createElement('canvas');
+        off.width = c.width; off.height = c.height;
+        const ctx = off.getContext('2d');
+        ctx.drawImage(c, 0, 0);
+        const d = ctx.getImageData(0, 0, off.width, off.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4 * 97) if (d[i] > 0) n++;
+        return n;
+    }"""
+    )
 
 
 def shot(pg, name: str) -> Path:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import app_url, browser, page, settle  # noqa: F401  (fixtures)
+from tests.browser.conftest import settle
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=window.__pwned=1>"
 
 
-def test_upload_preview_and_tooltip_show_markup_as_text(app_url, page, tmp_path):  # noqa: F811
+def test_upload_preview_and_tooltip_show_markup_as_text(app_url, page, tmp_path):
     f = tmp_path / "xss.csv"
     # one point at the centre of the initial view, so hovering the canvas centre picks it
     f.write_text(f'名称,类型,经度,纬度\n"{XSS}",酒店,116.40,40.23\n', encoding="utf-8")

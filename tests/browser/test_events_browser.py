@@ -6,15 +6,9 @@ so the check does not depend on the shipped events file.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-import urllib.request
-
 import pytest
 
-from tests.browser.conftest import _exe, _free_port, settle, shot
+from tests.browser.conftest import canvas_painted, settle, shot, start_server, stop_server
 from tests.events_sample import install
 
 pytestmark = pytest.mark.browser
@@ -24,54 +18,9 @@ pytestmark = pytest.mark.browser
 def events_url(tmp_path_factory):
     home = tmp_path_factory.mktemp("events-home")
     install(home)
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("events-logs") / "server.log", "w+")
-    proc = subprocess.Popen(
-        [_exe(), "run", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, EXCHANGE_ATLAS_HOME=str(home)),
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"exchange-atlas run exited {proc.returncode}:\n{log.read()}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("server did not become healthy within 60 s")
-        time.sleep(0.25)
+    proc, url = start_server(home, tmp_path_factory.mktemp("events-logs"))
     yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
-
-
-def _deck_painted(pg) -> int:
-    return pg.evaluate(
-        """() => {
-        const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-        if (!c) return -1;
-        const off = document.createElement('canvas');
-        off.width = c.width; off.height = c.height;
-        const ctx = off.getContext('2d');
-        ctx.drawImage(c, 0, 0);
-        const d = ctx.getImageData(0, 0, off.width, off.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4 * 97) if (d[i] > 0) n++;
-        return n;
-    }"""
-    )
+    stop_server(proc)
 
 
 def _timeline_marks(pg) -> int:
@@ -119,7 +68,7 @@ def test_events_page_renders_offline(events_url, page, lang, title, name):
     _open(page, f"{events_url}/events?lang={lang}&as_of=2024-09-01")
     assert title in page.inner_text("h1")
     assert _timeline_marks(page) > 0, "the timeline drew nothing"
-    assert _deck_painted(page) > 50, "the venue map stayed empty"
+    assert canvas_painted(page) > 50, "the venue map stayed empty"
     # the first event of the order (the next one after the reference date) is selected
     assert name in page.inner_text("[data-testid=stMain]")
     shot(page, f"events-{lang}")

@@ -4,27 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import settle, shot
+from tests.browser.conftest import canvas_painted, settle, shot
 
 pytestmark = pytest.mark.browser
-
-
-def _canvas_painted(pg) -> int:
-    """Non-transparent pixels sampled from the deck.gl canvas (WebGL, SwiftShader)."""
-    return pg.evaluate(
-        """() => {
-        const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-        if (!c) return -1;
-        const off = document.createElement('canvas');
-        off.width = c.width; off.height = c.height;
-        const ctx = off.getContext('2d');
-        ctx.drawImage(c, 0, 0);
-        const d = ctx.getImageData(0, 0, off.width, off.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4 * 97) if (d[i] > 0) n++;
-        return n;
-    }"""
-    )
 
 
 def test_overview_renders_map_offline(app_url, page):
@@ -38,7 +20,7 @@ def test_overview_renders_map_offline(app_url, page):
     )
     page.wait_for_timeout(1500)  # let deck.gl draw its first frames
     assert "北京国际交往地图" in page.inner_text("h1")
-    assert _canvas_painted(page) > 50, "the deck.gl canvas stayed empty"
+    assert canvas_painted(page) > 50, "the deck.gl canvas stayed empty"
     shot(page, "overview-zh")
     assert page.errors == []
 
