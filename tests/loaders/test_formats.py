@@ -432,3 +432,27 @@ def test_rows_with_a_wrong_field_count_keep_file_row_numbers(tmp_path):
     assert (2, "wrong number of fields") in rows and (3, "wrong number of fields") in rows
     assert (4, "not a number") in rows
     assert r.preview["row"].tolist() == [1, 4]
+
+
+def test_legacy_xls_with_chinese_headers_in_gcj02(tmp_path):
+    """A real BIFF8 .xls (as older survey tools save), Chinese headers, AMap coordinates."""
+    import xlwt
+
+    lon, lat = wgs84_to_gcj02(PLACES["lon"].to_numpy(), PLACES["lat"].to_numpy())
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("高德导出")
+    for c, name in enumerate(["名称", "地址", "经度", "纬度"]):
+        sheet.write(0, c, name)
+    for r, (name, x, y) in enumerate(zip(PLACES["name_zh"], lon, lat), start=1):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, "北京市")
+        sheet.write(r, 2, float(x))
+        sheet.write(r, 3, float(y))
+    p = tmp_path / "survey.xls"
+    book.save(str(p))
+    r = run(p, crs="gcj02", fixed={"category": "hotel"})
+    assert r.report.rows_kept == len(PLACES)
+    got = r.frame.sort_values("name_zh")
+    want = PLACES.sort_values("name_zh")
+    assert np.allclose(got["lon"].to_numpy(), want["lon"].to_numpy(), atol=1e-6)
+    assert np.allclose(got["lat"].to_numpy(), want["lat"].to_numpy(), atol=1e-6)
