@@ -125,7 +125,7 @@ if show_gaps and "key-locations" in visible and len(gaps):
 synthetic = int(shown.get("payments", layers["payments"].iloc[:0])["synthetic"].sum())
 if synthetic:
     st.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
-map_key = f"explore-map-{v.district}-{basemap}"
+map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
 with side:
     query = st.text_input(t("search", lang), key="k_search")

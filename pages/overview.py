@@ -47,7 +47,7 @@ if not visible:
 st.pydeck_chart(
     maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district)),
     height=620,
-    key=f"overview-map-{v.district}",
+    key="overview-map",
 )
 ui.legend(visible, lang)
 st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))

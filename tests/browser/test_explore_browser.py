@@ -125,7 +125,14 @@ def test_online_basemap_failing_leaves_map_usable(app_url, page):
 
 
 def test_custom_xyz_basemap_from_loopback(app_url, page, tile_server):
-    page.goto(app_url + "/explore?lang=en&basemap=custom")
+    page.goto(app_url + "/explore?lang=en")
+    settle(page)
+    page.wait_for_selector(MAP + " canvas", timeout=30_000)
+    # switch the basemap in the session: the same map updates (no remount)
+    box = page.get_by_label("Basemap", exact=True)
+    box.click()
+    box.fill("Custom")
+    page.get_by_role("option", name="Custom XYZ").click()
     settle(page)
     url, hits = tile_server
     page.get_by_label("Tile URL template").fill(url)
