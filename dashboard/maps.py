@@ -253,6 +253,22 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
     return scatter_layer(records, layer, [*model.LAYERS[layer].color, 220], radius_px)
 
 
+class CompactDeck(pdk.Deck):
+    """A ``pydeck.Deck`` whose JSON has no indentation.
+
+    pydeck pretty-prints with ``indent=2``, which makes a map's spec about four times
+    larger; Streamlit sends ``to_json()`` to the browser on every rerun, so compact JSON
+    is a direct saving on each redraw.
+    """
+
+    def to_json(self) -> str:
+        import json as _json
+
+        from pydeck.bindings.json_tools import default_serialize
+
+        return _json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def make_deck(
     layers: Sequence[pdk.Layer], view: dict, height: int = 620, basemap_style: str | None = None
 ) -> pdk.Deck:
@@ -261,7 +277,7 @@ def make_deck(
     ``basemap_style`` is a MapLibre style URL (see :func:`basemap_style`); tiles that
     fail to load leave the overlays drawn and the map usable.
     """
-    return pdk.Deck(
+    return CompactDeck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
         map_provider="carto" if basemap_style else None,

@@ -339,7 +339,7 @@ def _dots(records: list[dict], layer_id: str, color: list[int]) -> pdk.Layer:
 
 
 st.markdown(f"**{S['preview']}**")
-deck = pdk.Deck(
+deck = maps.CompactDeck(
     layers=[
         maps.district_layer(ui.districts_geojson(lang, "all"), pickable=False),
         _dots(_records(kept), "kept", [20, 150, 90, 220]),
