@@ -11,6 +11,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from loaders.errors import CliError
+
+__all__ = ["CliError", "build_parser", "main"]
+
 #: Modules that provide subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli_run",
@@ -18,10 +22,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "loaders.cli_import",
     "dashboard.cli_coverage",
 )
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one paragraph, exit code 2, never a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

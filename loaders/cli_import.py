@@ -23,7 +23,7 @@ CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    from dashboard.cli import CliError
+    from loaders.errors import CliError
 
     out: dict[str, str] = {}
     for v in values or []:
@@ -52,8 +52,7 @@ def _home(args: argparse.Namespace) -> Path | None:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.cli import CliError
-    from loaders.errors import LoaderError
+    from loaders.errors import CliError, LoaderError
     from loaders.importer import ImportOptions, import_file
     from loaders.workspace import WorkspaceError, commit
     from loaders.writers import UnsupportedFormat, write_layer
@@ -124,7 +123,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_undo(args: argparse.Namespace) -> int:
-    from dashboard.cli import CliError
+    from loaders.errors import CliError
     from loaders.workspace import WorkspaceError, undo
 
     try:
