@@ -36,7 +36,11 @@ home = default_home()
 st.caption(S["workspace"].format(p=ui.md_escape(home)))
 
 layer = st.selectbox(
-    S["layer"], POINT_LAYERS, format_func=lambda c: label({c: LAYERS[c].label}, c, lang)
+    S["layer"],
+    POINT_LAYERS,
+    # the built-in example is a key-location export: offer that layer with it
+    index=POINT_LAYERS.index("key-locations") if st.session_state.get("data_example") else 0,
+    format_func=lambda c: label({c: LAYERS[c].label}, c, lang),
 )
 upload = st.file_uploader(
     S["upload"],
