@@ -32,10 +32,15 @@ def shipped_path(layer: str) -> Path:
 
 
 def read_districts(path: Path | None = None) -> gpd.GeoDataFrame:
-    """Beijing's 16 districts (adcode, name_zh, name_en, geometry) in WGS-84."""
+    """Beijing's 16 districts (adcode, name_zh, name_en, area_km2, geometry) in WGS-84.
+
+    ``area_km2`` is measured once here, in EPSG:32650, so views never reproject to show it.
+    """
     gdf = gpd.read_file(path or DISTRICTS_FILE)
     gdf["adcode"] = gdf["adcode"].astype(str)
-    return gdf.set_crs(WGS84, allow_override=True)[["adcode", "name_zh", "name_en", "geometry"]]
+    gdf = gdf.set_crs(WGS84, allow_override=True)
+    gdf["area_km2"] = (gdf.to_crs("EPSG:32650").area / 1e6).round(1)
+    return gdf[["adcode", "name_zh", "name_en", "area_km2", "geometry"]]
 
 
 def points_frame(df: pd.DataFrame, layer: str, file: str = "<data>") -> gpd.GeoDataFrame:

@@ -23,7 +23,10 @@ def district_counts(
     present in ``layers``; districts without points get 0.
     """
     out = districts[["adcode", "name_zh", "name_en"]].set_index("adcode").copy()
-    out["area_km2"] = (districts.to_crs("EPSG:32650").area / 1e6).round(1).to_numpy()
+    if "area_km2" in districts.columns:
+        out["area_km2"] = districts["area_km2"].to_numpy()
+    else:
+        out["area_km2"] = (districts.to_crs("EPSG:32650").area / 1e6).round(1).to_numpy()
     for name in POINT_LAYERS:
         if name not in layers:
             continue
