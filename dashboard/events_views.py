@@ -317,22 +317,5 @@ def event_deck(
         "tt_body": _name(pd.DataFrame([event]), lang).iloc[0],
     }
     layers.append(_points([site], "venue", 10))
-    layers.append(
-        pdk.Layer(
-            "TextLayer",
-            data=[site],
-            id="venue-label",
-            get_position="[lon, lat]",
-            get_text="text",
-            get_size=15,
-            get_color=[60, 20, 80, 255],
-            get_pixel_offset=[0, -22],
-            character_set="'auto'",
-            font_family='"Noto Sans CJK SC, Noto Sans SC, sans-serif"',
-            outline_width=2,
-            outline_color=[255, 255, 255, 230],
-            font_settings={"sdf": True},
-            pickable=False,
-        )
-    )
+    layers.append(maps.label_layer([site], "venue-label", 15, (60, 20, 80, 255), (0, -22)))
     return maps.make_deck(layers, view_around(lon, lat, radius_m), height=height)

@@ -209,15 +209,27 @@ def district_layer(geojson: dict, pickable: bool = True) -> pdk.Layer:
     )
 
 
-def label_layer(labels: list[dict]) -> pdk.Layer:
+def label_layer(
+    labels: list[dict],
+    layer_id: str = "district-labels",
+    size: float = 13,
+    color: Sequence[int] = (40, 45, 60, 200),
+    pixel_offset: Sequence[int] = (0, 0),
+) -> pdk.Layer:
+    """Text with a white halo in a CJK font (``labels``: ``lon``, ``lat``, ``text``).
+
+    The font atlas is built from the characters used (``character_set='auto'``), so
+    Chinese names render offline with the system's Noto CJK font.
+    """
     return pdk.Layer(
         "TextLayer",
         data=labels,
-        id="district-labels",
+        id=layer_id,
         get_position="[lon, lat]",
         get_text="text",
-        get_size=13,
-        get_color=[40, 45, 60, 200],
+        get_size=size,
+        get_color=list(color),
+        get_pixel_offset=list(pixel_offset),
         character_set="'auto'",
         font_family='"Noto Sans CJK SC, Noto Sans SC, sans-serif"',
         outline_width=2,

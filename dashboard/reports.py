@@ -11,23 +11,12 @@ import io
 
 import pandas as pd
 
+from dashboard.compare import COMPARISON_COLUMNS
 from dashboard.i18n import STRINGS, name_col, t
 
 #: Columns of the comparison export, in order (``name`` is the district in the language).
-EXPORT_COLUMNS = (
-    "rank",
-    "adcode",
-    "name",
-    "demand",
-    "covered",
-    "uncovered",
-    "coverage",
-    "weighted_coverage",
-    "access",
-    "share_without_access",
-    "coverage_baseline",
-    "change",
-    "newly_covered",
+EXPORT_COLUMNS = ("rank", "adcode", "name") + tuple(
+    c for c in COMPARISON_COLUMNS if c not in ("rank", "adcode", "name_zh", "name_en")
 )
 
 
