@@ -73,14 +73,12 @@ def districts_geojson(
     lang: str,
     highlight: str | None = None,
     tolerance: float = DISPLAY_TOLERANCE,
-    fills: dict[str, list[int]] | None = None,
-    bodies: dict[str, str] | None = None,
 ) -> dict:
     """District outlines as a GeoJSON dict with display properties.
 
     Each feature carries ``adcode``, ``name``, tooltip fields, ``fill`` and ``line``
-    RGBA colours; the highlighted district is outlined more strongly. ``fills`` (adcode →
-    RGBA) turns the layer into a choropleth; ``bodies`` adds tooltip lines per district.
+    RGBA colours; the highlighted district is outlined more strongly. :func:`recolor`
+    turns it into a choropleth.
     """
     geoms = shapely.simplify(districts.geometry.values, tolerance, preserve_topology=True)
     # 1e-5° ≈ 1 m: plenty for display, and short numbers keep the payload small
@@ -92,8 +90,6 @@ def districts_geojson(
         fill = [30, 60, 120, 60] if chosen else [120, 130, 150, 22]
         if highlight not in (None, "all") and not chosen:
             fill = [120, 130, 150, 10]
-        if fills is not None:
-            fill = list(fills.get(adcode, [200, 200, 200, 60]))
         features.append(
             {
                 "type": "Feature",
@@ -103,7 +99,7 @@ def districts_geojson(
                     "name": name,
                     "tt_title": name,
                     "tt_sub": adcode,
-                    "tt_body": (bodies or {}).get(adcode, ""),
+                    "tt_body": "",
                     "fill": fill,
                     "line": [40, 50, 70, 230] if chosen else [90, 100, 120, 200],
                     "width": 3 if chosen else 1,
@@ -111,6 +107,25 @@ def districts_geojson(
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def recolor(
+    geojson: dict, fills: dict[str, list[int]] | None, bodies: dict[str, str] | None = None
+) -> dict:
+    """A district GeoJSON with new fill colours and tooltip lines, geometry shared.
+
+    Lets a choropleth reuse the cached, simplified outlines instead of rebuilding them;
+    with ``fills=None`` the input is returned unchanged.
+    """
+    if fills is None:
+        return geojson
+    features = []
+    for f in geojson["features"]:
+        props = dict(f["properties"])
+        props["fill"] = list(fills.get(props["adcode"], [200, 200, 200, 60]))
+        props["tt_body"] = (bodies or {}).get(props["adcode"], "")
+        features.append({**f, "properties": props})
+    return {**geojson, "features": features}
 
 
 def district_labels(districts: gpd.GeoDataFrame, lang: str) -> list[dict]:

@@ -91,7 +91,7 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
-def _bind(widget_key: str, value: object) -> None:
+def bind_widget(widget_key: str, value: object) -> None:
     """Set a widget's value from the view state before it is drawn.
 
     The view state is authoritative (callbacks update it before the rerun), so the
@@ -104,8 +104,8 @@ def _bind(widget_key: str, value: object) -> None:
 def sidebar_controls() -> ViewState:
     """Language and district selectors, shown on every page (rendered by the entry)."""
     v = view()
-    _bind("w_lang", v.lang)
-    _bind("w_district", v.district)
+    bind_widget("w_lang", v.lang)
+    bind_widget("w_district", v.district)
     st.sidebar.radio(
         t("language", v.lang),
         LANGS,
@@ -138,7 +138,7 @@ def layer_toggles(container=None, page: str = "overview") -> tuple[str, ...]:
     cols = box.columns(len(POINT_LAYERS))
     for col, layer in zip(cols, POINT_LAYERS):
         key = f"w_layer_{page}_{layer}"
-        _bind(key, layer in v.layers)
+        bind_widget(key, layer in v.layers)
 
         def _changed() -> None:
             set_view(
@@ -218,7 +218,7 @@ def as_of_slider(container=None, key: str = "w_as_of") -> date | None:
     v = view()
     box = container or st
     lo, hi = date_bounds()
-    _bind(key, min(max(v.as_of or hi, lo), hi))
+    bind_widget(key, min(max(v.as_of or hi, lo), hi))
 
     def _changed() -> None:
         chosen = st.session_state[key]

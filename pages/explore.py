@@ -29,7 +29,7 @@ visible = ui.layer_toggles(page="explore")
 c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
 ui.as_of_slider(c_date)
 ui.play_button(c_play, lo)
-ui._bind("w_basemap", v.basemap)
+ui.bind_widget("w_basemap", v.basemap)
 basemap = c_base.selectbox(
     t("basemap", lang), BASEMAPS, key="w_basemap", format_func=lambda b: t(f"bm_{b}", lang),
     on_change=lambda: ui.set_view(basemap=st.session_state["w_basemap"]),
@@ -87,8 +87,7 @@ if metric != "none":
     district_fills, bodies, legend_rows = explore.choropleth(
         cov.districts[cov.districts["adcode"] != "110000"], metric, scheme, t("m_" + metric, lang)
     )
-geo = ui.districts_geojson(lang, v.district) if district_fills is None else maps.districts_geojson(
-    layers["districts"], lang, v.district, fills=district_fills, bodies=bodies)  # fmt: skip
+geo = maps.recolor(ui.districts_geojson(lang, v.district), district_fills, bodies)
 deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
 if show_h3:
     deck_layers.append(
