@@ -13,3 +13,18 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+def open_page(page: str | None = None, query: dict | None = None):
+    """Run the app as a link with ``query`` would open it, then switch to ``page``.
+
+    ``page`` is a path relative to ``dashboard/`` (``"../pages/compare.py"``); None stays
+    on the default page (Overview).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at if page is None else at.switch_page(page).run()

@@ -16,17 +16,13 @@ from dashboard.accessibility import accessibility, district_accessibility
 from dashboard.coverage import assess_coverage, coverage_progress
 from dashboard.data import load_all
 from dashboard.standards import load_standards, uniform_standards
-from tests.app.conftest import APP
+from tests.app.conftest import open_page
 
 PAGE = "../pages/compare.py"
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGE).run()
+    return open_page(PAGE, query)
 
 
 def _expected(home, as_of: date | None = None, baseline: date | None = None, by="coverage"):

@@ -14,17 +14,13 @@ from dashboard.coverage import assess_coverage
 from dashboard.data import load_all
 from dashboard.siting import recommend_sites
 from dashboard.standards import load_standards, uniform_standards
-from tests.app.conftest import APP
+from tests.app.conftest import open_page
 
 PAGE = "../pages/district.py"
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGE).run()
+    return open_page(PAGE, query)
 
 
 def _metrics(layers, std, as_of):

@@ -13,7 +13,7 @@ from dashboard import events as ev
 from dashboard import events_views as evv
 from dashboard.data import load_all
 from dashboard.standards import load_standards, uniform_standards
-from tests.app.conftest import APP
+from tests.app.conftest import open_page
 from tests.events_sample import install
 
 PAGE = "../pages/events.py"
@@ -26,11 +26,7 @@ def home(private_home):
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGE).run()
+    return open_page(PAGE, query)
 
 
 def _expected(home, ref: date, *, district="all", radius_m=2000.0, venue_radius_m=500.0, std=None):

@@ -6,15 +6,11 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP
+from tests.app.conftest import open_page
 
 
 def _explore(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("../pages/explore.py").run()
+    at = open_page("../pages/explore.py", query)
     assert not at.exception
     return at
 

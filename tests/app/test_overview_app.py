@@ -8,14 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import stats
 from dashboard.data import load_all
-from tests.app.conftest import APP
+from tests.app.conftest import open_page
 
 
 def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at.run()
+    return open_page(None, query)
 
 
 def test_kpis_match_the_data(private_home):
