@@ -44,4 +44,4 @@ st.sidebar.markdown(f"### {t('app_title', lang)}")
 ui.sidebar_controls()
 ui.keep_widget_state()
 nav.run()
-ui.sync_url()
+ui.sync_url()  # pages that end early call ui.stop(), which syncs first

@@ -27,6 +27,18 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "district": ("区", "District"),
     "all_districts": ("全市", "All of Beijing"),
     "layers": ("图层", "Layers"),
+    "std_title": ("服务标准", "Service standard"),
+    "std_one_radius": ("所有类别统一半径", "One radius for every category"),
+    "std_one_radius_help": (
+        "关闭时每类场所使用“服务标准”页中的半径。",
+        "Off: each category uses its own radius from the Service standards page.",
+    ),
+    "std_radius": ("半径(米)", "Radius (m)"),
+    "std_any": ("任一支付服务点即算覆盖", "Any payment point counts"),
+    "std_any_help": (
+        "开启时不要求特定支付能力（如外卡、现金）。",
+        "On: the required capabilities (foreign cards, cash…) are ignored.",
+    ),
     "page_overview": ("总览", "Overview"),
     "page_data": ("数据导入", "Data"),
     "page_standards": ("服务标准", "Service standards"),

@@ -20,10 +20,22 @@ import streamlit as st
 from dashboard import data, maps
 from dashboard.i18n import LANGS, layer_label, name_col, t
 from dashboard.model import POINT_LAYERS
-from dashboard.state import ALL, DISTRICT_CODES, ViewState, from_query, to_query
+from dashboard.page_params import page_params_from_query, page_params_to_query
+from dashboard.state import (
+    ALL,
+    DISTRICT_CODES,
+    RADIUS_RANGE,
+    ViewState,
+    from_query,
+    to_query,
+)
 from loaders.workspace import current_layer_file, default_home
 
 VIEW_KEY = "view"
+#: The radius the "one radius" control starts at (metres).
+DEFAULT_UNIFORM_RADIUS = 500
+#: Set when the session began from a link carrying page filters (pages may consume it).
+RESTORED_KEY = "_restored_from_link"
 
 
 # ----------------------------------------------------------------------------- data
@@ -75,7 +87,13 @@ def district_names(lang: str) -> dict[str, str]:
 def view() -> ViewState:
     """The shared view state, initialised once per session from the URL."""
     if VIEW_KEY not in st.session_state:
-        st.session_state[VIEW_KEY] = from_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        st.session_state[VIEW_KEY] = from_query(query)
+        restored = page_params_from_query(query)
+        for key, value in restored.items():  # page filters a link carries
+            st.session_state[key] = value
+        if restored:
+            st.session_state[RESTORED_KEY] = True
     return st.session_state[VIEW_KEY]
 
 
@@ -84,11 +102,17 @@ def set_view(**changes: object) -> None:
 
 
 def sync_url() -> None:
-    """Mirror the view state into the query string (only keys that differ from defaults)."""
-    wanted = to_query(view())
+    """Mirror the view state and the page filters into the query string (non-defaults only)."""
+    wanted = to_query(view()) | page_params_to_query(st.session_state)
     current = st.query_params.to_dict()
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def stop() -> None:
+    """End the page here (like ``st.stop``) with the URL still mirroring the view."""
+    sync_url()
+    st.stop()
 
 
 def bind_widget(widget_key: str, value: object) -> None:
@@ -123,7 +147,43 @@ def sidebar_controls() -> ViewState:
         format_func=lambda code: t("all_districts", lang) if code == ALL else names.get(code, code),
         on_change=lambda: set_view(district=st.session_state["w_district"]),
     )
+    standard_controls(st.sidebar)
     return view()
+
+
+def standard_controls(box) -> None:
+    """The shared service standard: each category's own radius or one for all, and whether
+    any payment point counts (``std``/``radius`` of the view state, so also in the URL)."""
+    v = view()
+    lang = v.lang
+    one = v.radius is not None
+    bind_widget("w_one_radius", one)
+    bind_widget("w_radius", v.radius or DEFAULT_UNIFORM_RADIUS)
+    bind_widget("w_std_any", v.std == "any")
+    box.markdown(f"**{t('std_title', lang)}**")
+    box.toggle(
+        t("std_one_radius", lang),
+        key="w_one_radius",
+        help=t("std_one_radius_help", lang),
+        on_change=lambda: set_view(
+            radius=st.session_state["w_radius"] if st.session_state["w_one_radius"] else None
+        ),
+    )
+    if one:
+        box.slider(
+            t("std_radius", lang),
+            RADIUS_RANGE[0],
+            RADIUS_RANGE[1],
+            step=50,
+            key="w_radius",
+            on_change=lambda: set_view(radius=int(st.session_state["w_radius"])),
+        )
+    box.toggle(
+        t("std_any", lang),
+        key="w_std_any",
+        help=t("std_any_help", lang),
+        on_change=lambda: set_view(std="any" if st.session_state["w_std_any"] else "standards"),
+    )
 
 
 def layer_toggles(container=None, page: str = "overview") -> tuple[str, ...]:
@@ -364,6 +424,31 @@ def selection(layers: dict, layer: str, place_id: str) -> dict | None:
         return None
     r = rows.iloc[0]
     return {"layer": layer, "id": str(place_id), "lon": float(r["lon"]), "lat": float(r["lat"])}
+
+
+def restore_selection(layers: dict) -> None:
+    """Select the place a link names (``k_place``) once, when the session began from it.
+
+    Also marks the link's search pick as already applied, so it does not replace the
+    place the link restored.
+    """
+    if not st.session_state.pop(RESTORED_KEY, False):
+        return
+    st.session_state["_last_pick"] = (
+        st.session_state.get("k_search", ""),
+        st.session_state.get("k_search_pick", 0),
+    )
+    ref = st.session_state.get("k_place")
+    if ref and ":" in ref:
+        st.session_state["k_selected"] = selection(layers, *ref.split(":", 1))
+
+
+def sync_selection(layers: dict) -> dict | None:
+    """The selected place, mirrored into ``k_place`` (``layer:id``) for the URL."""
+    selected = st.session_state.get("k_selected")
+    if selected:
+        st.session_state["k_place"] = f"{selected['layer']}:{selected['id']}"
+    return selected
 
 
 def map_selection(key: str) -> tuple[str, str] | None:

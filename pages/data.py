@@ -57,7 +57,7 @@ elif use_example:
     st.info(S["example_note"])
 if source is None:
     ui_data.history_section(layer, home, S)
-    st.stop()
+    ui.stop()
 path = ui_data.save_upload(*source)
 display_name = source[1]
 
@@ -99,7 +99,7 @@ try:
     result = import_file(path, options)
 except LoaderError as exc:
     st.error(ui.md_escape(str(exc)))
-    st.stop()
+    ui.stop()
 rep = result.report
 if st.session_state.get("data_columns") != rep.source_columns:
     st.session_state["data_columns"] = rep.source_columns

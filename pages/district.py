@@ -36,7 +36,7 @@ if v.district == ALL:
         on_change=_pick,
         args=("w_dp_district",),
     )
-    st.stop()
+    ui.stop()
 
 ad = v.district
 st.title(t("dp_title", lang, district=names[ad]))

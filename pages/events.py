@@ -13,6 +13,7 @@ from dashboard import events_views as evv
 from dashboard import ui
 from dashboard.i18n import label_of, t
 from dashboard.model import EVENT_CATEGORIES
+from dashboard.page_params import OPTIONS_PREFIX
 from loaders.workspace import default_home
 
 v = ui.view()
@@ -27,7 +28,7 @@ events_all = layers["events"]
 dated = events_all[pd.to_datetime(events_all["start_date"]).notna()]
 if dated.empty:
     st.info(t("ev_none", lang))
-    st.stop()
+    ui.stop()
 if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
 
@@ -68,6 +69,7 @@ cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
 # longer among the options (the data changed) are dropped before the widgets are drawn
 for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
     st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
+    st.session_state[OPTIONS_PREFIX + key] = options  # "all" is the default left out of links
 st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
 st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
 c1, c2, c3 = st.columns([2, 3, 2])
@@ -119,7 +121,7 @@ if n_synth:
     st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
 if shown.empty:
     st.info(t("ev_none_filtered", lang))
-    st.stop()
+    ui.stop()
 
 # ----------------------------------------------------------------------------- KPIs
 k1, k2, k3 = st.columns(3)

@@ -126,6 +126,7 @@ if synthetic:
     st.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
 map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
+ui.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it
 with side:
     query = st.text_input(t("search", lang), key="k_search")
     hits = (
@@ -136,6 +137,8 @@ with side:
     if hits is not None and hits.empty:
         st.info(t("no_results", lang))
     elif hits is not None:
+        if not 0 <= st.session_state.get("k_search_pick", 0) < len(hits):
+            st.session_state["k_search_pick"] = 0
         pick = st.radio(t("search_results", lang), range(len(hits)), key="k_search_pick",
                         format_func=lambda i: f"{hits.iloc[i][name_col(lang)]} · {layer_label(hits.iloc[i]['layer'], lang, short=True)}")  # fmt: skip
         if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
@@ -147,7 +150,7 @@ clicked = ui.map_selection(map_key)
 if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
     st.session_state["_last_click"] = clicked
     st.session_state["k_selected"] = ui.selection(layers, *clicked)
-selected = st.session_state.get("k_selected")
+selected = ui.sync_selection(layers)
 if selected:
     deck_layers.append(
         maps.ring_layer(

@@ -25,10 +25,12 @@ def _run(query: dict | None = None) -> AppTest:
     return open_page(PAGE, query)
 
 
-def _expected(home, as_of: date | None = None, baseline: date | None = None, by="coverage"):
+def _expected(
+    home, as_of: date | None = None, baseline: date | None = None, by="coverage", std=None
+):
     """The comparison table and city reference straight from the core functions."""
     layers = load_all(home)
-    std = uniform_standards(load_standards())
+    std = std or uniform_standards(load_standards())
     dates = layers["payments"]["in_service_date"].dropna()
     lo, hi = dates.min().date(), dates.max().date()
     end = as_of or hi
@@ -104,6 +106,38 @@ def test_baseline_changes_the_change_column(private_home):
     shown = at.dataframe[0].value.set_index("Adcode")
     expected = table.set_index("adcode")["change"]
     assert shown["Change in coverage"].to_dict() == pytest.approx(expected.to_dict(), nan_ok=True)
+
+
+def test_link_restores_ranking_and_baseline(private_home):
+    at = _run({"lang": "en", "rank_by": "uncovered", "baseline": "2024-06-30"})
+    assert at.selectbox(key="k_cmp_rank_by").value == "uncovered"
+    assert at.date_input(key="k_cmp_baseline").value == date(2024, 6, 30)
+    table, _ = _expected(private_home, baseline=date(2024, 6, 30), by="uncovered")
+    assert list(at.dataframe[0].value["Adcode"]) == list(table["adcode"])
+    at.selectbox(key="k_cmp_rank_by").set_value("access").run()
+    assert at.query_params["rank_by"] == "access" and at.query_params["baseline"] == "2024-06-30"
+
+
+def test_shared_service_standard_in_the_sidebar(private_home):
+    """One radius for all and "any point counts": the table follows, the link keeps them."""
+    at = _run({"lang": "en"})
+    at.sidebar.toggle(key="w_one_radius").set_value(True).run()
+    at.sidebar.slider(key="w_radius").set_value(300).run()
+    at.sidebar.toggle(key="w_std_any").set_value(True).run()
+    assert at.query_params["radius"] == "300" and at.query_params["std"] == "any"
+    std = uniform_standards(load_standards(), radius_m=300, require=[])
+    table, _ = _expected(private_home, std=std)
+    shown = at.dataframe[0].value.set_index("Adcode")
+    assert shown["Coverage"].to_dict() == pytest.approx(
+        table.set_index("adcode")["coverage"].to_dict(), nan_ok=True
+    )
+    assert "300" in at.caption[0].value
+    again = _run({"lang": "en", "radius": "300", "std": "any"})  # the link restores them
+    assert again.sidebar.toggle(key="w_one_radius").value is True
+    assert again.sidebar.slider(key="w_radius").value == 300
+    assert again.sidebar.toggle(key="w_std_any").value is True
+    again.sidebar.toggle(key="w_one_radius").set_value(False).run()
+    assert "radius" not in again.query_params
 
 
 @pytest.fixture

@@ -137,3 +137,18 @@ def test_district_without_key_locations(private_home):
     assert not at.exception
     assert any("no key locations" in i.value for i in at.info)
     assert at.metric[0].value == "—"
+
+
+def test_link_restores_reference_target_and_what_if(private_home):
+    at = _run({"lang": "en", "district": "110105", "ref": "target", "target": "80",
+               "sites": "5", "what_if": "1"})  # fmt: skip
+    assert not at.exception
+    assert at.radio(key="k_dp_ref").value == "target"
+    assert at.number_input(key="k_dp_target").value == 80.0
+    assert at.slider(key="k_dp_k").value == 5 and at.toggle(key="k_dp_what_if").value is True
+    kpis = _expected_kpis(private_home, "110105", target=0.8)
+    assert at.metric[0].delta == reports.format_delta(
+        "coverage", kpis.loc["coverage", "value"] - 0.8
+    )
+    at.slider(key="k_dp_k").set_value(2).run()
+    assert at.query_params["sites"] == "2" and at.query_params["target"] == "80"

@@ -164,3 +164,17 @@ def test_no_events_says_so(private_home):
     at = _run({"lang": "en"})
     assert not at.exception
     assert any("no events" in i.value for i in at.info)
+
+
+def test_link_restores_filters_radius_and_event(home):
+    at = _run({"lang": "en", "as_of": "2024-09-01", "ev_years": "2024,2025", "ev_cats": "forum",
+               "ev_r": "1.5", "event": "TE05"})  # fmt: skip
+    assert not at.exception
+    assert at.multiselect(key="k_ev_years").value == [2024, 2025]
+    assert at.multiselect(key="k_ev_cats").value == ["forum"]
+    assert at.slider(key="k_ev_radius").value == 1.5
+    shown = at.dataframe[0].value
+    assert set(shown["Category"]) == {"Forum"}
+    assert at.selectbox(key="k_event").value == "TE05"
+    at.multiselect(key="k_ev_cats").set_value([]).run()
+    assert at.query_params["ev_cats"] == "none" and at.query_params["ev_years"] == "2024,2025"

@@ -72,3 +72,42 @@ def test_amap_basemap_shifts_overlays_and_url_keeps_it():
     b = next(x for x in pspec["layers"] if x["id"] == "venues")["data"][0]
     assert a["id"] == b["id"] and 0.001 < abs(a["lon"] - b["lon"]) < 0.01  # GCJ-02 shift
     assert at.query_params["basemap"] == "amap"
+
+
+def test_link_restores_page_filters_and_the_selected_place():
+    link = {
+        "lang": "en",
+        "sectors": "dining,shopping",
+        "caps": "cash",
+        "gaps": "0",
+        "h3": "1",
+        "metric": "coverage",
+        "place": "key-locations:K002",
+    }
+    at = _explore(link)
+    assert at.multiselect(key="k_sectors").value == ["dining", "shopping"]
+    assert at.multiselect(key="k_caps").value == ["cash"]
+    assert at.toggle(key="k_gaps").value is False and at.toggle(key="k_h3").value is True
+    assert at.selectbox(key="k_metric").value == "coverage"
+    ids = _layer_ids(at)
+    assert "gaps" not in ids and "h3-grid" in ids and "selected" in ids
+    md = " ".join(m.value for m in at.markdown)
+    assert "Beijing Hotel" in md  # K002's details, restored from the link
+    for k, v in link.items():
+        assert at.query_params[k] == [v] or at.query_params[k] == v, k
+
+
+def test_user_filters_go_into_the_url():
+    at = _explore({"lang": "en"})
+    at.multiselect(key="k_schemes").set_value(["visa", "mastercard"]).run()
+    at.toggle(key="k_heat").set_value(True).run()
+    at.text_input(key="k_search").set_value("Beijing Hotel").run()
+    q = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert q["schemes"] == "visa,mastercard" and q["heat"] == "1" and q["q"] == "Beijing Hotel"
+    assert q["place"].split(":")[0] in ("venues", "key-locations")
+    again = _explore(q)  # the colleague opening that link sees the same selection
+    md = " ".join(m.value for m in again.markdown)
+    assert "Beijing Hotel" in md and again.multiselect(key="k_schemes").value == [
+        "visa",
+        "mastercard",
+    ]

@@ -1,0 +1,201 @@
+"""Page filters in the URL: each page's own choices, next to the shared view state.
+
+The shared :class:`dashboard.state.ViewState` carries what every page uses (district,
+date, language, standard, layers). Each page also has its own filters (the explorer's
+categories and analysis layers, the comparison's ranking, the events page's radius and
+chosen event, …). They are Streamlit widgets keyed ``k_…`` that keep their values
+across page switches; this module gives each a short URL parameter so a link restores
+them too. Pure (no Streamlit): it maps ``{widget key: value}`` to and from query
+parameters, validating every value and dropping invalid ones rather than failing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from dashboard.compare import RANK_METRICS
+from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
+from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
+
+#: Default of a multi-choice whose options are only known on the page ("all of them");
+#: the page records the options under ``OPTIONS_PREFIX + key`` in the session.
+ALL_OPTIONS: Final = object()
+OPTIONS_PREFIX: Final[str] = "_opts_"
+#: URL token for an explicitly empty multi-choice whose default is "all".
+NONE_TOKEN: Final[str] = "none"
+_REF = re.compile(r"^[a-z-]+:[A-Za-z0-9_.\-]{1,64}$")
+MAX_TEXT: Final[int] = 100
+
+
+@dataclass(frozen=True)
+class PageParam:
+    """One page filter: its widget ``key``, value ``kind`` and what is valid.
+
+    ``kind``: ``list`` (of strings from ``choices``), ``intlist``, ``bool``, ``int``,
+    ``float`` (within ``bounds``), ``choice`` (one of ``choices``), ``text``, ``ref``
+    (``layer:id``) or ``date``. Values equal to ``default`` are left out of the URL.
+    """
+
+    key: str
+    kind: str
+    default: object = None
+    choices: tuple | None = None
+    bounds: tuple[float, float] | None = None
+
+
+def _cats(layer: str) -> tuple[str, ...]:
+    return tuple(LAYERS[layer].categories)
+
+
+#: URL parameter -> page filter. Parameter names are a contract: links in the wild use them.
+PAGE_PARAMS: Final[dict[str, PageParam]] = {
+    # map explorer
+    **{
+        f"cat_{layer.replace('-', '_')}": PageParam(f"k_cat_{layer}", "list", (), _cats(layer))
+        for layer in POINT_LAYERS
+    },
+    "sectors": PageParam("k_sectors", "list", (), tuple(SECTORS)),
+    "caps": PageParam("k_caps", "list", (), tuple(CAPABILITIES)),
+    "schemes": PageParam("k_schemes", "list", (), tuple(CARD_SCHEMES)),
+    "ev_window": PageParam("k_events_window", "bool", False),
+    "gaps": PageParam("k_gaps", "bool", True),
+    "heat": PageParam("k_heat", "bool", False),
+    "h3": PageParam("k_h3", "bool", False),
+    "h3_res": PageParam("k_h3_res", "int", 8, bounds=(7, 9)),
+    "metric": PageParam("k_metric", "choice", "none", ("none", *CHOROPLETH_METRICS)),
+    "classes": PageParam("k_scheme", "choice", CLASS_SCHEMES[0], CLASS_SCHEMES),
+    "q": PageParam("k_search", "text", ""),
+    "pick": PageParam("k_search_pick", "int", 0, bounds=(0, 999)),
+    "place": PageParam("k_place", "ref", None),
+    # district comparison
+    "rank_by": PageParam("k_cmp_rank_by", "choice", "coverage", tuple(RANK_METRICS)),
+    "baseline": PageParam("k_cmp_baseline", "date", None),
+    # district profile
+    "ref": PageParam("k_dp_ref", "choice", "city", ("city", "previous", "target")),
+    "target": PageParam("k_dp_target", "float", None, bounds=(0.0, 100.0)),
+    "sites": PageParam("k_dp_k", "int", None, bounds=(1, 10)),
+    "what_if": PageParam("k_dp_what_if", "bool", False),
+    # events
+    "ev_years": PageParam("k_ev_years", "intlist", ALL_OPTIONS, bounds=(1900, 2100)),
+    "ev_cats": PageParam("k_ev_cats", "list", ALL_OPTIONS),
+    "ev_group": PageParam("k_ev_group", "choice", "venue", ("venue", "year")),
+    "ev_r": PageParam("k_ev_radius", "float", None, bounds=(0.5, 5.0)),
+    "venue_r": PageParam("k_ev_venue_radius", "int", None, bounds=(100, 1000)),
+    "event": PageParam("k_event", "ref_id", None),
+}
+
+
+def _first(value: object) -> str | None:
+    if isinstance(value, (list, tuple)):
+        return str(value[0]) if value else None
+    return None if value is None else str(value)
+
+
+def _number(raw: str, cast: Callable, bounds: tuple[float, float] | None):
+    try:
+        x = cast(raw)
+    except ValueError:
+        return None
+    if x != x or (bounds and not bounds[0] <= x <= bounds[1]):  # NaN or out of range
+        return None
+    return x
+
+
+def _parse(spec: PageParam, raw: str) -> object:
+    """The value ``raw`` encodes for ``spec``, or None when it is not valid."""
+    kind = spec.kind
+    if kind in ("list", "intlist"):
+        if raw == NONE_TOKEN:
+            return []
+        items = [x for x in raw.split(",") if x]
+        if kind == "intlist":
+            nums = [_number(x, int, spec.bounds) for x in items]
+            return None if any(n is None for n in nums) or not nums else nums
+        if spec.choices is not None:
+            items = [x for x in items if x in spec.choices]
+        return items or None
+    if kind == "bool":
+        return {"1": True, "0": False}.get(raw)
+    if kind == "int":
+        return _number(raw, int, spec.bounds)
+    if kind == "float":
+        return _number(raw, float, spec.bounds)
+    if kind == "choice":
+        return raw if raw in (spec.choices or ()) else None
+    if kind == "text":
+        return raw[:MAX_TEXT]
+    if kind == "ref":
+        return raw if _REF.match(raw) else None
+    if kind == "ref_id":
+        return raw if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", raw) else None
+    if kind == "date":
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+    raise ValueError(f"unknown page-parameter kind {kind!r}")
+
+
+def page_params_from_query(params: Mapping[str, object]) -> dict[str, object]:
+    """Widget values (by widget key) that the query parameters ``params`` ask for.
+
+    Unknown parameters and invalid values are ignored, so a mangled link still opens.
+    """
+    out: dict[str, object] = {}
+    for name, spec in PAGE_PARAMS.items():
+        raw = _first(params.get(name))
+        if raw is None:
+            continue
+        value = _parse(spec, raw)
+        if value is not None:
+            out[spec.key] = value
+    return out
+
+
+def _encode(spec: PageParam, value: object) -> str | None:
+    kind = spec.kind
+    if kind in ("list", "intlist"):
+        items = [str(x) for x in value]  # type: ignore[union-attr]
+        return ",".join(items) if items else NONE_TOKEN
+    if kind == "bool":
+        return "1" if value else "0"
+    if kind == "float":
+        return f"{float(value):g}"  # type: ignore[arg-type]
+    if kind == "date":
+        return value.isoformat() if isinstance(value, date) else None
+    return str(value)
+
+
+def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
+    """Query parameters for the page filters set in ``session``, omitting defaults.
+
+    ``session`` maps widget keys to values (Streamlit's session state); filters a page
+    has not drawn yet are absent and so are left out.
+    """
+    out: dict[str, str] = {}
+    for name, spec in PAGE_PARAMS.items():
+        if spec.key not in session:
+            continue
+        value = session[spec.key]
+        if value is None:
+            continue
+        default = spec.default
+        if default is ALL_OPTIONS:
+            default = session.get(OPTIONS_PREFIX + spec.key)
+            if default is not None and list(value) == list(default):  # type: ignore[call-overload]
+                continue
+        elif spec.kind in ("list", "intlist"):
+            if list(value) == list(default or ()):  # type: ignore[call-overload]
+                continue
+        elif value == default:
+            continue
+        if spec.kind == "text" and not str(value):
+            continue
+        encoded = _encode(spec, value)
+        if encoded is not None:
+            out[name] = encoded
+    return out

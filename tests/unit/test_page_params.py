@@ -1,0 +1,100 @@
+"""Page filters round-trip through the URL; invalid values are dropped, defaults omitted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard.model import CAPABILITIES, SECTORS
+from dashboard.page_params import (
+    OPTIONS_PREFIX,
+    PAGE_PARAMS,
+    page_params_from_query,
+    page_params_to_query,
+)
+
+
+def test_round_trip_of_every_kind():
+    session = {
+        "k_cat_venues": ["convention_center", "state_guesthouse"],
+        "k_sectors": ["dining"],
+        "k_gaps": False,
+        "k_h3": True,
+        "k_h3_res": 9,
+        "k_metric": "coverage",
+        "k_search": "北京饭店",
+        "k_place": "key-locations:K002",
+        "k_cmp_rank_by": "uncovered",
+        "k_cmp_baseline": date(2024, 6, 30),
+        "k_dp_target": 85.5,
+        "k_dp_k": 4,
+        "k_ev_years": [2024],
+        OPTIONS_PREFIX + "k_ev_years": [2023, 2024, 2025],
+        "k_ev_cats": [],
+        OPTIONS_PREFIX + "k_ev_cats": ["forum", "fair"],
+        "k_ev_radius": 1.5,
+        "k_event": "E007",
+    }
+    query = page_params_to_query(session)
+    assert query["cat_venues"] == "convention_center,state_guesthouse"
+    assert query["gaps"] == "0" and query["h3"] == "1" and query["ev_cats"] == "none"
+    assert query["baseline"] == "2024-06-30" and query["ev_r"] == "1.5"
+    back = page_params_from_query(query)
+    for key, value in back.items():
+        assert value == session[key], key
+    assert set(back) == {k for k in session if not k.startswith(OPTIONS_PREFIX)}
+
+
+def test_defaults_are_left_out():
+    session = {
+        "k_gaps": True,
+        "k_heat": False,
+        "k_sectors": [],
+        "k_metric": "none",
+        "k_search": "",
+        "k_ev_years": [2023, 2024],
+        OPTIONS_PREFIX + "k_ev_years": [2023, 2024],
+        "k_dp_target": None,
+    }
+    assert page_params_to_query(session) == {}
+
+
+def test_invalid_values_are_dropped_not_fatal():
+    got = page_params_from_query(
+        {
+            "sectors": "dining,<script>,shopping",
+            "gaps": "maybe",
+            "h3_res": "12",
+            "metric": "bogus",
+            "place": "venues:V001'; drop",
+            "baseline": "2024-13-01",
+            "target": "nan",
+            "ev_years": "2024,abc",
+            "event": "E001",
+            "unknown": "x",
+        }
+    )
+    assert got == {"k_sectors": ["dining", "shopping"], "k_event": "E001"}
+
+
+def test_parameter_names_and_keys_are_unique():
+    keys = [p.key for p in PAGE_PARAMS.values()]
+    assert len(keys) == len(set(keys))
+    assert all(k.startswith("k_") for k in keys)  # kept across page switches
+
+
+@given(
+    sectors=st.lists(st.sampled_from(list(SECTORS)), unique=True),
+    caps=st.lists(st.sampled_from(list(CAPABILITIES)), unique=True),
+    heat=st.booleans(),
+    text=st.text(max_size=100),
+)
+def test_round_trip_property(sectors, caps, heat, text):
+    session = {"k_sectors": sectors, "k_caps": caps, "k_heat": heat, "k_search": text}
+    back = page_params_from_query(page_params_to_query(session))
+    assert back.get("k_sectors", []) == sectors
+    assert back.get("k_caps", []) == caps
+    assert back.get("k_heat", False) == heat
+    assert back.get("k_search", "") == text
