@@ -32,6 +32,9 @@ def streamlit_command(host: str, port: int, extra: list[str] | None = None) -> l
         "false",
         "--client.toolbarMode",
         "minimal",
+        # district outlines are served from dashboard/static (see dashboard.maps.outline_url)
+        "--server.enableStaticServing",
+        "true",
         *(extra or []),
     ]
 

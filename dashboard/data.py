@@ -1,6 +1,6 @@
 """Data access: the shipped geodata and the user's workspace, validated against the model.
 
-The functions here are plain (no Streamlit); the UI wraps them in ``st.cache_data``.
+The functions here are plain (no Streamlit); the UI caches their results (``st.cache_resource``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def load_layer(layer: str, home: Path | None = None) -> gpd.GeoDataFrame:
     if current is not None:
         gdf = gpd.read_parquet(current)
         return points_frame(pd.DataFrame(gdf.drop(columns="geometry")), layer, file=str(current))
-    return _shipped_points(layer)
+    return _shipped_points(layer).copy()  # callers own what they get; the parse is cached
 
 
 @cache

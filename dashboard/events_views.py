@@ -256,7 +256,7 @@ def event_deck(
     payments: pd.DataFrame,
     lang: str,
     district_names: dict[str, str],
-    districts_geojson: dict,
+    districts_geojson: dict | str,
     *,
     radius_m: float,
     venue_radius_m: float,

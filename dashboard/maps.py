@@ -12,9 +12,13 @@ text is ever concatenated into HTML here.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,8 +31,11 @@ from dashboard.i18n import label_of, name_col, t
 
 #: Whole-city view (fits the 16 districts in a ~1000 px wide map).
 BEIJING_VIEW = {"longitude": 116.40, "latitude": 40.23, "zoom": 7.6}
-#: District outline simplification for display only (degrees; ≈ 40 m).
+#: District outline simplification for display only (degrees): the chosen district
+#: at ≈ 35 m (sub-pixel at the zoom it is shown at), the others and the whole city at
+#: ≈ 90 m (sub-pixel at city zoom; context when zoomed in). Halves the map payload.
 DISPLAY_TOLERANCE = 0.0004
+CONTEXT_TOLERANCE = 0.001
 
 TOOLTIP = {
     "html": "<b>{tt_title}</b><br/><span style='opacity:.75'>{tt_sub}</span>"
@@ -73,14 +80,17 @@ def districts_geojson(
     lang: str,
     highlight: str | None = None,
     tolerance: float = DISPLAY_TOLERANCE,
+    context_tolerance: float = CONTEXT_TOLERANCE,
 ) -> dict:
     """District outlines as a GeoJSON dict with display properties.
 
     Each feature carries ``adcode``, ``name``, tooltip fields, ``fill`` and ``line``
-    RGBA colours; the highlighted district is outlined more strongly. :func:`recolor`
-    turns it into a choropleth.
+    RGBA colours; the highlighted district is outlined more strongly and drawn at the
+    finer ``tolerance``, the others at ``context_tolerance``. :func:`recolor` turns it
+    into a choropleth.
     """
-    geoms = shapely.simplify(districts.geometry.values, tolerance, preserve_topology=True)
+    tol = np.where(districts["adcode"].to_numpy() == highlight, tolerance, context_tolerance)
+    geoms = shapely.simplify(districts.geometry.values, tol, preserve_topology=True)
     # 1e-5° ≈ 1 m: plenty for display, and short numbers keep the payload small
     geoms = shapely.set_precision(geoms, 1e-5, mode="pointwise")
     names = districts[name_col(lang)].astype(str)
@@ -107,6 +117,67 @@ def districts_geojson(
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+#: Where the display outlines are written for Streamlit's static serving (served at
+#: ``app/static/<file>`` when ``server.enableStaticServing`` is on, as ``exchange-atlas run``
+#: sets it). Rebuilt by ``python geodata/build_display.py``; a test keeps them current.
+STATIC_DIR = Path(__file__).with_name("static")
+OUTLINE_SYSTEMS: tuple[str, ...] = ("wgs84", "gcj02")
+
+
+def outline_file(lang: str, system: str) -> str:
+    """File name of the display outlines for ``lang`` in coordinate ``system``."""
+    return f"districts-{lang}-{system}.json"
+
+
+def outlines_geojson(districts: gpd.GeoDataFrame, lang: str, system: str) -> dict:
+    """All districts at context detail, unhighlighted, in display ``system``."""
+    return shift_geojson(districts_geojson(districts, lang, None), system)
+
+
+def dump_geojson(geojson: dict) -> str:
+    """Compact, deterministic JSON text of a GeoJSON dict."""
+    return json.dumps(geojson, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def write_outlines(
+    districts: gpd.GeoDataFrame, langs: Iterable[str], out_dir: Path = STATIC_DIR
+) -> list[Path]:
+    """Write every language's and display system's outlines to ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lang in langs:
+        for system in OUTLINE_SYSTEMS:
+            path = out_dir / outline_file(lang, system)
+            path.write_text(dump_geojson(outlines_geojson(districts, lang, system)), "utf-8")
+            written.append(path)
+    return written
+
+
+@lru_cache(maxsize=32)
+def _digest(path: str, mtime_ns: int) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def outline_url(lang: str, system: str, static_dir: Path = STATIC_DIR) -> str | None:
+    """Relative URL of the served outlines (versioned by content), None if not built.
+
+    A layer whose ``data`` is this URL is fetched once by the browser and, while the URL
+    stays the same, never re-sent or re-tessellated when the rest of the map changes.
+    """
+    path = static_dir / outline_file(lang, system)
+    if not path.exists():
+        return None
+    return f"app/static/{path.name}?v={_digest(str(path), path.stat().st_mtime_ns)}"
+
+
+def highlight_geojson(geojson: dict, adcode: str) -> dict:
+    """The features of ``geojson`` for district ``adcode`` only (the chosen-district overlay)."""
+    return {
+        **geojson,
+        "features": [f for f in geojson["features"] if f["properties"]["adcode"] == adcode],
+    }
 
 
 def recolor(
@@ -205,13 +276,18 @@ def point_records(
     ]
 
 
-def district_layer(geojson: dict, pickable: bool = True) -> pdk.Layer:
-    """District outlines/fills. Use ``pickable=False`` on maps whose clicks select places:
-    a pickable GeoJsonLayer under the points swallows Streamlit's selection events."""
+def district_layer(
+    geojson: dict | str, pickable: bool = True, layer_id: str = "districts"
+) -> pdk.Layer:
+    """District outlines/fills from a GeoJSON dict or the URL of a served one.
+
+    Use ``pickable=False`` on maps whose clicks select places: a pickable GeoJsonLayer
+    under the points swallows Streamlit's selection events.
+    """
     return pdk.Layer(
         "GeoJsonLayer",
         data=geojson,
-        id="districts",
+        id=layer_id,
         stroked=True,
         filled=True,
         get_fill_color="properties.fill",
@@ -403,8 +479,8 @@ def shift_geojson(geojson: dict, system: str) -> dict:
         return geojson
     from loaders.chinacrs import from_wgs84
 
-    def fn(coords: np.ndarray) -> np.ndarray:
-        return np.column_stack(from_wgs84(coords[:, 0], coords[:, 1], system))
+    def fn(coords: np.ndarray) -> np.ndarray:  # 1e-5° ≈ 1 m, as the unshifted outlines
+        return np.column_stack(from_wgs84(coords[:, 0], coords[:, 1], system)).round(5)
 
     feats = []
     for f in geojson["features"]:

@@ -1,6 +1,10 @@
 """Streamlit glue shared by the pages: cached data, the shared view state, common widgets.
 
-The only module in ``dashboard/`` besides ``app.py`` that imports Streamlit. The
+The only module in ``dashboard/`` besides ``app.py`` that imports Streamlit.
+Loaded layers and computed results are cached with ``st.cache_resource``: one shared
+object per input, returned without a copy (``st.cache_data`` unpickles a copy on every
+rerun, which cost more than the page itself). Callers must treat them as read-only;
+``tests/app/test_cache_readonly.py`` checks that no page mutates them. The
 canonical view state lives in ``st.session_state["view"]`` (a
 :class:`dashboard.state.ViewState`); widgets write to it through callbacks, so it
 survives page switches, and the app entry mirrors it into the URL.
@@ -50,9 +54,23 @@ def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
     return tuple(sig)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
     return data.load_layer(layer, Path(home) if home else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _records(layer: str, signature: str, home: str | None, lang: str) -> dict[str, dict]:
+    gdf = _load(layer, signature, home)
+    return {r["id"]: r for r in maps.point_records(gdf, layer, lang, district_names(lang))}
+
+
+def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
+    """:func:`maps.point_records` for ``gdf``, rows of the loaded ``layer`` (filtered or
+    reordered), built once per layer and language and picked by id."""
+    home = str(default_home())
+    by_id = _records(layer, dict(data_signature(Path(home)))[layer], home, lang)
+    return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
 
 
 def load_layers() -> dict[str, gpd.GeoDataFrame]:
@@ -65,13 +83,39 @@ def load_layers() -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def districts_geojson(lang: str, highlight: str) -> dict:
     """Cached display GeoJSON of the districts (simplified, coloured, escaped)."""
     return maps.districts_geojson(_load("districts", "shipped", None), lang, highlight)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shifted_geojson(lang: str, highlight: str, system: str) -> dict:
+    return maps.shift_geojson(districts_geojson(lang, highlight), system)
+
+
+def district_outlines(lang: str, system: str = "wgs84") -> dict | str:
+    """All districts for display: the URL of the served file, or the GeoJSON itself."""
+    url = maps.outline_url(lang, system) if st.get_option("server.enableStaticServing") else None
+    return url or _shifted_geojson(lang, ALL, system)
+
+
+def district_layers(lang: str, district: str, system: str = "wgs84", pickable: bool = True) -> list:
+    """The district outlines and, on top, the chosen district highlighted, for display in
+    ``system``.
+
+    When the server serves static files (``exchange-atlas run`` turns it on) the outlines
+    are a URL the browser fetches once, so a rerun re-sends only the small overlay;
+    otherwise (``streamlit run`` without the option, AppTest) they are sent inline.
+    """
+    layers = [maps.district_layer(district_outlines(lang, system), pickable=pickable)]
+    if district != ALL:
+        chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
+        layers.append(maps.district_layer(chosen, pickable=False, layer_id="district-chosen"))
+    return layers
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def district_labels(lang: str) -> list[dict]:
     return maps.district_labels(_load("districts", "shipped", None), lang)
 
@@ -238,7 +282,7 @@ def standards_for(v: ViewState):
     return uniform_standards(load_standards(), radius_m=v.radius, require=require)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _coverage(signature: tuple, standards_json: str, as_of: str | None):
     from dashboard.coverage import assess_coverage
     from dashboard.standards import standards_from_dict
@@ -264,13 +308,22 @@ def coverage(v: ViewState | None = None):
     return _coverage(sig, standards_key(standards_for(v)), as_of)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _date_bounds(signature: str, home: str) -> tuple[date, date] | None:
+    pay = _load("payments", signature, home)["in_service_date"].dropna()
+    if pay.empty:
+        return None
+    return pay.min().date(), max(pay.max().date(), pay.min().date())
+
+
 def date_bounds() -> tuple[date, date]:
     """First and last in-service date of the payment points (the as-of slider's range)."""
-    pay = load_layers()["payments"]["in_service_date"].dropna()
-    if pay.empty:
+    home = str(default_home())
+    bounds = _date_bounds(dict(data_signature(Path(home)))["payments"], home)
+    if bounds is None:
         today = date.today()
         return today, today
-    return pay.min().date(), max(pay.max().date(), pay.min().date())
+    return bounds
 
 
 def as_of_slider(container=None, key: str = "w_as_of") -> date | None:
@@ -297,7 +350,7 @@ def as_of_slider(container=None, key: str = "w_as_of") -> date | None:
     return view().as_of
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _grid(signature: tuple, standards_json: str, as_of: str | None, resolution: int):
     from dashboard.coverage import coverage_grid
 

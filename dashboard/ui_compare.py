@@ -33,7 +33,7 @@ def end_date(v: ViewState) -> date:
     return v.as_of or ui.date_bounds()[1]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _progress(signature: tuple, standards_json: str, start: str, end: str) -> pd.DataFrame:
     from dashboard.coverage import coverage_progress
 
@@ -54,7 +54,7 @@ def progress(v: ViewState, start: date) -> pd.DataFrame:
     return _progress(sig, std, start.isoformat(), end_date(v).isoformat())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
     from dashboard.accessibility import accessibility
 
@@ -81,7 +81,7 @@ def by_sector(v: ViewState) -> pd.DataFrame:
     return coverage_by_sector(ui.coverage(v).places, ui.load_layers()["districts"])
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _siting(signature: tuple, standards_json: str, as_of: str | None, district: str, k: int):
     from dashboard.siting import recommend_sites
 

@@ -146,7 +146,7 @@ rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 st.markdown(f"**{S['preview']}**")
 deck = maps.CompactDeck(
     layers=[
-        maps.district_layer(ui.districts_geojson(lang, "all"), pickable=False),
+        *ui.district_layers(lang, "all", pickable=False),
         maps.scatter_layer(ui_data.preview_records(kept, S), "kept", [20, 150, 90, 220]),
         maps.scatter_layer(ui_data.preview_records(rejected, S), "rejected", [220, 30, 40, 240]),
     ],

@@ -173,10 +173,10 @@ with map_box:
         t("dp_distance", lang),
     )
     deck_layers = [
-        maps.district_layer(ui.districts_geojson(lang, ad)),
+        *ui.district_layers(lang, ad),
         maps.label_layer(ui.district_labels(lang)),
         charts.gap_layer(
-            maps.point_records(pay, "payments", lang, names), "payments", charts.PAYMENT_RGBA, 3
+            ui.point_records(pay, "payments", lang), "payments", charts.PAYMENT_RGBA, 3
         ),
         charts.gap_layer(covered, "covered", charts.COVERED_RGBA, 5),
         charts.gap_layer(uncovered, "uncovered", charts.UNCOVERED_RGBA, 7),

@@ -33,7 +33,7 @@ if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
     """Readiness of every dated event (cached per data, standards and radii)."""
     from dashboard.standards import standards_from_dict
@@ -47,7 +47,7 @@ def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_rad
     )  # fmt: skip
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _detail(signature: tuple, standards_json: str, event_id: str, radius_m: float):
     """One event's nearby key locations, payment points in service, and gaps (cached)."""
     from dashboard.standards import standards_from_dict
@@ -183,7 +183,7 @@ if int(event["nearby"]) == 0:
 
 st.pydeck_chart(
     evv.event_deck(
-        event, places, pays, lang, names, ui.districts_geojson(lang, "all"),
+        event, places, pays, lang, names, ui.district_outlines(lang),
         radius_m=radius_km * 1000, venue_radius_m=venue_radius,
     ),
     height=560,

@@ -87,8 +87,11 @@ if metric != "none":
     district_fills, bodies, legend_rows = explore.choropleth(
         cov.districts[cov.districts["adcode"] != "110000"], metric, scheme, t("m_" + metric, lang)
     )
-geo = maps.recolor(ui.districts_geojson(lang, v.district), district_fills, bodies)
-deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
+if district_fills is None:  # outlines served once, only the chosen district re-sent
+    deck_layers = ui.district_layers(lang, v.district, system, pickable=False)
+else:  # a choropleth recolours every district, so the outlines travel with their colours
+    geo = maps.recolor(ui.districts_geojson(lang, v.district), district_fills, bodies)
+    deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
 if show_h3:
     deck_layers.append(
         maps.h3_layer(maps.shift_polygons(maps.h3_records(ui.coverage_grid(v, res), lang), system))
@@ -108,16 +111,11 @@ if show_heat and len(gaps):
 for layer in visible:
     deck_layers.append(
         maps.point_layer(
-            maps.shift_records(maps.point_records(shown[layer], layer, lang, names), system), layer
+            maps.shift_records(ui.point_records(shown[layer], layer, lang), system), layer
         )
     )
 if show_gaps and "key-locations" in visible and len(gaps):
-    recs = maps.point_records(
-        layers["key-locations"].set_index("id", drop=False).loc[gaps["id"]],
-        "key-locations",
-        lang,
-        names,
-    )
+    recs = ui.point_records(gaps, "key-locations", lang)
     deck_layers.append(
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
     )

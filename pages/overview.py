@@ -35,13 +35,10 @@ n_synth = int(stats.in_district(layers["payments"], v.district)["synthetic"].sum
 if n_synth and "payments" in visible:
     st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
 
-deck_layers = [
-    maps.district_layer(ui.districts_geojson(lang, v.district)),
-    maps.label_layer(ui.district_labels(lang)),
-]
+deck_layers = [*ui.district_layers(lang, v.district), maps.label_layer(ui.district_labels(lang))]
 for layer in visible:
     gdf = stats.in_district(layers[layer], v.district)
-    deck_layers.append(maps.point_layer(maps.point_records(gdf, layer, lang, names), layer))
+    deck_layers.append(maps.point_layer(ui.point_records(gdf, layer, lang), layer))
 if not visible:
     st.info(t("no_layers", lang))
 st.pydeck_chart(

@@ -108,7 +108,14 @@ def test_gaps_sites_and_what_if(private_home):
     # map: district, gaps, no proposed points until the what-if is on; never a basemap
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["districts", "district-labels", "payments", "covered", "uncovered"]
+    assert ids == [
+        "districts",
+        "district-chosen",
+        "district-labels",
+        "payments",
+        "covered",
+        "uncovered",
+    ]
     assert not spec.get("mapStyle") and not spec.get("mapProvider")
     uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
     assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])

@@ -45,7 +45,9 @@ def test_link_restores_view_and_map_is_offline():
     assert at.sidebar.selectbox[0].value == "110101"
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["districts", "district-labels", "venues", "key-locations"]
+    assert ids == ["districts", "district-chosen", "district-labels", "venues", "key-locations"]
+    chosen = spec["layers"][1]["data"]["features"]
+    assert [f["properties"]["adcode"] for f in chosen] == ["110101"]
     assert not spec.get("mapStyle") and not spec.get("mapProvider")
     # toggles reflect the link
     toggles = {t.label: t.value for t in at.toggle}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dashboard import maps
@@ -50,3 +51,37 @@ def test_district_geojson_highlight_and_names():
     props = {f["properties"]["adcode"]: f["properties"] for f in gj["features"]}
     assert props["110105"]["name"] == "朝阳区"
     assert props["110105"]["fill"][3] > props["110101"]["fill"][3]
+
+
+def test_served_outlines_are_current(tmp_path):
+    """dashboard/static holds exactly what geodata/build_display.py writes today."""
+    from dashboard.i18n import LANGS
+
+    fresh = maps.write_outlines(read_districts(), LANGS, tmp_path)
+    for path in fresh:
+        shipped = maps.STATIC_DIR / path.name
+        assert shipped.exists(), f"{shipped} missing: run python geodata/build_display.py"
+        assert shipped.read_bytes() == path.read_bytes(), f"{shipped.name} is stale: rebuild it"
+    gj = json.loads((maps.STATIC_DIR / maps.outline_file("zh", "wgs84")).read_text("utf-8"))
+    assert sorted(f["properties"]["name"] for f in gj["features"])[0].endswith("区")
+    assert len(gj["features"]) == 16
+
+
+def test_outline_url_is_versioned_by_content(tmp_path):
+    assert maps.outline_url("en", "wgs84", tmp_path) is None  # not built: caller sends inline
+    (tmp_path / maps.outline_file("en", "wgs84")).write_text('{"a":1}', "utf-8")
+    url = maps.outline_url("en", "wgs84", tmp_path)
+    assert url.startswith("app/static/districts-en-wgs84.json?v=")
+    other = tmp_path / "b"
+    other.mkdir()
+    (other / maps.outline_file("en", "wgs84")).write_text('{"a":2}', "utf-8")
+    assert maps.outline_url("en", "wgs84", other) != url
+
+
+def test_gcj02_outlines_are_shifted_for_the_amap_basemap():
+    w = json.loads((maps.STATIC_DIR / maps.outline_file("en", "wgs84")).read_text("utf-8"))
+    g = json.loads((maps.STATIC_DIR / maps.outline_file("en", "gcj02")).read_text("utf-8"))
+    a = np.array(w["features"][0]["geometry"]["coordinates"][0][0])
+    b = np.array(g["features"][0]["geometry"]["coordinates"][0][0])
+    shift = b - a  # GCJ-02 in Beijing: ~+0.006° lon, ~+0.001° lat
+    assert 0.004 < shift[0] < 0.008 and 0.0 < shift[1] < 0.003
