@@ -108,11 +108,13 @@ def district_layers(lang: str, district: str, system: str = "wgs84", pickable: b
     are a URL the browser fetches once, so a rerun re-sends only the small overlay;
     otherwise (``streamlit run`` without the option, AppTest) they are sent inline.
     """
-    layers = [maps.district_layer(district_outlines(lang, system), pickable=pickable)]
-    if district != ALL:
-        chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
-        layers.append(maps.district_layer(chosen, pickable=False, layer_id="district-chosen"))
-    return layers
+    chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
+    # the overlay is there (empty) for the whole city too: the first district chosen then
+    # updates a layer instead of creating one (no shader compilation on that click)
+    return [
+        maps.district_layer(district_outlines(lang, system), pickable=pickable),
+        maps.district_layer(chosen, pickable=False, layer_id="district-chosen"),
+    ]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
