@@ -42,7 +42,12 @@ if basemap == "custom":
     if custom and not maps.valid_tile_url(custom):
         st.error(t("custom_url_bad", lang))
 
-with st.expander(t("filters", lang), expanded=False):
+FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + ["k_sectors", "k_caps", "k_schemes",
+                                                               "k_events_window"]  # fmt: skip
+n_active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)  # e.g. restored from a link
+with st.expander(
+    t("filters_active", lang, n=n_active) if n_active else t("filters", lang), key="explore_filters"
+):
     cats = {}
     cols = st.columns(2)
     for i, layer in enumerate(visible):

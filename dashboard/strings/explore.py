@@ -9,6 +9,7 @@ STRINGS = {
         "payment points.",
     ),
     "filters": ("筛选", "Filters"),
+    "filters_active": ("筛选 · {n} 项生效", "Filters · {n} active"),
     "f_categories": ("{layer}类别", "{layer}: categories"),
     "f_sectors": ("重点场所行业", "Key-location sectors"),
     "f_capabilities": ("支付能力", "Payment capabilities"),

@@ -89,6 +89,7 @@ def test_link_restores_page_filters_and_the_selected_place():
     assert at.multiselect(key="k_caps").value == ["cash"]
     assert at.toggle(key="k_gaps").value is False and at.toggle(key="k_h3").value is True
     assert at.selectbox(key="k_metric").value == "coverage"
+    assert at.expander[0].label == "Filters · 2 active"  # a colleague sees filters are on
     ids = _layer_ids(at)
     assert "gaps" not in ids and "h3-grid" in ids and "selected" in ids
     md = " ".join(m.value for m in at.markdown)
