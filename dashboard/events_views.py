@@ -270,7 +270,7 @@ def event_deck(
     """
     lon, lat = float(event["site_lon"]), float(event["site_lat"])
     layers = [
-        maps.district_layer(districts_geojson),
+        maps.district_layer(districts_geojson, pickable=False),
         _ring(lon, lat, radius_m, VENUE_RGB, "ring-r"),
         _ring(lon, lat, venue_radius_m, PAYMENT_RGB, "ring-venue"),
     ]

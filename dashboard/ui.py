@@ -100,13 +100,17 @@ def district_outlines(lang: str, system: str = "wgs84") -> dict | str:
     return url or _shifted_geojson(lang, ALL, system)
 
 
-def district_layers(lang: str, district: str, system: str = "wgs84", pickable: bool = True) -> list:
+def district_layers(
+    lang: str, district: str, system: str = "wgs84", pickable: bool = False
+) -> list:
     """The district outlines and, on top, the chosen district highlighted, for display in
     ``system``.
 
     When the server serves static files (``exchange-atlas run`` turns it on) the outlines
     are a URL the browser fetches once, so a rerun re-sends only the small overlay;
     otherwise (``streamlit run`` without the option, AppTest) they are sent inline.
+    Not pickable by default: the district labels name them, and a pickable outline layer
+    costs about half a second on the first redraw in a software-rendered browser.
     """
     chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
     # the overlay is there (empty) for the whole city too: the first district chosen then
