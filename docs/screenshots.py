@@ -24,7 +24,7 @@ from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server, stop_ser
 VIEWS = {
     "overview-zh.png": "/?lang=zh",
     "overview.png": "/?lang=en&district=110105",
-    "explore.png": "/explore?lang=en&district=110105&place=key-locations:K002",
+    "explore.png": "/explore?lang=en&district=110105&place=key-locations:K010",
     "compare.png": "/compare?lang=en&district=110105&compare=110101,110102",
     "district.png": "/district?lang=en&district=110105&what_if=1",
     "events.png": "/events?lang=en&as_of=2024-09-01",
@@ -49,9 +49,11 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
                 page.route(
                     "**/*",
-                    lambda r: r.continue_()
-                    if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
-                    else r.abort(),
+                    lambda r: (
+                        r.continue_()
+                        if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
+                        else r.abort()
+                    ),
                 )
                 page.goto(url + link)
                 page.wait_for_function(SETTLED, timeout=60_000, polling=200)
