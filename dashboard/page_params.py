@@ -18,6 +18,7 @@ from datetime import date
 from typing import Final
 
 from dashboard.compare import RANK_METRICS
+from dashboard.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
 from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
 
@@ -25,6 +26,9 @@ from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SE
 #: the page records the options under ``OPTIONS_PREFIX + key`` in the session.
 ALL_OPTIONS: Final = object()
 OPTIONS_PREFIX: Final[str] = "_opts_"
+#: A default only the page can compute (e.g. the baseline one year before the view's date)
+#: is recorded by the page under ``DEFAULT_PREFIX + key``; values equal to it are left out.
+DEFAULT_PREFIX: Final[str] = "_default_"
 #: URL token for an explicitly empty multi-choice whose default is "all".
 NONE_TOKEN: Final[str] = "none"
 _REF = re.compile(r"^[a-z-]+:[A-Za-z0-9_.\-]{1,64}$")
@@ -83,8 +87,10 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     "ev_years": PageParam("k_ev_years", "intlist", ALL_OPTIONS, bounds=(1900, 2100)),
     "ev_cats": PageParam("k_ev_cats", "list", ALL_OPTIONS),
     "ev_group": PageParam("k_ev_group", "choice", "venue", ("venue", "year")),
-    "ev_r": PageParam("k_ev_radius", "float", None, bounds=(0.5, 5.0)),
-    "venue_r": PageParam("k_ev_venue_radius", "int", None, bounds=(100, 1000)),
+    "ev_r": PageParam("k_ev_radius", "float", DEFAULT_RADIUS_M / 1000, bounds=(0.5, 5.0)),
+    "venue_r": PageParam(
+        "k_ev_venue_radius", "int", int(DEFAULT_VENUE_RADIUS_M), bounds=(100, 1000)
+    ),
     "event": PageParam("k_event", "ref_id", None),
 }
 
@@ -191,7 +197,7 @@ def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
         elif spec.kind in ("list", "intlist"):
             if list(value) == list(default or ()):  # type: ignore[call-overload]
                 continue
-        elif value == default:
+        elif value == default or value == session.get(DEFAULT_PREFIX + spec.key):
             continue
         if spec.kind == "text" and not str(value):
             continue

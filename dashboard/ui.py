@@ -498,8 +498,11 @@ def restore_selection(layers: dict) -> None:
         st.session_state.get("k_search_pick", 0),
     )
     ref = st.session_state.get("k_place")
-    if ref and ":" in ref:
-        st.session_state["k_selected"] = selection(layers, *ref.split(":", 1))
+    chosen = selection(layers, *ref.split(":", 1)) if ref and ":" in ref else None
+    if chosen:
+        st.session_state["k_selected"] = chosen
+    else:  # a place the data does not have: drop it rather than carry it on in the URL
+        st.session_state.pop("k_place", None)
 
 
 def sync_selection(layers: dict) -> dict | None:

@@ -85,6 +85,7 @@ def test_link_restores_the_view(private_home):
     assert at.multiselect[0].value == ["110101", "110102"]
     assert at.slider(key="w_as_of").value == date(2024, 12, 31)
     assert at.date_input(key="k_cmp_baseline").value == date(2023, 12, 31)
+    assert "baseline" not in at.query_params  # the default baseline keeps links short
     table, city = _expected(private_home, as_of=date(2024, 12, 31))
     side = at.dataframe[1].value
     assert list(side.columns) == ["Dongcheng District", "Xicheng District", "City"]

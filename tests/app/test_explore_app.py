@@ -112,3 +112,9 @@ def test_user_filters_go_into_the_url():
         "visa",
         "mastercard",
     ]
+
+
+def test_link_to_a_place_the_data_lacks_opens_without_it():
+    at = _explore({"lang": "en", "place": "venues:V999"})
+    assert "selected" not in _layer_ids(at)
+    assert "place" not in at.query_params
