@@ -20,6 +20,7 @@ from typing import Final
 from dashboard.compare import RANK_METRICS
 from dashboard.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
+from dashboard.maps import valid_tile_url
 from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
 
 #: Default of a multi-choice whose options are only known on the page ("all of them");
@@ -41,7 +42,7 @@ class PageParam:
 
     ``kind``: ``list`` (of strings from ``choices``), ``intlist``, ``bool``, ``int``,
     ``float`` (within ``bounds``), ``choice`` (one of ``choices``), ``text``, ``ref``
-    (``layer:id``) or ``date``. Values equal to ``default`` are left out of the URL.
+    (``layer:id``), ``ref_id``, ``tiles`` (an http(s) XYZ template) or ``date``. Values equal to ``default`` are left out of the URL.
     """
 
     key: str
@@ -75,6 +76,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     "q": PageParam("k_search", "text", ""),
     "pick": PageParam("k_search_pick", "int", 0, bounds=(0, 999)),
     "place": PageParam("k_place", "ref", None),
+    "tiles": PageParam("k_custom_url", "tiles", ""),
     # district comparison
     "rank_by": PageParam("k_cmp_rank_by", "choice", "coverage", tuple(RANK_METRICS)),
     "baseline": PageParam("k_cmp_baseline", "date", None),
@@ -134,6 +136,8 @@ def _parse(spec: PageParam, raw: str) -> object:
         return raw if raw in (spec.choices or ()) else None
     if kind == "text":
         return raw[:MAX_TEXT]
+    if kind == "tiles":
+        return raw if len(raw) <= 500 and valid_tile_url(raw) else None
     if kind == "ref":
         return raw if _REF.match(raw) else None
     if kind == "ref_id":
@@ -199,7 +203,7 @@ def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
                 continue
         elif value == default or value == session.get(DEFAULT_PREFIX + spec.key):
             continue
-        if spec.kind == "text" and not str(value):
+        if spec.kind in ("text", "tiles") and not str(value):
             continue
         encoded = _encode(spec, value)
         if encoded is not None:

@@ -118,3 +118,12 @@ def test_link_to_a_place_the_data_lacks_opens_without_it():
     at = _explore({"lang": "en", "place": "venues:V999"})
     assert "selected" not in _layer_ids(at)
     assert "place" not in at.query_params
+
+
+def test_link_restores_a_custom_basemap_url():
+    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
+    at = _explore({"lang": "en", "basemap": "custom", "tiles": tiles})
+    assert at.text_input(key="k_custom_url").value == tiles
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert spec["mapStyle"].startswith("data:application/json")
+    assert at.query_params["tiles"] == tiles

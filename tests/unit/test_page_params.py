@@ -37,6 +37,7 @@ def test_round_trip_of_every_kind():
         OPTIONS_PREFIX + "k_ev_cats": ["forum", "fair"],
         "k_ev_radius": 1.5,
         "k_event": "E007",
+        "k_custom_url": "https://tiles.example.org/{z}/{x}/{y}.png",
     }
     query = page_params_to_query(session)
     assert query["cat_venues"] == "convention_center,state_guesthouse"
@@ -82,6 +83,7 @@ def test_invalid_values_are_dropped_not_fatal():
             "target": "nan",
             "ev_years": "2024,abc",
             "event": "E001",
+            "tiles": "javascript:alert(1)/{z}/{x}/{y}",
             "unknown": "x",
         }
     )
