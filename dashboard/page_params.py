@@ -23,12 +23,9 @@ from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
 from dashboard.maps import valid_tile_url
 from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
 
-#: Default of a multi-choice whose options are only known on the page ("all of them");
-#: the page records the options under ``OPTIONS_PREFIX + key`` in the session.
-ALL_OPTIONS: Final = object()
-OPTIONS_PREFIX: Final[str] = "_opts_"
-#: A default only the page can compute (e.g. the baseline one year before the view's date)
-#: is recorded by the page under ``DEFAULT_PREFIX + key``; values equal to it are left out.
+#: A default only the page can compute (the baseline one year before the view's date,
+#: "all the years the data has") is recorded by the page under ``DEFAULT_PREFIX + key``
+#: (see :func:`dashboard.ui.page_default`); it wins over the registry's default.
 DEFAULT_PREFIX: Final[str] = "_default_"
 #: URL token for an explicitly empty multi-choice whose default is "all".
 NONE_TOKEN: Final[str] = "none"
@@ -86,8 +83,8 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     "sites": PageParam("k_dp_k", "int", None, bounds=(1, 10)),
     "what_if": PageParam("k_dp_what_if", "bool", False),
     # events
-    "ev_years": PageParam("k_ev_years", "intlist", ALL_OPTIONS, bounds=(1900, 2100)),
-    "ev_cats": PageParam("k_ev_cats", "list", ALL_OPTIONS),
+    "ev_years": PageParam("k_ev_years", "intlist", bounds=(1900, 2100)),  # default: all years
+    "ev_cats": PageParam("k_ev_cats", "list"),  # default: all categories
     "ev_group": PageParam("k_ev_group", "choice", "venue", ("venue", "year")),
     "ev_r": PageParam("k_ev_radius", "float", DEFAULT_RADIUS_M / 1000, bounds=(0.5, 5.0)),
     "venue_r": PageParam(
@@ -193,15 +190,11 @@ def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
         value = session[spec.key]
         if value is None:
             continue
-        default = spec.default
-        if default is ALL_OPTIONS:
-            default = session.get(OPTIONS_PREFIX + spec.key)
-            if default is not None and list(value) == list(default):  # type: ignore[call-overload]
-                continue
-        elif spec.kind in ("list", "intlist"):
+        default = session.get(DEFAULT_PREFIX + spec.key, spec.default)
+        if spec.kind in ("list", "intlist"):
             if list(value) == list(default or ()):  # type: ignore[call-overload]
                 continue
-        elif value == default or value == session.get(DEFAULT_PREFIX + spec.key):
+        elif value == default:
             continue
         if spec.kind in ("text", "tiles") and not str(value):
             continue

@@ -24,7 +24,7 @@ import streamlit as st
 from dashboard import data, maps
 from dashboard.i18n import LANGS, layer_label, name_col, t
 from dashboard.model import POINT_LAYERS
-from dashboard.page_params import page_params_from_query, page_params_to_query
+from dashboard.page_params import DEFAULT_PREFIX, page_params_from_query, page_params_to_query
 from dashboard.state import (
     ALL,
     DISTRICT_CODES,
@@ -54,6 +54,12 @@ def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
     return tuple(sig)
 
 
+def _current(layer: str) -> tuple[str, str]:
+    """``(signature, home)`` of the point ``layer`` in effect: the cache key of its data."""
+    home = default_home()
+    return dict(data_signature(home))[layer], str(home)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
     return data.load_layer(layer, Path(home) if home else None)
@@ -68,8 +74,7 @@ def _records(layer: str, signature: str, home: str | None, lang: str) -> dict[st
 def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
     """:func:`maps.point_records` for ``gdf``, rows of the loaded ``layer`` (filtered or
     reordered), built once per layer and language and picked by id."""
-    home = str(default_home())
-    by_id = _records(layer, dict(data_signature(Path(home)))[layer], home, lang)
+    by_id = _records(layer, *_current(layer), lang)
     return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
 
 
@@ -100,23 +105,22 @@ def district_outlines(lang: str, system: str = "wgs84") -> dict | str:
     return url or _shifted_geojson(lang, ALL, system)
 
 
-def district_layers(
-    lang: str, district: str, system: str = "wgs84", pickable: bool = False
-) -> list:
+def district_layers(lang: str, district: str, system: str = "wgs84") -> list:
     """The district outlines and, on top, the chosen district highlighted, for display in
     ``system``.
 
     When the server serves static files (``exchange-atlas run`` turns it on) the outlines
     are a URL the browser fetches once, so a rerun re-sends only the small overlay;
     otherwise (``streamlit run`` without the option, AppTest) they are sent inline.
-    Not pickable by default: the district labels name them, and a pickable outline layer
-    costs about half a second on the first redraw in a software-rendered browser.
+    Not pickable: the district labels name them, points under a pickable GeoJsonLayer
+    lose their clicks, and a pickable outline layer costs about half a second on the first
+    redraw in a software-rendered browser.
     """
     chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
     # the overlay is there (empty) for the whole city too: the first district chosen then
     # updates a layer instead of creating one (no shader compilation on that click)
     return [
-        maps.district_layer(district_outlines(lang, system), pickable=pickable),
+        maps.district_layer(district_outlines(lang, system), pickable=False),
         maps.district_layer(chosen, pickable=False, layer_id="district-chosen"),
     ]
 
@@ -163,6 +167,12 @@ def stop() -> None:
     """End the page here (like ``st.stop``) with the URL still mirroring the view."""
     sync_url()
     st.stop()
+
+
+def page_default(key: str, value: object) -> None:
+    """Record the default of page filter ``key`` that only the page can compute, so the
+    link leaves it out (:data:`dashboard.page_params.DEFAULT_PREFIX`)."""
+    st.session_state[DEFAULT_PREFIX + key] = value
 
 
 def bind_widget(widget_key: str, value: object) -> None:
@@ -324,8 +334,7 @@ def _date_bounds(signature: str, home: str) -> tuple[date, date] | None:
 
 def date_bounds() -> tuple[date, date]:
     """First and last in-service date of the payment points (the as-of slider's range)."""
-    home = str(default_home())
-    bounds = _date_bounds(dict(data_signature(Path(home)))["payments"], home)
+    bounds = _date_bounds(*_current("payments"))
     if bounds is None:
         today = date.today()
         return today, today
@@ -505,7 +514,7 @@ def restore_selection(layers: dict) -> None:
         st.session_state.pop("k_place", None)
 
 
-def sync_selection(layers: dict) -> dict | None:
+def sync_selection() -> dict | None:
     """The selected place, mirrored into ``k_place`` (``layer:id``) for the URL."""
     selected = st.session_state.get("k_selected")
     if selected:

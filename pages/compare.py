@@ -10,7 +10,6 @@ from dashboard import charts, compare, reports, ui
 from dashboard import ui_compare as uc
 from dashboard.accessibility import district_accessibility
 from dashboard.i18n import t
-from dashboard.page_params import DEFAULT_PREFIX
 from dashboard.state import DISTRICT_CODES
 
 v = ui.view()
@@ -27,7 +26,7 @@ v = ui.view()
 end = uc.end_date(v)
 # page widgets keep their values across page switches (``k_`` keys, see ui.keep_widget_state)
 default_baseline = compare.previous_date(end, lo)
-st.session_state[DEFAULT_PREFIX + "k_cmp_baseline"] = default_baseline  # left out of links
+ui.page_default("k_cmp_baseline", default_baseline)
 if not lo <= st.session_state.get("k_cmp_baseline", lo - timedelta(1)) <= end:
     st.session_state["k_cmp_baseline"] = default_baseline
 st.session_state.setdefault("k_cmp_rank_by", "coverage")

@@ -146,7 +146,7 @@ rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 st.markdown(f"**{S['preview']}**")
 deck = maps.CompactDeck(
     layers=[
-        *ui.district_layers(lang, "all", pickable=False),
+        *ui.district_layers(lang, "all"),
         maps.scatter_layer(ui_data.preview_records(kept, S), "kept", [20, 150, 90, 220]),
         maps.scatter_layer(ui_data.preview_records(rejected, S), "rejected", [220, 30, 40, 240]),
     ],

@@ -9,7 +9,6 @@ from dashboard import ui_compare as uc
 from dashboard.accessibility import district_accessibility
 from dashboard.coverage import in_service
 from dashboard.i18n import t
-from dashboard.page_params import DEFAULT_PREFIX
 from dashboard.state import ALL, DISTRICT_CODES
 
 v = ui.view()
@@ -116,7 +115,7 @@ if not unc.empty:
     n_max = min(10, len(unc))
     k = 1
     if n_max > 1:
-        st.session_state[DEFAULT_PREFIX + "k_dp_k"] = min(3, n_max)  # left out of links
+        ui.page_default("k_dp_k", min(3, n_max))
         if not 1 <= st.session_state.get("k_dp_k", 0) <= n_max:
             st.session_state["k_dp_k"] = min(3, n_max)
         k = st.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")

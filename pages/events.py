@@ -13,7 +13,6 @@ from dashboard import events_views as evv
 from dashboard import ui
 from dashboard.i18n import label_of, t
 from dashboard.model import EVENT_CATEGORIES
-from dashboard.page_params import OPTIONS_PREFIX
 from loaders.workspace import default_home
 
 v = ui.view()
@@ -69,7 +68,7 @@ cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
 # longer among the options (the data changed) are dropped before the widgets are drawn
 for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
     st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
-    st.session_state[OPTIONS_PREFIX + key] = options  # "all" is the default left out of links
+    ui.page_default(key, options)  # "all", left out of links
 st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
 st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
 c1, c2, c3 = st.columns([2, 3, 2])

@@ -93,7 +93,7 @@ if metric != "none":
         cov.districts[cov.districts["adcode"] != "110000"], metric, scheme, t("m_" + metric, lang)
     )
 if district_fills is None:  # outlines served once, only the chosen district re-sent
-    deck_layers = ui.district_layers(lang, v.district, system, pickable=False)
+    deck_layers = ui.district_layers(lang, v.district, system)
 else:  # a choropleth recolours every district, so the outlines travel with their colours
     geo = maps.recolor(ui.districts_geojson(lang, v.district), district_fills, bodies)
     deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
@@ -153,7 +153,7 @@ clicked = ui.map_selection(map_key)
 if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
     st.session_state["_last_click"] = clicked
     st.session_state["k_selected"] = ui.selection(layers, *clicked)
-selected = ui.sync_selection(layers)
+selected = ui.sync_selection()
 if selected:
     deck_layers.append(
         maps.ring_layer(

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from dashboard.model import CAPABILITIES, SECTORS
 from dashboard.page_params import (
     DEFAULT_PREFIX,
-    OPTIONS_PREFIX,
     PAGE_PARAMS,
     page_params_from_query,
     page_params_to_query,
@@ -32,9 +31,9 @@ def test_round_trip_of_every_kind():
         "k_dp_target": 85.5,
         "k_dp_k": 4,
         "k_ev_years": [2024],
-        OPTIONS_PREFIX + "k_ev_years": [2023, 2024, 2025],
+        DEFAULT_PREFIX + "k_ev_years": [2023, 2024, 2025],
         "k_ev_cats": [],
-        OPTIONS_PREFIX + "k_ev_cats": ["forum", "fair"],
+        DEFAULT_PREFIX + "k_ev_cats": ["forum", "fair"],
         "k_ev_radius": 1.5,
         "k_event": "E007",
         "k_custom_url": "https://tiles.example.org/{z}/{x}/{y}.png",
@@ -46,7 +45,7 @@ def test_round_trip_of_every_kind():
     back = page_params_from_query(query)
     for key, value in back.items():
         assert value == session[key], key
-    assert set(back) == {k for k in session if not k.startswith(OPTIONS_PREFIX)}
+    assert set(back) == {k for k in session if not k.startswith(DEFAULT_PREFIX)}
 
 
 def test_defaults_are_left_out():
@@ -57,7 +56,7 @@ def test_defaults_are_left_out():
         "k_metric": "none",
         "k_search": "",
         "k_ev_years": [2023, 2024],
-        OPTIONS_PREFIX + "k_ev_years": [2023, 2024],
+        DEFAULT_PREFIX + "k_ev_years": [2023, 2024],
         "k_dp_target": None,
     }
     assert page_params_to_query(session) == {}
