@@ -193,7 +193,7 @@ GL_MODES = {
 }
 
 
-def run(repeat: int, gl: str = "software") -> list[dict]:
+def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     proc, url = _start_server()
@@ -202,6 +202,8 @@ def run(repeat: int, gl: str = "software") -> list[dict]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=GL_MODES[gl])
             for name, path, title in PAGES:
+                if only and name not in only:
+                    continue
                 samples: dict[str, list] = {k: [] for k in TIMES}
                 sent: dict[str, list] = {k: [] for k in BYTES}
                 for _ in range(repeat):
@@ -226,8 +228,10 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--gl", choices=sorted(GL_MODES), default="software",
                     help="how Chromium renders WebGL (default: software, as the tests)")  # fmt: skip
+    ap.add_argument("--pages", nargs="+", choices=[p[0] for p in PAGES],
+                    help="measure only these pages (default: all)")  # fmt: skip
     args = ap.parse_args()
-    rows = run(args.repeat, args.gl)
+    rows = run(args.repeat, args.gl, args.pages)
     if args.json:
         print(json.dumps(rows, indent=2))
         return

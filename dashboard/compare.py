@@ -305,14 +305,15 @@ def gap_records(
     status_labels: tuple[str, str],
     distance_label: str,
 ) -> tuple[list[dict], list[dict]]:
-    """Map records (covered, uncovered) of one district's key locations.
+    """Map records (covered, uncovered) of one district's key locations (``"all"``: the
+    whole city's).
 
     Each record has ``lon``, ``lat``, ``id`` and the plain-text tooltip fields
     ``tt_title`` (name), ``tt_sub`` (other-language name) and ``tt_body`` (sector,
     status and distance), which the deck.gl component escapes.
     ``status_labels`` is (covered, uncovered) text in ``lang``.
     """
-    p = places[places["adcode"].astype(str) == adcode]
+    p = places if adcode == "all" else places[places["adcode"].astype(str) == adcode]
     names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
     p = p.assign(id=p["id"].astype(str)).merge(names, on="id", how="left")
     other = "name_en" if lang == "zh" else "name_zh"

@@ -274,16 +274,19 @@ def event_deck(
         _ring(lon, lat, radius_m, VENUE_RGB, "ring-r"),
         _ring(lon, lat, venue_radius_m, PAYMENT_RGB, "ring-venue"),
     ]
+    # every layer is there even when empty, so choosing another event updates layers
+    # instead of creating them (no shader compilation on that choice)
+    recs: list[dict] = []
     if len(payments):
         tips = maps.tooltip_fields(payments, "payments", lang, district_names)
         recs = [
             {"lon": float(x), "lat": float(y), "color": [*PAYMENT_RGB, 230], **tip}
             for x, y, tip in zip(payments["lon"], payments["lat"], tips.to_dict("records"))
         ]
-        layers.append(_points(recs, "payments", 4))
+    layers.append(_points(recs, "payments", 4))
+    recs = []
     if len(places):
         tips = maps.tooltip_fields(places, "key-locations", lang, district_names)
-        recs = []
         for (_, p), tip in zip(places.iterrows(), tips.to_dict("records")):
             d = p["distance_m"]
             state = (
@@ -301,7 +304,7 @@ def event_deck(
             recs.append(
                 {"lon": float(p["lon"]), "lat": float(p["lat"]), "color": [*rgb, 235], **tip}
             )
-        layers.append(_points(recs, "key-locations", 6))
+    layers.append(_points(recs, "key-locations", 6))
     vname = (
         _name(pd.DataFrame([event]), lang, "venue_").iloc[0]
         or _name(pd.DataFrame([event]), lang).iloc[0]

@@ -130,6 +130,19 @@ def district_labels(lang: str) -> list[dict]:
     return maps.district_labels(_load("districts", "shipped", None), lang)
 
 
+def notices():
+    """A fixed place on the page for messages that come and go with the data (a synthetic
+    data notice, "nothing near this event").
+
+    Streamlit matches elements by their position on the page: a message that appears
+    above a map shifts it, and a shifted map is rebuilt in the browser (a new WebGL
+    context, every shader compiled again: 0.5–1 s in a software-rendered browser) where
+    it would otherwise only be updated. Messages written into this container leave the
+    position of everything after it unchanged; an empty one takes no space.
+    """
+    return st.container()
+
+
 def district_names(lang: str) -> dict[str, str]:
     d = _load("districts", "shipped", None)
     return dict(zip(d["adcode"], d[name_col(lang)]))

@@ -24,23 +24,67 @@ def _pick(key: str) -> None:
         st.session_state["w_district"] = chosen  # keep the sidebar selector in step
 
 
-if v.district == ALL:
-    st.title(t("page_district", lang))
-    st.info(t("dp_pick", lang))
-    st.selectbox(
-        t("district", lang),
-        DISTRICT_CODES,
-        index=None,
-        key="w_dp_district",
-        format_func=lambda code: names.get(code, code),
-        on_change=_pick,
-        args=("w_dp_district",),
+def gap_map(box, ad: str, cov, pay, proposed: list[dict]) -> None:
+    """The district's (or, before one is chosen, the city's) gap map in ``box``.
+
+    The same layers at the same place on the page in every state, so choosing a district
+    updates the map instead of rebuilding it (see ``ui.notices``).
+    """
+    covered, uncovered = compare.gap_records(
+        cov.places,
+        layers["key-locations"],
+        ad,
+        lang,
+        (t("dp_status_covered", lang), t("dp_status_uncovered", lang)),
+        t("dp_distance", lang),
     )
+    size = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
+    deck_layers = [
+        *ui.district_layers(lang, ad),
+        maps.label_layer(ui.district_labels(lang)),
+        charts.gap_layer(
+            ui.point_records(pay, "payments", lang), "payments", charts.PAYMENT_RGBA, 3 * size
+        ),
+        charts.gap_layer(covered, "covered", charts.COVERED_RGBA, 5 * size),
+        charts.gap_layer(uncovered, "uncovered", charts.UNCOVERED_RGBA, 7 * size),
+        # there even when empty: the what-if then fills a layer instead of creating one
+        charts.gap_layer(proposed, "proposed", charts.PROPOSED_RGBA, 9),
+    ]
+    with box:
+        st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
+        st.pydeck_chart(
+            maps.make_deck(deck_layers, maps.view_for(layers["districts"], ad), height=520),
+            height=520,
+            key="district-map",
+        )
+        st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
+
+
+def payments_in_service(ad: str, as_of):
+    pay = stats.in_district(layers["payments"], ad)
+    return pay[in_service(pay, as_of)]
+
+
+if v.district == ALL:  # pick a district, over the city's gap map
+    st.title(t("page_district", lang))
+    with st.container():
+        st.info(t("dp_pick", lang))
+        st.selectbox(
+            t("district", lang),
+            DISTRICT_CODES,
+            index=None,
+            key="w_dp_district",
+            format_func=lambda code: names.get(code, code),
+            on_change=_pick,
+            args=("w_dp_district",),
+        )
+    gap_map(st.container(), ALL, ui.coverage(v), payments_in_service(ALL, v.as_of), [])
     ui.stop()
 
 ad = v.district
 st.title(t("dp_title", lang, district=names[ad]))
-c_asof, c_ref, c_tgt = st.columns([3, 2, 2])
+head = st.container()  # one block above the map, whatever it holds (see gap_map)
+c_asof, c_ref, c_tgt = head.columns([3, 2, 2])
 ui.as_of_slider(c_asof)
 v = ui.view()
 end, lo = uc.end_date(v), ui.date_bounds()[0]
@@ -64,11 +108,10 @@ target = c_tgt.number_input(
     key="k_dp_target",
     help=t("dp_target_help", lang),
 )
-st.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
-pay = stats.in_district(layers["payments"], ad)
-pay = pay[in_service(pay, v.as_of)]
+head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
+pay = payments_in_service(ad, v.as_of)
 if int(pay["synthetic"].sum()):
-    st.warning(t("synthetic_notice", lang, n=f"{int(pay['synthetic'].sum()):,}"))
+    head.warning(t("synthetic_notice", lang, n=f"{int(pay['synthetic'].sum()):,}"))
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
 cov, cov_prev = ui.coverage(v), ui.coverage(v.with_(as_of=prev))
@@ -80,8 +123,8 @@ before = compare.district_metrics(
 city = compare.city_reference(cov.districts, scores)
 kpis = compare.district_kpis(ad, now, before, city, None if target is None else target / 100)
 if ref == "target" and target is None:
-    st.info(t("dp_enter_target", lang))
-for col, (m, row) in zip(st.columns(len(kpis)), kpis.iterrows()):
+    head.info(t("dp_enter_target", lang))
+for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
     fm = [reports.format_metric(m, row[c]) for c in ("value", "city", "previous", "target")]
     col.metric(
         reports.header(m, lang),
@@ -91,10 +134,10 @@ for col, (m, row) in zip(st.columns(len(kpis)), kpis.iterrows()):
         help=t("dp_kpi_help", lang, value=fm[0], city=fm[1], previous=fm[2], target=fm[3]),
         border=True,
     )
-st.caption(t("dp_city_uncovered_note", lang) + " " + t("cmpm_access_help", lang))
+head.caption(t("dp_city_uncovered_note", lang) + " " + t("cmpm_access_help", lang))
 has_demand = bool(now.set_index("adcode").loc[ad, "demand"] > 0)
 if not has_demand:
-    st.info(t("dp_no_demand", lang))
+    head.info(t("dp_no_demand", lang))
 
 map_box = st.container()
 
@@ -163,30 +206,4 @@ if not unc.empty:
 elif has_demand:
     st.success(t("dp_all_covered", lang))
 
-with map_box:
-    st.subheader(t("dp_map", lang))
-    covered, uncovered = compare.gap_records(
-        cov.places,
-        layers["key-locations"],
-        ad,
-        lang,
-        (t("dp_status_covered", lang), t("dp_status_uncovered", lang)),
-        t("dp_distance", lang),
-    )
-    deck_layers = [
-        *ui.district_layers(lang, ad),
-        maps.label_layer(ui.district_labels(lang)),
-        charts.gap_layer(
-            ui.point_records(pay, "payments", lang), "payments", charts.PAYMENT_RGBA, 3
-        ),
-        charts.gap_layer(covered, "covered", charts.COVERED_RGBA, 5),
-        charts.gap_layer(uncovered, "uncovered", charts.UNCOVERED_RGBA, 7),
-    ]
-    if proposed:
-        deck_layers.append(charts.gap_layer(proposed, "proposed", charts.PROPOSED_RGBA, 9))
-    st.pydeck_chart(
-        maps.make_deck(deck_layers, maps.view_for(layers["districts"], ad), height=520),
-        height=520,
-        key=f"district-map-{ad}-{len(proposed)}",
-    )
-    st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
+gap_map(map_box, ad, cov, pay, proposed)

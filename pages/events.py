@@ -165,8 +165,9 @@ places, pays, gaps = _detail(sig, ui.standards_key(standards), event_id, radius_
 title = evv.event_label(event, lang).split(" · ", 1)[-1]
 start = pd.Timestamp(event["start_date"]).date()
 st.subheader(t("ev_detail", lang, name=ui.md_escape(title), d=start.isoformat()))
+notes = ui.notices()  # messages that depend on the event keep the map below in place
 if not event["venue_found"]:
-    st.caption(t("ev_venue_missing", lang))
+    notes.caption(t("ev_venue_missing", lang))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     t("ev_m_readiness", lang), evv.pct(event["readiness"]), border=True,
@@ -175,10 +176,11 @@ m1.metric(
 m2.metric(t("ev_m_nearby", lang), f"{int(event['nearby']):,}", border=True)
 m3.metric(t("ev_m_gaps", lang), f"{int(event['gaps']):,}", border=True)
 m4.metric(t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}", border=True)
+later = ui.notices()
 if start > date.today():
-    st.caption(t("ev_note_future", lang))
+    later.caption(t("ev_note_future", lang))
 if int(event["nearby"]) == 0:
-    st.info(t("ev_no_nearby", lang))
+    later.info(t("ev_no_nearby", lang))
 
 st.pydeck_chart(
     evv.event_deck(
@@ -186,7 +188,7 @@ st.pydeck_chart(
         radius_m=radius_km * 1000, venue_radius_m=venue_radius,
     ),
     height=560,
-    key=f"events-map-{event_id}-{radius_km}",
+    key="events-map",  # stable: a new event updates the map without a remount
 )  # fmt: skip
 st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
 

@@ -107,7 +107,9 @@ gaps = places[
     & places["id"].isin(shown.get("key-locations", layers["key-locations"])["id"])
 ]
 gaps = stats.in_district(gaps, v.district)
-if show_heat and len(gaps):
+# a layer that is on stays in the deck even when empty here, so the next district or
+# date updates it rather than creating it (see ui.notices for the same reason)
+if show_heat:
     deck_layers.append(
         maps.heat_layer(
             maps.shift_records(gaps[["lon", "lat", "weight"]].to_dict("records"), system)
@@ -119,14 +121,15 @@ for layer in visible:
             maps.shift_records(ui.point_records(shown[layer], layer, lang), system), layer
         )
     )
-if show_gaps and "key-locations" in visible and len(gaps):
+if show_gaps and "key-locations" in visible:
     recs = ui.point_records(gaps, "key-locations", lang)
     deck_layers.append(
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
     )
 synthetic = int(shown.get("payments", layers["payments"].iloc[:0])["synthetic"].sum())
+notes = ui.notices()  # always there, so the map below keeps its place
 if synthetic:
-    st.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
+    notes.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
 map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
 ui.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it
@@ -154,15 +157,10 @@ if clicked and clicked != st.session_state.get("_last_click"):  # a new click wi
     st.session_state["_last_click"] = clicked
     st.session_state["k_selected"] = ui.selection(layers, *clicked)
 selected = ui.sync_selection()
-if selected:
-    deck_layers.append(
-        maps.ring_layer(
-            maps.shift_records([{"lon": selected["lon"], "lat": selected["lat"]}], system),
-            "selected",
-            [20, 20, 20, 255],
-            12,
-        )
-    )
+ring = [{"lon": selected["lon"], "lat": selected["lat"]}] if selected else []
+deck_layers.append(
+    maps.ring_layer(maps.shift_records(ring, system), "selected", [20, 20, 20, 255], 12)
+)
 
 with map_col:
     st.pydeck_chart(

@@ -31,16 +31,17 @@ for col, (layer, n) in zip(cols, totals_here.items()):
         border=True,
     )
 
+notes = ui.notices()
 n_synth = int(stats.in_district(layers["payments"], v.district)["synthetic"].sum())
 if n_synth and "payments" in visible:
-    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+    notes.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
 
 deck_layers = [*ui.district_layers(lang, v.district), maps.label_layer(ui.district_labels(lang))]
 for layer in visible:
     gdf = stats.in_district(layers[layer], v.district)
     deck_layers.append(maps.point_layer(ui.point_records(gdf, layer, lang), layer))
 if not visible:
-    st.info(t("no_layers", lang))
+    notes.info(t("no_layers", lang))
 st.pydeck_chart(
     maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district)),
     height=620,

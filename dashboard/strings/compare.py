@@ -100,6 +100,7 @@ STRINGS = {
         "This district has no key locations, so there is no coverage to compute.",
     ),
     "dp_map": ("本区缺口地图", "Gaps on the map"),
+    "dp_map_city": ("全市缺口地图", "Gaps across the city"),
     "dp_legend": (
         "🔴 未覆盖重点场所　🔵 已覆盖重点场所　🟢 支付服务点（示意）　🟣 建议新增服务点",
         "🔴 uncovered key location   🔵 covered key location   🟢 payment point (illustrative)   "

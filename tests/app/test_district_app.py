@@ -47,7 +47,19 @@ def test_asks_for_a_district_then_shows_it(private_home):
     assert not at.exception
     assert at.title[0].value == "District profile"
     assert "Choose a district" in at.info[0].value
+    # until then, the city's gap map: the same layers the district's map has
+    city = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    uncovered = next(x for x in city["layers"] if x["id"] == "uncovered")["data"]
+    layers = load_all(private_home)
+    cov = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"],
+                          uniform_standards(load_standards()))  # fmt: skip
+    assert sorted(r["id"] for r in uncovered) == sorted(
+        cov.places.loc[~cov.places["covered"], "id"].astype(str)
+    )
     at.selectbox(key="w_dp_district").set_value("110101").run()
+    chosen = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert [x["id"] for x in chosen["layers"]] == [x["id"] for x in city["layers"]]
+    assert chosen["initialViewState"] != city["initialViewState"]
     assert at.query_params["district"] == "110101"
     assert at.title[0].value == "Dongcheng District: where foreign visitors can pay"
     assert at.sidebar.selectbox[0].value == "110101"
@@ -115,7 +127,9 @@ def test_gaps_sites_and_what_if(private_home):
         "payments",
         "covered",
         "uncovered",
+        "proposed",
     ]
+    assert next(x for x in spec["layers"] if x["id"] == "proposed")["data"] == []
     assert not spec.get("mapStyle") and not spec.get("mapProvider")
     uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
     assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])

@@ -21,6 +21,12 @@ def _layer_ids(at: AppTest) -> list[str]:
     ]
 
 
+def _selected(at: AppTest) -> list[dict]:
+    """The ring around the selected place (the layer is always there, empty without one)."""
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return next(layer["data"] for layer in spec["layers"] if layer["id"] == "selected")
+
+
 def test_layers_and_gaps_drawn():
     at = _explore({"lang": "en"})
     ids = _layer_ids(at)
@@ -37,7 +43,7 @@ def test_search_shows_details_with_nearest_points():
     md = " ".join(m.value for m in at.markdown)
     assert "Beijing Hotel" in md and "Nearest payment points" in md
     assert any("Distance (m)" in df.value.columns for df in at.dataframe)
-    assert "selected" in _layer_ids(at)
+    assert len(_selected(at)) == 1
 
 
 def test_analysis_layers_and_choropleth():
@@ -91,7 +97,7 @@ def test_link_restores_page_filters_and_the_selected_place():
     assert at.selectbox(key="k_metric").value == "coverage"
     assert at.expander[0].label == "Filters · 2 active"  # a colleague sees filters are on
     ids = _layer_ids(at)
-    assert "gaps" not in ids and "h3-grid" in ids and "selected" in ids
+    assert "gaps" not in ids and "h3-grid" in ids and len(_selected(at)) == 1
     md = " ".join(m.value for m in at.markdown)
     assert "Beijing Hotel" in md  # K002's details, restored from the link
     for k, v in link.items():
@@ -116,7 +122,7 @@ def test_user_filters_go_into_the_url():
 
 def test_link_to_a_place_the_data_lacks_opens_without_it():
     at = _explore({"lang": "en", "place": "venues:V999"})
-    assert "selected" not in _layer_ids(at)
+    assert _selected(at) == []
     assert "place" not in at.query_params
 
 

@@ -92,6 +92,14 @@ def test_tables_and_deck(ready):
     assert sum(d["color"][:3] == list(evv.GAP_RGB) for d in kl) == len(gaps)
     assert all({"tt_title", "tt_sub", "tt_body"} <= set(d) for d in kl)
     assert spec.get("mapProvider") in (None, "") and not spec.get("mapStyle")
+    # an event with nothing around it has the same layers, empty: the map updates in place
+    bare = evv.event_deck(
+        row, places.iloc[:0], pays_drawn.iloc[:0], "en", {}, {"type": "FeatureCollection",
+        "features": []}, radius_m=2000, venue_radius_m=500,
+    )  # fmt: skip
+    bare_spec = json.loads(bare.to_json())
+    assert [layer["id"] for layer in bare_spec["layers"]] == ids
+    assert next(x for x in bare_spec["layers"] if x["id"] == "payments")["data"] == []
 
 
 def test_pct_and_labels():
