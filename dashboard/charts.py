@@ -153,3 +153,24 @@ def gap_layer(records: list[dict], layer_id: str, color: list[int], radius_px: f
     from dashboard.maps import scatter_layer
 
     return scatter_layer(records, layer_id, color, radius_px)
+
+
+def gap_layers(
+    payments: list[dict],
+    covered: list[dict],
+    uncovered: list[dict],
+    proposed: list[dict],
+    scale: float = 1.0,
+) -> list[pdk.Layer]:
+    """The profile map's point layers: payment points, covered and uncovered key
+    locations, proposed new points (dots ``scale`` times the district size).
+
+    Always the same four layers, empty or not, so a new district or what-if updates
+    the map's layers instead of creating them.
+    """
+    return [
+        gap_layer(payments, "payments", PAYMENT_RGBA, 3 * scale),
+        gap_layer(covered, "covered", COVERED_RGBA, 5 * scale),
+        gap_layer(uncovered, "uncovered", UNCOVERED_RGBA, 7 * scale),
+        gap_layer(proposed, "proposed", PROPOSED_RGBA, 9),
+    ]

@@ -30,25 +30,16 @@ def gap_map(box, ad: str, cov, pay, proposed: list[dict]) -> None:
     The same layers at the same place on the page in every state, so choosing a district
     updates the map instead of rebuilding it (see ``ui.notices``).
     """
+    status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
     covered, uncovered = compare.gap_records(
-        cov.places,
-        layers["key-locations"],
-        ad,
-        lang,
-        (t("dp_status_covered", lang), t("dp_status_uncovered", lang)),
-        t("dp_distance", lang),
+        cov.places, layers["key-locations"], ad, lang, status, t("dp_distance", lang)
     )
-    size = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
+    points = ui.point_records(pay, "payments", lang)
+    scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
     deck_layers = [
         *ui.district_layers(lang, ad),
         maps.label_layer(ui.district_labels(lang)),
-        charts.gap_layer(
-            ui.point_records(pay, "payments", lang), "payments", charts.PAYMENT_RGBA, 3 * size
-        ),
-        charts.gap_layer(covered, "covered", charts.COVERED_RGBA, 5 * size),
-        charts.gap_layer(uncovered, "uncovered", charts.UNCOVERED_RGBA, 7 * size),
-        # there even when empty: the what-if then fills a layer instead of creating one
-        charts.gap_layer(proposed, "proposed", charts.PROPOSED_RGBA, 9),
+        *charts.gap_layers(points, covered, uncovered, proposed, scale),
     ]
     with box:
         st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
@@ -61,8 +52,7 @@ def gap_map(box, ad: str, cov, pay, proposed: list[dict]) -> None:
 
 
 def payments_in_service(ad: str, as_of):
-    pay = stats.in_district(layers["payments"], ad)
-    return pay[in_service(pay, as_of)]
+    return (pay := stats.in_district(layers["payments"], ad))[in_service(pay, as_of)]
 
 
 if v.district == ALL:  # pick a district, over the city's gap map
