@@ -143,6 +143,14 @@ def notices():
     return st.container()
 
 
+def synthetic_notice(box, points: pd.DataFrame, lang: str) -> None:
+    """Say in ``box`` how many of the payment ``points`` shown are synthetic (if any):
+    every page that shows generated data says so."""
+    n = int(points["synthetic"].sum()) if len(points) else 0
+    if n:
+        box.warning(t("synthetic_notice", lang, n=f"{n:,}"))
+
+
 def district_names(lang: str) -> dict[str, str]:
     d = _load("districts", "shipped", None)
     return dict(zip(d["adcode"], d[name_col(lang)]))

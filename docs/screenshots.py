@@ -27,6 +27,7 @@ VIEWS = {
     "explore.png": "/explore?lang=en&district=110105&place=key-locations:K010",
     "compare.png": "/compare?lang=en&district=110105&compare=110101,110102",
     "district.png": "/district?lang=en&district=110105&what_if=1",
+    "district-city-zh.png": "/district?lang=zh",
     "events.png": "/events?lang=en&as_of=2024-09-01",
     "standards.png": "/standards?lang=en",
     "data.png": "/data?lang=en",

@@ -49,9 +49,7 @@ std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any",
 if v.radius:
     std += ", " + t("cmp_radius", lang, r=v.radius)
 st.caption(t("cmp_caption", lang, std=std, end=end.isoformat(), start=baseline.isoformat()))
-n_synth = int(layers["payments"]["synthetic"].sum())
-if n_synth:
-    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+ui.synthetic_notice(st, layers["payments"], lang)
 
 cov = ui.coverage(v)
 scores = uc.access_scores(v)

@@ -57,18 +57,21 @@ def payments_in_service(ad: str, as_of):
 
 if v.district == ALL:  # pick a district, over the city's gap map
     st.title(t("page_district", lang))
+    city_pay = payments_in_service(ALL, v.as_of)
     with st.container():
         st.info(t("dp_pick", lang))
+        ui.synthetic_notice(st, city_pay, lang)
         st.selectbox(
             t("district", lang),
             DISTRICT_CODES,
             index=None,
+            placeholder=t("dp_choose", lang),
             key="w_dp_district",
             format_func=lambda code: names.get(code, code),
             on_change=_pick,
             args=("w_dp_district",),
         )
-    gap_map(st.container(), ALL, ui.coverage(v), payments_in_service(ALL, v.as_of), [])
+    gap_map(st.container(), ALL, ui.coverage(v), city_pay, [])
     ui.stop()
 
 ad = v.district
@@ -84,7 +87,6 @@ refs = {
     "previous": t("dp_ref_previous", lang, date=prev.isoformat()),
     "target": t("dp_ref_target", lang),
 }
-# page widgets keep their values across page switches (``k_`` keys, see ui.keep_widget_state)
 st.session_state.setdefault("k_dp_ref", "city")
 st.session_state.setdefault("k_dp_target", None)
 ref = c_ref.radio(
@@ -100,8 +102,7 @@ target = c_tgt.number_input(
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
 pay = payments_in_service(ad, v.as_of)
-if int(pay["synthetic"].sum()):
-    head.warning(t("synthetic_notice", lang, n=f"{int(pay['synthetic'].sum()):,}"))
+ui.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
 cov, cov_prev = ui.coverage(v), ui.coverage(v.with_(as_of=prev))

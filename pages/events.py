@@ -115,9 +115,7 @@ ready = _readiness(sig, ui.standards_key(standards), radius_km * 1000, float(ven
 shown = ev.filter_events(ready, years=chosen_years, categories=chosen_cats, district=v.district)
 shown = ev.order_events(shown, ref)
 
-n_synth = int(layers["payments"]["synthetic"].sum())
-if n_synth:
-    st.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+ui.synthetic_notice(st, layers["payments"], lang)
 if shown.empty:
     st.info(t("ev_none_filtered", lang))
     ui.stop()

@@ -126,10 +126,8 @@ if show_gaps and "key-locations" in visible:
     deck_layers.append(
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
     )
-synthetic = int(shown.get("payments", layers["payments"].iloc[:0])["synthetic"].sum())
 notes = ui.notices()  # always there, so the map below keeps its place
-if synthetic:
-    notes.warning(t("synthetic_notice", lang, n=f"{synthetic:,}"))
+ui.synthetic_notice(notes, shown.get("payments", layers["payments"].iloc[:0]), lang)
 map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
 ui.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it

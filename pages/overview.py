@@ -32,9 +32,8 @@ for col, (layer, n) in zip(cols, totals_here.items()):
     )
 
 notes = ui.notices()
-n_synth = int(stats.in_district(layers["payments"], v.district)["synthetic"].sum())
-if n_synth and "payments" in visible:
-    notes.warning(t("synthetic_notice", lang, n=f"{n_synth:,}"))
+if "payments" in visible:
+    ui.synthetic_notice(notes, stats.in_district(layers["payments"], v.district), lang)
 
 deck_layers = [*ui.district_layers(lang, v.district), maps.label_layer(ui.district_labels(lang))]
 for layer in visible:

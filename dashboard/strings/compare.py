@@ -101,6 +101,7 @@ STRINGS = {
     ),
     "dp_map": ("本区缺口地图", "Gaps on the map"),
     "dp_map_city": ("全市缺口地图", "Gaps across the city"),
+    "dp_choose": ("选择一个区", "Choose a district"),
     "dp_legend": (
         "🔴 未覆盖重点场所　🔵 已覆盖重点场所　🟢 支付服务点（示意）　🟣 建议新增服务点",
         "🔴 uncovered key location   🔵 covered key location   🟢 payment point (illustrative)   "

@@ -47,6 +47,7 @@ def test_asks_for_a_district_then_shows_it(private_home):
     assert not at.exception
     assert at.title[0].value == "District profile"
     assert "Choose a district" in at.info[0].value
+    assert any("illustrative" in w.value for w in at.warning)  # synthetic points on the map
     # until then, the city's gap map: the same layers the district's map has
     city = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     uncovered = next(x for x in city["layers"] if x["id"] == "uncovered")["data"]
