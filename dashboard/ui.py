@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import data, maps
 from dashboard.i18n import LANGS, layer_label, name_col, t
@@ -130,20 +131,20 @@ def district_labels(lang: str) -> list[dict]:
     return maps.district_labels(_load("districts", "shipped", None), lang)
 
 
-def notices():
+def notices() -> DeltaGenerator:
     """A fixed place on the page for messages that come and go with the data (a synthetic
     data notice, "nothing near this event").
 
     Streamlit matches elements by their position on the page: a message that appears
     above a map shifts it, and a shifted map is rebuilt in the browser (a new WebGL
-    context, every shader compiled again: 0.5–1 s in a software-rendered browser) where
+    context, every shader compiled again: 0.5–1.5 s in a software-rendered browser) where
     it would otherwise only be updated. Messages written into this container leave the
     position of everything after it unchanged; an empty one takes no space.
     """
     return st.container()
 
 
-def synthetic_notice(box, points: pd.DataFrame, lang: str) -> None:
+def synthetic_notice(box: DeltaGenerator, points: pd.DataFrame, lang: str) -> None:
     """Say in ``box`` how many of the payment ``points`` shown are synthetic (if any):
     every page that shows generated data says so."""
     n = int(points["synthetic"].sum()) if len(points) else 0
