@@ -53,3 +53,14 @@ def in_district(gdf: gpd.GeoDataFrame, adcode: str | None) -> gpd.GeoDataFrame:
     if adcode in (None, "all"):
         return gdf
     return gdf[gdf["adcode"] == adcode]
+
+
+def in_service_in(
+    points: gpd.GeoDataFrame, adcode: str | None, as_of: object | None
+) -> gpd.GeoDataFrame:
+    """Payment ``points`` in district ``adcode`` (all for ``None``/``"all"``) that are in
+    service on ``as_of`` (see :func:`dashboard.coverage.in_service`)."""
+    from dashboard.coverage import in_service
+
+    here = in_district(points, adcode)
+    return here[in_service(here, as_of)]

@@ -7,7 +7,6 @@ import streamlit as st
 from dashboard import charts, compare, maps, reports, stats, ui
 from dashboard import ui_compare as uc
 from dashboard.accessibility import district_accessibility
-from dashboard.coverage import in_service
 from dashboard.i18n import t
 from dashboard.state import ALL, DISTRICT_CODES
 
@@ -51,13 +50,9 @@ def gap_map(box, ad: str, cov, pay, proposed: list[dict]) -> None:
         st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
 
 
-def payments_in_service(ad: str, as_of):
-    return (pay := stats.in_district(layers["payments"], ad))[in_service(pay, as_of)]
-
-
 if v.district == ALL:  # pick a district, over the city's gap map
     st.title(t("page_district", lang))
-    city_pay = payments_in_service(ALL, v.as_of)
+    city_pay = stats.in_service_in(layers["payments"], ALL, v.as_of)
     with st.container():
         st.info(t("dp_pick", lang))
         ui.synthetic_notice(st, city_pay, lang)
@@ -101,7 +96,7 @@ target = c_tgt.number_input(
     help=t("dp_target_help", lang),
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
-pay = payments_in_service(ad, v.as_of)
+pay = stats.in_service_in(layers["payments"], ad, v.as_of)
 ui.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
