@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import data, maps
+from dashboard import data, maps, stats
 from dashboard.i18n import LANGS, layer_label, name_col, t
 from dashboard.model import POINT_LAYERS
 from dashboard.page_params import DEFAULT_PREFIX, page_params_from_query, page_params_to_query
@@ -89,10 +89,43 @@ def load_layers() -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _counts(signature: tuple, home: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    layers = load_layers()
+    totals = {ALL: stats.layer_totals(layers)}
+    totals.update({ad: stats.layer_totals(layers, ad) for ad in layers["districts"]["adcode"]})
+    return stats.district_counts(layers, layers["districts"]), totals
+
+
+def district_counts() -> pd.DataFrame:
+    """:func:`stats.district_counts` of the data in effect (cached; do not modify)."""
+    home = default_home()
+    return _counts(data_signature(home), str(home))[0]
+
+
+def layer_totals(district: str = ALL) -> dict[str, int]:
+    """:func:`stats.layer_totals` citywide or in ``district`` (cached)."""
+    home = default_home()
+    totals = _counts(data_signature(home), str(home))[1]
+    return totals.get(district) or stats.layer_totals(load_layers(), district)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _display_geometries(tolerance: float):
+    return maps.display_geometries(_load("districts", "shipped", None), tolerance)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def districts_geojson(lang: str, highlight: str) -> dict:
-    """Cached display GeoJSON of the districts (simplified, coloured, escaped)."""
-    return maps.districts_geojson(_load("districts", "shipped", None), lang, highlight)
+    """Cached display GeoJSON of the districts (simplified, coloured, escaped); the
+    simplification is done once, so a district seen for the first time costs ~5 ms."""
+    return maps.districts_geojson(
+        _load("districts", "shipped", None),
+        lang,
+        highlight,
+        fine=_display_geometries(maps.DISPLAY_TOLERANCE),
+        context=_display_geometries(maps.CONTEXT_TOLERANCE),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

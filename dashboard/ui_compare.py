@@ -74,13 +74,6 @@ def access_scores(v: ViewState) -> pd.DataFrame:
     return _access(sig, std, v.as_of.isoformat() if v.as_of else None)
 
 
-def by_sector(v: ViewState) -> pd.DataFrame:
-    """:func:`coverage_by_sector` at the view's date (cheap: a group-by of cached places)."""
-    from dashboard.coverage import coverage_by_sector
-
-    return coverage_by_sector(ui.coverage(v).places, ui.load_layers()["districts"])
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _siting(signature: tuple, standards_json: str, as_of: str | None, district: str, k: int):
     from dashboard.siting import recommend_sites
@@ -101,3 +94,140 @@ def siting(v: ViewState, district: str, k: int):
     """:func:`recommend_sites` for one district at the view's date (a ``SitingResult``)."""
     sig, std = _key(v)
     return _siting(sig, std, v.as_of.isoformat() if v.as_of else None, district, k)
+
+
+def _as_of(v: ViewState) -> str | None:
+    return v.as_of.isoformat() if v.as_of else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _by_sector(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
+    from dashboard.coverage import coverage_by_sector
+
+    cov = ui._coverage(signature, standards_json, as_of)
+    return coverage_by_sector(cov.places, ui.load_layers()["districts"])
+
+
+def by_sector(v: ViewState) -> pd.DataFrame:
+    """:func:`coverage_by_sector` at the view's date (cached: ~70 ms of group-bys)."""
+    sig, std = _key(v)
+    return _by_sector(sig, std, _as_of(v))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _metrics(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
+    from dashboard.accessibility import district_accessibility
+    from dashboard.compare import district_metrics
+
+    cov = ui._coverage(signature, standards_json, as_of)
+    return district_metrics(
+        cov.districts, district_accessibility(_access(signature, standards_json, as_of))
+    )
+
+
+def district_metrics(v: ViewState) -> pd.DataFrame:
+    """:func:`compare.district_metrics` (coverage and accessibility per district) at the
+    view's date (cached)."""
+    sig, std = _key(v)
+    return _metrics(sig, std, _as_of(v))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _city(signature: tuple, standards_json: str, as_of: str | None) -> dict[str, float]:
+    from dashboard.compare import city_reference
+
+    cov = ui._coverage(signature, standards_json, as_of)
+    return city_reference(cov.districts, _access(signature, standards_json, as_of))
+
+
+def city_reference(v: ViewState) -> dict[str, float]:
+    """:func:`compare.city_reference` without progress at the view's date (cached)."""
+    sig, std = _key(v)
+    return dict(_city(sig, std, _as_of(v)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _comparison(
+    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    from dashboard.accessibility import district_accessibility
+    from dashboard.compare import city_reference, comparison_table
+
+    cov = ui._coverage(signature, standards_json, as_of)
+    scores = _access(signature, standards_json, as_of)
+    prog = _progress(signature, standards_json, start, end)
+    table = comparison_table(cov.districts, prog, district_accessibility(scores), by=by)
+    return table, city_reference(cov.districts, scores, prog)
+
+
+def comparison(v: ViewState, baseline: date, by: str) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`compare.comparison_table` ranked ``by`` with the change since ``baseline``,
+    and :func:`compare.city_reference` (cached; do not modify the table)."""
+    sig, std = _key(v)
+    table, city = _comparison(
+        sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by
+    )
+    return table, dict(city)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _exports(
+    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str,
+    lang: str,
+) -> tuple[bytes, bytes]:  # fmt: skip
+    from dashboard import reports
+
+    table, _city = _comparison(signature, standards_json, as_of, start, end, by)
+    export = reports.comparison_export(table, lang)
+    return reports.to_csv_bytes(export), reports.to_xlsx_bytes(export, sheet=end)
+
+
+def exports(v: ViewState, baseline: date, by: str) -> tuple[bytes, bytes]:
+    """The comparison table as CSV and XLSX file contents in the view's language (cached:
+    the XLSX alone takes ~15 ms to write)."""
+    sig, std = _key(v)
+    return _exports(sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _ranked_spec(
+    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str,
+    lang: str,
+) -> dict:  # fmt: skip
+    from dashboard import charts
+
+    table, city = _comparison(signature, standards_json, as_of, start, end, by)
+    return charts.vega_spec(charts.ranked_bar(table, by, lang, city_value=city.get(by)))
+
+
+def ranked_bar_spec(v: ViewState, baseline: date, by: str) -> dict:
+    """Vega-Lite spec of :func:`charts.ranked_bar` for the view: the shared district
+    highlighted, the chosen ones marked, the city as a rule (the chart is built once per
+    ranking; the districts are marked on the cached spec)."""
+    from dashboard import charts
+
+    sig, std = _key(v)
+    spec = _ranked_spec(
+        sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang
+    )
+    return charts.mark_districts(spec, None if v.district == "all" else v.district, v.compare)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _sector_spec(
+    signature: tuple, standards_json: str, as_of: str | None, chosen: tuple[str, ...], lang: str
+) -> dict | None:
+    from dashboard import charts
+    from dashboard.compare import sector_table
+
+    sectors = sector_table(_by_sector(signature, standards_json, as_of), list(chosen) or None)
+    if sectors.empty:
+        return None
+    return charts.vega_spec(charts.sector_facets(sectors, ui.district_names(lang), lang))
+
+
+def sector_facets_spec(v: ViewState) -> dict | None:
+    """Vega-Lite spec of :func:`charts.sector_facets` for the chosen districts (all when
+    none are chosen); None when there is no sector data (cached; do not modify)."""
+    sig, std = _key(v)
+    return _sector_spec(sig, std, _as_of(v), tuple(v.compare), v.lang)

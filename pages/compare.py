@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import charts, compare, reports, ui
+from dashboard import compare, reports, ui
 from dashboard import ui_compare as uc
-from dashboard.accessibility import district_accessibility
 from dashboard.i18n import t
 from dashboard.state import DISTRICT_CODES
 
@@ -51,21 +50,11 @@ if v.radius:
 st.caption(t("cmp_caption", lang, std=std, end=end.isoformat(), start=baseline.isoformat()))
 ui.synthetic_notice(st, layers["payments"], lang)
 
-cov = ui.coverage(v)
-scores = uc.access_scores(v)
-prog = uc.progress(v, baseline)
-table = compare.comparison_table(cov.districts, prog, district_accessibility(scores), by=rank_by)
-city = compare.city_reference(cov.districts, scores, prog)
+table, city = uc.comparison(v, baseline, rank_by)
 
 # ranked bars: the shared district highlighted, the chosen ones marked, the city as a rule
 st.subheader(t("cmp_ranking", lang))
-highlight = None if v.district == "all" else v.district
-st.altair_chart(
-    charts.ranked_bar(
-        table, rank_by, lang, highlight=highlight, chosen=v.compare, city_value=city.get(rank_by)
-    ),
-    width="stretch",
-)
+st.vega_lite_chart(spec=uc.ranked_bar_spec(v, baseline, rank_by), width="stretch")
 st.caption(
     t("cmp_city_line", lang, value=reports.format_metric(rank_by, city.get(rank_by)))
     + " · "
@@ -92,12 +81,12 @@ st.dataframe(
 )
 st.caption(t("cmp_table_help", lang))
 
-export = reports.comparison_export(table, lang)
+csv_bytes, xlsx_bytes = uc.exports(v, baseline, rank_by)
 stem = f"districts-{end.isoformat()}-{lang}"
 d1, d2, _ = st.columns([1, 1, 4])
 d1.download_button(
     t("cmp_download_csv", lang),
-    reports.to_csv_bytes(export),
+    csv_bytes,
     file_name=f"{stem}.csv",
     mime="text/csv",
     key="cmp_dl_csv",
@@ -105,7 +94,7 @@ d1.download_button(
 )
 d2.download_button(
     t("cmp_download_xlsx", lang),
-    reports.to_xlsx_bytes(export, sheet=end.isoformat()),
+    xlsx_bytes,
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="cmp_dl_xlsx",
@@ -135,8 +124,8 @@ else:
     st.info(t("cmp_pick_some", lang))
 
 st.subheader(t("cmp_by_sector", lang))
-sectors = compare.sector_table(uc.by_sector(v), chosen or None)
-if sectors.empty:
+sector_spec = uc.sector_facets_spec(ui.view())
+if sector_spec is None:
     st.info(t("cmp_no_sector_data", lang))
 else:
-    st.altair_chart(charts.sector_facets(sectors, names, lang))
+    st.vega_lite_chart(spec=sector_spec)

@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboard import charts, compare, maps, reports, stats, ui
 from dashboard import ui_compare as uc
-from dashboard.accessibility import district_accessibility
 from dashboard.i18n import t
 from dashboard.state import ALL, DISTRICT_CODES
 
@@ -100,13 +99,9 @@ pay = stats.in_service_in(layers["payments"], ad, v.as_of)
 ui.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
-cov, cov_prev = ui.coverage(v), ui.coverage(v.with_(as_of=prev))
-scores = uc.access_scores(v)
-now = compare.district_metrics(cov.districts, district_accessibility(scores))
-before = compare.district_metrics(
-    cov_prev.districts, district_accessibility(uc.access_scores(v.with_(as_of=prev)))
-)
-city = compare.city_reference(cov.districts, scores)
+cov = ui.coverage(v)
+now, before = uc.district_metrics(v), uc.district_metrics(v.with_(as_of=prev))
+city = uc.city_reference(v)
 kpis = compare.district_kpis(ad, now, before, city, None if target is None else target / 100)
 if ref == "target" and target is None:
     head.info(t("dp_enter_target", lang))

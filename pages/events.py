@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -11,55 +10,24 @@ import streamlit as st
 from dashboard import events as ev
 from dashboard import events_views as evv
 from dashboard import ui
+from dashboard import ui_events as uev
 from dashboard.i18n import label_of, t
 from dashboard.model import EVENT_CATEGORIES
-from loaders.workspace import default_home
 
 v = ui.view()
 lang = v.lang
 layers = ui.load_layers()
-names = ui.district_names(lang)
 
 st.title(t("ev_title", lang))
 st.caption(t("ev_caption", lang))
 
 events_all = layers["events"]
-dated = events_all[pd.to_datetime(events_all["start_date"]).notna()]
+dated = uev.dated_events()
 if dated.empty:
     st.info(t("ev_none", lang))
     ui.stop()
 if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
-    """Readiness of every dated event (cached per data, standards and radii)."""
-    from dashboard.standards import standards_from_dict
-
-    lay = ui.load_layers()
-    evs = lay["events"][pd.to_datetime(lay["events"]["start_date"]).notna()]
-    std = standards_from_dict(json.loads(standards_json))
-    return ev.event_readiness(
-        evs, lay["venues"], lay["key-locations"], lay["payments"], std,
-        radius_m=radius_m, venue_radius_m=venue_radius_m,
-    )  # fmt: skip
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _detail(signature: tuple, standards_json: str, event_id: str, radius_m: float):
-    """One event's nearby key locations, payment points in service, and gaps (cached)."""
-    from dashboard.standards import standards_from_dict
-
-    lay = ui.load_layers()
-    row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
-    std = standards_from_dict(json.loads(standards_json))
-    places = ev.event_places(
-        row, lay["venues"], lay["key-locations"], lay["payments"], std, radius_m=radius_m
-    )
-    pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
-    return places, pays, ev.event_gaps(places, lay["payments"])
-
 
 # ----------------------------------------------------------------------------- controls
 years = ev.event_years(dated)
@@ -109,11 +77,8 @@ ref = v.as_of or date.today()
 src = t("ev_ref_asof" if v.as_of else "ev_ref_today", lang)
 st.caption(t("ev_ref_date", lang, d=ref.isoformat(), src=src))
 
-standards = ui.standards_for(v)
-sig = ui.data_signature(default_home())
-ready = _readiness(sig, ui.standards_key(standards), radius_km * 1000, float(venue_radius))
-shown = ev.filter_events(ready, years=chosen_years, categories=chosen_cats, district=v.district)
-shown = ev.order_events(shown, ref)
+view = uev.events_view(v, radius_km, venue_radius, chosen_years, chosen_cats, ref, group_by)
+shown = view.shown
 
 ui.synthetic_notice(st, layers["payments"], lang)
 if shown.empty:
@@ -131,12 +96,12 @@ k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border
 
 # ----------------------------------------------------------------------------- timeline
 st.subheader(t("ev_timeline", lang))
-st.altair_chart(evv.timeline_chart(shown, lang, ref, group_by), width="content")
+st.vega_lite_chart(spec=view.timeline, width="content")
 st.caption(t("ev_timeline_caption", lang))
 
 st.subheader(t("ev_list", lang))
 st.dataframe(
-    evv.events_table(shown, lang),
+    view.table,
     hide_index=True,
     width="stretch",
     column_config={
@@ -158,7 +123,7 @@ event_id = st.selectbox(
     format_func=lambda i: evv.event_label(rows.loc[i], lang),
 )
 event = rows.loc[event_id]
-places, pays, gaps = _detail(sig, ui.standards_key(standards), event_id, radius_km * 1000)
+detail = uev.event_detail(v, event_id, radius_km, venue_radius)
 
 title = evv.event_label(event, lang).split(" · ", 1)[-1]
 start = pd.Timestamp(event["start_date"]).date()
@@ -181,17 +146,14 @@ if int(event["nearby"]) == 0:
     later.info(t("ev_no_nearby", lang))
 
 st.pydeck_chart(
-    evv.event_deck(
-        event, places, pays, lang, names, ui.district_outlines(lang),
-        radius_m=radius_km * 1000, venue_radius_m=venue_radius,
-    ),
+    detail.deck,
     height=560,
     key="events-map",  # stable: a new event updates the map without a remount
 )  # fmt: skip
 st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
 
 st.subheader(t("ev_gaps", lang))
-if gaps.empty:
+if detail.gaps.empty:
     st.success(t("ev_no_gaps", lang))
 else:
-    st.dataframe(evv.gaps_table(gaps, lang), hide_index=True, width="stretch")
+    st.dataframe(detail.gaps_table, hide_index=True, width="stretch")

@@ -19,8 +19,8 @@ st.caption(t("app_tagline", lang))
 visible = ui.layer_toggles()
 
 # KPI cards: counts per layer in the chosen area, with the share of the city
-totals_city = stats.layer_totals(layers)
-totals_here = stats.layer_totals(layers, v.district)
+totals_city = ui.layer_totals()
+totals_here = ui.layer_totals(v.district)
 cols = st.columns(len(totals_here))
 for col, (layer, n) in zip(cols, totals_here.items()):
     share = n / totals_city[layer] if totals_city[layer] else 0.0
@@ -50,7 +50,7 @@ ui.legend(visible, lang)
 st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))
 
 st.subheader(t("per_district", lang))
-table = stats.district_counts(layers, layers["districts"]).reset_index()
+table = ui.district_counts().reset_index()
 table = table.rename(
     columns={
         "adcode": t("col_adcode", lang),

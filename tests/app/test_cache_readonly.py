@@ -6,6 +6,7 @@ cache holds with a fresh load and a fresh computation.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -53,3 +54,63 @@ def test_pages_leave_cached_layers_and_coverage_unchanged(private_home):
     fresh = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
     pd.testing.assert_frame_equal(cached.places, fresh.places)
     pd.testing.assert_frame_equal(cached.districts, fresh.districts)
+
+
+def test_pages_leave_cached_tables_and_specs_unchanged(private_home):
+    """The comparison, district metrics, events and chart specs the pages share."""
+    from dashboard import charts, compare, events
+    from dashboard import ui_compare as uc
+    from dashboard import ui_events as uev
+    from dashboard.accessibility import accessibility, district_accessibility
+    from dashboard.coverage import coverage_progress
+    from dashboard.model import EVENT_CATEGORIES
+    from dashboard.state import ViewState
+
+    _drive_every_page()
+    v = ViewState(lang="en")
+    lo, end = ui.date_bounds()
+    base = compare.previous_date(end, lo)
+    table, city = uc.comparison(v, base, "uncovered")  # the entries the pages used
+    spec = uc.ranked_bar_spec(v, base, "uncovered")
+    metrics = uc.district_metrics(v)
+    # the events page's defaults, as it was driven: district 110101, no as-of date
+    dated = uev.dated_events()
+    years, cats = events.event_years(dated), sorted(set(dated["category"].astype(str)))
+    cats = [c for c in EVENT_CATEGORIES if c in cats]
+    radius_m, venue_m = events.DEFAULT_RADIUS_M, events.DEFAULT_VENUE_RADIUS_M
+    today = date.today()
+    ev_v = v.with_(district="110101")
+    shown = uev.events_view(ev_v, radius_m / 1000, int(venue_m), years, cats, today, "venue").shown
+
+    layers = data.load_all(private_home)
+    std = uniform_standards(load_standards())
+    cov = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
+    scores = accessibility(
+        layers["key-locations"], layers["payments"], std, districts=layers["districts"]
+    )
+    prog = coverage_progress(
+        layers["key-locations"], layers["payments"], layers["districts"], std, base, end
+    )
+    fresh = compare.comparison_table(
+        cov.districts, prog, district_accessibility(scores), by="uncovered"
+    )
+    pd.testing.assert_frame_equal(table, fresh)
+    assert city == compare.city_reference(cov.districts, scores, prog)
+    pd.testing.assert_frame_equal(
+        metrics, compare.district_metrics(cov.districts, district_accessibility(scores))
+    )
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["adcode"] for r in rows] == list(fresh.loc[fresh["demand"] > 0, "adcode"])
+    plain = charts.vega_spec(
+        charts.ranked_bar(fresh, "uncovered", "en", city_value=city["uncovered"])
+    )
+    assert charts.mark_districts(plain, None) == charts.mark_districts(spec, None)
+    ready = events.event_readiness(
+        dated, layers["venues"], layers["key-locations"], layers["payments"], std,
+        radius_m=radius_m, venue_radius_m=float(int(venue_m)),
+    )  # fmt: skip
+    expected = events.order_events(
+        events.filter_events(ready, years=years, categories=cats, district="110101"), today
+    )
+    assert len(expected)  # the district has events: the page drew them
+    pd.testing.assert_frame_equal(shown, expected)

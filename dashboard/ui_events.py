@@ -1,0 +1,133 @@
+"""Streamlit glue of the Events page: caching only.
+
+Each cached function is keyed by what it depends on (the data signature, the standards
+in effect, the radii, the filters, the reference date, the language) and calls pure
+functions of :mod:`dashboard.events` and :mod:`dashboard.events_views`, so a rerun that
+changes none of them (a district with the same events, a click elsewhere) redraws from
+cache. Returned objects are shared: pages must not modify them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import events as ev
+from dashboard import events_views as evv
+from dashboard.state import ViewState
+from loaders.workspace import default_home
+
+
+def _key(v: ViewState) -> tuple[tuple, str]:
+    return ui.data_signature(default_home()), ui.standards_key(ui.standards_for(v))
+
+
+def _std(standards_json: str):
+    from dashboard.standards import standards_from_dict
+
+    return standards_from_dict(json.loads(standards_json))
+
+
+def dated_events() -> pd.DataFrame:
+    """The events that have a start date (the others cannot be placed on the timeline)."""
+    events = ui.load_layers()["events"]
+    return events[pd.to_datetime(events["start_date"]).notna()]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
+    lay = ui.load_layers()
+    return ev.event_readiness(
+        dated_events(), lay["venues"], lay["key-locations"], lay["payments"],
+        _std(standards_json), radius_m=radius_m, venue_radius_m=venue_radius_m,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventsView:
+    """The events shown for a choice of filters, with their timeline and table."""
+
+    shown: pd.DataFrame  #: filtered, upcoming first (:func:`events.order_events`)
+    timeline: dict | None  #: Vega-Lite spec of :func:`events_views.timeline_chart`
+    table: pd.DataFrame | None  #: :func:`events_views.events_table`
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _events_view(
+    signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float,
+    years: tuple[int, ...], cats: tuple[str, ...], district: str, ref: str, lang: str,
+    group_by: str,
+) -> EventsView:  # fmt: skip
+    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
+    shown = ev.order_events(shown, ref)
+    if shown.empty:
+        return EventsView(shown, None, None)
+    chart = evv.timeline_chart(shown, lang, ref, group_by)
+    return EventsView(shown, charts.vega_spec(chart), evv.events_table(shown, lang))
+
+
+def events_view(
+    v: ViewState,
+    radius_km: float,
+    venue_radius_m: float,
+    years: list[int],
+    cats: list[str],
+    ref: date,
+    group_by: str,
+) -> EventsView:
+    """Readiness of every dated event (:func:`events.event_readiness`) filtered to the
+    years, categories and the view's district, ordered around ``ref``, with the timeline
+    spec and the table in the view's language (cached)."""
+    sig, std = _key(v)
+    return _events_view(
+        sig, std, radius_km * 1000, float(venue_radius_m), tuple(years), tuple(cats),
+        v.district, ref.isoformat(), v.lang, group_by,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    """One event's surroundings: places, payment points, gaps, map and gap table."""
+
+    places: pd.DataFrame  #: :func:`events.event_places`
+    payments: pd.DataFrame  #: :func:`events.venue_payments`
+    gaps: pd.DataFrame  #: :func:`events.event_gaps`
+    deck: pdk.Deck  #: :func:`events_views.event_deck`
+    gaps_table: pd.DataFrame  #: :func:`events_views.gaps_table`
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _detail(
+    signature: tuple, standards_json: str, event_id: str, radius_m: float, venue_radius_m: float,
+    lang: str,
+) -> EventDetail:  # fmt: skip
+    lay = ui.load_layers()
+    row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
+    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    event = ready[ready["id"].astype(str) == event_id].iloc[0]
+    places = ev.event_places(
+        row, lay["venues"], lay["key-locations"], lay["payments"], _std(standards_json),
+        radius_m=radius_m,
+    )  # fmt: skip
+    pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
+    gaps = ev.event_gaps(places, lay["payments"])
+    deck = evv.event_deck(
+        event, places, pays, lang, ui.district_names(lang), ui.district_outlines(lang),
+        radius_m=radius_m, venue_radius_m=venue_radius_m,
+    )  # fmt: skip
+    return EventDetail(places, pays, gaps, deck, evv.gaps_table(gaps, lang))
+
+
+def event_detail(
+    v: ViewState, event_id: str, radius_km: float, venue_radius_m: float
+) -> EventDetail:
+    """The surroundings of event ``event_id`` within ``radius_km`` (cached)."""
+    sig, std = _key(v)
+    return _detail(sig, std, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
