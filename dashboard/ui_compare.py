@@ -231,3 +231,34 @@ def sector_facets_spec(v: ViewState) -> dict | None:
     none are chosen); None when there is no sector data (cached; do not modify)."""
     sig, std = _key(v)
     return _sector_spec(sig, std, _as_of(v), tuple(v.compare), v.lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _gaps(
+    signature: tuple, standards_json: str, as_of: str | None, district: str, lang: str
+) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    from dashboard import compare
+    from dashboard.i18n import t
+
+    places = ui._coverage(signature, standards_json, as_of).places
+    demand = ui.load_layers()["key-locations"]
+    unc = compare.uncovered_list(places, demand, district) if district != "all" else None
+    status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
+    covered, uncovered = compare.gap_records(
+        places, demand, district, lang, status, t("dp_distance", lang)
+    )
+    return unc, covered, uncovered
+
+
+def uncovered_list(v: ViewState, district: str) -> pd.DataFrame:
+    """:func:`compare.uncovered_list` of ``district`` at the view's date (cached)."""
+    sig, std = _key(v)
+    return _gaps(sig, std, _as_of(v), district, v.lang)[0]
+
+
+def gap_records(v: ViewState, district: str) -> tuple[list[dict], list[dict]]:
+    """:func:`compare.gap_records` (covered, uncovered map records) of ``district`` (or
+    ``"all"``) at the view's date, in the view's language (cached)."""
+    sig, std = _key(v)
+    _unc, covered, uncovered = _gaps(sig, std, _as_of(v), district, v.lang)
+    return covered, uncovered

@@ -22,16 +22,13 @@ def _pick(key: str) -> None:
         st.session_state["w_district"] = chosen  # keep the sidebar selector in step
 
 
-def gap_map(box, ad: str, cov, pay, proposed: list[dict]) -> None:
+def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
     """The district's (or, before one is chosen, the city's) gap map in ``box``.
 
     The same layers at the same place on the page in every state, so choosing a district
     updates the map instead of rebuilding it (see ``ui.notices``).
     """
-    status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
-    covered, uncovered = compare.gap_records(
-        cov.places, layers["key-locations"], ad, lang, status, t("dp_distance", lang)
-    )
+    covered, uncovered = uc.gap_records(ui.view(), ad)
     points = ui.point_records(pay, "payments", lang)
     scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
     deck_layers = [
@@ -65,7 +62,7 @@ if v.district == ALL:  # pick a district, over the city's gap map
             on_change=_pick,
             args=("w_dp_district",),
         )
-    gap_map(st.container(), ALL, ui.coverage(v), city_pay, [])
+    gap_map(st.container(), ALL, city_pay, [])
     ui.stop()
 
 ad = v.district
@@ -99,7 +96,6 @@ pay = stats.in_service_in(layers["payments"], ad, v.as_of)
 ui.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
-cov = ui.coverage(v)
 now, before = uc.district_metrics(v), uc.district_metrics(v.with_(as_of=prev))
 city = uc.city_reference(v)
 kpis = compare.district_kpis(ad, now, before, city, None if target is None else target / 100)
@@ -123,7 +119,7 @@ if not has_demand:
 map_box = st.container()
 
 st.subheader(t("dp_uncovered_title", lang))
-unc = compare.uncovered_list(cov.places, layers["key-locations"], ad)
+unc = uc.uncovered_list(v, ad)
 if unc.empty:
     if has_demand:
         st.success(t("dp_all_covered", lang))
@@ -187,4 +183,4 @@ if not unc.empty:
 elif has_demand:
     st.success(t("dp_all_covered", lang))
 
-gap_map(map_box, ad, cov, pay, proposed)
+gap_map(map_box, ad, pay, proposed)
