@@ -12,6 +12,7 @@ survives page switches, and the app entry mirrors it into the URL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import data, maps, stats
+from dashboard.explore import Filters, filter_layer
 from dashboard.i18n import LANGS, layer_label, name_col, t
 from dashboard.model import POINT_LAYERS
 from dashboard.page_params import DEFAULT_PREFIX, page_params_from_query, page_params_to_query
@@ -77,6 +79,29 @@ def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
     reordered), built once per layer and language and picked by id."""
     by_id = _records(layer, *_current(layer), lang)
     return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
+
+
+def _filters_key(filters: Filters) -> str:
+    return json.dumps(dataclasses.asdict(filters), sort_keys=True, default=str)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs={Filters: _filters_key})
+def _layer_view(
+    layer: str, signature: str, home: str | None, district: str, filters: Filters | None, lang: str
+) -> tuple[pd.DataFrame, list[dict]]:
+    gdf = stats.in_district(_load(layer, signature, home), district)
+    if filters is not None:
+        gdf = filter_layer(gdf, layer, filters)
+    return gdf, point_records(gdf, layer, lang)
+
+
+def layer_view(
+    layer: str, district: str, lang: str, filters: Filters | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows of the point ``layer`` in ``district`` that pass ``filters``
+    (:class:`dashboard.explore.Filters`, None: all) and their map records in ``lang``
+    (cached per data, district, filters and language; do not modify)."""
+    return _layer_view(layer, *_current(layer), district, filters, lang)
 
 
 def load_layers() -> dict[str, gpd.GeoDataFrame]:

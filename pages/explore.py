@@ -80,10 +80,8 @@ window = (
 )
 f = explore.Filters(categories=cats, sectors=tuple(sectors), capabilities=tuple(caps),
                     card_schemes=tuple(schemes), event_dates=window, as_of=v.as_of)  # fmt: skip
-shown = {
-    layer: explore.filter_layer(stats.in_district(layers[layer], v.district), layer, f)
-    for layer in visible
-}
+views = {layer: ui.layer_view(layer, v.district, lang, f) for layer in visible}
+shown = {layer: gdf for layer, (gdf, _recs) in views.items()}
 cov = ui.coverage(v)
 system = maps.basemap_system(basemap)
 
@@ -116,11 +114,7 @@ if show_heat:
         )
     )
 for layer in visible:
-    deck_layers.append(
-        maps.point_layer(
-            maps.shift_records(ui.point_records(shown[layer], layer, lang), system), layer
-        )
-    )
+    deck_layers.append(maps.point_layer(maps.shift_records(views[layer][1], system), layer))
 if show_gaps and "key-locations" in visible:
     recs = ui.point_records(gaps, "key-locations", lang)
     deck_layers.append(

@@ -37,8 +37,7 @@ if "payments" in visible:
 
 deck_layers = [*ui.district_layers(lang, v.district), maps.label_layer(ui.district_labels(lang))]
 for layer in visible:
-    gdf = stats.in_district(layers[layer], v.district)
-    deck_layers.append(maps.point_layer(ui.point_records(gdf, layer, lang), layer))
+    deck_layers.append(maps.point_layer(ui.layer_view(layer, v.district, lang)[1], layer))
 if not visible:
     notes.info(t("no_layers", lang))
 st.pydeck_chart(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import data, ui
+from dashboard import data, maps, ui
 from dashboard.coverage import assess_coverage
 from dashboard.model import LAYERS
 from dashboard.standards import load_standards, uniform_standards
@@ -83,6 +83,10 @@ def test_pages_leave_cached_tables_and_specs_unchanged(private_home):
     shown = uev.events_view(ev_v, radius_m / 1000, int(venue_m), years, cats, today, "venue").shown
 
     layers = data.load_all(private_home)
+    for layer in ("payments", "key-locations"):  # the map records the Overview drew
+        gdf, records = ui.layer_view(layer, "all", "en")
+        pd.testing.assert_frame_equal(gdf, layers[layer])
+        assert records == maps.point_records(layers[layer], layer, "en", ui.district_names("en"))
     std = uniform_standards(load_standards())
     cov = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
     scores = accessibility(
