@@ -46,9 +46,10 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     45 ms for a layered chart, on every rerun when handed to ``st.altair_chart``); a
     spec computed once and cached costs nothing to redraw. Altair's default theme's
     300 px view size is dropped, as ``st.altair_chart`` does, so the chart fills its
-    container the same way.
+    container the same way. Not validated again here: the unit tests validate every
+    chart builder's output against the schema.
     """
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):
         if view.get(key) == 300:
@@ -167,7 +168,12 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("sector_label:N", title=None, axis=alt.Axis(labelAngle=-40)),
+            # every sector named under every panel (Vega hides overlapping labels)
+            x=alt.X(
+                "sector_label:N",
+                title=None,
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120),
+            ),
             y=alt.Y(
                 "coverage:Q",
                 title=cov,
@@ -183,7 +189,7 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
                 alt.Tooltip("demand:Q", title=header("demand", lang)),
             ],
         )
-        .properties(width=150, height=120)
+        .properties(width=max(150, 40 * df["sector_label"].nunique()), height=120)
     )
     return base.facet(
         facet=alt.Facet("district:N", title=None, sort=list(dict.fromkeys(df["district"]))),

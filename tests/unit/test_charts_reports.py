@@ -91,6 +91,8 @@ def test_sector_facets_one_panel_per_district():
     rows = next(iter(spec["datasets"].values()))
     assert {r["sector_label"] for r in rows} == {"餐饮", "购物"}
     assert spec["spec"]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    # every sector is named under every panel: Vega would hide overlapping labels
+    assert spec["spec"]["encoding"]["x"]["axis"]["labelOverlap"] is False
 
 
 def test_gap_layer_is_pickable_and_sized_in_pixels():
