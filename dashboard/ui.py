@@ -381,27 +381,38 @@ def standards_for(v: ViewState):
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _coverage(signature: tuple, standards_json: str, as_of: str | None):
     from dashboard.coverage import assess_coverage
-    from dashboard.standards import standards_from_dict
 
     layers = load_layers()
-    std = standards_from_dict(json.loads(standards_json))
+    std = standards_from_key(standards_json)
     return assess_coverage(
         layers["key-locations"], layers["payments"], layers["districts"], std, as_of=as_of
     )
 
 
 def standards_key(standards) -> str:
+    """Canonical JSON text of ``standards``: the cache key of results that depend on them."""
     from dashboard.standards import standards_to_dict
 
     return json.dumps(standards_to_dict(standards), sort_keys=True)
 
 
+def standards_from_key(standards_json: str):
+    """The standards behind a :func:`standards_key` (inside cached functions)."""
+    from dashboard.standards import standards_from_dict
+
+    return standards_from_dict(json.loads(standards_json))
+
+
+def view_key(v: ViewState) -> tuple[tuple, str]:
+    """``(data signature, standards key)`` of the view: what every cached result of the
+    view's data depends on, besides its date."""
+    return data_signature(default_home()), standards_key(standards_for(v))
+
+
 def coverage(v: ViewState | None = None):
     """Coverage of the key locations for the view (cached per data, standards and date)."""
     v = v or view()
-    sig = data_signature(default_home())
-    as_of = v.as_of.isoformat() if v.as_of else None
-    return _coverage(sig, standards_key(standards_for(v)), as_of)
+    return _coverage(*view_key(v), v.as_of.isoformat() if v.as_of else None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -454,9 +465,7 @@ def _grid(signature: tuple, standards_json: str, as_of: str | None, resolution: 
 
 def coverage_grid(v: ViewState, resolution: int):
     """H3 coverage grid for the view (cached)."""
-    sig = data_signature(default_home())
-    as_of = v.as_of.isoformat() if v.as_of else None
-    return _grid(sig, standards_key(standards_for(v)), as_of, resolution)
+    return _grid(*view_key(v), v.as_of.isoformat() if v.as_of else None, resolution)
 
 
 #: Widgets whose key starts with this prefix keep their value across page switches.

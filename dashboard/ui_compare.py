@@ -7,7 +7,6 @@ the core; the pages call these instead of the core so reruns are instant.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -15,17 +14,6 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.state import ViewState
-from loaders.workspace import default_home
-
-
-def _key(v: ViewState) -> tuple[tuple, str]:
-    return ui.data_signature(default_home()), ui.standards_key(ui.standards_for(v))
-
-
-def _std(standards_json: str):
-    from dashboard.standards import standards_from_dict
-
-    return standards_from_dict(json.loads(standards_json))
 
 
 def end_date(v: ViewState) -> date:
@@ -42,7 +30,7 @@ def _progress(signature: tuple, standards_json: str, start: str, end: str) -> pd
         layers["key-locations"],
         layers["payments"],
         layers["districts"],
-        _std(standards_json),
+        ui.standards_from_key(standards_json),
         start,
         end,
     )
@@ -50,7 +38,7 @@ def _progress(signature: tuple, standards_json: str, start: str, end: str) -> pd
 
 def progress(v: ViewState, start: date) -> pd.DataFrame:
     """:func:`coverage_progress` from ``start`` to the view's date."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _progress(sig, std, start.isoformat(), end_date(v).isoformat())
 
 
@@ -62,7 +50,7 @@ def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.Data
     return accessibility(
         layers["key-locations"],
         layers["payments"],
-        _std(standards_json),
+        ui.standards_from_key(standards_json),
         as_of=as_of,
         districts=layers["districts"],
     )
@@ -70,7 +58,7 @@ def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.Data
 
 def access_scores(v: ViewState) -> pd.DataFrame:
     """Per-place E2SFCA scores at the view's date (:func:`accessibility`)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _access(sig, std, v.as_of.isoformat() if v.as_of else None)
 
 
@@ -83,7 +71,7 @@ def _siting(signature: tuple, standards_json: str, as_of: str | None, district: 
         layers["key-locations"],
         layers["payments"],
         layers["districts"],
-        _std(standards_json),
+        ui.standards_from_key(standards_json),
         k,
         district=district,
         as_of=as_of,
@@ -92,7 +80,7 @@ def _siting(signature: tuple, standards_json: str, as_of: str | None, district: 
 
 def siting(v: ViewState, district: str, k: int):
     """:func:`recommend_sites` for one district at the view's date (a ``SitingResult``)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _siting(sig, std, v.as_of.isoformat() if v.as_of else None, district, k)
 
 
@@ -110,7 +98,7 @@ def _by_sector(signature: tuple, standards_json: str, as_of: str | None) -> pd.D
 
 def by_sector(v: ViewState) -> pd.DataFrame:
     """:func:`coverage_by_sector` at the view's date (cached: ~70 ms of group-bys)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _by_sector(sig, std, _as_of(v))
 
 
@@ -128,7 +116,7 @@ def _metrics(signature: tuple, standards_json: str, as_of: str | None) -> pd.Dat
 def district_metrics(v: ViewState) -> pd.DataFrame:
     """:func:`compare.district_metrics` (coverage and accessibility per district) at the
     view's date (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _metrics(sig, std, _as_of(v))
 
 
@@ -142,7 +130,7 @@ def _city(signature: tuple, standards_json: str, as_of: str | None) -> dict[str,
 
 def city_reference(v: ViewState) -> dict[str, float]:
     """:func:`compare.city_reference` without progress at the view's date (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return dict(_city(sig, std, _as_of(v)))
 
 
@@ -163,7 +151,7 @@ def _comparison(
 def comparison(v: ViewState, baseline: date, by: str) -> tuple[pd.DataFrame, dict[str, float]]:
     """:func:`compare.comparison_table` ranked ``by`` with the change since ``baseline``,
     and :func:`compare.city_reference` (cached; do not modify the table)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     table, city = _comparison(
         sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by
     )
@@ -185,7 +173,7 @@ def _exports(
 def exports(v: ViewState, baseline: date, by: str) -> tuple[bytes, bytes]:
     """The comparison table as CSV and XLSX file contents in the view's language (cached:
     the XLSX alone takes ~15 ms to write)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _exports(sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang)
 
 
@@ -206,7 +194,7 @@ def ranked_bar_spec(v: ViewState, baseline: date, by: str) -> dict:
     ranking; the districts are marked on the cached spec)."""
     from dashboard import charts
 
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     spec = _ranked_spec(
         sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang
     )
@@ -229,7 +217,7 @@ def _sector_spec(
 def sector_facets_spec(v: ViewState) -> dict | None:
     """Vega-Lite spec of :func:`charts.sector_facets` for the chosen districts (all when
     none are chosen); None when there is no sector data (cached; do not modify)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _sector_spec(sig, std, _as_of(v), tuple(v.compare), v.lang)
 
 
@@ -252,13 +240,13 @@ def _gaps(
 
 def uncovered_list(v: ViewState, district: str) -> pd.DataFrame:
     """:func:`compare.uncovered_list` of ``district`` at the view's date (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _gaps(sig, std, _as_of(v), district, v.lang)[0]
 
 
 def gap_records(v: ViewState, district: str) -> tuple[list[dict], list[dict]]:
     """:func:`compare.gap_records` (covered, uncovered map records) of ``district`` (or
     ``"all"``) at the view's date, in the view's language (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     _unc, covered, uncovered = _gaps(sig, std, _as_of(v), district, v.lang)
     return covered, uncovered

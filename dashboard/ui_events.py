@@ -9,7 +9,6 @@ cache. Returned objects are shared: pages must not modify them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,17 +20,6 @@ from dashboard import charts, ui
 from dashboard import events as ev
 from dashboard import events_views as evv
 from dashboard.state import ViewState
-from loaders.workspace import default_home
-
-
-def _key(v: ViewState) -> tuple[tuple, str]:
-    return ui.data_signature(default_home()), ui.standards_key(ui.standards_for(v))
-
-
-def _std(standards_json: str):
-    from dashboard.standards import standards_from_dict
-
-    return standards_from_dict(json.loads(standards_json))
 
 
 def dated_events() -> pd.DataFrame:
@@ -45,7 +33,7 @@ def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_rad
     lay = ui.load_layers()
     return ev.event_readiness(
         dated_events(), lay["venues"], lay["key-locations"], lay["payments"],
-        _std(standards_json), radius_m=radius_m, venue_radius_m=venue_radius_m,
+        ui.standards_from_key(standards_json), radius_m=radius_m, venue_radius_m=venue_radius_m,
     )  # fmt: skip
 
 
@@ -85,7 +73,7 @@ def events_view(
     """Readiness of every dated event (:func:`events.event_readiness`) filtered to the
     years, categories and the view's district, ordered around ``ref``, with the timeline
     spec and the table in the view's language (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _events_view(
         sig, std, radius_km * 1000, float(venue_radius_m), tuple(years), tuple(cats),
         v.district, ref.isoformat(), v.lang, group_by,
@@ -113,7 +101,7 @@ def _detail(
     ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
     event = ready[ready["id"].astype(str) == event_id].iloc[0]
     places = ev.event_places(
-        row, lay["venues"], lay["key-locations"], lay["payments"], _std(standards_json),
+        row, lay["venues"], lay["key-locations"], lay["payments"], ui.standards_from_key(standards_json),
         radius_m=radius_m,
     )  # fmt: skip
     pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
@@ -129,5 +117,5 @@ def event_detail(
     v: ViewState, event_id: str, radius_km: float, venue_radius_m: float
 ) -> EventDetail:
     """The surroundings of event ``event_id`` within ``radius_km`` (cached)."""
-    sig, std = _key(v)
+    sig, std = ui.view_key(v)
     return _detail(sig, std, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
