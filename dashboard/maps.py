@@ -107,12 +107,13 @@ def districts_geojson(
     chosen_mask = districts["adcode"].to_numpy() == highlight
     if context is None:
         context = display_geometries(districts, context_tolerance)
-    if fine is None and chosen_mask.any():
-        fine = display_geometries(districts[chosen_mask], tolerance)
-        fine_all = np.array(context, dtype=object)
-        fine_all[chosen_mask] = fine
-        fine = fine_all
-    geoms = np.where(chosen_mask, fine, context) if chosen_mask.any() else context
+    geoms = np.array(context, dtype=object)  # a copy: the caller's arrays stay as they are
+    if chosen_mask.any():
+        geoms[chosen_mask] = (
+            fine[chosen_mask]
+            if fine is not None
+            else display_geometries(districts[chosen_mask], tolerance)
+        )
     names = districts[name_col(lang)].astype(str)
     features = []
     for adcode, name, geom in zip(districts["adcode"], names, geoms):

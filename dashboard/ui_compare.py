@@ -16,6 +16,10 @@ from dashboard import ui
 from dashboard.state import ViewState
 
 
+def _as_of(v: ViewState) -> str | None:
+    return v.as_of.isoformat() if v.as_of else None
+
+
 def end_date(v: ViewState) -> date:
     """The view's date: ``as_of``, or the last in-service date (all data)."""
     return v.as_of or ui.date_bounds()[1]
@@ -36,12 +40,6 @@ def _progress(signature: tuple, standards_json: str, start: str, end: str) -> pd
     )
 
 
-def progress(v: ViewState, start: date) -> pd.DataFrame:
-    """:func:`coverage_progress` from ``start`` to the view's date."""
-    sig, std = ui.view_key(v)
-    return _progress(sig, std, start.isoformat(), end_date(v).isoformat())
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
     from dashboard.accessibility import accessibility
@@ -54,12 +52,6 @@ def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.Data
         as_of=as_of,
         districts=layers["districts"],
     )
-
-
-def access_scores(v: ViewState) -> pd.DataFrame:
-    """Per-place E2SFCA scores at the view's date (:func:`accessibility`)."""
-    sig, std = ui.view_key(v)
-    return _access(sig, std, v.as_of.isoformat() if v.as_of else None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -81,11 +73,7 @@ def _siting(signature: tuple, standards_json: str, as_of: str | None, district: 
 def siting(v: ViewState, district: str, k: int):
     """:func:`recommend_sites` for one district at the view's date (a ``SitingResult``)."""
     sig, std = ui.view_key(v)
-    return _siting(sig, std, v.as_of.isoformat() if v.as_of else None, district, k)
-
-
-def _as_of(v: ViewState) -> str | None:
-    return v.as_of.isoformat() if v.as_of else None
+    return _siting(sig, std, _as_of(v), district, k)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -94,12 +82,6 @@ def _by_sector(signature: tuple, standards_json: str, as_of: str | None) -> pd.D
 
     cov = ui._coverage(signature, standards_json, as_of)
     return coverage_by_sector(cov.places, ui.load_layers()["districts"])
-
-
-def by_sector(v: ViewState) -> pd.DataFrame:
-    """:func:`coverage_by_sector` at the view's date (cached: ~70 ms of group-bys)."""
-    sig, std = ui.view_key(v)
-    return _by_sector(sig, std, _as_of(v))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
