@@ -262,6 +262,19 @@ def in_service(supply: pd.DataFrame, as_of: object | None) -> np.ndarray:
     return (dates.isna() | (dates <= when)).to_numpy(dtype=bool)
 
 
+def in_service_since(supply: pd.DataFrame) -> np.ndarray:
+    """Each point's first day in service as datetime64[ns]: :func:`in_service` on ``t`` is
+    ``in_service_since(supply) <= t``, for any number of dates at once. A missing date
+    (always in service) is ``Timestamp.min``.
+    """
+    if "in_service_date" not in supply.columns:
+        return np.full(len(supply), pd.Timestamp.min.value, dtype="int64").view("datetime64[ns]")
+    dates = pd.to_datetime(supply["in_service_date"], errors="coerce", format="mixed")
+    ns = dates.to_numpy("datetime64[ns]").astype(np.int64)
+    ns[dates.isna().to_numpy()] = pd.Timestamp.min.value
+    return ns.view("datetime64[ns]")
+
+
 def _clause_mask(capmat: np.ndarray | None, clause: tuple[str, ...] | None) -> np.ndarray | None:
     """Supply mask of a clause (any-of); None means every point."""
     if clause is None or capmat is None:
@@ -344,6 +357,28 @@ def _requirement_of(standards: Standards, category: str) -> Requirement:
     return standards[category].require
 
 
+def _categories(
+    demand: pd.DataFrame, supply: pd.DataFrame, standards: Standards
+) -> tuple[np.ndarray, list[str]]:
+    """Demand's category codes and categories, after checking the columns the engine reads
+    and that every category has a standard (clear ``ValueError`` otherwise)."""
+    for col in ("lon", "lat", "category"):
+        if col not in demand.columns:
+            raise ValueError(f"demand needs a {col!r} column")
+    for col in ("lon", "lat"):
+        if col not in supply.columns:
+            raise ValueError(f"supply needs a {col!r} column")
+    cat_codes, cats = pd.factorize(demand["category"].astype(str), use_na_sentinel=False)
+    cats = [str(c) for c in cats]
+    unknown = [c for c in cats if c not in standards]
+    if unknown:
+        raise ValueError(
+            f"no service standard for categor{'y' if len(unknown) == 1 else 'ies'} "
+            f"{', '.join(map(repr, unknown))}"
+        )
+    return cat_codes, cats
+
+
 def place_coverage(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -400,21 +435,8 @@ def place_coverage(
     ValueError
         When a column is missing or a demand category has no standard.
     """
-    for col in ("lon", "lat", "category"):
-        if col not in demand.columns:
-            raise ValueError(f"demand needs a {col!r} column")
-    for col in ("lon", "lat"):
-        if col not in supply.columns:
-            raise ValueError(f"supply needs a {col!r} column")
     n = len(demand)
-    cat_codes, cats = pd.factorize(demand["category"].astype(str), use_na_sentinel=False)
-    cats = [str(c) for c in cats]
-    unknown = [c for c in cats if c not in standards]
-    if unknown:
-        raise ValueError(
-            f"no service standard for categor{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(map(repr, unknown))}"
-        )
+    cat_codes, cats = _categories(demand, supply, standards)
     radius_lut = np.array([standards[c].radius_m for c in cats], dtype="float64")
     weight_lut = np.array([standards[c].weight for c in cats], dtype="float64")
     radius = radius_lut[cat_codes] if n else np.zeros(0)
@@ -514,6 +536,82 @@ def place_coverage(
         index=demand.index,
     )
     return out
+
+
+def covered_since(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    standards: Standards,
+    workers: int = -1,
+) -> pd.Series:
+    """The date from which each demand place is covered: one answer for every ``as_of``.
+
+    A point serves from its ``in_service_date`` on (a missing date: always), so coverage
+    only grows with time. Place :math:`i` of category :math:`k` is covered on every date
+    :math:`t \\ge s_i` with
+
+    .. math:: s_i = \\max_{c} \\min \\{ t_j : j \\in S_c,\\ \\lVert p_i - q_j \\rVert_2 \\le r_k \\}
+
+    over the clauses :math:`c` of its requirement (:func:`place_coverage`'s rule), where
+    :math:`t_j` is point :math:`j`'s in-service date. ``place_coverage(..., as_of=t)``
+    covers exactly the places with ``covered_since <= t``; for many dates this is one
+    radius search instead of one coverage run per date.
+
+    Returns
+    -------
+    Series of datetime64[ns], demand's index
+        ``NaT``: never covered by this supply; ``Timestamp.min``: covered whatever the
+        date (by points without an in-service date).
+    """
+    n = len(demand)
+    cat_codes, cats = _categories(demand, supply, standards)
+    always, never = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    since = np.full(n, never, dtype=np.int64)
+    if n == 0 or len(supply) == 0:
+        return _as_dates(since, demand.index)
+    radius = np.array([standards[c].radius_m for c in cats], dtype="float64")[cat_codes]
+    dx, dy = project_lonlat(demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64"))
+    demand_xy = np.column_stack([dx, dy])
+    sx, sy = project_lonlat(supply["lon"].to_numpy("float64"), supply["lat"].to_numpy("float64"))
+    supply_xy = np.column_stack([sx, sy])
+    start = in_service_since(supply).astype(np.int64)
+    start[start == pd.Timestamp.min.value] = always
+    req_of_cat = [_requirement_of(standards, c) for c in cats]
+    capmat = None
+    if any(req_of_cat):
+        if "capabilities" not in supply.columns:
+            raise ValueError("supply needs a 'capabilities' column to check required capabilities")
+        capmat = capability_matrix(supply["capabilities"].to_numpy())
+    for req in set(req_of_cat):
+        rows = np.flatnonzero(np.isin(cat_codes, [k for k, r in enumerate(req_of_cat) if r == req]))
+        latest = np.full(rows.size, always, dtype=np.int64)
+        for clause in list(req) if req else [None]:
+            mask = _clause_mask(capmat, clause)
+            sel = np.arange(len(supply)) if mask is None else np.flatnonzero(mask)
+            first = np.full(rows.size, never, dtype=np.int64)
+            if sel.size:
+                tree = cKDTree(supply_xy[sel])
+                r = radius[rows]
+                # the same inclusive bound as nearest_within, exact on the distances
+                lists = tree.query_ball_point(
+                    demand_xy[rows], r * (1 + 1e-9) + 1e-6, workers=workers
+                )
+                owner = np.repeat(np.arange(rows.size), [len(x) for x in lists])
+                cols = np.fromiter((j for x in lists for j in x), dtype=np.intp, count=owner.size)
+                delta = demand_xy[rows][owner] - supply_xy[sel][cols]
+                ok = np.sqrt((delta**2).sum(axis=1)) <= r[owner]
+                np.minimum.at(first, owner[ok], start[sel][cols[ok]])
+            latest = np.maximum(latest, first)
+        since[rows] = latest
+    return _as_dates(since, demand.index)
+
+
+def _as_dates(ns: np.ndarray, index: pd.Index) -> pd.Series:
+    """int64 nanoseconds (int64 max: never) as dates (NaT; int64 min + 1: Timestamp.min)."""
+    out = ns.copy()
+    out[ns == np.iinfo(np.int64).max] = np.iinfo(np.int64).min  # NaT
+    out[ns == np.iinfo(np.int64).min + 1] = pd.Timestamp.min.value
+    return pd.Series(out.view("datetime64[ns]"), index=index, name="covered_since")
 
 
 # --------------------------------------------------------------------------- aggregation

@@ -41,7 +41,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from dashboard.coverage import in_service, place_coverage, project_lonlat
+from dashboard.coverage import (
+    covered_since,
+    in_service,
+    in_service_since,
+    place_coverage,
+    project_lonlat,
+)
 from dashboard.standards import Standards
 
 #: Default readiness radius around a venue (metres).
@@ -292,10 +298,9 @@ def event_readiness(
     near = near[:, used]
     covered = np.zeros((used.size, len(date_uniq)), dtype=np.int64)
     if used.size:
-        demand = key_locations.iloc[used]
-        for k, d in enumerate(date_uniq):
-            pc = place_coverage(demand, payments, standards, as_of=d)
-            covered[:, k] = pc["covered"].to_numpy(dtype=bool)
+        # coverage only grows with time: one search answers every start date
+        since = covered_since(key_locations.iloc[used], payments, standards).to_numpy()
+        covered[:] = since[:, None] <= date_uniq.to_numpy()[None, :]
     nearby = np.asarray(near.sum(axis=1)).ravel()[site_code]
     cov_counts = np.asarray(near @ covered)[site_code, date_code] if used.size else np.zeros(n)
 
@@ -304,9 +309,9 @@ def event_readiness(
     pnear, _ = neighbours(site_xy, p_xy, venue_radius_m)
     pused = np.flatnonzero(np.asarray(pnear.sum(axis=0)).ravel() > 0)
     if pused.size:
-        active = np.column_stack([in_service(payments.iloc[pused], d) for d in date_uniq]).astype(
-            np.int64
-        )
+        # in service on each start date (in_service's rule, for all dates at once)
+        since = in_service_since(payments.iloc[pused])
+        active = (since[:, None] <= date_uniq.to_numpy()[None, :]).astype(np.int64)
         vp = np.asarray(pnear[:, pused] @ active)[site_code, date_code]
     else:
         vp = np.zeros(n, dtype=np.int64)

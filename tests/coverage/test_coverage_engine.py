@@ -18,6 +18,9 @@ from dashboard.coverage import (
     coverage_by_sector,
     coverage_grid,
     coverage_progress,
+    covered_since,
+    in_service,
+    in_service_since,
     nearest_within,
     place_coverage,
     uncovered_places,
@@ -135,6 +138,79 @@ def test_random_instance_with_dates_and_clauses():
         want, r = brute_force(demand, supply, std, as_of)
         np.testing.assert_allclose(got["distance_m"], want, rtol=1e-9)
         assert (got["covered"].to_numpy() == (want <= r)).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dem=st.lists(lonlat, min_size=0, max_size=30),
+    sup=st.lists(
+        st.tuples(
+            lonlat,
+            st.lists(st.sampled_from(list(CAPABILITIES)), min_size=1, max_size=3),
+            st.one_of(
+                st.none(),
+                st.dates(pd.Timestamp("2022-01-01").date(), pd.Timestamp("2025-12-31").date()),
+            ),
+        ),
+        max_size=30,
+    ),
+    radius=st.floats(100, 4000),
+    require=st.lists(clause, min_size=0, max_size=2),
+)
+def test_covered_since_answers_every_date(dem, sup, radius, require):
+    """covered_since <= t is place_coverage(as_of=t) for every t, undated points included."""
+    demand = pd.DataFrame(
+        {
+            "category": ["hotel" if i % 2 else "museum" for i in range(len(dem))],
+            "lon": [p[0] for p in dem],
+            "lat": [p[1] for p in dem],
+        },
+        index=pd.RangeIndex(len(dem)) + 7,
+    )
+    supply = pd.DataFrame(
+        {
+            "lon": [p[0][0] for p in sup],
+            "lat": [p[0][1] for p in sup],
+            "capabilities": [";".join(p[1]) for p in sup],
+            "in_service_date": pd.to_datetime([p[2] for p in sup]),
+        }
+    )
+    std = uniform_standards(shipped_standards(), require=require)
+    std = uniform_standards(std, radius_m=radius) if len(dem) % 3 else std
+    since = covered_since(demand, supply, std)
+    assert since.index.equals(demand.index)
+    dates = sorted({d for d in supply["in_service_date"].dropna()})
+    probes = [pd.Timestamp("2021-06-01"), pd.Timestamp("2026-06-01"), *dates]
+    probes += [d - pd.Timedelta(days=1) for d in dates]
+    for t in probes:
+        want = place_coverage(demand, supply, std, as_of=t)["covered"].to_numpy()
+        assert ((since <= t).to_numpy() == want).all(), t
+    never = place_coverage(demand, supply, std)["covered"].to_numpy()
+    assert (since.notna().to_numpy() == never).all()
+    undated = supply["in_service_date"].isna().all() and len(supply)
+    if undated:  # points without a date serve whatever the date
+        assert ((since == pd.Timestamp.min) == since.notna()).all()
+
+
+def test_in_service_since_answers_every_date(layers):
+    p = layers["payments"].copy()
+    p.loc[p.index[:5], "in_service_date"] = None  # undated: always in service
+    since = in_service_since(p)
+    for t in ("2020-01-01", "2023-06-30", "2024-12-31", "2030-01-01"):
+        assert ((since <= np.datetime64(t)) == in_service(p, t)).all()
+    assert (since[:5].astype(np.int64) == pd.Timestamp.min.value).all()
+    assert (in_service_since(p.drop(columns="in_service_date")) == since[0]).all()  # all undated
+
+
+def test_covered_since_on_shipped_data(layers):
+    k, p = layers["key-locations"], layers["payments"]
+    std = shipped_standards()
+    since = covered_since(k, p, std)
+    for t in ("2023-06-30", "2024-12-31", None):
+        want = place_coverage(k, p, std, as_of=t)["covered"].to_numpy()
+        got = since.notna() if t is None else since <= pd.Timestamp(t)
+        assert (got.to_numpy() == want).all()
+    assert 0 < since.notna().sum() < len(k)  # some places covered, some never
 
 
 def test_district_assignment_matches_geopandas(layers):
