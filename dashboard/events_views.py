@@ -61,19 +61,37 @@ def event_label(row: pd.Series | dict, lang: str) -> str:
 # --------------------------------------------------------------------------- timeline
 
 
-def timeline_data(events: pd.DataFrame, lang: str, group_by: str = "venue") -> pd.DataFrame:
+#: Name of the timeline's dataset in :func:`timeline_spec`.
+TIMELINE_DATA = "timeline"
+#: Days of margin either side of the events in which the reference date is still drawn.
+_REF_MARGIN = pd.Timedelta(days=10)
+
+
+def timeline_data(
+    events: pd.DataFrame, lang: str, group_by: str = "venue", ref: object | None = None
+) -> pd.DataFrame:
     """One row per event for the timeline, grouped by ``venue`` or ``year``.
 
     ``events`` is :func:`dashboard.events.event_readiness`'s answer with ``status``.
-    The bar runs from the start day to the end of the end day (``end_excl``).
+    The bar runs from the start day to the end of the end day (``end_excl``). ``ref``
+    (the reference date) is in every row when it lies within 10 days of the events'
+    span, so the chart draws it; otherwise the column is empty. Dates are local ISO
+    strings, read by Vega as the calendar days they name in any time zone.
     """
     start = pd.to_datetime(events["start_date"]).dt.normalize()
     end = pd.to_datetime(events["end_date"]).dt.normalize().fillna(start)
+    end_excl = end + pd.Timedelta(days=1)
     venue = _name(events, lang, "venue_").replace("", t("ev_no_venue", lang))
     if group_by == "year":
         group = start.dt.year.astype(str)
     else:
         group = venue
+    show_ref = None
+    if ref is not None and len(events):
+        r = pd.Timestamp(ref).normalize()
+        if start.min() - _REF_MARGIN <= r <= end_excl.max() + _REF_MARGIN:
+            show_ref = r.isoformat()
+    iso = "%Y-%m-%dT%H:%M:%S"
     return pd.DataFrame(
         {
             "id": events["id"].astype(str).to_numpy(),
@@ -81,36 +99,26 @@ def timeline_data(events: pd.DataFrame, lang: str, group_by: str = "venue") -> p
             "group": group.to_numpy(),
             "venue": venue.to_numpy(),
             "category": [label_of("events", c, lang) for c in events["category"]],
-            "start": start.to_numpy(),
-            "end_excl": (end + pd.Timedelta(days=1)).to_numpy(),
+            "start": start.dt.strftime(iso).to_numpy(),
+            "end_excl": end_excl.dt.strftime(iso).to_numpy(),
             "dates": (
                 start.dt.strftime("%Y-%m-%d") + " – " + end.dt.strftime("%Y-%m-%d")
             ).to_numpy(),
             "status": [status_label(s, lang) for s in events["status"]],
             "readiness": [pct(x) for x in events["readiness"]],
+            "ref": show_ref,
         }
     )
 
 
-def timeline_chart(
-    events: pd.DataFrame,
-    lang: str,
-    ref: object,
-    group_by: str = "venue",
-    width: int = 500,
-) -> alt.FacetChart:
-    """Altair timeline: a bar per event, coloured by category, one row block per group."""
-    df = timeline_data(events, lang, group_by)
-    lo = df["start"].min() - pd.Timedelta(days=10)
-    hi = df["end_excl"].max() + pd.Timedelta(days=10)
-    ref = pd.Timestamp(ref).normalize()
-    df["ref"] = ref if lo <= ref <= hi else pd.NaT
+def _timeline(lang: str, width: int, data: pd.DataFrame | alt.NamedData) -> alt.FacetChart:
+    """The timeline over ``data`` (rows of :func:`timeline_data`, or a named dataset)."""
     domain = [label_of("events", c, lang) for c in EVENT_CATEGORIES]
     colors = [CATEGORY_COLORS[c] for c in EVENT_CATEGORIES]
     x = alt.X(
         "start:T",
         title=t("ev_axis_date", lang),
-        scale=alt.Scale(domain=[lo.isoformat(), hi.isoformat()]),
+        scale=alt.Scale(padding=12),  # pixels either side of the first and last event
         axis=alt.Axis(format="%Y-%m", labelAngle=0, grid=True),
     )
     bars = (
@@ -147,19 +155,16 @@ def timeline_chart(
         .mark_rule(strokeDash=[4, 3], color="#333", strokeWidth=1.5)
         .encode(x="min(ref):T")
     )
-    order = (
-        sorted(df["group"].unique())
-        if group_by == "year"
-        else list(df.sort_values("start").drop_duplicates("group")["group"])
-    )
     return (
-        alt.layer(bars, rule, data=df)
+        alt.layer(bars, rule, data=data)
         .properties(width=width, height=alt.Step(22))
         .facet(
             row=alt.Row(
                 "group:N",
                 title=None,
-                sort=order,
+                # groups in the order of their first event: venues by first use, years
+                # chronologically
+                sort=alt.EncodingSortField("start", op="min"),
                 header=alt.Header(
                     labelAngle=0, labelAlign="left", labelLimit=150, labelFontWeight="bold"
                 ),
@@ -168,6 +173,31 @@ def timeline_chart(
         )
         .resolve_scale(y="independent")
     )
+
+
+def timeline_chart(
+    events: pd.DataFrame,
+    lang: str,
+    ref: object,
+    group_by: str = "venue",
+    width: int = 500,
+) -> alt.FacetChart:
+    """Altair timeline: a bar per event, coloured by category, one row block per group,
+    the reference date ``ref`` as a dashed rule (when near the events)."""
+    return _timeline(lang, width, timeline_data(events, lang, group_by, ref))
+
+
+def timeline_spec(lang: str, width: int = 500) -> dict:
+    """Vega-Lite spec of :func:`timeline_chart` reading its rows from the dataset named
+    :data:`TIMELINE_DATA`, so the same spec serves every choice of events.
+
+    Streamlit keeps a drawn chart whose spec is unchanged and only swaps its data, instead
+    of building a new Vega view; hand it ``{**spec, "datasets": {TIMELINE_DATA: rows}}``
+    with ``rows`` from :func:`timeline_data`.
+    """
+    from dashboard.charts import vega_spec
+
+    return vega_spec(_timeline(lang, width, alt.NamedData(name=TIMELINE_DATA)))
 
 
 # --------------------------------------------------------------------------- tables

@@ -16,9 +16,9 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import charts, ui
 from dashboard import events as ev
 from dashboard import events_views as evv
+from dashboard import ui
 from dashboard.state import ViewState
 
 
@@ -42,8 +42,25 @@ class EventsView:
     """The events shown for a choice of filters, with their timeline and table."""
 
     shown: pd.DataFrame  #: filtered, upcoming first (:func:`events.order_events`)
-    timeline: dict | None  #: Vega-Lite spec of :func:`events_views.timeline_chart`
+    timeline_rows: pd.DataFrame | None  #: :func:`events_views.timeline_data`
     table: pd.DataFrame | None  #: :func:`events_views.events_table`
+    lang: str = "en"
+
+    def timeline(self) -> dict | None:
+        """Vega-Lite spec of the timeline with its rows (None when no event is shown).
+
+        The spec without the rows is the same for every filter and district
+        (:func:`events_views.timeline_spec`), so a change redraws the chart's data in
+        place instead of building a new chart.
+        """
+        if self.timeline_rows is None:
+            return None
+        return {**_timeline_spec(self.lang), "datasets": {evv.TIMELINE_DATA: self.timeline_rows}}
+
+
+@st.cache_resource(show_spinner=False)
+def _timeline_spec(lang: str) -> dict:
+    return evv.timeline_spec(lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -56,9 +73,9 @@ def _events_view(
     shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
     shown = ev.order_events(shown, ref)
     if shown.empty:
-        return EventsView(shown, None, None)
-    chart = evv.timeline_chart(shown, lang, ref, group_by)
-    return EventsView(shown, charts.vega_spec(chart), evv.events_table(shown, lang))
+        return EventsView(shown, None, None, lang)
+    rows = evv.timeline_data(shown, lang, group_by, ref)
+    return EventsView(shown, rows, evv.events_table(shown, lang), lang)
 
 
 def events_view(

@@ -96,7 +96,7 @@ k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border
 
 # ----------------------------------------------------------------------------- timeline
 st.subheader(t("ev_timeline", lang))
-st.vega_lite_chart(spec=view.timeline, width="content")
+st.vega_lite_chart(spec=view.timeline(), width="content")
 st.caption(t("ev_timeline_caption", lang))
 
 st.subheader(t("ev_list", lang))

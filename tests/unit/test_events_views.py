@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard import charts
 from dashboard import events as ev
 from dashboard import events_views as evv
 from tests.unit.test_events import _instance, _standards
@@ -34,7 +35,8 @@ def test_timeline_groups(ready, lang):
     by_year = evv.timeline_data(r, lang, "year")
     assert set(by_year["group"]) == {"2023", "2024", "2025"}
     # bars cover whole days: a one-day event is one day long
-    assert (by_year["end_excl"] - by_year["start"] >= pd.Timedelta(days=1)).all()
+    span = pd.to_datetime(by_year["end_excl"]) - pd.to_datetime(by_year["start"])
+    assert (span >= pd.Timedelta(days=1)).all()
 
 
 @pytest.mark.parametrize("group_by", ["venue", "year"])
@@ -50,6 +52,39 @@ def test_timeline_spec(ready, group_by):
     assert any(d["ref"] for d in data)
     far = evv.timeline_chart(ready[0], "en", "2031-01-01", group_by).to_dict()
     assert not any(d["ref"] for d in next(iter(far["datasets"].values())))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_timeline_spec_is_the_chart_without_its_rows(ready, lang):
+    """One spec serves every choice of events (Streamlit then swaps the data in place
+    instead of building a new chart); with the rows it is the chart's spec."""
+    r = ready[0]
+    spec = evv.timeline_spec(lang)
+    assert spec["data"] == {"name": evv.TIMELINE_DATA} and "datasets" not in spec
+    assert "domain" not in spec["spec"]["layer"][0]["encoding"]["x"]["scale"]
+    for group_by in ("venue", "year"):
+        built = evv.timeline_chart(r, lang, "2024-01-01", group_by)
+        built.to_dict(validate=True)  # a valid Vega-Lite spec
+        chart = charts.vega_spec(built)
+        (rows,) = chart.pop("datasets").values()
+        chart.pop("data")
+        plain = {k: v for k, v in spec.items() if k != "data"}
+        chart.pop("$schema"), plain.pop("$schema")
+        assert json.loads(json.dumps(chart)) == json.loads(json.dumps(plain))
+        data = evv.timeline_data(r, lang, group_by, "2024-01-01")
+        assert rows == json.loads(data.to_json(orient="records"))
+    # a district with other events: the same spec
+    assert evv.timeline_spec(lang) == spec
+
+
+def test_timeline_reference_date_only_near_the_events(ready):
+    r = ready[0]
+    start = pd.to_datetime(r["start_date"]).min().normalize()
+    near = evv.timeline_data(r, "en", ref=start - pd.Timedelta(days=10))
+    assert (near["ref"] == (start - pd.Timedelta(days=10)).isoformat()).all()
+    far = evv.timeline_data(r, "en", ref=start - pd.Timedelta(days=11))
+    assert far["ref"].isna().all()
+    assert evv.timeline_data(r, "en")["ref"].isna().all()
 
 
 def test_tables_and_deck(ready):
