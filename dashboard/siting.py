@@ -483,6 +483,7 @@ def recommend_sites(
     method: str = "auto",
     resolution: int = 9,
     time_limit: float = 10.0,
+    before: CoverageResult | None = None,
 ) -> SitingResult:
     """Choose ``k`` new service points that cover the most uncovered weighted demand.
 
@@ -495,6 +496,9 @@ def recommend_sites(
         See :func:`candidate_sites`.
     method : {"auto", "milp", "greedy"}
         See :func:`solve_mclp`.
+    before : CoverageResult, optional
+        :func:`assess_coverage` of these inputs, when the caller already has it (the
+        dashboard caches it); computed here otherwise.
 
     Returns
     -------
@@ -503,7 +507,13 @@ def recommend_sites(
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    before = assess_coverage(demand, supply, districts, standards, as_of=as_of)
+    if before is None:
+        before = assess_coverage(demand, supply, districts, standards, as_of=as_of)
+    elif len(before.places) != len(demand):
+        raise ValueError(
+            f"before covers {len(before.places)} places but demand has {len(demand)}: "
+            "pass the coverage of this demand, or none"
+        )
     places = before.places
     if district is not None:
         ad = places["adcode"].astype(str).to_numpy()

@@ -67,6 +67,7 @@ def _siting(signature: tuple, standards_json: str, as_of: str | None, district: 
         k,
         district=district,
         as_of=as_of,
+        before=ui._coverage(signature, standards_json, as_of),  # cached: not computed again
     )
 
 

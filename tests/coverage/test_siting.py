@@ -106,6 +106,25 @@ def test_district_scope(layers):
         recommend_sites(k, p, d, std, 2, district="999999")
 
 
+def test_given_coverage_is_used_and_checked(layers):
+    """The dashboard hands in its cached coverage: the same sites and what-if follow, and
+    coverage of other demand is refused."""
+    from dashboard.coverage import assess_coverage
+
+    k, p, d = layers["key-locations"], layers["payments"], layers["districts"]
+    std = shipped_standards()
+    code = "110105"
+    fresh = recommend_sites(k, p, d, std, 3, district=code, as_of="2025-06-01")
+    before = assess_coverage(k, p, d, std, as_of="2025-06-01")
+    given = recommend_sites(k, p, d, std, 3, district=code, as_of="2025-06-01", before=before)
+    assert given.before is before
+    assert given.sites.equals(fresh.sites)
+    assert given.after.districts.equals(fresh.after.districts)
+    other = assess_coverage(k.iloc[:10], p, d, std)
+    with pytest.raises(ValueError, match="covers 10 places"):
+        recommend_sites(k, p, d, std, 3, district=code, before=other)
+
+
 def test_new_points_meet_every_clause():
     std = shipped_standards()
     caps = new_point_capabilities(std)
