@@ -43,5 +43,6 @@ nav = st.navigation(pages)
 st.sidebar.markdown(f"### {t('app_title', lang)}")
 ui.sidebar_controls()
 ui.keep_widget_state()
+ui.freeze_heap_once()
 nav.run()
 ui.sync_url()  # pages that end early call ui.stop(), which syncs first

@@ -60,3 +60,17 @@ def test_layer_toggle_updates_map():
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert "payments" not in [layer["id"] for layer in spec["layers"]]
     assert at.query_params["layers"] == "venues,organizations,events,key-locations"
+
+
+def test_long_lived_objects_are_frozen_once(private_home):
+    """After the first run the modules and data sit outside the cycle collector's scans
+    (ui.freeze_heap_once), and later runs do not freeze again."""
+    import gc
+
+    from dashboard import ui
+
+    _run()
+    frozen = gc.get_freeze_count()
+    assert ui._HEAP_FROZEN and frozen > 10_000
+    _run()
+    assert gc.get_freeze_count() == frozen
