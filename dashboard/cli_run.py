@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "app.py"
+#: ``server.py`` wraps ``app.py`` in an ``st.App`` that also serves map layer data.
+APP = Path(__file__).resolve().parent / "server.py"
 
 
 def streamlit_command(host: str, port: int, extra: list[str] | None = None) -> list[str]:

@@ -16,6 +16,7 @@ import hashlib
 import html
 import json
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from dashboard import model
+from dashboard import model, served
 from dashboard.i18n import label_of, name_col, t
 
 #: Whole-city view (fits the 16 districts in a ~1000 px wide map).
@@ -377,6 +378,9 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
     return scatter_layer(records, layer, [*model.LAYERS[layer].color, 220], radius_px)
 
 
+_SERIALIZING = threading.Lock()
+
+
 class CompactDeck(pdk.Deck):
     """A ``pydeck.Deck`` whose JSON has no indentation.
 
@@ -386,11 +390,30 @@ class CompactDeck(pdk.Deck):
     """
 
     def to_json(self) -> str:
+        """Compact JSON; layer data the app's server publishes (:mod:`dashboard.served`)
+        goes as its URL, so the browser keeps unchanged layers across reruns."""
         import json as _json
 
         from pydeck.bindings.json_tools import default_serialize
 
-        return _json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        if not served.enabled():
+            return _json.dumps(
+                self, sort_keys=True, default=default_serialize, separators=(",", ":")
+            )
+        with _SERIALIZING:  # a cached deck may be drawn by two sessions at once
+            swapped = []
+            for layer in self.layers:
+                url = served.url_for(getattr(layer, "data", None))
+                if url is not None:
+                    swapped.append((layer, layer.data))
+                    layer.data = url
+            try:
+                return _json.dumps(
+                    self, sort_keys=True, default=default_serialize, separators=(",", ":")
+                )
+            finally:
+                for layer, data in swapped:  # the deck itself is left as it was
+                    layer.data = data
 
 
 def make_deck(

@@ -60,3 +60,37 @@ def test_another_district_updates_the_map_in_place(app_url, page, path, district
         assert page.evaluate(f"document.querySelector('{canvas}').__atlas") == 1, name
     assert page.evaluate("window.__webgl") == made  # no map was rebuilt
     assert not page.errors
+
+
+def test_a_radius_step_sends_only_the_layers_that_change(app_url, page):
+    """Point layers go by URL (dashboard.served): a radius step re-sends the recoloured
+    gaps, not the 240 payment points and every venue again."""
+    from tests.browser.conftest import canvas_painted
+
+    fetched: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: fetched.append((r.url, r.status)) if "/atlas-data/" in r.url else None,
+    )
+    frames: list[int] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on(
+        "Network.webSocketFrameReceived", lambda e: frames.append(len(e["response"]["payloadData"]))
+    )
+    page.goto(f"{app_url}/explore?lang=en&radius=500")
+    settle(page)
+    loaded = list(fetched)
+    assert len(loaded) >= 4 and {s for _, s in loaded} == {200}  # venues … payments
+    assert canvas_painted(page) > 0
+    frames.clear()
+    slider = page.get_by_test_id("stSidebarUserContent").get_by_role("slider", name="Radius (m)")
+    slider.first.focus()
+    page.keyboard.press("ArrowRight")
+    settle(page)
+    again = fetched[len(loaded) :]
+    assert 1 <= len(again) <= 2, again  # the gaps at the new radius, nothing else
+    assert {u for u, _ in again}.isdisjoint({u for u, _ in loaded})
+    assert sum(frames) < 100_000, sum(frames)  # was ~340 KB with every layer inline
+    assert canvas_painted(page) > 0
+    assert not page.errors

@@ -26,3 +26,19 @@ def test_options_the_app_relies_on():
     # no full garbage collection after each run: it held the GIL ~100 ms per interaction
     assert opts["--runner.postScriptGC"] == "false"
     assert opts["--browser.gatherUsageStats"] == "false"  # offline: nothing phones home
+
+
+def test_runs_the_server_that_publishes_layer_data():
+    """`run` starts dashboard/server.py: an st.App around app.py with the layer-data route
+    (checked in a fresh interpreter: importing it switches serving on process-wide)."""
+    import subprocess
+    import sys
+
+    assert APP.name == "server.py" and (APP.parent / "app.py").exists()
+    code = (
+        "from streamlit.web.server.app_discovery import discover_asgi_app;"
+        "from pathlib import Path; import dashboard.server as s, dashboard.served as d;"
+        f"print(discover_asgi_app(Path({str(APP)!r})).is_asgi_app, s.route, d.enabled())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "/atlas-data/{name}", "True"]
