@@ -379,6 +379,8 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
 
 
 _SERIALIZING = threading.Lock()
+#: pydeck's "style not set" marker; Streamlit's map then requests no basemap style.
+NO_BASEMAP = "__MAP_STYLE__"
 
 
 class CompactDeck(pdk.Deck):
@@ -428,7 +430,9 @@ def make_deck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
         map_provider="carto" if basemap_style else None,
-        map_style=basemap_style,
+        # with no style at all Streamlit fills in a Carto style from the internet; its
+        # "default style" marker tells it to leave the map without a basemap
+        map_style=basemap_style or NO_BASEMAP,
         tooltip=TOOLTIP,
         height=height,
     )

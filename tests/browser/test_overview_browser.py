@@ -10,6 +10,15 @@ pytestmark = pytest.mark.browser
 
 
 def test_overview_renders_map_offline(app_url, page):
+    outside: list[str] = []  # requests that would leave the machine (all aborted here)
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else outside.append(r.url)
+        ),
+    )
     page.goto(app_url + "/?lang=zh")
     settle(page)
     page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
@@ -23,6 +32,7 @@ def test_overview_renders_map_offline(app_url, page):
     assert canvas_painted(page) > 50, "the deck.gl canvas stayed empty"
     shot(page, "overview-zh")
     assert page.errors == []
+    assert outside == []  # no basemap chosen: not even a basemap style is asked for
 
 
 def test_overview_english_and_district(app_url, page):
