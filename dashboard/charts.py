@@ -154,6 +154,16 @@ def mark_districts(spec: dict, highlight: str | None, chosen: Sequence[str] = ()
     return {**spec, "datasets": datasets}
 
 
+#: One colour per sector code (Tableau 10), the same in every language and filter.
+SECTOR_COLORS: dict[str, str] = {
+    "dining": "#4e79a7",
+    "accommodation": "#f28e2b",
+    "transportation": "#e15759",
+    "shopping": "#76b7b2",
+    "culture_tourism": "#59a14f",
+}
+
+
 def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> alt.FacetChart:
     """Small multiples: coverage by sector, one panel per district.
 
@@ -164,6 +174,11 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
     df["district"] = df["adcode"].map(lambda a: names.get(a, a))
     df["sector_label"] = df["sector"].map(lambda s: label_of("sector", str(s), lang))
     cov, sec = header("coverage", lang), header("sector", lang)
+    # each sector keeps its place and colour in both languages (not alphabetical by label)
+    codes = [c for c in model.SECTORS if c in set(df["sector"].astype(str))]
+    codes += sorted(set(df["sector"].astype(str)) - set(codes))
+    labels = [label_of("sector", c, lang) for c in codes]
+    colors = [SECTOR_COLORS.get(c, "#868e96") for c in codes]
     base = (
         alt.Chart(df)
         .mark_bar()
@@ -172,6 +187,7 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
             x=alt.X(
                 "sector_label:N",
                 title=None,
+                sort=labels,
                 axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120),
             ),
             y=alt.Y(
@@ -180,7 +196,12 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%"),
             ),
-            color=alt.Color("sector_label:N", title=sec, legend=None),
+            color=alt.Color(
+                "sector_label:N",
+                title=sec,
+                legend=None,
+                scale=alt.Scale(domain=labels, range=colors),
+            ),
             tooltip=[
                 alt.Tooltip("district:N", title=header("name", lang)),
                 alt.Tooltip("sector_label:N", title=sec),

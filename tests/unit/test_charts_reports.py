@@ -95,6 +95,30 @@ def test_sector_facets_one_panel_per_district():
     assert spec["spec"]["encoding"]["x"]["axis"]["labelOverlap"] is False
 
 
+def test_sector_facets_keep_each_sectors_place_and_colour_in_both_languages():
+    """Shopping is the same colour, in the same place, whether the meeting reads zh or en
+    (labels sorted alphabetically put 交通 first in zh and Accommodation first in en)."""
+    from dashboard.model import SECTORS
+
+    sectors = pd.DataFrame(
+        {
+            "adcode": "110105",
+            "sector": list(SECTORS),
+            "demand": 2,
+            "covered": 1,
+            "coverage": 0.5,
+        }
+    )
+    enc = {}
+    for lang in ("zh", "en"):
+        spec = charts.sector_facets(sectors, {"110105": "Chaoyang"}, lang).to_dict()["spec"]
+        enc[lang] = spec["encoding"]
+        labels = [charts.label_of("sector", c, lang) for c in SECTORS]
+        assert enc[lang]["x"]["sort"] == labels == enc[lang]["color"]["scale"]["domain"]
+    assert enc["zh"]["color"]["scale"]["range"] == enc["en"]["color"]["scale"]["range"]
+    assert enc["en"]["color"]["scale"]["range"] == [charts.SECTOR_COLORS[c] for c in SECTORS]
+
+
 def test_gap_layer_is_pickable_and_sized_in_pixels():
     layer = charts.gap_layer([{"lon": 116.4, "lat": 39.9}], "uncovered", charts.UNCOVERED_RGBA, 7)
     assert layer.id == "uncovered" and layer.pickable
