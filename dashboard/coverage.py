@@ -262,9 +262,9 @@ def in_service(supply: pd.DataFrame, as_of: object | None) -> np.ndarray:
     return (dates.isna() | (dates <= when)).to_numpy(dtype=bool)
 
 
-def in_service_since(supply: pd.DataFrame) -> np.ndarray:
+def in_service_from(supply: pd.DataFrame) -> np.ndarray:
     """Each point's first day in service as datetime64[ns]: :func:`in_service` on ``t`` is
-    ``in_service_since(supply) <= t``, for any number of dates at once. A missing date
+    ``in_service_from(supply) <= t``, for any number of dates at once. A missing date
     (always in service) is ``Timestamp.min``.
     """
     if "in_service_date" not in supply.columns:
@@ -538,7 +538,7 @@ def place_coverage(
     return out
 
 
-def covered_since(
+def covered_from(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
     standards: Standards,
@@ -554,7 +554,7 @@ def covered_since(
 
     over the clauses :math:`c` of its requirement (:func:`place_coverage`'s rule), where
     :math:`t_j` is point :math:`j`'s in-service date. ``place_coverage(..., as_of=t)``
-    covers exactly the places with ``covered_since <= t``; for many dates this is one
+    covers exactly the places with ``covered_from <= t``; for many dates this is one
     radius search instead of one coverage run per date.
 
     Returns
@@ -574,7 +574,7 @@ def covered_since(
     demand_xy = np.column_stack([dx, dy])
     sx, sy = project_lonlat(supply["lon"].to_numpy("float64"), supply["lat"].to_numpy("float64"))
     supply_xy = np.column_stack([sx, sy])
-    start = in_service_since(supply).astype(np.int64)
+    start = in_service_from(supply).astype(np.int64)
     start[start == pd.Timestamp.min.value] = always
     req_of_cat = [_requirement_of(standards, c) for c in cats]
     capmat = None
@@ -611,7 +611,7 @@ def _as_dates(ns: np.ndarray, index: pd.Index) -> pd.Series:
     out = ns.copy()
     out[ns == np.iinfo(np.int64).max] = np.iinfo(np.int64).min  # NaT
     out[ns == np.iinfo(np.int64).min + 1] = pd.Timestamp.min.value
-    return pd.Series(out.view("datetime64[ns]"), index=index, name="covered_since")
+    return pd.Series(out.view("datetime64[ns]"), index=index, name="covered_from")
 
 
 # --------------------------------------------------------------------------- aggregation

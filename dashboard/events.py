@@ -42,9 +42,9 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from dashboard.coverage import (
-    covered_since,
+    covered_from,
     in_service,
-    in_service_since,
+    in_service_from,
     place_coverage,
     project_lonlat,
 )
@@ -299,7 +299,7 @@ def event_readiness(
     covered = np.zeros((used.size, len(date_uniq)), dtype=np.int64)
     if used.size:
         # coverage only grows with time: one search answers every start date
-        since = covered_since(key_locations.iloc[used], payments, standards).to_numpy()
+        since = covered_from(key_locations.iloc[used], payments, standards).to_numpy()
         covered[:] = since[:, None] <= date_uniq.to_numpy()[None, :]
     nearby = np.asarray(near.sum(axis=1)).ravel()[site_code]
     cov_counts = np.asarray(near @ covered)[site_code, date_code] if used.size else np.zeros(n)
@@ -310,7 +310,7 @@ def event_readiness(
     pused = np.flatnonzero(np.asarray(pnear.sum(axis=0)).ravel() > 0)
     if pused.size:
         # in service on each start date (in_service's rule, for all dates at once)
-        since = in_service_since(payments.iloc[pused])
+        since = in_service_from(payments.iloc[pused])
         active = (since[:, None] <= date_uniq.to_numpy()[None, :]).astype(np.int64)
         vp = np.asarray(pnear[:, pused] @ active)[site_code, date_code]
     else:

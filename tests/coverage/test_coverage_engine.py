@@ -18,9 +18,9 @@ from dashboard.coverage import (
     coverage_by_sector,
     coverage_grid,
     coverage_progress,
-    covered_since,
+    covered_from,
     in_service,
-    in_service_since,
+    in_service_from,
     nearest_within,
     place_coverage,
     uncovered_places,
@@ -158,7 +158,7 @@ def test_random_instance_with_dates_and_clauses():
     require=st.lists(clause, min_size=0, max_size=2),
 )
 def test_covered_since_answers_every_date(dem, sup, radius, require):
-    """covered_since <= t is place_coverage(as_of=t) for every t, undated points included."""
+    """covered_from <= t is place_coverage(as_of=t) for every t, undated points included."""
     demand = pd.DataFrame(
         {
             "category": ["hotel" if i % 2 else "museum" for i in range(len(dem))],
@@ -177,7 +177,7 @@ def test_covered_since_answers_every_date(dem, sup, radius, require):
     )
     std = uniform_standards(shipped_standards(), require=require)
     std = uniform_standards(std, radius_m=radius) if len(dem) % 3 else std
-    since = covered_since(demand, supply, std)
+    since = covered_from(demand, supply, std)
     assert since.index.equals(demand.index)
     dates = sorted({d for d in supply["in_service_date"].dropna()})
     probes = [pd.Timestamp("2021-06-01"), pd.Timestamp("2026-06-01"), *dates]
@@ -195,17 +195,17 @@ def test_covered_since_answers_every_date(dem, sup, radius, require):
 def test_in_service_since_answers_every_date(layers):
     p = layers["payments"].copy()
     p.loc[p.index[:5], "in_service_date"] = None  # undated: always in service
-    since = in_service_since(p)
+    since = in_service_from(p)
     for t in ("2020-01-01", "2023-06-30", "2024-12-31", "2030-01-01"):
         assert ((since <= np.datetime64(t)) == in_service(p, t)).all()
     assert (since[:5].astype(np.int64) == pd.Timestamp.min.value).all()
-    assert (in_service_since(p.drop(columns="in_service_date")) == since[0]).all()  # all undated
+    assert (in_service_from(p.drop(columns="in_service_date")) == since[0]).all()  # all undated
 
 
 def test_covered_since_on_shipped_data(layers):
     k, p = layers["key-locations"], layers["payments"]
     std = shipped_standards()
-    since = covered_since(k, p, std)
+    since = covered_from(k, p, std)
     for t in ("2023-06-30", "2024-12-31", None):
         want = place_coverage(k, p, std, as_of=t)["covered"].to_numpy()
         got = since.notna() if t is None else since <= pd.Timestamp(t)
