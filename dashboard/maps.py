@@ -12,6 +12,7 @@ text is ever concatenated into HTML here.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -379,8 +380,14 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
 
 
 _SERIALIZING = threading.Lock()
-#: pydeck's "style not set" marker; Streamlit's map then requests no basemap style.
-NO_BASEMAP = "__MAP_STYLE__"
+#: A MapLibre style with nothing in it, as a ``data:`` URL: the map keeps MapLibre's
+#: zoom buttons and draws no basemap, and nothing is requested from the network.
+NO_BASEMAP = (
+    "data:application/json;base64,"
+    + base64.b64encode(
+        json.dumps({"version": 8, "sources": {}, "layers": []}, separators=(",", ":")).encode()
+    ).decode()
+)
 
 
 class CompactDeck(pdk.Deck):
@@ -429,9 +436,9 @@ def make_deck(
     return CompactDeck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
-        map_provider="carto" if basemap_style else None,
-        # with no style at all Streamlit fills in a Carto style from the internet; its
-        # "default style" marker tells it to leave the map without a basemap
+        map_provider="carto",
+        # with no style at all Streamlit fills in a Carto style from the internet; an
+        # empty style of our own keeps the map (and its zoom buttons) without a request
         map_style=basemap_style or NO_BASEMAP,
         tooltip=TOOLTIP,
         height=height,
