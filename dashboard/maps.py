@@ -426,7 +426,11 @@ class CompactDeck(pdk.Deck):
 
 
 def make_deck(
-    layers: Sequence[pdk.Layer], view: dict, height: int = 620, basemap_style: str | None = None
+    layers: Sequence[pdk.Layer],
+    view: dict,
+    height: int = 620,
+    basemap_style: str | None = None,
+    tooltip: dict | None = None,
 ) -> pdk.Deck:
     """A deck; with no ``basemap_style`` there is no basemap at all (works with no internet).
 
@@ -440,7 +444,7 @@ def make_deck(
         # with no style at all Streamlit fills in a Carto style from the internet; an
         # empty style of our own keeps the map (and its zoom buttons) without a request
         map_style=basemap_style or NO_BASEMAP,
-        tooltip=TOOLTIP,
+        tooltip=tooltip or TOOLTIP,
         height=height,
     )
 

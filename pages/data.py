@@ -12,7 +12,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from dashboard import maps, ui, ui_data
@@ -144,16 +143,15 @@ rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 
 
 st.markdown(f"**{S['preview']}**")
-deck = maps.CompactDeck(
-    layers=[
+deck = maps.make_deck(
+    [
         *ui.district_layers(lang, "all"),
         maps.scatter_layer(ui_data.preview_records(kept, S), "kept", [20, 150, 90, 220]),
         maps.scatter_layer(ui_data.preview_records(rejected, S), "rejected", [220, 30, 40, 240]),
     ],
-    initial_view_state=pdk.ViewState(**maps.BEIJING_VIEW),
-    map_provider=None,
-    tooltip=ui_data.TEXT_TOOLTIP,
+    maps.BEIJING_VIEW,
     height=520,
+    tooltip=ui_data.TEXT_TOOLTIP,
 )
 st.pydeck_chart(deck, height=520, key="data-preview-map")
 

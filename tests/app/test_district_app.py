@@ -12,6 +12,7 @@ from dashboard import compare, reports
 from dashboard.accessibility import accessibility, district_accessibility
 from dashboard.coverage import assess_coverage
 from dashboard.data import load_all
+from dashboard.maps import NO_BASEMAP
 from dashboard.siting import recommend_sites
 from dashboard.standards import load_standards, uniform_standards
 from tests.app.conftest import open_page
@@ -131,7 +132,7 @@ def test_gaps_sites_and_what_if(private_home):
         "proposed",
     ]
     assert next(x for x in spec["layers"] if x["id"] == "proposed")["data"] == []
-    assert not spec.get("mapStyle") and not spec.get("mapProvider")
+    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
     uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
     assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])
 

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import events as ev
 from dashboard import events_views as evv
 from dashboard.data import load_all
+from dashboard.maps import NO_BASEMAP
 from dashboard.standards import load_standards, uniform_standards
 from tests.app.conftest import open_page
 from tests.events_sample import install
@@ -90,7 +91,7 @@ def test_map_is_offline_and_colours_follow_coverage(home):
     ids = [layer["id"] for layer in spec["layers"]]
     assert ids[:3] == ["districts", "ring-r", "ring-venue"]
     assert "venue" in ids and "key-locations" in ids
-    assert not spec.get("mapStyle") and not spec.get("mapProvider")
+    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
     want, layers = _expected(home, date(2024, 9, 1))
     first = want.iloc[0]
     keys = next(x for x in spec["layers"] if x["id"] == "key-locations")["data"]
