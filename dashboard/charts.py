@@ -179,40 +179,39 @@ def sector_facets(sectors: pd.DataFrame, names: dict[str, str], lang: str) -> al
     codes += sorted(set(df["sector"].astype(str)) - set(codes))
     labels = [label_of("sector", c, lang) for c in codes]
     colors = [SECTOR_COLORS.get(c, "#868e96") for c in codes]
-    base = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            # every sector named under every panel (Vega hides overlapping labels)
-            x=alt.X(
-                "sector_label:N",
-                title=None,
-                sort=labels,
-                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120),
-            ),
-            y=alt.Y(
-                "coverage:Q",
-                title=cov,
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format=".0%"),
-            ),
-            color=alt.Color(
-                "sector_label:N",
-                title=sec,
-                legend=None,
-                scale=alt.Scale(domain=labels, range=colors),
-            ),
-            tooltip=[
-                alt.Tooltip("district:N", title=header("name", lang)),
-                alt.Tooltip("sector_label:N", title=sec),
-                alt.Tooltip("coverage:Q", title=cov, format=".0%"),
-                alt.Tooltip("covered:Q", title=header("covered", lang)),
-                alt.Tooltip("demand:Q", title=header("demand", lang)),
-            ],
-        )
-        .properties(width=max(150, 40 * df["sector_label"].nunique()), height=120)
+    base = alt.Chart().encode(
+        # every sector named under every panel (Vega hides overlapping labels)
+        x=alt.X(
+            "sector_label:N",
+            title=None,
+            sort=labels,
+            axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120),
+        ),
+        y=alt.Y(
+            "coverage:Q",
+            title=cov,
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format=".0%"),
+        ),
+        color=alt.Color(
+            "sector_label:N",
+            title=sec,
+            legend=None,
+            scale=alt.Scale(domain=labels, range=colors),
+        ),
+        tooltip=[
+            alt.Tooltip("district:N", title=header("name", lang)),
+            alt.Tooltip("sector_label:N", title=sec),
+            alt.Tooltip("coverage:Q", title=cov, format=".0%"),
+            alt.Tooltip("covered:Q", title=header("covered", lang)),
+            alt.Tooltip("demand:Q", title=header("demand", lang)),
+        ],
     )
-    return base.facet(
+    # a bar per sector, and a tick on it so that a sector with key locations but none
+    # covered shows a line at 0 % (an empty slot means no key location of that sector)
+    panel = alt.layer(base.mark_bar(), base.mark_tick(thickness=2, opacity=1), data=df)
+    panel = panel.properties(width=max(150, 40 * df["sector_label"].nunique()), height=120)
+    return panel.facet(
         facet=alt.Facet("district:N", title=None, sort=list(dict.fromkeys(df["district"]))),
         columns=4,
     )

@@ -129,3 +129,4 @@ if sector_spec is None:
     st.info(t("cmp_no_sector_data", lang))
 else:
     st.vega_lite_chart(spec=sector_spec)
+    st.caption(t("cmp_by_sector_caption", lang))

@@ -39,6 +39,11 @@ STRINGS = {
         "Choose at least one district above to compare side by side.",
     ),
     "cmp_by_sector": ("按行业的覆盖率", "Coverage by sector"),
+    "cmp_by_sector_caption": (
+        "底部一条线表示该行业有重点场所但全部未覆盖（0%）；空白表示该区没有该行业的重点场所。",
+        "A line at the bottom: the sector has key locations and none is covered (0 %); an "
+        "empty slot: the district has no key location of that sector.",
+    ),
     "cmp_no_sector_data": ("所选区没有重点场所", "The chosen districts have no key locations"),
     "cmp_download_csv": ("下载 CSV", "Download CSV"),
     "cmp_download_xlsx": ("下载 Excel", "Download Excel"),

@@ -75,6 +75,8 @@ def test_language_switch_and_rank_by(private_home):
     ranked = list(table.loc[table["demand"] > 0, "name_en"])
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ranked
     assert any("illustrative" in w.value for w in at.warning)
+    # the small multiples say how to read a 0 % line and an empty slot
+    assert any(c.value.startswith("A line at the bottom") for c in at.caption)
 
 
 def test_link_restores_the_view(private_home):

@@ -90,9 +90,17 @@ def test_sector_facets_one_panel_per_district():
     assert spec["facet"]["sort"] == ["朝阳区", "东城区"]
     rows = next(iter(spec["datasets"].values()))
     assert {r["sector_label"] for r in rows} == {"餐饮", "购物"}
-    assert spec["spec"]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    bars, ticks = spec["spec"]["layer"]
+    assert bars["encoding"]["y"]["scale"]["domain"] == [0, 1]
     # every sector is named under every panel: Vega would hide overlapping labels
-    assert spec["spec"]["encoding"]["x"]["axis"]["labelOverlap"] is False
+    assert bars["encoding"]["x"]["axis"]["labelOverlap"] is False
+    # a sector with key locations but none covered (东城区 dining, 0 %) still shows: a tick
+    # on the same encoding marks its 0 %, where an empty slot means no key locations
+    assert bars["mark"]["type"] == "bar" and ticks["mark"]["type"] == "tick"
+    assert ticks["encoding"] == bars["encoding"]
+    assert {(r["district"], r["sector_label"], r["coverage"]) for r in rows} >= {
+        ("东城区", "餐饮", 0.0)
+    }
 
 
 def test_sector_facets_keep_each_sectors_place_and_colour_in_both_languages():
@@ -112,7 +120,7 @@ def test_sector_facets_keep_each_sectors_place_and_colour_in_both_languages():
     enc = {}
     for lang in ("zh", "en"):
         spec = charts.sector_facets(sectors, {"110105": "Chaoyang"}, lang).to_dict()["spec"]
-        enc[lang] = spec["encoding"]
+        enc[lang] = spec["layer"][0]["encoding"]
         labels = [charts.label_of("sector", c, lang) for c in SECTORS]
         assert enc[lang]["x"]["sort"] == labels == enc[lang]["color"]["scale"]["domain"]
     assert enc["zh"]["color"]["scale"]["range"] == enc["en"]["color"]["scale"]["range"]
