@@ -380,14 +380,17 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
 
 
 _SERIALIZING = threading.Lock()
+
+
 #: A MapLibre style with nothing in it, as a ``data:`` URL: the map keeps MapLibre's
 #: zoom buttons and draws no basemap, and nothing is requested from the network.
-NO_BASEMAP = (
-    "data:application/json;base64,"
-    + base64.b64encode(
-        json.dumps({"version": 8, "sources": {}, "layers": []}, separators=(",", ":")).encode()
-    ).decode()
-)
+def style_url(style: dict) -> str:
+    """A MapLibre style as a ``data:`` URL: the browser needs no style server."""
+    raw = json.dumps(style, separators=(",", ":")).encode()
+    return "data:application/json;base64," + base64.b64encode(raw).decode()
+
+
+NO_BASEMAP = style_url({"version": 8, "sources": {}, "layers": []})
 
 
 class CompactDeck(pdk.Deck):
@@ -401,14 +404,15 @@ class CompactDeck(pdk.Deck):
     def to_json(self) -> str:
         """Compact JSON; layer data the app's server publishes (:mod:`dashboard.served`)
         goes as its URL, so the browser keeps unchanged layers across reruns."""
-        import json as _json
-
         from pydeck.bindings.json_tools import default_serialize
 
-        if not served.enabled():
-            return _json.dumps(
+        def dump() -> str:
+            return json.dumps(
                 self, sort_keys=True, default=default_serialize, separators=(",", ":")
             )
+
+        if not served.enabled():
+            return dump()
         with _SERIALIZING:  # a cached deck may be drawn by two sessions at once
             swapped = []
             for layer in self.layers:
@@ -417,9 +421,7 @@ class CompactDeck(pdk.Deck):
                     swapped.append((layer, layer.data))
                     layer.data = url
             try:
-                return _json.dumps(
-                    self, sort_keys=True, default=default_serialize, separators=(",", ":")
-                )
+                return dump()
             finally:
                 for layer, data in swapped:  # the deck itself is left as it was
                     layer.data = data
@@ -489,9 +491,6 @@ def basemap_style(basemap: str, custom_url: str = "") -> str | None:
     ``none`` → None (no basemap). ``custom`` uses ``custom_url`` when it is a valid XYZ
     template, else None.
     """
-    import base64
-    import json as _json
-
     if basemap == "custom":
         if not valid_tile_url(custom_url):
             return None
@@ -516,8 +515,7 @@ def basemap_style(basemap: str, custom_url: str = "") -> str | None:
             {"id": "basemap", "type": "raster", "source": "basemap"},
         ],
     }
-    raw = _json.dumps(style, separators=(",", ":")).encode()
-    return "data:application/json;base64," + base64.b64encode(raw).decode()
+    return style_url(style)
 
 
 def shift_records(records: list[dict], system: str) -> list[dict]:
