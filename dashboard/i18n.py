@@ -57,8 +57,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "kpi_share_city": ("占全市 {pct}", "{pct} of city"),
     "per_district": ("各区统计", "Per district"),
     "map_caption": (
-        "无底图（离线可用）。悬停查看名称，滚轮缩放，拖动平移。",
-        "No basemap (works offline). Hover for names, scroll to zoom, drag to pan.",
+        "无底图（离线可用）。悬停查看名称，滚轮、双指或双击缩放，拖动平移。",
+        "No basemap (works offline). Hover for names; scroll, pinch or double-click to zoom, drag to pan.",
     ),
     "col_district": ("区", "District"),
     "col_total": ("合计", "Total"),

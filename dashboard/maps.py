@@ -382,15 +382,18 @@ def point_layer(records: list[dict], layer: str, radius_px: float = 4.0) -> pdk.
 _SERIALIZING = threading.Lock()
 
 
-#: A MapLibre style with nothing in it, as a ``data:`` URL: the map keeps MapLibre's
-#: zoom buttons and draws no basemap, and nothing is requested from the network.
 def style_url(style: dict) -> str:
     """A MapLibre style as a ``data:`` URL: the browser needs no style server."""
     raw = json.dumps(style, separators=(",", ":")).encode()
     return "data:application/json;base64," + base64.b64encode(raw).decode()
 
 
-NO_BASEMAP = style_url({"version": 8, "sources": {}, "layers": []})
+#: pydeck's "style not set" marker. Streamlit then draws no MapLibre map at all: without
+#: any style it would fetch a Carto basemap style from the internet, and an empty style of
+#: our own (a MapLibre map drawing nothing) made a page switch ~1.4 s slower (a second
+#: WebGL canvas created, resized and torn down with every map). The deck alone zooms with
+#: the wheel, a pinch, a double click or the +/- keys.
+NO_BASEMAP = "__MAP_STYLE__"
 
 
 class CompactDeck(pdk.Deck):
@@ -442,10 +445,8 @@ def make_deck(
     return CompactDeck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
-        map_provider="carto",
-        # with no style at all Streamlit fills in a Carto style from the internet; an
-        # empty style of our own keeps the map (and its zoom buttons) without a request
-        map_style=basemap_style or NO_BASEMAP,
+        map_provider="carto" if basemap_style else None,
+        map_style=basemap_style or NO_BASEMAP,  # see NO_BASEMAP
         tooltip=tooltip or TOOLTIP,
         height=height,
     )

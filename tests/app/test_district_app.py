@@ -132,7 +132,7 @@ def test_gaps_sites_and_what_if(private_home):
         "proposed",
     ]
     assert next(x for x in spec["layers"] if x["id"] == "proposed")["data"] == []
-    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
+    assert spec["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
     assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])
 

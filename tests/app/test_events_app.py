@@ -91,7 +91,7 @@ def test_map_is_offline_and_colours_follow_coverage(home):
     ids = [layer["id"] for layer in spec["layers"]]
     assert ids[:3] == ["districts", "ring-r", "ring-venue"]
     assert "venue" in ids and "key-locations" in ids
-    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
+    assert spec["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     want, layers = _expected(home, date(2024, 9, 1))
     first = want.iloc[0]
     keys = next(x for x in spec["layers"] if x["id"] == "key-locations")["data"]

@@ -49,7 +49,7 @@ def test_link_restores_view_and_map_is_offline():
     assert ids == ["districts", "district-chosen", "district-labels", "venues", "key-locations"]
     chosen = spec["layers"][1]["data"]["features"]
     assert [f["properties"]["adcode"] for f in chosen] == ["110101"]
-    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
+    assert spec["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     # toggles reflect the link
     toggles = {t.label: t.value for t in at.toggle}
     assert toggles["Venues"] and not toggles["Payment points"]

@@ -35,7 +35,7 @@ def test_example_import_preview_confirm_and_undo(home):
     assert metrics["可信度"] in ("high", "medium")
     assert any("GB18030" in t.value.upper() for t in at.text)
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    assert deck["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap request
+    assert deck["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     kept = next(layer for layer in deck["layers"] if layer["id"] == "kept")
     assert len(kept["data"]) == int(metrics["保留"].replace(",", ""))
     # confirm the import: a new version holding the shipped rows plus the example

@@ -127,7 +127,7 @@ def test_tables_and_deck(ready):
     kl = next(x for x in spec["layers"] if x["id"] == "key-locations")["data"]
     assert sum(d["color"][:3] == list(evv.GAP_RGB) for d in kl) == len(gaps)
     assert all({"tt_title", "tt_sub", "tt_body"} <= set(d) for d in kl)
-    assert spec["mapStyle"] == NO_BASEMAP  # an empty inline style: no basemap, no request
+    assert spec["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     # an event with nothing around it has the same layers, empty: the map updates in place
     bare = evv.event_deck(
         row, places.iloc[:0], pays_drawn.iloc[:0], "en", {}, {"type": "FeatureCollection",
