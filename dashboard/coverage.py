@@ -565,7 +565,8 @@ def covered_from(
     """
     n = len(demand)
     cat_codes, cats = _categories(demand, supply, standards)
-    always, never = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    # int64 nanoseconds; Timestamp.min is "always" (in_service_from's undated points)
+    always, never = pd.Timestamp.min.value, np.iinfo(np.int64).max
     since = np.full(n, never, dtype=np.int64)
     if n == 0 or len(supply) == 0:
         return _as_dates(since, demand.index)
@@ -575,7 +576,6 @@ def covered_from(
     sx, sy = project_lonlat(supply["lon"].to_numpy("float64"), supply["lat"].to_numpy("float64"))
     supply_xy = np.column_stack([sx, sy])
     start = in_service_from(supply).astype(np.int64)
-    start[start == pd.Timestamp.min.value] = always
     req_of_cat = [_requirement_of(standards, c) for c in cats]
     capmat = None
     if any(req_of_cat):
@@ -607,10 +607,8 @@ def covered_from(
 
 
 def _as_dates(ns: np.ndarray, index: pd.Index) -> pd.Series:
-    """int64 nanoseconds (int64 max: never) as dates (NaT; int64 min + 1: Timestamp.min)."""
-    out = ns.copy()
-    out[ns == np.iinfo(np.int64).max] = np.iinfo(np.int64).min  # NaT
-    out[ns == np.iinfo(np.int64).min + 1] = pd.Timestamp.min.value
+    """int64 nanoseconds as dates, int64 max (never) as NaT."""
+    out = np.where(ns == np.iinfo(np.int64).max, np.iinfo(np.int64).min, ns)  # int64 min: NaT
     return pd.Series(out.view("datetime64[ns]"), index=index, name="covered_from")
 
 

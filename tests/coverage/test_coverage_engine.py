@@ -157,7 +157,7 @@ def test_random_instance_with_dates_and_clauses():
     radius=st.floats(100, 4000),
     require=st.lists(clause, min_size=0, max_size=2),
 )
-def test_covered_since_answers_every_date(dem, sup, radius, require):
+def test_covered_from_answers_every_date(dem, sup, radius, require):
     """covered_from <= t is place_coverage(as_of=t) for every t, undated points included."""
     demand = pd.DataFrame(
         {
@@ -192,7 +192,7 @@ def test_covered_since_answers_every_date(dem, sup, radius, require):
         assert ((since == pd.Timestamp.min) == since.notna()).all()
 
 
-def test_in_service_since_answers_every_date(layers):
+def test_in_service_from_answers_every_date(layers):
     p = layers["payments"].copy()
     p.loc[p.index[:5], "in_service_date"] = None  # undated: always in service
     since = in_service_from(p)
@@ -202,7 +202,7 @@ def test_in_service_since_answers_every_date(layers):
     assert (in_service_from(p.drop(columns="in_service_date")) == since[0]).all()  # all undated
 
 
-def test_covered_since_on_shipped_data(layers):
+def test_covered_from_on_shipped_data(layers):
     k, p = layers["key-locations"], layers["payments"]
     std = shipped_standards()
     since = covered_from(k, p, std)
