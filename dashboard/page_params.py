@@ -202,3 +202,22 @@ def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
         if encoded is not None:
             out[name] = encoded
     return out
+
+
+_BY_KEY: Final[dict[str, PageParam]] = {spec.key: spec for spec in PAGE_PARAMS.values()}
+
+
+def filter_value(session: Mapping[str, object], key: str) -> object:
+    """The value of page filter ``key``: the session's, else its registry default.
+
+    A filter whose widget is not drawn in this run (it sits in a closed expander, see
+    :func:`dashboard.ui.lazy_expander`) still applies: its value lives in the session
+    under the widget key, or it was never set and is the default.
+    """
+    if key in session:
+        return session[key]
+    spec = _BY_KEY.get(key)
+    if spec is None:
+        raise KeyError(f"{key!r} is not a page filter; expected one of {', '.join(_BY_KEY)}")
+    default = spec.default
+    return list(default) if isinstance(default, tuple) else default

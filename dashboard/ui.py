@@ -28,7 +28,12 @@ from dashboard import data, maps, stats
 from dashboard.explore import Filters, filter_layer
 from dashboard.i18n import LANGS, layer_label, name_col, t
 from dashboard.model import POINT_LAYERS
-from dashboard.page_params import DEFAULT_PREFIX, page_params_from_query, page_params_to_query
+from dashboard.page_params import (
+    DEFAULT_PREFIX,
+    filter_value,
+    page_params_from_query,
+    page_params_to_query,
+)
 from dashboard.state import (
     ALL,
     DISTRICT_CODES,
@@ -270,6 +275,38 @@ def stop() -> None:
     """End the page here (like ``st.stop``) with the URL still mirroring the view."""
     sync_url()
     st.stop()
+
+
+def lazy_expander(label: str, name: str) -> DeltaGenerator | None:
+    """An expander whose body is drawn only while it is open: the open expander, or None.
+
+    Streamlit draws a closed expander's widgets all the same, and the browser renders
+    every one of them again on each rerun: the Explorer's filter and analysis controls
+    cost about 0.1 s of every district, radius or date change. Closed, they are not
+    drawn; their values stay in the session (``k_`` keys, see :func:`keep_widget_state`)
+    and apply through :func:`page_value`.
+
+    Whether it is open is kept under ``_open_<name>`` and passed as ``expanded``, so the
+    expander stays open when its label changes (a new label makes a new widget).
+    """
+    state, widget = f"_open_{name}", f"w_open_{name}"
+
+    def _toggled() -> None:
+        st.session_state[state] = bool(st.session_state[widget])
+
+    box = st.expander(
+        label,
+        expanded=bool(st.session_state.get(state, False)),
+        key=widget,
+        on_change=_toggled,
+    )
+    return box if box.open else None
+
+
+def page_value(key: str) -> object:
+    """A page filter's value whether or not its widget is drawn in this run
+    (:func:`dashboard.page_params.filter_value` of the session)."""
+    return filter_value(st.session_state, key)
 
 
 def page_default(key: str, value: object) -> None:

@@ -45,35 +45,42 @@ if basemap == "custom":
 FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + ["k_sectors", "k_caps", "k_schemes",
                                                                "k_events_window"]  # fmt: skip
 n_active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)  # e.g. restored from a link
-with st.expander(
-    t("filters_active", lang, n=n_active) if n_active else t("filters", lang), key="explore_filters"
-):
-    cats = {}
-    cols = st.columns(2)
+# the filter and analysis controls are drawn only while their expander is open (the
+# browser would otherwise render them again on every rerun); closed, they still apply
+box = ui.lazy_expander(
+    t("filters_active", lang, n=n_active) if n_active else t("filters", lang), "explore_filters"
+)
+if box is not None:
+    cols = box.columns(2)
     for i, layer in enumerate(visible):
-        spec = model.LAYERS[layer]
-        cats[layer] = tuple(cols[i % 2].multiselect(
-            t("f_categories", lang, layer=layer_label(layer, lang, short=True)), list(spec.categories),
+        cols[i % 2].multiselect(
+            t("f_categories", lang, layer=layer_label(layer, lang, short=True)), list(model.LAYERS[layer].categories),
             key=f"k_cat_{layer}", format_func=lambda c, la=layer: label_of(la, c, lang),
-            placeholder=t("f_all", lang)))  # fmt: skip
-    sectors = cols[0].multiselect(t("f_sectors", lang), list(model.SECTORS), key="k_sectors",
-                                  format_func=lambda c: label_of("sector", c, lang), placeholder=t("f_all", lang))  # fmt: skip
-    caps = cols[1].multiselect(t("f_capabilities", lang), list(model.CAPABILITIES), key="k_caps",
-                               format_func=lambda c: label_of("capability", c, lang), placeholder=t("f_all", lang))  # fmt: skip
-    schemes = cols[0].multiselect(t("f_schemes", lang), list(model.CARD_SCHEMES), key="k_schemes",
-                                  format_func=lambda c: label_of("card_scheme", c, lang), placeholder=t("f_all", lang))  # fmt: skip
-    near_as_of = cols[1].toggle(t("events_window", lang), key="k_events_window")
+            placeholder=t("f_all", lang))  # fmt: skip
+    cols[0].multiselect(t("f_sectors", lang), list(model.SECTORS), key="k_sectors",
+                        format_func=lambda c: label_of("sector", c, lang), placeholder=t("f_all", lang))  # fmt: skip
+    cols[1].multiselect(t("f_capabilities", lang), list(model.CAPABILITIES), key="k_caps",
+                        format_func=lambda c: label_of("capability", c, lang), placeholder=t("f_all", lang))  # fmt: skip
+    cols[0].multiselect(t("f_schemes", lang), list(model.CARD_SCHEMES), key="k_schemes",
+                        format_func=lambda c: label_of("card_scheme", c, lang), placeholder=t("f_all", lang))  # fmt: skip
+    cols[1].toggle(t("events_window", lang), key="k_events_window")
+cats = {layer: tuple(ui.page_value(f"k_cat_{layer}")) for layer in visible}
+sectors, caps, schemes = (ui.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
+near_as_of = bool(ui.page_value("k_events_window"))
 
-with st.expander(t("analysis", lang), expanded=False):
-    a1, a2, a3, a4 = st.columns(4)
-    show_gaps = a1.toggle(t("show_gaps", lang), key="k_gaps")
-    show_heat = a1.toggle(t("show_heat", lang), key="k_heat")
-    show_h3 = a2.toggle(t("show_h3", lang), key="k_h3")
-    res = a2.select_slider(t("h3_resolution", lang), [7, 8, 9], key="k_h3_res")
-    metric = a3.selectbox(t("choropleth", lang), ["none", *explore.CHOROPLETH_METRICS], key="k_metric",
-                          format_func=lambda m: t("choropleth_none" if m == "none" else f"m_{m}", lang))  # fmt: skip
-    scheme = a4.selectbox(t("scheme", lang), explore.CLASS_SCHEMES, key="k_scheme",
-                          format_func=lambda s: t(f"s_{s}", lang))  # fmt: skip
+box = ui.lazy_expander(t("analysis", lang), "explore_analysis")
+if box is not None:
+    a1, a2, a3, a4 = box.columns(4)
+    a1.toggle(t("show_gaps", lang), key="k_gaps")
+    a1.toggle(t("show_heat", lang), key="k_heat")
+    a2.toggle(t("show_h3", lang), key="k_h3")
+    a2.select_slider(t("h3_resolution", lang), [7, 8, 9], key="k_h3_res")
+    a3.selectbox(t("choropleth", lang), ["none", *explore.CHOROPLETH_METRICS], key="k_metric",
+                 format_func=lambda m: t("choropleth_none" if m == "none" else f"m_{m}", lang))  # fmt: skip
+    a4.selectbox(t("scheme", lang), explore.CLASS_SCHEMES, key="k_scheme",
+                 format_func=lambda s: t(f"s_{s}", lang))  # fmt: skip
+show_gaps, show_heat, show_h3 = (bool(ui.page_value(k)) for k in ("k_gaps", "k_heat", "k_h3"))
+res, metric, scheme = (ui.page_value(k) for k in ("k_h3_res", "k_metric", "k_scheme"))
 
 window = (
     (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None

@@ -22,6 +22,9 @@ def _drive_every_page() -> None:
     at = open_page(None, {"lang": "en", "district": "110105"})
     at.sidebar.selectbox(key="w_district").set_value("110101").run()
     at.switch_page("../pages/explore.py").run()
+    for name in ("explore_filters", "explore_analysis"):  # open, as a click does
+        at.session_state[f"_open_{name}"] = True
+    at.run()
     at.multiselect(key="k_caps").set_value(["cash"]).run()
     at.toggle(key="k_heat").set_value(True).run()
     at.toggle(key="k_h3").set_value(True).run()

@@ -15,6 +15,13 @@ def _explore(query: dict | None = None) -> AppTest:
     return at
 
 
+def _open(at: AppTest, *names: str) -> AppTest:
+    """Open the page's expanders ``names`` as a click would (the state the callback keeps)."""
+    for name in names:
+        at.session_state[f"_open_{name}"] = True
+    return at.run()
+
+
 def _layer_ids(at: AppTest) -> list[str]:
     return [
         layer["id"] for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
@@ -47,7 +54,7 @@ def test_search_shows_details_with_nearest_points():
 
 
 def test_analysis_layers_and_choropleth():
-    at = _explore({"lang": "zh"})
+    at = _open(_explore({"lang": "zh"}), "explore_analysis")
     at.toggle(key="k_h3").set_value(True).run()
     at.toggle(key="k_heat").set_value(True).run()
     at.selectbox(key="k_metric").set_value("coverage").run()
@@ -62,7 +69,7 @@ def test_analysis_layers_and_choropleth():
 def test_filter_by_capability_reduces_payments():
     at = _explore({"lang": "en"})
     before = len(json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][5]["data"])
-    at.multiselect(key="k_caps").set_value(["currency_exchange"]).run()
+    _open(at, "explore_filters").multiselect(key="k_caps").set_value(["currency_exchange"]).run()
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     pay = next(layer for layer in spec["layers"] if layer["id"] == "payments")
     assert 0 < len(pay["data"]) < before
@@ -91,6 +98,12 @@ def test_link_restores_page_filters_and_the_selected_place():
         "place": "key-locations:K002",
     }
     at = _explore(link)
+    # closed, the filters are not drawn but apply; the label says how many are on
+    assert at.expander[0].label == "Filters · 2 active" and not at.multiselect
+    closed = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert "gaps" not in _layer_ids(at) and "h3-grid" in _layer_ids(at)
+    _open(at, "explore_filters", "explore_analysis")
+    assert json.loads(at.get("deck_gl_json_chart")[0].proto.json) == closed
     assert at.multiselect(key="k_sectors").value == ["dining", "shopping"]
     assert at.multiselect(key="k_caps").value == ["cash"]
     assert at.toggle(key="k_gaps").value is False and at.toggle(key="k_h3").value is True
@@ -105,14 +118,16 @@ def test_link_restores_page_filters_and_the_selected_place():
 
 
 def test_user_filters_go_into_the_url():
-    at = _explore({"lang": "en"})
+    at = _open(_explore({"lang": "en"}), "explore_filters", "explore_analysis")
     at.multiselect(key="k_schemes").set_value(["visa", "mastercard"]).run()
+    # the label now counts the filter, and the expander stays open with a new label
+    assert at.expander[0].label == "Filters · 1 active" and at.multiselect(key="k_schemes")
     at.toggle(key="k_heat").set_value(True).run()
     at.text_input(key="k_search").set_value("Beijing Hotel").run()
     q = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert q["schemes"] == "visa,mastercard" and q["heat"] == "1" and q["q"] == "Beijing Hotel"
     assert q["place"].split(":")[0] in ("venues", "key-locations")
-    again = _explore(q)  # the colleague opening that link sees the same selection
+    again = _open(_explore(q), "explore_filters")  # the colleague sees the same selection
     md = " ".join(m.value for m in again.markdown)
     assert "Beijing Hotel" in md and again.multiselect(key="k_schemes").value == [
         "visa",

@@ -145,6 +145,20 @@ def settle(pg, timeout: float = 45_000) -> None:
     pg.wait_for_function(SETTLE_JS, timeout=timeout, polling=100)
 
 
+def choose(pg, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox or multiselect labelled ``label``."""
+    box = pg.locator("[data-testid=stSelectbox], [data-testid=stMultiSelect]").filter(
+        has_text=label
+    )
+    field = box.locator("input[role=combobox]").first
+    field.click()
+    field.press("Control+a")
+    pg.keyboard.type(option)  # the react-aria combobox lists options once typed in
+    pg.get_by_role("option", name=option, exact=True).click()
+    pg.keyboard.press("Escape")  # a multiselect keeps its list open
+    settle(pg)
+
+
 def canvas_painted(pg) -> int:
     """Non-transparent pixels sampled from the first deck.gl canvas (WebGL, SwiftShader)."""
     return pg.evaluate(

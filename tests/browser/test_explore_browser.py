@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import maps
 from dashboard.data import read_districts
-from tests.browser.conftest import settle, shot
+from tests.browser.conftest import choose, settle, shot
 
 pytestmark = pytest.mark.browser
 MAP = "[data-testid=stDeckGlJsonChart]"
@@ -162,4 +162,34 @@ def test_rollout_playback_advances_the_date(app_url, page):
     assert "2023-04-01" <= as_of < "2025-01-01", page.url  # paused where it had got to
     page.wait_for_timeout(2000)
     assert "Playing:" not in page.inner_text("[data-testid=stMain]")  # pause stops it
+    assert page.errors == []
+
+
+def _shown(pg) -> str:
+    """The map's 'Shown: …' caption (how many of each layer are on the map)."""
+    return pg.get_by_test_id("stCaptionContainer").filter(has_text="Shown:").inner_text()
+
+
+def test_planner_filters_in_an_expander_that_stays_open(app_url, page):
+    """The filters are drawn only while their expander is open; they apply either way."""
+    page.goto(app_url + "/explore?lang=en&district=110105")
+    settle(page)
+    main = page.locator("[data-testid=stMain]")
+    assert main.locator("[data-testid=stMultiSelect]").count() == 0  # closed: not drawn
+    before = _shown(page)
+    page.get_by_text("Filters", exact=True).click()
+    settle(page)
+    choose(page, "Key-location sectors", "Accommodation")
+    # the label counts the filter and the expander stays open under its new label
+    assert page.get_by_text("Filters · 1 active", exact=True).is_visible()
+    sectors = main.locator("[data-testid=stMultiSelect]").filter(has_text="Key-location sectors")
+    assert "Accommodation" in sectors.inner_text()
+    filtered = _shown(page)
+    assert filtered != before
+    shot(page, "explore-filters-open-en")
+    page.get_by_text("Filters · 1 active", exact=True).click()  # close it
+    settle(page)
+    assert main.locator("[data-testid=stMultiSelect]").count() == 0
+    assert _shown(page) == filtered  # still filtered
+    assert "sectors=accommodation" in page.url
     assert page.errors == []

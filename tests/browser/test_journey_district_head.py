@@ -5,23 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import settle, shot
+from tests.browser.conftest import choose, settle, shot
 
 pytestmark = pytest.mark.browser
-
-
-def _choose(pg, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox or multiselect labelled ``label``."""
-    box = pg.locator("[data-testid=stSelectbox], [data-testid=stMultiSelect]").filter(
-        has_text=label
-    )
-    field = box.locator("input[role=combobox]").first
-    field.click()
-    field.press("Control+a")
-    pg.keyboard.type(option)  # the react-aria combobox lists options once typed in
-    pg.get_by_role("option", name=option, exact=True).click()
-    pg.keyboard.press("Escape")  # a multiselect keeps its list open
-    settle(pg)
 
 
 def _deck_drawn(pg) -> None:
@@ -42,9 +28,9 @@ def test_district_head_compares_downloads_and_plans(app_url, page, tmp_path):
     shot(page, "journey-compare-en")
 
     # rank by weighted coverage, then put Chaoyang and Haidian side by side
-    _choose(page, "Rank by", "Weighted coverage")
-    _choose(page, "Districts to compare side by side", "Chaoyang District")
-    _choose(page, "Districts to compare side by side", "Haidian District")
+    choose(page, "Rank by", "Weighted coverage")
+    choose(page, "Districts to compare side by side", "Chaoyang District")
+    choose(page, "Districts to compare side by side", "Haidian District")
     assert "compare=110105%2C110108" in page.url or "compare=110105,110108" in page.url
     page.get_by_text("Side by side", exact=True).scroll_into_view_if_needed()
     shot(page, "journey-compare-side-by-side-en")
@@ -63,7 +49,7 @@ def test_district_head_compares_downloads_and_plans(app_url, page, tmp_path):
     page.locator("[data-testid=stSidebarNav] a").filter(has_text="District profile").click()
     settle(page)
     assert "Choose a district" in page.inner_text("[data-testid=stMain]")
-    _choose(page, "District", "Chaoyang District")
+    choose(page, "District", "Chaoyang District")
     assert "district=110105" in page.url
     page.wait_for_selector("[data-testid=stMetric]")
     _deck_drawn(page)
