@@ -238,30 +238,67 @@ def district_kpis(
     return pd.DataFrame(rows).set_index("metric")
 
 
+def city_kpis(
+    now: dict[str, float], previous: dict[str, float], target: float | None = None
+) -> pd.DataFrame:
+    """The whole city's KPIs against the previous period and an optional target.
+
+    ``now`` and ``previous`` are :func:`city_reference` at the view's date and at the
+    previous period's date; ``uncovered`` is the city's total. Same shape as
+    :func:`district_kpis`, with ``city`` NaN (the city is not compared with itself).
+    """
+    rows = []
+    for m, better in KPI_METRICS.items():
+        tgt = target if target is not None and m in ("coverage", "weighted_coverage") else np.nan
+        rows.append(
+            {
+                "metric": m,
+                "value": float(now[m]),
+                "city": np.nan,
+                "previous": float(previous[m]),
+                "target": float(tgt),
+                "higher_is_better": better,
+            }
+        )
+    return pd.DataFrame(rows).set_index("metric")
+
+
 def uncovered_list(places: pd.DataFrame, demand: pd.DataFrame, adcode: str) -> pd.DataFrame:
-    """Uncovered key locations of one district, by sector then farthest first.
+    """Uncovered key locations of one district (``"all"``: the whole city), by sector
+    then farthest first.
 
     ``places`` is :attr:`CoverageResult.places`; ``demand`` the key-locations layer
     (for names). Columns ``sector``, ``id``, ``name_zh``, ``name_en``, ``category``,
     ``distance_m`` (to the nearest qualifying point; ``inf`` if none),
-    ``radius_m``, ``weight``, ``lon``, ``lat``.
+    ``radius_m``, ``weight``, ``adcode``, ``lon``, ``lat``.
     """
-    p = places[(places["adcode"].astype(str) == adcode) & ~places["covered"].astype(bool)]
+    here = places["adcode"].astype(str) == adcode if adcode != "all" else True
+    p = places[here & ~places["covered"].astype(bool)]
     names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
     out = p.assign(id=p["id"].astype(str)).merge(names, on="id", how="left")
     out = out.sort_values(["sector", "distance_m", "id"], ascending=[True, False, True])
     cols = ["sector", "id", "name_zh", "name_en", "category", "distance_m", "radius_m", "weight"]
-    return out[cols + ["lon", "lat"]].reset_index(drop=True)
+    out["adcode"] = out["adcode"].astype(str)
+    return out[cols + ["adcode", "lon", "lat"]].reset_index(drop=True)
 
 
-def localize_uncovered(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """:func:`uncovered_list` for display: labels in ``lang``, distance in whole metres."""
+def localize_uncovered(
+    table: pd.DataFrame, lang: str, district_names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """:func:`uncovered_list` for display: labels in ``lang``, distance in whole metres;
+    with ``district_names`` (adcode -> name), a ``district`` column after the sector."""
     other = "name_en" if lang == "zh" else "name_zh"
     name = table[name_col(lang)].fillna(table[other]).fillna(table["id"])
     dist = table["distance_m"].replace(np.inf, np.nan).round(0)
+    district = (
+        {"district": table["adcode"].astype(str).map(lambda a: district_names.get(a, a))}
+        if district_names is not None
+        else {}
+    )
     return pd.DataFrame(
         {
             "sector": table["sector"].map(lambda c: label_of("sector", str(c), lang)),
+            **district,
             "name": name,
             "category": table["category"].map(lambda c: label_of("key-locations", str(c), lang)),
             "distance_m": dist,
@@ -275,13 +312,13 @@ def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> p
     """Before/after coverage of one district and the city (from a siting what-if).
 
     ``before``/``after`` are :attr:`CoverageResult.districts`. Index ``adcode`` and
-    ``110000``; columns ``covered_before``, ``covered_after``, ``coverage_before``,
+    ``110000`` (only ``110000`` when ``adcode`` is ``"all"`` or the city); columns ``covered_before``, ``covered_after``, ``coverage_before``,
     ``coverage_after``, ``weighted_before``, ``weighted_after``, ``uncovered_before``,
     ``uncovered_after``.
     """
     b = before.set_index(before["adcode"].astype(str))
     a = after.set_index(after["adcode"].astype(str))
-    keys = [adcode, CITY_ADCODE]
+    keys = [CITY_ADCODE] if adcode in ("all", CITY_ADCODE) else [adcode, CITY_ADCODE]
     return pd.DataFrame(
         {
             "covered_before": b.loc[keys, "covered"].to_numpy(),
@@ -295,6 +332,15 @@ def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> p
         },
         index=pd.Index(keys, name="adcode"),
     )
+
+
+def districts_gaining(before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """How many districts a what-if raises the coverage of (:attr:`CoverageResult.districts`
+    before and after; the city total row is not a district)."""
+    b = before.set_index(before["adcode"].astype(str))["coverage"]
+    a = after.set_index(after["adcode"].astype(str))["coverage"].reindex(b.index)
+    gain = (a - b).drop(index=CITY_ADCODE, errors="ignore")
+    return int((gain > 1e-12).sum())
 
 
 def gap_records(
@@ -352,7 +398,8 @@ def named_sites(sites: pd.DataFrame, demand: pd.DataFrame, lang: str) -> pd.Data
 
     Candidates are uncovered key locations, so a site's ``id`` is a place id; a site
     of another kind (an H3 cell) keeps its id as its name. Columns ``rank``,
-    ``place``, ``newly_covered``, ``newly_covered_weight``, ``id``, ``lon``, ``lat``.
+    ``place``, ``newly_covered``, ``newly_covered_weight``, ``id``, ``adcode`` (the
+    district it lies in), ``lon``, ``lat``.
     """
     d = pd.DataFrame(demand)
     other = "name_en" if lang == "zh" else "name_zh"
@@ -365,6 +412,7 @@ def named_sites(sites: pd.DataFrame, demand: pd.DataFrame, lang: str) -> pd.Data
             "newly_covered": sites["newly_covered"].to_numpy(),
             "newly_covered_weight": sites["newly_covered_weight"].to_numpy(),
             "id": ids.to_numpy(),
+            "adcode": sites["adcode"].astype(str).to_numpy(),
             "lon": sites["lon"].to_numpy(dtype="float64"),
             "lat": sites["lat"].to_numpy(dtype="float64"),
         }

@@ -80,7 +80,8 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     # district profile
     "ref": PageParam("k_dp_ref", "choice", "city", ("city", "previous", "target")),
     "target": PageParam("k_dp_target", "float", None, bounds=(0.0, 100.0)),
-    "sites": PageParam("k_dp_k", "int", None, bounds=(1, 10)),
+    "sites": PageParam("k_dp_k", "int", None, bounds=(1, 20)),
+    "city_ref": PageParam("k_dp_city_ref", "choice", "previous", ("previous", "target")),
     "what_if": PageParam("k_dp_what_if", "bool", False),
     # events
     "ev_years": PageParam("k_ev_years", "intlist", bounds=(1900, 2100)),  # default: all years

@@ -65,14 +65,15 @@ def _siting(signature: tuple, standards_json: str, as_of: str | None, district: 
         layers["districts"],
         ui.standards_from_key(standards_json),
         k,
-        district=district,
+        district=None if district == "all" else district,
         as_of=as_of,
         before=ui._coverage(signature, standards_json, as_of),  # cached: not computed again
     )
 
 
 def siting(v: ViewState, district: str, k: int):
-    """:func:`recommend_sites` for one district at the view's date (a ``SitingResult``)."""
+    """:func:`recommend_sites` for one district (``"all"``: anywhere in the city) at the
+    view's date (a ``SitingResult``)."""
     sig, std = ui.view_key(v)
     return _siting(sig, std, _as_of(v), district, k)
 
@@ -213,7 +214,7 @@ def _gaps(
 
     places = ui._coverage(signature, standards_json, as_of).places
     demand = ui.load_layers()["key-locations"]
-    unc = compare.uncovered_list(places, demand, district) if district != "all" else None
+    unc = compare.uncovered_list(places, demand, district)
     status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
     covered, uncovered = compare.gap_records(
         places, demand, district, lang, status, t("dp_distance", lang)
@@ -222,7 +223,8 @@ def _gaps(
 
 
 def uncovered_list(v: ViewState, district: str) -> pd.DataFrame:
-    """:func:`compare.uncovered_list` of ``district`` at the view's date (cached)."""
+    """:func:`compare.uncovered_list` of ``district`` (or ``"all"``) at the view's date
+    (cached)."""
     sig, std = ui.view_key(v)
     return _gaps(sig, std, _as_of(v), district, v.lang)[0]
 

@@ -46,27 +46,27 @@ def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
         st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
 
 
-if v.district == ALL:  # pick a district, over the city's gap map
-    st.title(t("page_district", lang))
-    city_pay = stats.in_service_in(layers["payments"], ALL, v.as_of)
-    with st.container():
-        st.info(t("dp_pick", lang))
-        ui.synthetic_notice(st, city_pay, lang)
-        st.selectbox(
-            t("district", lang),
-            DISTRICT_CODES,
-            index=None,
-            placeholder=t("dp_choose", lang),
-            key="w_dp_district",
-            format_func=lambda code: names.get(code, code),
-            on_change=_pick,
-            args=("w_dp_district",),
-        )
-    gap_map(st.container(), ALL, city_pay, [])
-    ui.stop()
+#: Most new points the siting proposes at once (the slider's end).
+MAX_SITES = 20
 
+# The whole city's profile until a district is chosen, in the same layout, so choosing
+# one updates the page's elements instead of creating them (see ``ui.notices``).
 ad = v.district
-st.title(t("dp_title", lang, district=names[ad]))
+is_city = ad == ALL
+st.title(t("dp_title", lang, district=t("all_districts", lang) if is_city else names[ad]))
+pick = st.container()  # the city's district picker; empty for a district, keeping its place
+if is_city:
+    pick.info(t("dp_pick", lang))
+    pick.selectbox(
+        t("district", lang),
+        DISTRICT_CODES,
+        index=None,
+        placeholder=t("dp_choose", lang),
+        key="w_dp_district",
+        format_func=lambda code: names.get(code, code),
+        on_change=_pick,
+        args=("w_dp_district",),
+    )
 head = st.container()  # one block above the map, whatever it holds (see gap_map)
 c_asof, c_ref, c_tgt = head.columns([3, 2, 2])
 ui.as_of_slider(c_asof)
@@ -78,10 +78,14 @@ refs = {
     "previous": t("dp_ref_previous", lang, date=prev.isoformat()),
     "target": t("dp_ref_target", lang),
 }
-st.session_state.setdefault("k_dp_ref", "city")
+# the city is not compared with itself: its own reference choice, without "city"
+ref_key, ref_options = (
+    ("k_dp_city_ref", ["previous", "target"]) if is_city else ("k_dp_ref", list(refs))
+)
+st.session_state.setdefault(ref_key, ref_options[0])
 st.session_state.setdefault("k_dp_target", None)
 ref = c_ref.radio(
-    t("dp_reference", lang), list(refs), format_func=refs.get, key="k_dp_ref", horizontal=True
+    t("dp_reference", lang), ref_options, format_func=refs.get, key=ref_key, horizontal=True
 )
 target = c_tgt.number_input(
     t("dp_target", lang),
@@ -96,9 +100,15 @@ pay = stats.in_service_in(layers["payments"], ad, v.as_of)
 ui.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
-now, before = uc.district_metrics(v), uc.district_metrics(v.with_(as_of=prev))
 city = uc.city_reference(v)
-kpis = compare.district_kpis(ad, now, before, city, None if target is None else target / 100)
+goal = None if target is None else target / 100
+if is_city:
+    kpis = compare.city_kpis(city, uc.city_reference(v.with_(as_of=prev)), goal)
+    has_demand = city["demand"] > 0
+else:
+    now, before = uc.district_metrics(v), uc.district_metrics(v.with_(as_of=prev))
+    kpis = compare.district_kpis(ad, now, before, city, goal)
+    has_demand = bool(now.set_index("adcode").loc[ad, "demand"] > 0)
 if ref == "target" and target is None:
     head.info(t("dp_enter_target", lang))
 for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
@@ -108,13 +118,16 @@ for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
         fm[0],
         delta=reports.format_delta(m, row["value"] - row[ref]),
         delta_color="normal" if row["higher_is_better"] else "inverse",
-        help=t("dp_kpi_help", lang, value=fm[0], city=fm[1], previous=fm[2], target=fm[3]),
+        help=t("dp_kpi_help_city", lang, value=fm[0], previous=fm[2], target=fm[3])
+        if is_city
+        else t("dp_kpi_help", lang, value=fm[0], city=fm[1], previous=fm[2], target=fm[3]),
         border=True,
     )
-head.caption(t("dp_city_uncovered_note", lang) + " " + t("cmpm_access_help", lang))
-has_demand = bool(now.set_index("adcode").loc[ad, "demand"] > 0)
+note = t("dp_city_note" if is_city else "dp_city_uncovered_note", lang)
+head.caption(note + " " + t("cmpm_access_help", lang))
 if not has_demand:
-    head.info(t("dp_no_demand", lang))
+    head.info(t("dp_no_demand_city" if is_city else "dp_no_demand", lang))
+all_covered = t("dp_all_covered_city" if is_city else "dp_all_covered", lang)
 
 map_box = st.container()
 
@@ -122,17 +135,18 @@ st.subheader(t("dp_uncovered_title", lang))
 unc = uc.uncovered_list(v, ad)
 if unc.empty:
     if has_demand:
-        st.success(t("dp_all_covered", lang))
+        st.success(all_covered)
 else:
-    shown = reports.localize(compare.localize_uncovered(unc, lang), lang)
-    shown = shown.rename(columns={reports.header("name", lang): t("cmpm_place", lang)})
+    by_district = names if is_city else None  # the city's list says where each place is
+    table = compare.localize_uncovered(unc, lang, by_district).rename(columns={"name": "place"})
+    shown = reports.localize(table, lang)
     st.dataframe(shown, hide_index=True, width="stretch", key="dp_uncovered")
 
 # siting: k new points for this district, and the what-if that adds them
 st.subheader(t("dp_siting_title", lang))
 proposed: list[dict] = []
 if not unc.empty:
-    n_max = min(10, len(unc))
+    n_max = min(MAX_SITES, len(unc))
     k = 1
     if n_max > 1:
         ui.page_default("k_dp_k", min(3, n_max))
@@ -142,8 +156,10 @@ if not unc.empty:
     res = uc.siting(v, ad, k)
     named = compare.named_sites(res.sites, layers["key-locations"], lang)
     st.caption(t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named)))
+    named["district"] = named["adcode"].map(lambda a: names.get(a, a))
     site_cols = {
         "rank": t("cmpm_site_rank", lang),
+        **({"district": reports.header("district", lang)} if is_city else {}),
         "place": t("cmpm_site_place", lang),
         "newly_covered": t("cmpm_site_newly", lang),
         "newly_covered_weight": t("cmpm_site_weight", lang),
@@ -156,8 +172,9 @@ if not unc.empty:
     )
     if st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang)):
         wi = compare.what_if_summary(res.before.districts, res.after.districts, ad)
-        here, city_row = wi.loc[ad], wi.iloc[-1]
-        st.markdown(f"**{t('dp_before_after', lang, district=names[ad])}**")
+        here, city_row = wi.iloc[0], wi.iloc[-1]
+        place = t("all_districts", lang) if is_city else names[ad]
+        st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
         c1, c2, c3, c4 = st.columns(4)
         for col, m, a, b in (
             (c1, "coverage", here["coverage_before"], here["coverage_after"]),
@@ -171,16 +188,24 @@ if not unc.empty:
                 delta_color="inverse" if m == "uncovered" else "normal",
                 border=True,
             )
-        c4.metric(
-            t("dp_city_after", lang),
-            reports.format_metric("coverage", city_row["coverage_after"]),
-            delta=reports.format_delta(
-                "coverage", city_row["coverage_after"] - city_row["coverage_before"]
-            ),
-            border=True,
-        )
+        if is_city:  # which districts the points help
+            c4.metric(
+                t("dp_districts_gaining", lang),
+                f"{compare.districts_gaining(res.before.districts, res.after.districts):,}",
+                help=t("dp_districts_gaining_help", lang),
+                border=True,
+            )
+        else:
+            c4.metric(
+                t("dp_city_after", lang),
+                reports.format_metric("coverage", city_row["coverage_after"]),
+                delta=reports.format_delta(
+                    "coverage", city_row["coverage_after"] - city_row["coverage_before"]
+                ),
+                border=True,
+            )
         proposed = compare.site_records(named, lang)
 elif has_demand:
-    st.success(t("dp_all_covered", lang))
+    st.success(all_covered)
 
 gap_map(map_box, ad, pay, proposed)

@@ -65,6 +65,7 @@ STRINGS = {
     "cmpm_change": ("覆盖率变化", "Change in coverage"),
     "cmpm_newly_covered": ("新增覆盖", "Newly covered"),
     "cmpm_sector": ("行业", "Sector"),
+    "cmpm_district": ("区", "District"),
     "cmpm_category": ("类别", "Category"),
     "cmpm_distance_m": ("距最近合格服务点(米)", "Distance to nearest qualifying point (m)"),
     "cmpm_radius_m": ("服务半径(米)", "Service radius (m)"),
@@ -76,7 +77,31 @@ STRINGS = {
         "of visitor demand, distance-decayed, demand-weighted mean.",
     ),
     # district profile
-    "dp_pick": ("请选择一个区查看概况", "Choose a district to see its profile"),
+    "dp_pick": (
+        "这是全市概况。选择一个区查看该区概况。",
+        "This is the whole city's profile. Choose a district to see its own.",
+    ),
+    "dp_kpi_help_city": (
+        "全市 {value}；上一期 {previous}；目标 {target}",
+        "The city {value}; previous period {previous}; target {target}",
+    ),
+    "dp_city_note": (
+        "全市：所有重点场所合计；缺口为全市总数。",
+        "The city: every key location pooled; gaps are the city's total.",
+    ),
+    "dp_all_covered_city": (
+        "全市所有重点场所均已覆盖。",
+        "Every key location in the city is covered.",
+    ),
+    "dp_no_demand_city": (
+        "全市没有重点场所，无法计算覆盖率。",
+        "There are no key locations, so there is no coverage to compute.",
+    ),
+    "dp_districts_gaining": ("覆盖率提升的区", "Districts gaining coverage"),
+    "dp_districts_gaining_help": (
+        "新增这些服务点后覆盖率上升的区的数量。",
+        "How many districts the proposed points raise the coverage of.",
+    ),
     "dp_title": ("{district}：支付便利概况", "{district}: where foreign visitors can pay"),
     "dp_caption": (
         "截至 {end}；上一期为 {prev}。",

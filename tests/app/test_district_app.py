@@ -43,28 +43,74 @@ def _expected_kpis(home, adcode: str, as_of: date | None = None, target=None) ->
     return compare.district_kpis(adcode, now, before, city, target)
 
 
-def test_asks_for_a_district_then_shows_it(private_home):
+def test_the_city_profile_until_a_district_is_chosen(private_home):
     at = _run({"lang": "en"})
     assert not at.exception
-    assert at.title[0].value == "District profile"
+    assert at.title[0].value == "All of Beijing: where foreign visitors can pay"
     assert "Choose a district" in at.info[0].value
     assert any("illustrative" in w.value for w in at.warning)  # synthetic points on the map
-    # until then, the city's gap map: the same layers the district's map has
+    layers = load_all(private_home)
+    std = uniform_standards(load_standards())
+    kl, pay, dis = layers["key-locations"], layers["payments"], layers["districts"]
+    dates = pay["in_service_date"].dropna()
+    prev = compare.previous_date(dates.max().date(), dates.min().date())
+    cov, scores, _ = _metrics(layers, std, None)
+    old, old_scores, _ = _metrics(layers, std, prev)
+    kpis = compare.city_kpis(
+        compare.city_reference(cov.districts, scores),
+        compare.city_reference(old.districts, old_scores),
+    )
+    # the city's KPIs against the previous period (it is not compared with itself)
+    assert at.radio(key="k_dp_city_ref").options == [f"Previous period ({prev})", "Target"]
+    for card, (m, row) in zip(at.metric[:4], kpis.iterrows()):
+        assert card.value == reports.format_metric(m, row["value"])
+        assert card.delta == reports.format_delta(m, row["value"] - row["previous"])
+    # every uncovered key location in the city, with its district
+    unc = compare.uncovered_list(cov.places, kl, "all")
+    gaps = at.dataframe[0].value
+    assert list(gaps["ID"]) == list(unc["id"]) and "District" in gaps.columns
+    assert set(gaps["District"]) <= set(load_all(private_home)["districts"]["name_en"])
+    # the city's gap map: the same layers the district's map has
     city = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     uncovered = next(x for x in city["layers"] if x["id"] == "uncovered")["data"]
-    layers = load_all(private_home)
-    cov = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"],
-                          uniform_standards(load_standards()))  # fmt: skip
-    assert sorted(r["id"] for r in uncovered) == sorted(
-        cov.places.loc[~cov.places["covered"], "id"].astype(str)
-    )
+    assert sorted(r["id"] for r in uncovered) == sorted(unc["id"])
+    # siting anywhere in the city, up to 20 points, and its what-if
+    at.slider(key="k_dp_k").set_value(12).run()
+    at.toggle(key="k_dp_what_if").set_value(True).run()
+    res = recommend_sites(kl, pay, dis, std, 12)
+    sites = at.dataframe[1].value
+    assert sites["Newly covered"].tolist() == res.sites["newly_covered"].tolist()
+    names = load_all(private_home)["districts"].set_index("adcode")["name_en"]
+    assert sites["District"].tolist() == [names[a] for a in res.sites["adcode"]]
+    after = res.after.districts.set_index("adcode").loc["110000"]
+    labels = {m.label: m for m in at.metric}
+    assert labels["Coverage · After"].value == reports.format_metric("coverage", after["coverage"])
+    gaining = compare.districts_gaining(res.before.districts, res.after.districts)
+    assert labels["Districts gaining coverage"].value == str(gaining) and gaining > 1
+    assert at.query_params["sites"] == "12" and at.query_params["what_if"] == "1"
+    # choosing a district updates the same page: same elements, its own values
+    n_elements = len(at.metric), len(at.dataframe), len(at.get("deck_gl_json_chart"))
     at.selectbox(key="w_dp_district").set_value("110101").run()
+    assert not at.exception
     chosen = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert [x["id"] for x in chosen["layers"]] == [x["id"] for x in city["layers"]]
     assert chosen["initialViewState"] != city["initialViewState"]
+    assert (len(at.metric), len(at.dataframe), len(at.get("deck_gl_json_chart"))) == n_elements
     assert at.query_params["district"] == "110101"
     assert at.title[0].value == "Dongcheng District: where foreign visitors can pay"
     assert at.sidebar.selectbox[0].value == "110101"
+    assert at.radio(key="k_dp_ref").value == "city"  # a district's own default reference
+    assert "District" not in at.dataframe[0].value.columns
+
+
+def test_the_city_profile_in_chinese_with_a_target(private_home):
+    at = _run({"lang": "zh", "city_ref": "target", "target": "90"})
+    assert not at.exception
+    assert at.title[0].value == "全市：支付便利概况"
+    assert at.radio(key="k_dp_city_ref").value == "target"
+    assert at.metric[0].label == "覆盖率" and at.metric[0].delta.startswith("-")
+    assert "区" in at.dataframe[0].value.columns
+    assert any("示意数据" in w.value for w in at.warning)
 
 
 def test_kpis_match_the_functions_and_references(private_home):

@@ -156,6 +156,38 @@ def test_uncovered_list_by_sector_farthest_first_and_localized():
     assert np.isnan(shown["distance_m"].iloc[0])  # no qualifying point at all
 
 
+def test_city_uncovered_list_spans_districts_and_names_them():
+    unc = compare.uncovered_list(_places(), DEMAND, "all")
+    assert list(unc["id"]) == ["p5", "p3", "p6"]  # every district's gaps, dining farthest first
+    assert list(unc["adcode"]) == ["B", "A", "D"]
+    shown = compare.localize_uncovered(unc, "en", {"A": "Alpha", "B": "Beta"})
+    assert list(shown.columns[:3]) == ["sector", "district", "name"]
+    assert shown["district"].tolist() == ["Beta", "Alpha", "D"]  # unnamed: the adcode
+    assert "district" not in compare.localize_uncovered(unc, "en").columns
+
+
+def test_city_kpis_against_previous_and_target():
+    now = {"coverage": 0.5, "weighted_coverage": 0.6, "uncovered": 3.0, "access": 1.2}
+    prev = {"coverage": 0.25, "weighted_coverage": 0.3, "uncovered": 5.0, "access": 0.8}
+    k = compare.city_kpis(now, prev, 0.8)
+    assert list(k.index) == list(compare.KPI_METRICS)
+    assert k.loc["uncovered", "value"] == 3.0 and k.loc["uncovered", "previous"] == 5.0
+    assert k.loc["coverage", "target"] == 0.8 and np.isnan(k.loc["access", "target"])
+    assert k["city"].isna().all()  # the city is not its own reference
+    assert not k.loc["uncovered", "higher_is_better"]
+    assert np.isnan(compare.city_kpis(now, prev)["target"]).all()
+
+
+def test_what_if_summary_of_the_city_and_districts_gaining():
+    before = district_coverage(_places(), DISTRICTS)
+    after = district_coverage(_places().assign(covered=True), DISTRICTS)
+    for scope in ("all", CITY_ADCODE):
+        s = compare.what_if_summary(before, after, scope)
+        assert list(s.index) == [CITY_ADCODE] and s.iloc[0]["uncovered_after"] == 0
+    assert compare.districts_gaining(before, after) == 3  # A, B and D; C has no places
+    assert compare.districts_gaining(before, before) == 0
+
+
 def test_what_if_summary():
     before = district_coverage(_places(), DISTRICTS)
     after = district_coverage(_places().assign(covered=True), DISTRICTS)
@@ -194,6 +226,7 @@ def test_named_sites_and_records():
     )
     named = compare.named_sites(sites, DEMAND, "en")
     assert named["place"].tolist() == ["三", "8931aa"]
+    assert named["adcode"].tolist() == ["A", "A"]  # where each proposed point lies
     recs = compare.site_records(named, "en")
     assert recs[0]["tt_title"] == "Proposed point 1"
     assert "Newly covers 2" in recs[0]["tt_body"]
