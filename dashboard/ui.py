@@ -329,7 +329,6 @@ def sidebar_controls() -> ViewState:
     """Language and district selectors, shown on every page (rendered by the entry)."""
     v = view()
     bind_widget("w_lang", v.lang)
-    bind_widget("w_district", v.district)
     st.sidebar.radio(
         t("language", v.lang),
         LANGS,
@@ -338,17 +337,29 @@ def sidebar_controls() -> ViewState:
         format_func=lambda code: "中文" if code == "zh" else "English",
         on_change=lambda: set_view(lang=st.session_state["w_lang"]),
     )
-    lang = view().lang
-    names = district_names(lang)
-    st.sidebar.selectbox(
-        t("district", lang),
-        (ALL,) + DISTRICT_CODES,
-        key="w_district",
-        format_func=lambda code: t("all_districts", lang) if code == ALL else names.get(code, code),
-        on_change=lambda: set_view(district=st.session_state["w_district"]),
-    )
+    district_selector(st.sidebar, "w_district")
     standard_controls(st.sidebar)
     return view()
+
+
+def district_selector(box, key: str, label: str | None = None) -> str:
+    """The shared district (or ``"all"``) chosen in a selectbox in ``box``.
+
+    Bound to the view state, so every selector drawn with a different ``key`` (the
+    sidebar's, a page's own) shows the same district and changing one changes all.
+    """
+    v = view()
+    names = district_names(v.lang)
+    bind_widget(key, v.district)
+    return box.selectbox(
+        label or t("district", v.lang),
+        (ALL,) + DISTRICT_CODES,
+        key=key,
+        format_func=lambda code: (
+            t("all_districts", v.lang) if code == ALL else names.get(code, code)
+        ),
+        on_change=lambda: set_view(district=st.session_state[key]),
+    )
 
 
 def standard_controls(box) -> None:

@@ -1,4 +1,5 @@
-"""District profile: one district's KPIs against references, its gaps, and where to add points."""
+"""District profile: a district's (or the whole city's) KPIs against references, its gaps, and
+where to add points."""
 
 from __future__ import annotations
 
@@ -7,19 +8,12 @@ import streamlit as st
 from dashboard import charts, compare, maps, reports, stats, ui
 from dashboard import ui_compare as uc
 from dashboard.i18n import t
-from dashboard.state import ALL, DISTRICT_CODES
+from dashboard.state import ALL
 
 v = ui.view()
 lang = v.lang
 names = ui.district_names(lang)
 layers = ui.load_layers()
-
-
-def _pick(key: str) -> None:
-    chosen = st.session_state[key]
-    if chosen:
-        ui.set_view(district=chosen)
-        st.session_state["w_district"] = chosen  # keep the sidebar selector in step
 
 
 def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
@@ -54,19 +48,10 @@ MAX_SITES = 20
 ad = v.district
 is_city = ad == ALL
 st.title(t("dp_title", lang, district=t("all_districts", lang) if is_city else names[ad]))
-pick = st.container()  # the city's district picker; empty for a district, keeping its place
-if is_city:
-    pick.info(t("dp_pick", lang))
-    pick.selectbox(
-        t("district", lang),
-        DISTRICT_CODES,
-        index=None,
-        placeholder=t("dp_choose", lang),
-        key="w_dp_district",
-        format_func=lambda code: names.get(code, code),
-        on_change=_pick,
-        args=("w_dp_district",),
-    )
+# the page's own district selector (a presenter may hide the sidebar), in both states
+pick = st.container()
+ui.district_selector(pick, "w_dp_district", t("dp_choose", lang))
+pick.caption(t("dp_pick" if is_city else "dp_pick_other", lang))
 head = st.container()  # one block above the map, whatever it holds (see gap_map)
 c_asof, c_ref, c_tgt = head.columns([3, 2, 2])
 ui.as_of_slider(c_asof)

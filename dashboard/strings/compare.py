@@ -81,6 +81,10 @@ STRINGS = {
         "这是全市概况。选择一个区查看该区概况。",
         "This is the whole city's profile. Choose a district to see its own.",
     ),
+    "dp_pick_other": (
+        "选择其他区，或选“全市”查看全市概况。",
+        "Choose another district, or All of Beijing for the whole city's profile.",
+    ),
     "dp_kpi_help_city": (
         "全市 {value}；上一期 {previous}；目标 {target}",
         "The city {value}; previous period {previous}; target {target}",
@@ -131,7 +135,7 @@ STRINGS = {
     ),
     "dp_map": ("本区缺口地图", "Gaps on the map"),
     "dp_map_city": ("全市缺口地图", "Gaps across the city"),
-    "dp_choose": ("选择一个区", "Choose a district"),
+    "dp_choose": ("选择区", "Profile of"),
     "dp_legend": (
         "🔴 未覆盖重点场所　🔵 已覆盖重点场所　🟢 支付服务点（示意）　🟣 建议新增服务点",
         "🔴 uncovered key location   🔵 covered key location   🟢 payment point (illustrative)   "

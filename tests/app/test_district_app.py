@@ -47,7 +47,8 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     at = _run({"lang": "en"})
     assert not at.exception
     assert at.title[0].value == "All of Beijing: where foreign visitors can pay"
-    assert "Choose a district" in at.info[0].value
+    assert "Choose a district" in at.caption[0].value
+    assert at.selectbox(key="w_dp_district").value == "all"  # the page's own selector
     assert any("illustrative" in w.value for w in at.warning)  # synthetic points on the map
     layers = load_all(private_home)
     std = uniform_standards(load_standards())
@@ -101,6 +102,10 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     assert at.sidebar.selectbox[0].value == "110101"
     assert at.radio(key="k_dp_ref").value == "city"  # a district's own default reference
     assert "District" not in at.dataframe[0].value.columns
+    # the sidebar and the page's selector are one choice: back to the city from the sidebar
+    at.sidebar.selectbox(key="w_district").set_value("all").run()
+    assert at.selectbox(key="w_dp_district").value == "all"
+    assert at.title[0].value.startswith("All of Beijing")
 
 
 def test_the_city_profile_in_chinese_with_a_target(private_home):
@@ -139,7 +144,7 @@ def test_link_restores_the_view_in_chinese_and_english(private_home):
     assert not at.exception
     assert at.sidebar.selectbox[0].value == "110105"
     assert at.slider(key="w_as_of").value == date(2024, 12, 31)
-    assert "previous period is 2023-12-31" in at.caption[0].value
+    assert "previous period is 2023-12-31" in at.caption[1].value
     kpis = _expected_kpis(private_home, "110105", as_of=date(2024, 12, 31))
     assert at.metric[0].value == reports.format_metric("coverage", kpis.loc["coverage", "value"])
     at.sidebar.radio[0].set_value("zh").run()
