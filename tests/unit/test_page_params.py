@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from dashboard.model import CAPABILITIES, SECTORS
 from dashboard.page_params import (
     DEFAULT_PREFIX,
     PAGE_PARAMS,
+    filter_value,
     page_params_from_query,
     page_params_to_query,
 )
@@ -108,3 +110,14 @@ def test_round_trip_property(sectors, caps, heat, text):
     assert back.get("k_caps", []) == caps
     assert back.get("k_heat", False) == heat
     assert back.get("k_search", "") == text
+
+
+def test_filter_value_is_the_session_value_or_the_registry_default():
+    assert filter_value({"k_caps": ["cash"]}, "k_caps") == ["cash"]
+    assert filter_value({}, "k_caps") == []  # a closed filter never set: its default
+    assert filter_value({}, "k_gaps") is True and filter_value({}, "k_h3_res") == 8
+    default = filter_value({}, "k_sectors")
+    default.append("dining")  # a copy: the registry's default stays empty
+    assert filter_value({}, "k_sectors") == []
+    with pytest.raises(KeyError, match="not a page filter"):
+        filter_value({}, "k_nope")
