@@ -10,7 +10,7 @@ and the tests. No Streamlit, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -222,15 +222,24 @@ def district_kpis(
     """
     row = now.set_index(now["adcode"].astype(str)).loc[adcode]
     prev = previous.set_index(previous["adcode"].astype(str)).loc[adcode]
+    ref = {m: city["uncovered_mean"] if m == "uncovered" else city[m] for m in KPI_METRICS}
+    return _kpi_table(row, prev, ref, target)
+
+
+def _kpi_table(
+    value: Mapping, previous: Mapping, city: Mapping | None, target: float | None
+) -> pd.DataFrame:
+    """One row per :data:`KPI_METRICS` entry: value, city, previous, target (coverage
+    shares only) and ``higher_is_better``; NaN where a reference does not apply."""
     rows = []
     for m, better in KPI_METRICS.items():
         tgt = target if target is not None and m in ("coverage", "weighted_coverage") else np.nan
         rows.append(
             {
                 "metric": m,
-                "value": float(row[m]),
-                "city": float(city["uncovered_mean"] if m == "uncovered" else city[m]),
-                "previous": float(prev[m]),
+                "value": float(value[m]),
+                "city": np.nan if city is None else float(city[m]),
+                "previous": float(previous[m]),
                 "target": float(tgt),
                 "higher_is_better": better,
             }
@@ -247,20 +256,7 @@ def city_kpis(
     previous period's date; ``uncovered`` is the city's total. Same shape as
     :func:`district_kpis`, with ``city`` NaN (the city is not compared with itself).
     """
-    rows = []
-    for m, better in KPI_METRICS.items():
-        tgt = target if target is not None and m in ("coverage", "weighted_coverage") else np.nan
-        rows.append(
-            {
-                "metric": m,
-                "value": float(now[m]),
-                "city": np.nan,
-                "previous": float(previous[m]),
-                "target": float(tgt),
-                "higher_is_better": better,
-            }
-        )
-    return pd.DataFrame(rows).set_index("metric")
+    return _kpi_table(now, previous, None, target)
 
 
 def uncovered_list(places: pd.DataFrame, demand: pd.DataFrame, adcode: str) -> pd.DataFrame:
