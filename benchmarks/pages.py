@@ -12,7 +12,7 @@ Run it on an otherwise idle machine: on 2 cores a concurrent job doubles the fig
 
 Usage::
 
-    python benchmarks/pages.py [--repeat 3] [--json] [--gl gpu-process] [--pages overview ...]
+    python benchmarks/pages.py [--repeat 5] [--json] [--gl gpu-process] [--pages overview ...]
 
 Needs Debian's ``chromium`` at /usr/bin/chromium and the ``[test]`` extra (Playwright).
 Not part of the test suite: it prints figures, it asserts nothing.
@@ -227,7 +227,9 @@ def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> lis
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="samples per figure (the median is printed)"
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--gl", choices=sorted(GL_MODES), default="software",
                     help="how Chromium renders WebGL (default: software, as the tests)")  # fmt: skip
