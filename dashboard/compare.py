@@ -186,6 +186,10 @@ def previous_date(as_of: date, earliest: date) -> date:
     return max(prev, earliest)
 
 
+#: Most new service points the profile's siting proposes at once (the slider's end and
+#: the link's ``sites`` bound).
+MAX_SITES = 20
+
 #: KPI metrics of the district profile and whether larger is better.
 KPI_METRICS: dict[str, bool] = {
     "coverage": True,

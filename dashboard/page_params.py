@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from dashboard.compare import RANK_METRICS
+from dashboard.compare import MAX_SITES, RANK_METRICS
 from dashboard.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
 from dashboard.maps import valid_tile_url
@@ -80,7 +80,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     # district profile
     "ref": PageParam("k_dp_ref", "choice", "city", ("city", "previous", "target")),
     "target": PageParam("k_dp_target", "float", None, bounds=(0.0, 100.0)),
-    "sites": PageParam("k_dp_k", "int", None, bounds=(1, 20)),
+    "sites": PageParam("k_dp_k", "int", None, bounds=(1, MAX_SITES)),
     "city_ref": PageParam("k_dp_city_ref", "choice", "previous", ("previous", "target")),
     "what_if": PageParam("k_dp_what_if", "bool", False),
     # events

@@ -40,9 +40,6 @@ def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
         st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
 
 
-#: Most new points the siting proposes at once (the slider's end).
-MAX_SITES = 20
-
 # The whole city's profile until a district is chosen, in the same layout, so choosing
 # one updates the page's elements instead of creating them (see ``ui.notices``).
 ad = v.district
@@ -131,7 +128,7 @@ else:
 st.subheader(t("dp_siting_title", lang))
 proposed: list[dict] = []
 if not unc.empty:
-    n_max = min(MAX_SITES, len(unc))
+    n_max = min(compare.MAX_SITES, len(unc))
     k = 1
     if n_max > 1:
         ui.page_default("k_dp_k", min(3, n_max))

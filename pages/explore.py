@@ -18,9 +18,9 @@ lo, hi = ui.date_bounds()
 
 v = ui.playback_advance(lo, hi)  # playback moves the shared date before widgets are drawn
 
-for key, default in {"k_gaps": True, "k_heat": False, "k_h3": False, "k_h3_res": 8,
-                     "k_events_window": False}.items():  # fmt: skip
-    st.session_state.setdefault(key, default)
+# a toggle or slider drawn without a value starts at its own default, not the filter's
+for key in ("k_gaps", "k_heat", "k_h3", "k_h3_res", "k_events_window"):
+    st.session_state.setdefault(key, ui.page_value(key))  # the registry's default
 
 st.title(t("explore_title", lang))
 st.caption(t("explore_caption", lang))
