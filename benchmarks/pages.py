@@ -1,7 +1,7 @@
 """Drive the app in headless Chromium and print how fast it feels.
 
 Starts ``exchange-atlas run`` on loopback with a throwaway workspace, then measures, for
-each page: cold start (navigation until the app has settled), a page switch from the
+each page (the Events page on each of its two tabs): cold start (navigation until the app has settled), a page switch from the
 sidebar, and four interactions: choosing a district in the shared selector (whole city →
 Chaoyang), then another (Chaoyang → Haidian), one 50 m step of the shared radius and one
 day back on the as-of slider (keyboard). Each is wall
@@ -38,10 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
-#: (name, path, English title in the sidebar navigation)
-PAGES = [("overview", "/", "Overview"), ("explore", "/explore", "Map explorer"),
-         ("compare", "/compare", "Compare districts"), ("district", "/district", "District profile"),
-         ("events", "/events", "Events")]  # fmt: skip
+#: (name, path, English title in the sidebar navigation, query of the view measured)
+PAGES = [("overview", "/", "Overview", ""), ("explore", "/explore", "Map explorer", ""),
+         ("compare", "/compare", "Compare districts", ""),
+         ("district", "/district", "District profile", ""),
+         ("events", "/events", "Events", ""),  # its first tab: the calendar
+         ("events-event", "/events", "Events", "ev_tab=event")]  # fmt: skip
 STILL_MS = 1000
 
 #: Resolves once the app is connected, not running, without skeletons and unchanged for 1 s;
@@ -138,15 +140,20 @@ def _key_on_slider(page, where: str, name: str, key: str) -> float | None:
     return _timed(page, lambda: page.keyboard.press(key))
 
 
-def _measure_once(browser, url: str, path: str, title: str) -> dict:
-    """One cold start, one page switch and one district change of a page, in a new context."""
+def _measure_once(browser, url: str, path: str, title: str, query: str = "") -> dict:
+    """One cold start, one page switch and one district change of a page, in a new context.
+
+    ``query`` (``ev_tab=event``) is in every link opened, so the page shows that view
+    also when the sidebar switches to it.
+    """
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     meter = Bytes(page)
     out: dict = {}
-    out["cold_s"] = _timed(page, lambda: page.goto(url + path + "?lang=en"))
+    q = "?lang=en" + (f"&{query}" if query else "")
+    out["cold_s"] = _timed(page, lambda: page.goto(url + path + q))
     out["cold_bytes"] = meter.take()
-    page.goto(url + ("/events" if path != "/events" else "/") + "?lang=en")
+    page.goto(url + ("/events" if path != "/events" else "/") + q)
     page.evaluate(SETTLED_AT)
     meter.take()
     out["switch_s"] = _timed(page, page.get_by_role("link", name=title, exact=True).click)
@@ -162,7 +169,7 @@ def _measure_once(browser, url: str, path: str, title: str) -> dict:
         out[f"{key}_s"] = _timed(page, option.click)
         out[f"{key}_bytes"] = meter.take()
     # one radius for all categories (a link turns it on), then one 50 m step, then one day
-    page.goto(url + path + "?lang=en&radius=500")
+    page.goto(url + path + q + "&radius=500")
     page.evaluate(SETTLED_AT)
     meter.take()
     out["radius_s"] = _key_on_slider(page, "stSidebarUserContent", "Radius (m)", "ArrowRight")
@@ -204,13 +211,13 @@ def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> lis
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=GL_MODES[gl])
-            for name, path, title in PAGES:
+            for name, path, title, query in PAGES:
                 if only and name not in only:
                     continue
                 samples: dict[str, list] = {k: [] for k in TIMES}
                 sent: dict[str, list] = {k: [] for k in BYTES}
                 for _ in range(repeat):
-                    once = _measure_once(browser, url, path, title)
+                    once = _measure_once(browser, url, path, title, query)
                     for k in samples:
                         samples[k].append(once[k])
                     for k in sent:

@@ -92,6 +92,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
         "k_ev_venue_radius", "int", int(DEFAULT_VENUE_RADIUS_M), bounds=(100, 1000)
     ),
     "event": PageParam("k_event", "ref_id", None),
+    "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event")),
 }
 
 

@@ -16,6 +16,7 @@ import dataclasses
 import gc
 import json
 import time
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -301,6 +302,34 @@ def lazy_expander(label: str, name: str) -> DeltaGenerator | None:
         on_change=_toggled,
     )
     return box if box.open else None
+
+
+def lazy_tabs(labels: Mapping[str, str], key: str) -> list[DeltaGenerator | None]:
+    """Tabs whose bodies are drawn only while selected: one container per tab, None for
+    each hidden one.
+
+    ``labels`` maps each tab's name to its label in the page's language. The selected
+    tab's name is page filter ``key`` (so it persists across page switches, is in the link
+    and survives a language switch); the first tab is the default. Streamlit draws every
+    tab's body by default, and the browser re-renders all of them on each rerun: on the
+    Events page the calendar and the event's map together cost about 0.1 s of every
+    district change.
+    """
+    names = list(labels)
+    widget = f"w_{key}"
+    by_label = {label: name for name, label in labels.items()}
+    current = page_value(key)
+    if current not in labels:
+        current = names[0]
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+
+    def _switched() -> None:
+        st.session_state[key] = by_label.get(st.session_state[widget], names[0])
+
+    bind_widget(widget, labels[current])
+    tabs = st.tabs(list(labels.values()), key=widget, on_change=_switched)
+    return [tab if tab.open else None for tab in tabs]
 
 
 def page_value(key: str) -> object:

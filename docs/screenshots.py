@@ -6,7 +6,7 @@ with every request off loopback refused, as on an air-gapped network.
 
 Usage::
 
-    python docs/screenshots.py
+    python docs/screenshots.py [events.png ...]   # all, or only the files named
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server, stop_server  # noqa: E402
 
-#: file -> the link it shows
-VIEWS = {
+#: file -> the link it shows, or (link, element scrolled to the top of the window)
+VIEWS: dict[str, str | tuple[str, str]] = {
     "overview-zh.png": "/?lang=zh",
     "overview.png": "/?lang=en&district=110105",
     "explore.png": "/explore?lang=en&district=110105&place=key-locations:K010",
@@ -29,6 +29,7 @@ VIEWS = {
     "district.png": "/district?lang=en&district=110105&what_if=1",
     "district-city-zh.png": "/district?lang=zh",
     "events.png": "/events?lang=en&as_of=2024-09-01",
+    "events-event-zh.png": ("/events?lang=zh&as_of=2024-09-01&ev_tab=event", "[role=tablist]"),
     "standards.png": "/standards?lang=en",
     "data.png": "/data?lang=en",
 }
@@ -37,8 +38,14 @@ SETTLED = """() => { const a = document.querySelector('[data-testid=stApp]');
     && !document.querySelector('[data-testid=stSkeleton]'); }"""
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
     from playwright.sync_api import sync_playwright
+
+    unknown = set(only) - set(VIEWS)
+    if unknown:
+        raise SystemExit(
+            f"no such screenshot: {', '.join(sorted(unknown))}; one of {', '.join(VIEWS)}"
+        )
 
     home = Path(tempfile.mkdtemp(prefix="atlas-shots-"))
     proc, url = start_server(home, home)
@@ -46,7 +53,10 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            for name, link in VIEWS.items():
+            for name, view in VIEWS.items():
+                if only and name not in only:
+                    continue
+                link, top = (view, None) if isinstance(view, str) else view
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
                 page.route(
                     "**/*",
@@ -58,6 +68,8 @@ def main() -> None:
                 )
                 page.goto(url + link)
                 page.wait_for_function(SETTLED, timeout=60_000, polling=200)
+                if top:
+                    page.locator(top).first.evaluate("e => e.scrollIntoView({block: 'start'})")
                 page.wait_for_timeout(2500)  # deck.gl and Vega draw after the script settles
                 page.screenshot(path=str(out / name))
                 print(out / name)
@@ -68,4 +80,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -94,66 +95,99 @@ k2.metric(
 )  # fmt: skip
 k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border=True)
 
-# ----------------------------------------------------------------------------- timeline
-st.subheader(t("ev_timeline", lang))
-st.vega_lite_chart(spec=view.timeline(), width="content")
-st.caption(t("ev_timeline_caption", lang))
-
-st.subheader(t("ev_list", lang))
-st.dataframe(
-    view.table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        t("ev_col_readiness", lang): st.column_config.ProgressColumn(
-            t("ev_col_readiness", lang), format="%d%%", min_value=0, max_value=100
-        )
-    },
-)
-
-# ----------------------------------------------------------------------------- one event
+# ----------------------------------------------------------------------------- tabs
+# the event whose surroundings are shown: kept while it is among the shown events
 ids = shown["id"].astype(str).tolist()
 if st.session_state.get("k_event") not in ids:
     st.session_state["k_event"] = ids[0]
+event_id = str(st.session_state["k_event"])
 rows = shown.set_index(shown["id"].astype(str))
-event_id = st.selectbox(
-    t("ev_select", lang),
-    ids,
-    key="k_event",
-    format_func=lambda i: evv.event_label(rows.loc[i], lang),
+
+# only the selected tab is drawn (ui.lazy_tabs): a change redraws the calendar or the
+# event's surroundings, not both
+calendar_tab, event_tab = ui.lazy_tabs(
+    {"calendar": t("ev_tab_calendar", lang), "event": t("ev_tab_event", lang)}, "k_ev_tab"
 )
-event = rows.loc[event_id]
-detail = uev.event_detail(v, event_id, radius_km, venue_radius)
 
-title = evv.event_label(event, lang).split(" · ", 1)[-1]
-start = pd.Timestamp(event["start_date"]).date()
-st.subheader(t("ev_detail", lang, name=ui.md_escape(title), d=start.isoformat()))
-notes = ui.notices()  # messages that depend on the event keep the map below in place
-if not event["venue_found"]:
-    notes.caption(t("ev_venue_missing", lang))
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(
-    t("ev_m_readiness", lang), evv.pct(event["readiness"]), border=True,
-    help=t("ev_m_readiness_help", lang, c=int(event["covered"]), n=int(event["nearby"]), r=radius_km),
-)  # fmt: skip
-m2.metric(t("ev_m_nearby", lang), f"{int(event['nearby']):,}", border=True)
-m3.metric(t("ev_m_gaps", lang), f"{int(event['gaps']):,}", border=True)
-m4.metric(t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}", border=True)
-later = ui.notices()
-if start > date.today():
-    later.caption(t("ev_note_future", lang))
-if int(event["nearby"]) == 0:
-    later.info(t("ev_no_nearby", lang))
 
-st.pydeck_chart(
-    detail.deck,
-    height=560,
-    key="events-map",  # stable: a new event updates the map without a remount
-)  # fmt: skip
-st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
+def _pick_row(shown_ids: list[str]) -> None:
+    """A row chosen in the calendar opens that event's surroundings."""
+    picked = st.session_state["w_ev_table"]["selection"]["rows"]
+    if picked:
+        st.session_state["k_event"] = shown_ids[picked[0]]
+        st.session_state["k_ev_tab"] = "event"
 
-st.subheader(t("ev_gaps", lang))
-if detail.gaps.empty:
-    st.success(t("ev_no_gaps", lang))
-else:
-    st.dataframe(detail.gaps_table, hide_index=True, width="stretch")
+
+if calendar_tab is not None:
+    with calendar_tab:
+        st.subheader(t("ev_timeline", lang))
+        st.vega_lite_chart(spec=view.timeline(), width="content")
+        st.caption(t("ev_timeline_caption", lang))
+
+        st.subheader(t("ev_list", lang))
+        st.caption(t("ev_list_pick", lang))
+        # the highlighted row is the event shown in the other tab
+        st.session_state["w_ev_table"] = {
+            "selection": {"rows": [ids.index(event_id)], "columns": [], "cells": []}
+        }
+        st.dataframe(
+            view.table,
+            hide_index=True,
+            width="stretch",
+            key="w_ev_table",
+            on_select=partial(_pick_row, ids),  # st.dataframe takes no callback args
+            selection_mode="single-row-required",
+            column_config={
+                t("ev_col_readiness", lang): st.column_config.ProgressColumn(
+                    t("ev_col_readiness", lang), format="%d%%", min_value=0, max_value=100
+                )
+            },
+        )
+
+
+# ----------------------------------------------------------------------------- one event
+if event_tab is not None:
+    with event_tab:
+        event_id = st.selectbox(
+            t("ev_select", lang),
+            ids,
+            key="k_event",
+            format_func=lambda i: evv.event_label(rows.loc[i], lang),
+        )
+        event = rows.loc[event_id]
+        detail = uev.event_detail(v, event_id, radius_km, venue_radius)
+
+        title = evv.event_label(event, lang).split(" · ", 1)[-1]
+        start = pd.Timestamp(event["start_date"]).date()
+        st.subheader(t("ev_detail", lang, name=ui.md_escape(title), d=start.isoformat()))
+        notes = ui.notices()  # messages that depend on the event keep the map below in place
+        if not event["venue_found"]:
+            notes.caption(t("ev_venue_missing", lang))
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(
+            t("ev_m_readiness", lang), evv.pct(event["readiness"]), border=True,
+            help=t("ev_m_readiness_help", lang, c=int(event["covered"]), n=int(event["nearby"]),
+                   r=radius_km),
+        )  # fmt: skip
+        m2.metric(t("ev_m_nearby", lang), f"{int(event['nearby']):,}", border=True)
+        m3.metric(t("ev_m_gaps", lang), f"{int(event['gaps']):,}", border=True)
+        m4.metric(t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}",
+                  border=True)  # fmt: skip
+        later = ui.notices()
+        if start > date.today():
+            later.caption(t("ev_note_future", lang))
+        if int(event["nearby"]) == 0:
+            later.info(t("ev_no_nearby", lang))
+
+        st.pydeck_chart(
+            detail.deck,
+            height=560,
+            key="events-map",  # stable: a new event updates the map without a remount
+        )  # fmt: skip
+        st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
+
+        st.subheader(t("ev_gaps", lang))
+        if detail.gaps.empty:
+            st.success(t("ev_no_gaps", lang))
+        else:
+            st.dataframe(detail.gaps_table, hide_index=True, width="stretch")

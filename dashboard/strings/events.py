@@ -49,6 +49,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ev_status_upcoming": ("即将举办", "Upcoming"),
     "ev_status_ongoing": ("进行中", "Ongoing"),
     "ev_status_past": ("已结束", "Past"),
+    # tabs
+    "ev_tab_calendar": ("日程与准备度", "Calendar and readiness"),
+    "ev_tab_event": ("单个活动：场馆周边", "One event: around its venue"),
     # timeline
     "ev_timeline": ("时间线", "Timeline"),
     "ev_tt_event": ("活动", "Event"),
@@ -65,6 +68,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # table
     "ev_list": ("活动列表（进行中与即将举办的在前）", "Events (ongoing and upcoming first)"),
+    "ev_list_pick": (
+        "点选一行，查看该活动场馆周边的支付便利（地图与缺口）。",
+        "Choose a row to see payments around that event's venue (map and gaps).",
+    ),
     "ev_col_status": ("状态", "Status"),
     "ev_col_start": ("开幕", "Starts"),
     "ev_col_end": ("闭幕", "Ends"),

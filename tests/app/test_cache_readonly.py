@@ -36,6 +36,8 @@ def _drive_every_page() -> None:
     at.switch_page("../pages/district.py").run()
     at.toggle(key="k_dp_what_if").set_value(True).run()
     at.switch_page("../pages/events.py").run()
+    at.session_state["k_ev_tab"] = "event"  # the event's surroundings too, as a tab click
+    at.run()
     at.switch_page("../pages/standards.py").run()
     at.switch_page("../pages/data.py").run()
     at.switch_page("../pages/overview.py").run()

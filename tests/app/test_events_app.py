@@ -49,6 +49,11 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def _event_tab(query: dict) -> AppTest:
+    """The page opened on its second tab, as a link with ``ev_tab=event`` does."""
+    return _run({**query, "ev_tab": "event"})
+
+
 def test_numbers_on_screen_equal_the_functions(home):
     at = _run({"as_of": "2024-09-01"})
     assert not at.exception
@@ -64,29 +69,58 @@ def test_numbers_on_screen_equal_the_functions(home):
         shown.reset_index(drop=True), evv.events_table(want, "zh").reset_index(drop=True)
     )
     assert shown.iloc[0]["状态"].endswith("即将举办")
-    # the selected event is the first of the order, and its numbers are the function's
+    # the calendar tab is open; the event's surroundings are not drawn behind it
+    assert at.session_state["k_ev_tab"] == "calendar"
+    assert len(at.get("deck_gl_json_chart")) == 0 and len(at.dataframe) == 1
+    # the highlighted row is the selected event: the first of the order
     first = want.iloc[0]
+    assert at.session_state["w_ev_table"]["selection"]["rows"] == [0]
+    assert at.session_state["k_event"] == first["id"]
+    # the other tab shows that event, its numbers the function's
+    at.session_state["k_ev_tab"] = "event"
+    at.run()
+    assert not at.exception
+    m = _metrics(at)
     assert at.selectbox(key="k_event").value == first["id"]
     assert m["准备度"] == evv.pct(first["readiness"])
     assert m["R 内重点场所"] == str(first["nearby"])
     assert m["缺口"] == str(first["gaps"])
     assert m["场馆 500 米内支付点"] == str(first["venue_points"])
+    assert m["活动"] == str(len(want))  # the page's KPIs stay above the tabs
+    assert len(at.get("vega_lite_chart")) == 0  # the calendar is not drawn behind it
     # gaps table = event_gaps of event_places
     std = uniform_standards(load_standards(home))
     places = ev.event_places(
         first, layers["venues"], layers["key-locations"], layers["payments"], std
     )
     gaps = ev.event_gaps(places, layers["payments"])
-    if len(gaps):
-        pd.testing.assert_frame_equal(
-            at.dataframe[1].value.reset_index(drop=True), evv.gaps_table(gaps, "zh")
-        )
+    assert len(gaps)
+    pd.testing.assert_frame_equal(
+        at.dataframe[0].value.reset_index(drop=True), evv.gaps_table(gaps, "zh")
+    )
     # synthetic payments are labelled
     assert any("示意数据" in w.value for w in at.warning)
+    assert at.query_params["ev_tab"] == "event"
+
+
+def test_tab_and_event_survive_a_page_switch_and_the_calendar_marks_the_event(home):
+    at = _event_tab({"as_of": "2024-09-01", "lang": "en"})
+    at.selectbox(key="k_event").set_value("TE04").run()
+    at.switch_page("../pages/compare.py").run()
+    at.switch_page("../pages/events.py").run()
+    assert not at.exception
+    assert at.selectbox(key="k_event").value == "TE04"
+    at.session_state["k_ev_tab"] = "calendar"
+    at.run()
+    want, _ = _expected(home, date(2024, 9, 1))
+    assert at.session_state["w_ev_table"]["selection"]["rows"] == [
+        want["id"].tolist().index("TE04")
+    ]
+    assert "ev_tab" not in at.query_params  # the default tab is left out of the link
 
 
 def test_map_is_offline_and_colours_follow_coverage(home):
-    at = _run({"as_of": "2024-09-01"})
+    at = _event_tab({"as_of": "2024-09-01"})
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     ids = [layer["id"] for layer in spec["layers"]]
     assert ids[:3] == ["districts", "ring-r", "ring-venue"]
@@ -100,7 +134,7 @@ def test_map_is_offline_and_colours_follow_coverage(home):
 
 
 def test_select_event_and_radius(home):
-    at = _run({"as_of": "2024-09-01", "lang": "en"})
+    at = _event_tab({"as_of": "2024-09-01", "lang": "en"})
     at.selectbox(key="k_event").set_value("TE04").run()
     want, _ = _expected(home, date(2024, 9, 1))
     row = want.set_index("id").loc["TE04"]
@@ -119,7 +153,7 @@ def test_select_event_and_radius(home):
 
 
 def test_language_switch_keeps_selection(home):
-    at = _run({"as_of": "2024-09-01"})
+    at = _event_tab({"as_of": "2024-09-01"})
     at.selectbox(key="k_event").set_value("TE06").run()
     at.sidebar.radio[0].set_value("en").run()
     assert not at.exception
@@ -129,6 +163,8 @@ def test_language_switch_keeps_selection(home):
     assert "Beijing International Film Festival" in at.subheader[-2].value
     assert "Events" in _metrics(at)
     assert any("illustrative" in w.value for w in at.warning)
+    assert at.session_state["k_ev_tab"] == "event"  # the tab's new label, the same tab
+    assert at.subheader[0].value.startswith("Beijing International Film Festival")
 
 
 def test_link_restores_district_and_reference_date(home):
@@ -176,6 +212,11 @@ def test_link_restores_filters_radius_and_event(home):
     assert at.slider(key="k_ev_radius").value == 1.5
     shown = at.dataframe[0].value
     assert set(shown["Category"]) == {"Forum"}
+    row = at.session_state["w_ev_table"]["selection"]["rows"][0]
+    assert shown.iloc[row]["Event"] == "Beijing Culture Forum"  # TE05, marked in the list
+    at.session_state["k_ev_tab"] = "event"
+    at.run()
     assert at.selectbox(key="k_event").value == "TE05"
+    assert at.query_params["event"] == "TE05" and at.query_params["ev_tab"] == "event"
     at.multiselect(key="k_ev_cats").set_value([]).run()
     assert at.query_params["ev_cats"] == "none" and at.query_params["ev_years"] == "2024,2025"

@@ -1,4 +1,5 @@
-"""The Events page in a real browser, offline: the timeline and the venue map render.
+"""The Events page in a real browser, offline: the timeline renders, a row chosen in the
+events list opens that event's tab, and its venue map renders.
 
 The server gets its own workspace holding the sample events (tests/events_sample.py),
 so the check does not depend on the shipped events file.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import canvas_painted, settle, shot, start_server, stop_server
-from tests.events_sample import install
+from tests.events_sample import ROWS, install
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +42,28 @@ def _timeline_marks(pg) -> int:
     )
 
 
-def _open(pg, url: str) -> None:
-    dialogs = []
+def _open(pg, url: str) -> list[str]:
+    """Open ``url`` on the calendar tab; the list of script dialogs (none expected)."""
+    dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     pg.goto(url)
     settle(pg)
     pg.wait_for_selector("[data-testid=stVegaLiteChart]", timeout=30_000)
+    pg.wait_for_selector("[data-testid=stDataFrame]", timeout=30_000)
+    return dialogs
+
+
+def _choose_row(pg, i: int) -> None:
+    """Click the selection marker of row ``i`` (0 = first) of the events list."""
+    grid = pg.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    row_px = 35  # Streamlit's default header and row height
+    pg.mouse.click(box["x"] + 18, box["y"] + row_px * (i + 1) + row_px / 2)
+    settle(pg)
+
+
+def _map_drawn(pg) -> None:
     pg.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
     pg.wait_for_function(
         """() => { const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
@@ -54,25 +71,39 @@ def _open(pg, url: str) -> None:
         timeout=30_000,
     )
     pg.wait_for_timeout(1500)  # deck.gl's first frames
-    assert dialogs == [], "a data value ran as script"
 
 
 @pytest.mark.parametrize(
-    "lang,title,name",
-    [
-        ("zh", "展会与论坛", "服贸会"),
-        ("en", "Events: timeline", "China International Fair for Trade in Services"),
-    ],
+    "lang,title,col",
+    [("zh", "展会与论坛", 1), ("en", "Events: timeline", 2)],
 )
-def test_events_page_renders_offline(events_url, page, lang, title, name):
-    _open(page, f"{events_url}/events?lang={lang}&as_of=2024-09-01")
+def test_a_row_of_the_calendar_opens_the_event_and_its_map(events_url, page, lang, title, col):
+    dialogs = _open(page, f"{events_url}/events?lang={lang}&as_of=2024-09-01")
     assert title in page.inner_text("h1")
     assert _timeline_marks(page) > 0, "the timeline drew nothing"
-    assert canvas_painted(page) > 50, "the venue map stayed empty"
-    # the first event of the order (the next one after the reference date) is selected
-    assert name in page.inner_text("[data-testid=stMain]")
+    # the calendar tab draws no map: the event's surroundings are one click away
+    assert page.locator("[data-testid=stDeckGlJsonChart]").count() == 0
     shot(page, f"events-{lang}")
+    first = page.url.split("event=", 1)[1].split("&", 1)[0]  # marked in the list
+    _choose_row(page, 1)  # the second event of the order
+    assert "ev_tab=event" in page.url
+    chosen = page.url.split("event=", 1)[1].split("&", 1)[0]
+    assert chosen != first
+    name = next(r[col] for r in ROWS if r[0] == chosen)
+    assert page.get_by_role("tab", selected=True).inner_text() == (
+        "单个活动：场馆周边" if lang == "zh" else "One event: around its venue"
+    )
+    assert name in page.locator("[data-testid=stHeading]").filter(has_text=name).first.inner_text()
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 0
+    _map_drawn(page)
+    assert canvas_painted(page) > 50, "the venue map stayed empty"
     page.locator("[data-testid=stDeckGlJsonChart]").scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     shot(page, f"events-{lang}-map")
+    # back on the calendar, the list is still there and nothing ran as script
+    page.get_by_role("tab").first.click()
+    settle(page)
+    assert "ev_tab" not in page.url and f"event={chosen}" in page.url
+    assert _timeline_marks(page) > 0
+    assert dialogs == [], "a data value ran as script"
     assert page.errors == []

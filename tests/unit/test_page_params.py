@@ -38,12 +38,14 @@ def test_round_trip_of_every_kind():
         DEFAULT_PREFIX + "k_ev_cats": ["forum", "fair"],
         "k_ev_radius": 1.5,
         "k_event": "E007",
+        "k_ev_tab": "event",
         "k_custom_url": "https://tiles.example.org/{z}/{x}/{y}.png",
     }
     query = page_params_to_query(session)
     assert query["cat_venues"] == "convention_center,state_guesthouse"
     assert query["gaps"] == "0" and query["h3"] == "1" and query["ev_cats"] == "none"
     assert query["baseline"] == "2024-06-30" and query["ev_r"] == "1.5"
+    assert query["ev_tab"] == "event"
     back = page_params_from_query(query)
     for key, value in back.items():
         assert value == session[key], key
@@ -60,6 +62,7 @@ def test_defaults_are_left_out():
         "k_ev_years": [2023, 2024],
         DEFAULT_PREFIX + "k_ev_years": [2023, 2024],
         "k_dp_target": None,
+        "k_ev_tab": "calendar",
     }
     assert page_params_to_query(session) == {}
 
@@ -84,6 +87,7 @@ def test_invalid_values_are_dropped_not_fatal():
             "target": "nan",
             "ev_years": "2024,abc",
             "event": "E001",
+            "ev_tab": "map",
             "tiles": "javascript:alert(1)/{z}/{x}/{y}",
             "unknown": "x",
         }
