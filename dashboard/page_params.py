@@ -83,6 +83,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     "sites": PageParam("k_dp_k", "int", None, bounds=(1, MAX_SITES)),
     "city_ref": PageParam("k_dp_city_ref", "choice", "previous", ("previous", "target")),
     "what_if": PageParam("k_dp_what_if", "bool", False),
+    "dp_tab": PageParam("k_dp_tab", "choice", "uncovered", ("uncovered", "siting")),
     # events
     "ev_years": PageParam("k_ev_years", "intlist", bounds=(1900, 2100)),  # default: all years
     "ev_cats": PageParam("k_ev_cats", "list"),  # default: all categories
@@ -93,6 +94,16 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     ),
     "event": PageParam("k_event", "ref_id", None),
     "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event")),
+}
+
+
+#: A tab parameter that other parameters imply when the link does not name the tab:
+#: ``{tab parameter: (implying parameters, tab)}``. Links written before the District
+#: profile had tabs showed the siting and its what-if on the page; with ``what_if`` or
+#: ``sites`` they still open on it. Links written since name the tab whenever one of those
+#: parameters is in them, so the rule never overrides a tab that was chosen.
+IMPLIED_TABS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
+    "dp_tab": (("what_if", "sites"), "siting"),
 }
 
 
@@ -162,6 +173,10 @@ def page_params_from_query(params: Mapping[str, object]) -> dict[str, object]:
         value = _parse(spec, raw)
         if value is not None:
             out[spec.key] = value
+    for tab, (implying, value) in IMPLIED_TABS.items():
+        key = PAGE_PARAMS[tab].key
+        if key not in out and any(PAGE_PARAMS[p].key in out for p in implying):
+            out[key] = value
     return out
 
 
@@ -203,6 +218,10 @@ def page_params_to_query(session: Mapping[str, object]) -> dict[str, str]:
         encoded = _encode(spec, value)
         if encoded is not None:
             out[name] = encoded
+    for tab, (implying, _) in IMPLIED_TABS.items():  # name the tab, so it is not implied
+        spec = PAGE_PARAMS[tab]
+        if tab not in out and any(p in out for p in implying):
+            out[tab] = str(session.get(spec.key, spec.default))
     return out
 
 

@@ -28,6 +28,10 @@ VIEWS: dict[str, str | tuple[str, str]] = {
     "compare.png": "/compare?lang=en&district=110105&compare=110101,110102",
     "district.png": "/district?lang=en&district=110105&what_if=1",
     "district-city-zh.png": "/district?lang=zh",
+    "district-siting.png": (
+        "/district?lang=en&district=110105&dp_tab=siting&sites=5&what_if=1",
+        "[data-testid=stTabs]",
+    ),
     "events.png": "/events?lang=en&as_of=2024-09-01",
     "events-event-zh.png": ("/events?lang=zh&as_of=2024-09-01&ev_tab=event", "[role=tablist]"),
     "standards.png": "/standards?lang=en",

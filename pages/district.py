@@ -113,81 +113,99 @@ all_covered = t("dp_all_covered_city" if is_city else "dp_all_covered", lang)
 
 map_box = st.container()
 
-st.subheader(t("dp_uncovered_title", lang))
+# below the map, the uncovered list and the siting in two tabs; only the open one is drawn
+# (ui.lazy_tabs): a change redraws the map and one table, not all three
 unc = uc.uncovered_list(v, ad)
-if unc.empty:
-    if has_demand:
-        st.success(all_covered)
-else:
-    by_district = names if is_city else None  # the city's list says where each place is
-    table = compare.localize_uncovered(unc, lang, by_district).rename(columns={"name": "place"})
-    shown = reports.localize(table, lang)
-    st.dataframe(shown, hide_index=True, width="stretch", key="dp_uncovered")
+list_tab, siting_tab = ui.lazy_tabs(
+    {"uncovered": t("dp_uncovered_title", lang), "siting": t("dp_siting_title", lang)},
+    "k_dp_tab",
+)
+if list_tab is not None:
+    with list_tab:
+        if unc.empty:
+            if has_demand:
+                st.success(all_covered)
+        else:
+            by_district = names if is_city else None  # the city's list says where each is
+            table = compare.localize_uncovered(unc, lang, by_district)
+            shown = reports.localize(table.rename(columns={"name": "place"}), lang)
+            st.dataframe(shown, hide_index=True, width="stretch", key="dp_uncovered")
 
-# siting: k new points for this district, and the what-if that adds them
-st.subheader(t("dp_siting_title", lang))
+# siting: k new points for this district, and the what-if that adds them; the what-if's
+# points stay on the map while the list is shown (the choices live in the session)
 proposed: list[dict] = []
-if not unc.empty:
+if unc.empty:
+    if siting_tab is not None and has_demand:
+        siting_tab.success(all_covered)
+else:
     n_max = min(compare.MAX_SITES, len(unc))
-    k = 1
     if n_max > 1:
         ui.page_default("k_dp_k", min(3, n_max))
-        if not 1 <= st.session_state.get("k_dp_k", 0) <= n_max:
+        if not 1 <= (ui.page_value("k_dp_k") or 0) <= n_max:
             st.session_state["k_dp_k"] = min(3, n_max)
-        k = st.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
-    res = uc.siting(v, ad, k)
-    named = compare.named_sites(res.sites, layers["key-locations"], lang)
-    st.caption(t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named)))
-    named["district"] = named["adcode"].map(lambda a: names.get(a, a))
-    site_cols = {
-        "rank": t("cmpm_site_rank", lang),
-        **({"district": reports.header("district", lang)} if is_city else {}),
-        "place": t("cmpm_site_place", lang),
-        "newly_covered": t("cmpm_site_newly", lang),
-        "newly_covered_weight": t("cmpm_site_weight", lang),
-    }
-    st.dataframe(
-        named[list(site_cols)].rename(columns=site_cols),
-        hide_index=True,
-        width="stretch",
-        key="dp_sites",
-    )
-    if st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang)):
-        wi = compare.what_if_summary(res.before.districts, res.after.districts, ad)
-        here, city_row = wi.iloc[0], wi.iloc[-1]
-        place = t("all_districts", lang) if is_city else names[ad]
-        st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
-        c1, c2, c3, c4 = st.columns(4)
-        for col, m, a, b in (
-            (c1, "coverage", here["coverage_before"], here["coverage_after"]),
-            (c2, "weighted_coverage", here["weighted_before"], here["weighted_after"]),
-            (c3, "uncovered", here["uncovered_before"], here["uncovered_after"]),
-        ):
-            col.metric(
-                f"{reports.header(m, lang)} · {t('dp_after', lang)}",
-                reports.format_metric(m, b),
-                delta=reports.format_delta(m, b - a),
-                delta_color="inverse" if m == "uncovered" else "normal",
-                border=True,
+    if siting_tab is not None and n_max > 1:
+        siting_tab.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
+    # the widgets' values are the session's, drawn or not
+    k = int(ui.page_value("k_dp_k")) if n_max > 1 else 1
+    what_if = bool(ui.page_value("k_dp_what_if"))
+    if siting_tab is not None or what_if:
+        res = uc.siting(v, ad, k)
+        named = compare.named_sites(res.sites, layers["key-locations"], lang)
+        if what_if:
+            proposed = compare.site_records(named, lang)
+    if siting_tab is not None:
+        with siting_tab:
+            st.caption(
+                t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named))
             )
-        if is_city:  # which districts the points help
-            c4.metric(
-                t("dp_districts_gaining", lang),
-                f"{compare.districts_gaining(res.before.districts, res.after.districts):,}",
-                help=t("dp_districts_gaining_help", lang),
-                border=True,
+            named["district"] = named["adcode"].map(lambda a: names.get(a, a))
+            site_cols = {
+                "rank": t("cmpm_site_rank", lang),
+                **({"district": reports.header("district", lang)} if is_city else {}),
+                "place": t("cmpm_site_place", lang),
+                "newly_covered": t("cmpm_site_newly", lang),
+                "newly_covered_weight": t("cmpm_site_weight", lang),
+            }
+            st.dataframe(
+                named[list(site_cols)].rename(columns=site_cols),
+                hide_index=True,
+                width="stretch",
+                key="dp_sites",
             )
-        else:
-            c4.metric(
-                t("dp_city_after", lang),
-                reports.format_metric("coverage", city_row["coverage_after"]),
-                delta=reports.format_delta(
-                    "coverage", city_row["coverage_after"] - city_row["coverage_before"]
-                ),
-                border=True,
-            )
-        proposed = compare.site_records(named, lang)
-elif has_demand:
-    st.success(all_covered)
+            st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang))
+            if what_if:
+                wi = compare.what_if_summary(res.before.districts, res.after.districts, ad)
+                here, city_row = wi.iloc[0], wi.iloc[-1]
+                place = t("all_districts", lang) if is_city else names[ad]
+                st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
+                c1, c2, c3, c4 = st.columns(4)
+                for col, m, a, b in (
+                    (c1, "coverage", here["coverage_before"], here["coverage_after"]),
+                    (c2, "weighted_coverage", here["weighted_before"], here["weighted_after"]),
+                    (c3, "uncovered", here["uncovered_before"], here["uncovered_after"]),
+                ):
+                    col.metric(
+                        f"{reports.header(m, lang)} · {t('dp_after', lang)}",
+                        reports.format_metric(m, b),
+                        delta=reports.format_delta(m, b - a),
+                        delta_color="inverse" if m == "uncovered" else "normal",
+                        border=True,
+                    )
+                if is_city:  # which districts the points help
+                    c4.metric(
+                        t("dp_districts_gaining", lang),
+                        f"{compare.districts_gaining(res.before.districts, res.after.districts):,}",
+                        help=t("dp_districts_gaining_help", lang),
+                        border=True,
+                    )
+                else:
+                    c4.metric(
+                        t("dp_city_after", lang),
+                        reports.format_metric("coverage", city_row["coverage_after"]),
+                        delta=reports.format_delta(
+                            "coverage", city_row["coverage_after"] - city_row["coverage_before"]
+                        ),
+                        border=True,
+                    )
 
 gap_map(map_box, ad, pay, proposed)

@@ -34,6 +34,8 @@ def _drive_every_page() -> None:
     at.switch_page("../pages/compare.py").run()
     at.selectbox(key="k_cmp_rank_by").set_value("uncovered").run()
     at.switch_page("../pages/district.py").run()
+    at.session_state["k_dp_tab"] = "siting"  # as a click on the tab does
+    at.run()
     at.toggle(key="k_dp_what_if").set_value(True).run()
     at.switch_page("../pages/events.py").run()
     at.session_state["k_ev_tab"] = "event"  # the event's surroundings too, as a tab click

@@ -75,11 +75,17 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     city = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     uncovered = next(x for x in city["layers"] if x["id"] == "uncovered")["data"]
     assert sorted(r["id"] for r in uncovered) == sorted(unc["id"])
-    # siting anywhere in the city, up to 20 points, and its what-if
+    # the siting tab is not drawn behind the list
+    assert at.session_state["k_dp_tab"] == "uncovered" and len(at.dataframe) == 1
+    assert not [s for s in at.slider if s.key == "k_dp_k"]
+    # siting anywhere in the city, up to 20 points, and its what-if, in the other tab
+    at.session_state["k_dp_tab"] = "siting"  # as a click on the tab does
+    at.run()
+    assert len(at.dataframe) == 1  # the sites; the list is not drawn behind them
     at.slider(key="k_dp_k").set_value(12).run()
     at.toggle(key="k_dp_what_if").set_value(True).run()
     res = recommend_sites(kl, pay, dis, std, 12)
-    sites = at.dataframe[1].value
+    sites = at.dataframe[0].value
     assert sites["Newly covered"].tolist() == res.sites["newly_covered"].tolist()
     names = load_all(private_home)["districts"].set_index("adcode")["name_en"]
     assert sites["District"].tolist() == [names[a] for a in res.sites["adcode"]]
@@ -89,6 +95,7 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     gaining = compare.districts_gaining(res.before.districts, res.after.districts)
     assert labels["Districts gaining coverage"].value == str(gaining) and gaining > 1
     assert at.query_params["sites"] == "12" and at.query_params["what_if"] == "1"
+    assert at.query_params["dp_tab"] == "siting"
     # choosing a district updates the same page: same elements, its own values
     n_elements = len(at.metric), len(at.dataframe), len(at.get("deck_gl_json_chart"))
     at.selectbox(key="w_dp_district").set_value("110101").run()
@@ -101,7 +108,8 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     assert at.title[0].value == "Dongcheng District: where foreign visitors can pay"
     assert at.sidebar.selectbox[0].value == "110101"
     assert at.radio(key="k_dp_ref").value == "city"  # a district's own default reference
-    assert "District" not in at.dataframe[0].value.columns
+    assert "District" not in at.dataframe[0].value.columns  # the sites, all in the district
+    assert at.session_state["k_dp_tab"] == "siting"
     # the sidebar and the page's selector are one choice: back to the city from the sidebar
     at.sidebar.selectbox(key="w_district").set_value("all").run()
     assert at.selectbox(key="w_dp_district").value == "all"
@@ -166,10 +174,6 @@ def test_gaps_sites_and_what_if(private_home):
     assert gaps["Distance to nearest qualifying point (m)"].tolist() == (
         unc["distance_m"].round(0).tolist()
     )
-    k = at.slider(key="k_dp_k").value
-    res = recommend_sites(kl, pay, dis, std, k, district="110105")
-    sites = at.dataframe[1].value
-    assert sites["Newly covered"].tolist() == res.sites["newly_covered"].tolist()
     # map: district, gaps, no proposed points until the what-if is on; never a basemap
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     ids = [layer["id"] for layer in spec["layers"]]
@@ -187,6 +191,12 @@ def test_gaps_sites_and_what_if(private_home):
     uncovered = next(x for x in spec["layers"] if x["id"] == "uncovered")
     assert sorted(r["id"] for r in uncovered["data"]) == sorted(unc["id"])
 
+    at.session_state["k_dp_tab"] = "siting"
+    at.run()
+    k = at.slider(key="k_dp_k").value
+    res = recommend_sites(kl, pay, dis, std, k, district="110105")
+    sites = at.dataframe[0].value
+    assert sites["Newly covered"].tolist() == res.sites["newly_covered"].tolist()
     at.slider(key="k_dp_k").set_value(2).run()
     at.toggle(key="k_dp_what_if").set_value(True).run()
     res = recommend_sites(kl, pay, dis, std, 2, district="110105")
@@ -199,6 +209,14 @@ def test_gaps_sites_and_what_if(private_home):
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     proposed = next(x for x in spec["layers"] if x["id"] == "proposed")
     assert [r["id"] for r in proposed["data"]] == list(res.sites["id"])
+    # back on the list, the what-if's points stay on the map, and the link says which tab
+    at.session_state["k_dp_tab"] = "uncovered"
+    at.run()
+    assert not at.exception and "Coverage · After" not in {m.label for m in at.metric}
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    proposed = next(x for x in spec["layers"] if x["id"] == "proposed")
+    assert [r["id"] for r in proposed["data"]] == list(res.sites["id"])
+    assert at.query_params["what_if"] == "1" and at.query_params["dp_tab"] == "uncovered"
 
 
 def test_district_without_key_locations(private_home):
@@ -220,6 +238,7 @@ def test_link_restores_reference_target_and_what_if(private_home):
     assert at.radio(key="k_dp_ref").value == "target"
     assert at.number_input(key="k_dp_target").value == 80.0
     assert at.slider(key="k_dp_k").value == 5 and at.toggle(key="k_dp_what_if").value is True
+    assert at.session_state["k_dp_tab"] == "siting"  # a link from before the tabs opens it
     kpis = _expected_kpis(private_home, "110105", target=0.8)
     assert at.metric[0].delta == reports.format_delta(
         "coverage", kpis.loc["coverage", "value"] - 0.8

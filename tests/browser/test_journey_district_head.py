@@ -55,11 +55,14 @@ def test_district_head_compares_downloads_and_plans(app_url, page, tmp_path):
     _deck_drawn(page)
     assert "Chaoyang District" in page.inner_text("h1")
     shot(page, "journey-district-en")
+    page.get_by_role("tab", name="Recommended new service points").click()
+    settle(page)
+    assert "dp_tab=siting" in page.url
     page.get_by_text("What if we add them", exact=True).click()
     settle(page)
     main = page.inner_text("[data-testid=stMain]")
     assert "Coverage · After" in main and "City coverage (after)" in main
-    page.get_by_text("Recommended new service points", exact=True).scroll_into_view_if_needed()
+    page.get_by_role("tab", name="Recommended new service points").scroll_into_view_if_needed()
     shot(page, "journey-district-whatif-en")
     page.get_by_text("Gaps on the map", exact=True).scroll_into_view_if_needed()
     _deck_drawn(page)

@@ -32,6 +32,7 @@ def test_round_trip_of_every_kind():
         "k_cmp_baseline": date(2024, 6, 30),
         "k_dp_target": 85.5,
         "k_dp_k": 4,
+        "k_dp_tab": "siting",
         "k_ev_years": [2024],
         DEFAULT_PREFIX + "k_ev_years": [2023, 2024, 2025],
         "k_ev_cats": [],
@@ -125,3 +126,21 @@ def test_filter_value_is_the_session_value_or_the_registry_default():
     assert filter_value({}, "k_sectors") == []
     with pytest.raises(KeyError, match="not a page filter"):
         filter_value({}, "k_nope")
+
+
+def test_an_old_what_if_link_opens_the_siting_tab_and_new_links_name_the_tab():
+    # written before the District profile had tabs: the what-if was on the page
+    assert page_params_from_query({"what_if": "1"})["k_dp_tab"] == "siting"
+    assert page_params_from_query({"sites": "5"})["k_dp_tab"] == "siting"
+    assert "k_dp_tab" not in page_params_from_query({"ref": "target"})
+    # a tab the link names wins
+    got = page_params_from_query({"what_if": "1", "dp_tab": "uncovered"})
+    assert got["k_dp_tab"] == "uncovered" and got["k_dp_what_if"] is True
+    # links written now name the tab when they carry what_if or sites, so reopening one
+    # restores the tab that was open, default or not
+    session = {"k_dp_what_if": True, "k_dp_tab": "uncovered"}
+    query = page_params_to_query(session)
+    assert query == {"what_if": "1", "dp_tab": "uncovered"}
+    assert page_params_from_query(query)["k_dp_tab"] == "uncovered"
+    assert page_params_to_query({"k_dp_tab": "siting"}) == {"dp_tab": "siting"}
+    assert page_params_to_query({"k_dp_tab": "uncovered"}) == {}
