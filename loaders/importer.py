@@ -394,13 +394,20 @@ def clean(
 
     # ---------------------------------------------------------------- duplicates
     alive = ~probs.drop
+
+    def _cell(v: np.ndarray) -> np.ndarray:
+        """Position to 1e-5 degrees as integers; 0 where it is not a coordinate (the row is
+        dropped already, and NaN or an infinite value has no integer)."""
+        ok = np.isfinite(v) & (np.abs(v) <= 360)
+        return np.round(np.where(ok, v, 0.0) * 1e5).astype("int64")
+
     key = pd.DataFrame(
         {
             "zh": pd.factorize(out["name_zh"])[0],
             "en": pd.factorize(out["name_en"])[0],
             "cat": pd.factorize(out["category"])[0],
-            "x": np.nan_to_num(np.round(lon * 1e5)).astype("int64"),
-            "y": np.nan_to_num(np.round(lat * 1e5)).astype("int64"),
+            "x": _cell(np.asarray(lon, dtype=float)),
+            "y": _cell(np.asarray(lat, dtype=float)),
         }
     )
     dup = alive & key.duplicated(keep="first").to_numpy()
