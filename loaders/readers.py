@@ -480,7 +480,7 @@ def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable
     if fmt == "xlsx":
         with zipfile.ZipFile(path) as zf:
             check_archive(zf, path.name, limit)
-    engine = "openpyxl" if fmt == "xlsx" else "xlrd"
+    engine = "openpyxl" if fmt == "xlsx" else "calamine"
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine=engine)
     if not sheets:
         raise LoaderError(f"{path.name} has no sheets")
