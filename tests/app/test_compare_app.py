@@ -173,6 +173,8 @@ def test_downloads_are_valid_csv_and_xlsx(private_home, media, lang):
         io.BytesIO(got["csv"]), encoding="utf-8-sig", dtype={expected.columns[1]: str}
     )
     pd.testing.assert_frame_equal(csv, expected, check_dtype=False)
-    xlsx = pd.read_excel(io.BytesIO(got["xlsx"]), dtype={expected.columns[1]: str})
+    xlsx = pd.read_excel(
+        io.BytesIO(got["xlsx"]), dtype={expected.columns[1]: str}, engine="openpyxl"
+    )
     pd.testing.assert_frame_equal(xlsx, expected, check_dtype=False)
     assert list(csv.columns)[2] == ("区" if lang == "zh" else "District")

@@ -176,7 +176,9 @@ def test_csv_and_xlsx_round_trip(lang):
     pd.testing.assert_frame_equal(back, df, check_dtype=False)
     xlsx = reports.to_xlsx_bytes(df, sheet="a very long sheet name that Excel would refuse")
     assert xlsx[:2] == b"PK"
-    book = pd.read_excel(io.BytesIO(xlsx), sheet_name=None, dtype={df.columns[1]: str})
+    book = pd.read_excel(
+        io.BytesIO(xlsx), sheet_name=None, dtype={df.columns[1]: str}, engine="openpyxl"
+    )
     ((name, sheet),) = book.items()
     assert len(name) <= 31
     pd.testing.assert_frame_equal(sheet, df, check_dtype=False)
