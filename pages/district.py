@@ -66,8 +66,23 @@ ref_key, ref_options = (
 )
 st.session_state.setdefault(ref_key, ref_options[0])
 st.session_state.setdefault("k_dp_target", None)
+
+
+def _ref_chosen(key: str) -> None:
+    st.session_state[key] = st.session_state["w_dp_ref"]
+
+
+# one radio for both states (its options follow the state): the first district chosen
+# updates it instead of replacing it with another widget
+ui.bind_widget("w_dp_ref", st.session_state[ref_key])
 ref = c_ref.radio(
-    t("dp_reference", lang), ref_options, format_func=refs.get, key=ref_key, horizontal=True
+    t("dp_reference", lang),
+    ref_options,
+    format_func=refs.get,
+    key="w_dp_ref",
+    on_change=_ref_chosen,
+    args=(ref_key,),
+    horizontal=True,
 )
 target = c_tgt.number_input(
     t("dp_target", lang),

@@ -62,10 +62,13 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
         compare.city_reference(old.districts, old_scores),
     )
     # the city's KPIs against the previous period (it is not compared with itself)
-    assert at.radio(key="k_dp_city_ref").options == [f"Previous period ({prev})", "Target"]
+    assert at.radio(key="w_dp_ref").options == [f"Previous period ({prev})", "Target"]
     for card, (m, row) in zip(at.metric[:4], kpis.iterrows()):
         assert card.value == reports.format_metric(m, row["value"])
         assert card.delta == reports.format_delta(m, row["value"] - row["previous"])
+    # the city's reference choice is its own (a district's radio offers the city average)
+    at.radio(key="w_dp_ref").set_value("target").run()
+    assert at.session_state["k_dp_city_ref"] == "target" and at.query_params["city_ref"] == "target"
     # every uncovered key location in the city, with its district
     unc = compare.uncovered_list(cov.places, kl, "all")
     gaps = at.dataframe[0].value
@@ -107,20 +110,21 @@ def test_the_city_profile_until_a_district_is_chosen(private_home):
     assert at.query_params["district"] == "110101"
     assert at.title[0].value == "Dongcheng District: where foreign visitors can pay"
     assert at.sidebar.selectbox[0].value == "110101"
-    assert at.radio(key="k_dp_ref").value == "city"  # a district's own default reference
+    assert at.radio(key="w_dp_ref").value == "city"  # a district's own default reference
     assert "District" not in at.dataframe[0].value.columns  # the sites, all in the district
     assert at.session_state["k_dp_tab"] == "siting"
     # the sidebar and the page's selector are one choice: back to the city from the sidebar
     at.sidebar.selectbox(key="w_district").set_value("all").run()
     assert at.selectbox(key="w_dp_district").value == "all"
     assert at.title[0].value.startswith("All of Beijing")
+    assert at.radio(key="w_dp_ref").value == "target"  # the city's own choice, kept
 
 
 def test_the_city_profile_in_chinese_with_a_target(private_home):
     at = _run({"lang": "zh", "city_ref": "target", "target": "90"})
     assert not at.exception
     assert at.title[0].value == "全市：支付便利概况"
-    assert at.radio(key="k_dp_city_ref").value == "target"
+    assert at.radio(key="w_dp_ref").value == "target"
     assert at.metric[0].label == "覆盖率" and at.metric[0].delta.startswith("-")
     assert "区" in at.dataframe[0].value.columns
     assert any("示意数据" in w.value for w in at.warning)
@@ -135,10 +139,11 @@ def test_kpis_match_the_functions_and_references(private_home):
         assert card.label == reports.header(m, "en")
         assert card.value == reports.format_metric(m, row["value"])
         assert card.delta == reports.format_delta(m, row["value"] - row["city"])
-    at.radio(key="k_dp_ref").set_value("previous").run()
+    at.radio(key="w_dp_ref").set_value("previous").run()
+    assert at.session_state["k_dp_ref"] == "previous" and at.query_params["ref"] == "previous"
     for card, (m, row) in zip(at.metric[:4], kpis.iterrows()):
         assert card.delta == reports.format_delta(m, row["value"] - row["previous"])
-    at.radio(key="k_dp_ref").set_value("target").run()
+    at.radio(key="w_dp_ref").set_value("target").run()
     assert "Enter a coverage target" in at.info[0].value
     at.number_input(key="k_dp_target").set_value(80.0).run()
     card = at.metric[0]
@@ -235,7 +240,7 @@ def test_link_restores_reference_target_and_what_if(private_home):
     at = _run({"lang": "en", "district": "110105", "ref": "target", "target": "80",
                "sites": "5", "what_if": "1"})  # fmt: skip
     assert not at.exception
-    assert at.radio(key="k_dp_ref").value == "target"
+    assert at.radio(key="w_dp_ref").value == "target"
     assert at.number_input(key="k_dp_target").value == 80.0
     assert at.slider(key="k_dp_k").value == 5 and at.toggle(key="k_dp_what_if").value is True
     assert at.session_state["k_dp_tab"] == "siting"  # a link from before the tabs opens it
