@@ -1,4 +1,5 @@
-"""Streamlit glue of the District comparison and District profile pages: caching only.
+"""Streamlit glue of the District comparison and District profile pages: caching, and the
+profile's what-if cards.
 
 Each cached function is keyed by what it depends on (the data signature, the
 standards in effect, the dates and the district) and calls one pure function of
@@ -12,8 +13,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.state import ViewState
+from dashboard import compare, reports, ui
+from dashboard.i18n import t
+from dashboard.state import ALL, ViewState
 
 
 def _as_of(v: ViewState) -> str | None:
@@ -235,3 +237,44 @@ def gap_records(v: ViewState, district: str) -> tuple[list[dict], list[dict]]:
     sig, std = ui.view_key(v)
     _unc, covered, uncovered = _gaps(sig, std, _as_of(v), district, v.lang)
     return covered, uncovered
+
+
+def what_if_cards(
+    before: pd.DataFrame, after: pd.DataFrame, district: str, place: str, lang: str
+) -> None:
+    """Draw the what-if's before/after cards (:func:`compare.what_if_summary`) for
+    ``district`` (named ``place``): its coverage, weighted coverage and gaps after the new
+    points, with the change as the delta; then the city's coverage after, or for the whole
+    city how many districts gain (:func:`compare.districts_gaining`)."""
+    wi = compare.what_if_summary(before, after, district)
+    here, city_row = wi.iloc[0], wi.iloc[-1]
+    st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
+    c1, c2, c3, c4 = st.columns(4)
+    for col, m, a, b in (
+        (c1, "coverage", here["coverage_before"], here["coverage_after"]),
+        (c2, "weighted_coverage", here["weighted_before"], here["weighted_after"]),
+        (c3, "uncovered", here["uncovered_before"], here["uncovered_after"]),
+    ):
+        col.metric(
+            f"{reports.header(m, lang)} · {t('dp_after', lang)}",
+            reports.format_metric(m, b),
+            delta=reports.format_delta(m, b - a),
+            delta_color="inverse" if m == "uncovered" else "normal",
+            border=True,
+        )
+    if district == ALL:  # which districts the points help
+        c4.metric(
+            t("dp_districts_gaining", lang),
+            f"{compare.districts_gaining(before, after):,}",
+            help=t("dp_districts_gaining_help", lang),
+            border=True,
+        )
+    else:
+        c4.metric(
+            t("dp_city_after", lang),
+            reports.format_metric("coverage", city_row["coverage_after"]),
+            delta=reports.format_delta(
+                "coverage", city_row["coverage_after"] - city_row["coverage_before"]
+            ),
+            border=True,
+        )

@@ -189,38 +189,7 @@ else:
             )
             st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang))
             if what_if:
-                wi = compare.what_if_summary(res.before.districts, res.after.districts, ad)
-                here, city_row = wi.iloc[0], wi.iloc[-1]
                 place = t("all_districts", lang) if is_city else names[ad]
-                st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
-                c1, c2, c3, c4 = st.columns(4)
-                for col, m, a, b in (
-                    (c1, "coverage", here["coverage_before"], here["coverage_after"]),
-                    (c2, "weighted_coverage", here["weighted_before"], here["weighted_after"]),
-                    (c3, "uncovered", here["uncovered_before"], here["uncovered_after"]),
-                ):
-                    col.metric(
-                        f"{reports.header(m, lang)} · {t('dp_after', lang)}",
-                        reports.format_metric(m, b),
-                        delta=reports.format_delta(m, b - a),
-                        delta_color="inverse" if m == "uncovered" else "normal",
-                        border=True,
-                    )
-                if is_city:  # which districts the points help
-                    c4.metric(
-                        t("dp_districts_gaining", lang),
-                        f"{compare.districts_gaining(res.before.districts, res.after.districts):,}",
-                        help=t("dp_districts_gaining_help", lang),
-                        border=True,
-                    )
-                else:
-                    c4.metric(
-                        t("dp_city_after", lang),
-                        reports.format_metric("coverage", city_row["coverage_after"]),
-                        delta=reports.format_delta(
-                            "coverage", city_row["coverage_after"] - city_row["coverage_before"]
-                        ),
-                        border=True,
-                    )
+                uc.what_if_cards(res.before.districts, res.after.districts, ad, place, lang)
 
 gap_map(map_box, ad, pay, proposed)
