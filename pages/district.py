@@ -158,8 +158,6 @@ else:
         ui.page_default("k_dp_k", min(3, n_max))
         if not 1 <= (ui.page_value("k_dp_k") or 0) <= n_max:
             st.session_state["k_dp_k"] = min(3, n_max)
-    if siting_tab is not None and n_max > 1:
-        siting_tab.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
     # the widgets' values are the session's, drawn or not
     k = int(ui.page_value("k_dp_k")) if n_max > 1 else 1
     what_if = bool(ui.page_value("k_dp_what_if"))
@@ -170,6 +168,8 @@ else:
             proposed = compare.site_records(named, lang)
     if siting_tab is not None:
         with siting_tab:
+            if n_max > 1:
+                st.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
             st.caption(
                 t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named))
             )

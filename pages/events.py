@@ -101,7 +101,6 @@ ids = shown["id"].astype(str).tolist()
 if st.session_state.get("k_event") not in ids:
     st.session_state["k_event"] = ids[0]
 event_id = str(st.session_state["k_event"])
-rows = shown.set_index(shown["id"].astype(str))
 
 # only the selected tab is drawn (ui.lazy_tabs): a change redraws the calendar or the
 # event's surroundings, not both
@@ -148,7 +147,8 @@ if calendar_tab is not None:
 # ----------------------------------------------------------------------------- one event
 if event_tab is not None:
     with event_tab:
-        event_id = st.selectbox(
+        rows = shown.set_index(shown["id"].astype(str))
+        st.selectbox(  # its value is event_id: the session's, kept above
             t("ev_select", lang),
             ids,
             key="k_event",
