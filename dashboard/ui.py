@@ -35,6 +35,7 @@ from dashboard.page_params import (
     page_params_from_query,
     page_params_to_query,
 )
+from dashboard.safetext import md_link, md_literal, plain
 from dashboard.state import (
     ALL,
     DISTRICT_CODES,
@@ -585,14 +586,6 @@ def keep_widget_state() -> None:
 
 # ----------------------------------------------------------------------------- widgets
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
-
-
-def md_escape(text: object) -> str:
-    """Escape Markdown (and the ``<``/``>`` of HTML) so user text renders literally."""
-    s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s).replace("\n", " ")
-
 
 def class_legend(title: str, rows: list[tuple[tuple[int, int, int], str]]) -> None:
     """A choropleth legend: one colour swatch per class with its value range."""
@@ -626,15 +619,15 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
         return
     r = rows.iloc[0]
     other = "name_en" if lang == "zh" else "name_zh"
-    st.markdown(f"**{md_escape(r[name_col(lang)])}**  \n{md_escape(r[other])}")
+    st.markdown(f"**{md_literal(r[name_col(lang)])}**  \n{md_literal(r[other])}")
     lines = [
         f"{t('d_layer', lang)}: {layer_label(layer, lang)}",
         f"{t('tt_category', lang)}: {label_of(layer, r['category'], lang)}",
         f"{t('tt_district', lang)}: {names.get(r['adcode'], r['adcode'])}",
     ]
     if isinstance(r.get("address"), str) and r["address"]:
-        lines.append(f"{t('tt_address', lang)}: {r['address']}")
-    st.markdown("  \n".join(md_escape(x) for x in lines))
+        lines.append(f"{t('tt_address', lang)}: {plain(r['address'])}")
+    st.text("\n".join(lines))
     require: model.Requirement = ()
     if layer == "key-locations":
         std = standards_for(v)
@@ -663,9 +656,10 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
     st.dataframe(table, hide_index=True, width="stretch")
     if bool(layers["payments"]["synthetic"].any()):
         st.caption(t("tt_synthetic", lang))
-    src = str(r.get("source") or "")
-    if src and not bool(r.get("synthetic", False)):
-        st.caption(f"{t('d_source', lang)}: {md_escape(src.split('; ')[0])}")
+    sources = [s.strip() for s in plain(r.get("source")).split(";") if s.strip()]
+    if sources and not bool(r.get("synthetic", False)):
+        # each source a link only when it is a valid http(s) URL, else literal text
+        st.caption(f"{t('d_source', lang)}: " + " · ".join(md_link(s, s) for s in sources))
     prec = r.get("coord_precision_m")
     if prec == prec and prec:
         st.caption(t("d_precision", lang, m=float(prec)))

@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import compare, reports, ui
 from dashboard.i18n import t
+from dashboard.safetext import md_literal
 from dashboard.state import ALL, ViewState
 
 
@@ -248,7 +249,7 @@ def what_if_cards(
     city how many districts gain (:func:`compare.districts_gaining`)."""
     wi = compare.what_if_summary(before, after, district)
     here, city_row = wi.iloc[0], wi.iloc[-1]
-    st.markdown(f"**{t('dp_before_after', lang, district=place)}**")
+    st.markdown(f"**{t('dp_before_after', lang, district=md_literal(place))}**")
     c1, c2, c3, c4 = st.columns(4)
     for col, m, a, b in (
         (c1, "coverage", here["coverage_before"], here["coverage_after"]),

@@ -10,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import maps
-from dashboard.ui import md_escape
+from dashboard.safetext import md_literal
+from loaders import importer
+from loaders.importer import ImportOptions, ImportResult
 from loaders.workspace import WorkspaceError, history, undo
 
 #: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
@@ -19,17 +21,34 @@ from loaders.workspace import WorkspaceError, history, undo
 TEXT_TOOLTIP = {"text": "{tt_title}\n{tt_sub}\n{tt_body}", "style": maps.TOOLTIP["style"]}
 
 
-def save_upload(data: bytes, name: str) -> Path:
-    """Keep an upload in a private temporary directory, once per distinct content."""
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    store = st.session_state.setdefault("data_uploads", {})
-    if digest not in store or not Path(store[digest]).exists():
-        suffix = "".join(c for c in Path(name).suffix.lower() if c.isalnum() or c == ".")[:12]
-        d = Path(tempfile.mkdtemp(prefix="exchange-atlas-upload-"))
-        p = d / f"upload{suffix}"
-        p.write_bytes(data)
-        store[digest] = str(p)
-    return Path(store[digest])
+#: Prefix of the private directory an upload is written to while it is read.
+UPLOAD_PREFIX = "exchange-atlas-upload-"
+
+
+def read_upload(data: bytes, name: str, options: ImportOptions) -> ImportResult:
+    """Read an upload with the importer; the file exists on disk only while it is read.
+
+    The bytes are written to a private temporary directory that is removed as soon as
+    the read ends, whether it succeeded or raised. The session keeps the last result
+    (one per session, keyed by content and options), so a rerun with the same choices
+    reads nothing again.
+
+    Raises
+    ------
+    LoaderError
+        When the file cannot be imported (nothing is left on disk).
+    """
+    key = (hashlib.sha256(data).hexdigest(), repr(options))
+    cached = st.session_state.get("data_read")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    suffix = "".join(c for c in Path(name).suffix.lower() if c.isalnum() or c == ".")[:12]
+    with tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX) as d:
+        path = Path(d) / f"upload{suffix}"
+        path.write_bytes(data)
+        result = importer.import_file(path, options)
+    st.session_state["data_read"] = (key, result)
+    return result
 
 
 def preview_records(df: pd.DataFrame, s: dict[str, str]) -> list[dict]:
@@ -64,6 +83,6 @@ def history_section(layer: str, home: Path, s: dict[str, str]) -> None:
             try:
                 restored = undo(layer, home)
             except WorkspaceError as exc:
-                st.error(md_escape(str(exc)))
+                st.error(md_literal(exc))
             else:
                 st.success(s["undone"].format(v=restored or s["shipped"]))

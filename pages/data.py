@@ -17,11 +17,12 @@ import streamlit as st
 from dashboard import maps, ui, ui_data
 from dashboard.i18n import t
 from dashboard.model import LAYERS, POINT_LAYERS, label
+from dashboard.safetext import md_literal
 from dashboard.strings.data import KEYS as DATA_KEYS
 from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
-from loaders.importer import ImportOptions, import_file
+from loaders.importer import ImportOptions
 from loaders.workspace import WorkspaceError, commit, default_home
 
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
@@ -32,7 +33,7 @@ S = {k: t(f"data_{k}", lang) for k in DATA_KEYS}
 st.title(t("page_data", lang))
 st.caption(S["intro"])
 home = default_home()
-st.caption(S["workspace"].format(p=ui.md_escape(home)))
+st.caption(S["workspace"].format(p=md_literal(home)))
 
 layer = st.selectbox(
     S["layer"],
@@ -57,7 +58,6 @@ elif use_example:
 if source is None:
     ui_data.history_section(layer, home, S)
     ui.stop()
-path = ui_data.save_upload(*source)
 display_name = source[1]
 
 with st.expander(S["settings"], expanded=False):
@@ -95,9 +95,9 @@ options = ImportOptions(
     display_name=display_name,
 )
 try:
-    result = import_file(path, options)
+    result = ui_data.read_upload(*source, options)
 except LoaderError as exc:
-    st.error(ui.md_escape(str(exc)))
+    st.error(md_literal(exc))
     ui.stop()
 rep = result.report
 if st.session_state.get("data_columns") != rep.source_columns:
@@ -115,7 +115,7 @@ st.text(
     + (f" · {S['delimiter']}: {rep.delimiter!r}" if rep.delimiter else "")
 )
 for w in rep.warnings:
-    st.warning(ui.md_escape(w))
+    st.warning(md_literal(w))
 if "synthetic" in result.frame.columns and (result.frame["synthetic"] == "true").any():
     st.warning(S["synthetic"])
 
@@ -183,7 +183,7 @@ if st.button(S["confirm"], type="primary", disabled=rep.rows_kept == 0):
             layer, result.frame, replace=mode == "replace", home=home, source=display_name
         )
     except (WorkspaceError, OSError) as exc:
-        st.error(ui.md_escape(str(exc)))
+        st.error(md_literal(exc))
     else:
         st.success(S["imported"].format(v=version.name, n=f"{version.rows:,}", r=renamed))
 if rep.rows_kept == 0:

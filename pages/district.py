@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, compare, maps, reports, stats, ui
 from dashboard import ui_compare as uc
 from dashboard.i18n import t
+from dashboard.safetext import md_literal
 from dashboard.state import ALL
 
 v = ui.view()
@@ -44,7 +45,9 @@ def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
 # one updates the page's elements instead of creating them (see ``ui.notices``).
 ad = v.district
 is_city = ad == ALL
-st.title(t("dp_title", lang, district=t("all_districts", lang) if is_city else names[ad]))
+st.title(
+    t("dp_title", lang, district=t("all_districts", lang) if is_city else md_literal(names[ad]))
+)
 # the page's own district selector (a presenter may hide the sidebar), in both states
 pick = st.container()
 ui.district_selector(pick, "w_dp_district", t("dp_choose", lang))

@@ -14,6 +14,7 @@ from dashboard import ui
 from dashboard import ui_events as uev
 from dashboard.i18n import label_of, t
 from dashboard.model import EVENT_CATEGORIES
+from dashboard.safetext import md_literal
 
 v = ui.view()
 lang = v.lang
@@ -159,7 +160,7 @@ if event_tab is not None:
 
         title = evv.event_label(event, lang).split(" · ", 1)[-1]
         start = pd.Timestamp(event["start_date"]).date()
-        st.subheader(t("ev_detail", lang, name=ui.md_escape(title), d=start.isoformat()))
+        st.subheader(t("ev_detail", lang, name=md_literal(title), d=start.isoformat()))
         notes = ui.notices()  # messages that depend on the event keep the map below in place
         if not event["venue_found"]:
             notes.caption(t("ev_venue_missing", lang))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import explore, maps, model, stats, ui
 from dashboard.i18n import label_of, layer_label, name_col, t
+from dashboard.safetext import md_literal
 from dashboard.state import BASEMAPS
 
 v = ui.view()
@@ -144,8 +145,16 @@ with side:
     elif hits is not None:
         if not 0 <= st.session_state.get("k_search_pick", 0) < len(hits):
             st.session_state["k_search_pick"] = 0
-        pick = st.radio(t("search_results", lang), range(len(hits)), key="k_search_pick",
-                        format_func=lambda i: f"{hits.iloc[i][name_col(lang)]} · {layer_label(hits.iloc[i]['layer'], lang, short=True)}")  # fmt: skip
+        labels = [  # radio options are Markdown: the names are escaped to show literally
+            f"{md_literal(n)} · {layer_label(la, lang, short=True)}"
+            for n, la in zip(hits[name_col(lang)], hits["layer"])
+        ]
+        pick = st.radio(
+            t("search_results", lang),
+            range(len(hits)),
+            key="k_search_pick",
+            format_func=labels.__getitem__,
+        )
         if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
             st.session_state["_last_pick"] = (query, pick)
             st.session_state["k_selected"] = ui.selection(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import maps, stats, ui
 from dashboard.i18n import layer_label, t
+from dashboard.safetext import md_literal
 
 v = ui.view()
 lang = v.lang
@@ -27,7 +28,7 @@ for col, (layer, n) in zip(cols, totals_here.items()):
     col.metric(
         layer_label(layer, lang, short=True),
         f"{n:,}",
-        help=f"{layer_label(layer, lang)} · {place}: {n:,} / {totals_city[layer]:,} ({share:.0%})",
+        help=f"{layer_label(layer, lang)} · {md_literal(place)}: {n:,} / {totals_city[layer]:,} ({share:.0%})",
         border=True,
     )
 

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.i18n import t
 from dashboard.model import CAPABILITIES, label
+from dashboard.safetext import md_literal
 from dashboard.standards import (
     is_customised,
     load_standards,
@@ -29,10 +30,10 @@ st.caption(t("stdp_intro", lang))
 try:
     current = load_standards()
 except ValueError as exc:  # a hand-edited file that no longer validates
-    st.error(str(exc))
+    st.error(md_literal(exc))
     current = shipped_standards()
 if is_customised():
-    st.info(t("stdp_custom", lang, path=workspace_standards_path()))
+    st.info(t("stdp_custom", lang, path=md_literal(workspace_standards_path())))
 else:
     st.caption(t("stdp_default", lang))
 
@@ -60,7 +61,7 @@ if left.button(t("stdp_save", lang), type="primary", key="standards-save"):
     try:
         save_standards(standards_from_table(edited.to_dict(orient="records"), current))
     except ValueError as exc:
-        st.error(t("stdp_invalid", lang, msg=exc))
+        st.error(t("stdp_invalid", lang, msg=md_literal(exc)))
     else:
         st.success(t("stdp_saved", lang))
         st.rerun()

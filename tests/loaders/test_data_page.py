@@ -75,3 +75,34 @@ def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
     assert [r["tt_title"] for r in layers["rejected"]] == ["外滩"]
     assert "outside Beijing" in layers["rejected"][0]["tt_body"]
     assert any("markup" in df.value.to_string() for df in at.dataframe)
+
+
+def _uploads(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("exchange-atlas-upload-*"))
+
+
+def test_upload_is_deleted_after_reading_and_after_failing(home, tmp_path, monkeypatch):
+    import tempfile
+
+    from loaders import importer
+    from loaders.errors import LoaderError
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    at = _page()
+    at.toggle(key="data_example").set_value(True).run()  # the example goes the upload's way
+    assert not at.exception
+    assert at.metric  # it was read and reported
+    assert _uploads(tmp) == []  # and nothing of it is left on disk
+    seen: list[bool] = []
+
+    def failing(path, options):
+        seen.append(path.exists())
+        raise LoaderError(f"{path.name} could not be read")
+
+    monkeypatch.setattr(importer, "import_file", failing)
+    at.selectbox[0].set_value("payments").run()  # new options: read again, and it fails
+    assert seen == [True]
+    assert any("could not be read" in e.value for e in at.error)
+    assert _uploads(tmp) == []
