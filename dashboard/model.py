@@ -265,11 +265,11 @@ class DataValidationError(ValueError):
 
 
 def split_list(value: object) -> list[str]:
-    """Split a ``;``-separated cell into codes (empty/NaN → [])."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
+    """Split a ``;``-separated cell into codes (empty, None, NaN or ``pd.NA`` → [])."""
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return []
     return [v.strip() for v in str(value).split(LIST_SEP) if v.strip()]
 
 

@@ -8,7 +8,8 @@ Layout (``EXCHANGE_ATLAS_HOME``, default ``~/.local/share/exchange-atlas`` or
 
 Readers only ever follow ``CURRENT``; writers finish a new version file before
 atomically replacing ``CURRENT`` (``os.replace``), so a crash at any moment leaves
-the previous data intact.
+the previous data intact. Writers of one layer exclude each other with an OS file lock
+(:func:`layer_lock`), so no update is lost and no version is written twice.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+
+WINDOWS = sys.platform.startswith("win")
+if WINDOWS:
+    import msvcrt
+else:
+    import fcntl
 
 ENV_HOME = "EXCHANGE_ATLAS_HOME"
 
@@ -133,61 +140,70 @@ def _fsync_dir(d: Path) -> None:
 
 @contextmanager
 def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> Iterator[Path]:
-    """Hold the layer's lock file (created exclusively) so imports do not interleave.
+    """Hold the layer's lock so that writers of one layer never interleave.
 
-    A lock left by a process that no longer exists is taken over.
+    An OS lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows) on ``.lock``, a file
+    that is never deleted: only one process can hold it, and the kernel releases it
+    when the holder exits or dies, so a crashed import never blocks the next one and no
+    waiter can take a lock that is still held. The holder's pid is written into the
+    file for the message others see.
 
     Raises
     ------
     WorkspaceError
-        When another live process holds the lock for longer than ``timeout`` seconds.
+        When another process holds the lock for longer than ``timeout`` seconds.
     """
     d = layer_dir(layer, home)
     d.mkdir(parents=True, exist_ok=True)
     lock = d / LOCK_NAME
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(str(os.getpid()))
-            break
-        except FileExistsError:
-            if _stale(lock):
-                try:
-                    lock.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
             if time.monotonic() > deadline:
                 raise WorkspaceError(
-                    f"the {layer} layer is locked by another import ({lock}); "
-                    "try again when it has finished"
-                ) from None
-            time.sleep(0.1)
-    try:
-        yield lock
-    finally:
+                    f"the {layer} layer is locked by another import ({lock}"
+                    f"{_holder(lock)}); try again when it has finished"
+                )
+            time.sleep(0.05)
         try:
-            lock.unlink()
-        except FileNotFoundError:
-            pass
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, str(os.getpid()).encode())
+            yield lock
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
 
 
-def _stale(lock: Path) -> bool:
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` without waiting; False when another holds it."""
     try:
-        pid = int(lock.read_text().strip() or "0")
-    except (OSError, ValueError):
-        return True
-    if pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
+        if WINDOWS:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError on POSIX, PermissionError on Windows
         return False
-    return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if WINDOWS:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _holder(lock: Path) -> str:
+    try:
+        pid = lock.read_text().strip()
+    except OSError:
+        return ""
+    return f", held by process {pid}" if pid.isdigit() else ""
 
 
 def shipped_table(layer: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 
 from dashboard.cli import main
 from dashboard.data import load_layer
@@ -93,3 +94,33 @@ def test_console_script_exit_codes_and_no_traceback(tmp_path, home):
     )
     assert r.returncode == 0, r.stderr
     assert "BD-09" in r.stdout
+
+
+APPEND_SETS = {
+    "venues": ["category=convention_center"],
+    "organizations": ["category=un_agency"],
+    "events": ["category=forum", "start_date=2026-05-01", "end_date=2026-05-03"],
+    "key-locations": ["category=hotel"],
+    "payments": [
+        "category=foreign_card_atm",
+        "capabilities=atm_withdrawal;cash",
+        "in_service_date=2024-01-01",
+    ],
+}
+
+
+@pytest.mark.parametrize("layer", sorted(APPEND_SETS))
+def test_append_to_every_shipped_layer_with_empty_optional_columns(layer, tmp_path, home):
+    """name, lon, lat and the required values only: the optional columns stay empty in the
+    new rows, and missing stays missing through the merge with the shipped rows."""
+    src = tmp_path / "few.csv"
+    src.write_text("name,lon,lat\n新点一,116.40,39.91\n新点二,116.45,39.93\n", encoding="utf-8")
+    sets = [a for s in APPEND_SETS[layer] for a in ("--set", s)]
+    rc = main(["import", str(src), "--layer", layer, "--crs", "wgs84", *sets])
+    assert rc == 0
+    table = pd.read_parquet(next((home / "layers" / layer).glob("v0001.parquet")))
+    assert len(table) == len(shipped_table(layer)) + 2
+    text = table.drop(columns="geometry").astype("string")
+    for bad in ("<NA>", "nan", "None", "NaT"):
+        assert not (text == bad).any().any(), bad
+    assert len(load_layer(layer, home)) == len(table)

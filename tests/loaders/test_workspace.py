@@ -74,11 +74,11 @@ def test_lock_blocks_a_second_writer(tmp_path, home):
     with layer_lock("key-locations", home):
         with pytest.raises(WorkspaceError, match="locked"):
             commit("key-locations", frame, home=home, lock_timeout=0.3)  # waits, gives up
-    # a lock left by a dead process is taken over
+    # the pid a dead process left in the lock file does not block: only a held lock does
     lock = home / "layers" / "key-locations" / ".lock"
     lock.write_text("999999999")
     commit("key-locations", frame, home=home)
-    assert not lock.exists()
+    assert lock.read_text() == str(os.getpid())  # the last holder, for the message
     assert snapshot(home) != before
 
 
@@ -128,3 +128,82 @@ def test_kill_at_any_moment_leaves_a_loadable_layer(tmp_path, home):
         (home / "layers" / "key-locations" / ".lock").unlink(missing_ok=True)
     # no temporary file is ever mistaken for a version
     assert all(v.rows in (1, 3) for v in history("key-locations", home))
+
+
+WRITER = """
+import os, sys, time
+import pandas as pd
+from pathlib import Path
+import loaders.workspace as ws
+home, src, me, rounds = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+frame = pd.read_parquet(src)
+for r in range(rounds):
+    (home / f"ready-{r}-{me}").touch()
+    while not (home / f"go-{r}").exists():
+        time.sleep(0.0005)
+    rows = frame.assign(id=[f"{me}-{r}-{i}" for i in range(len(frame))])
+    ws.commit("key-locations", rows, home=home, source=f"{me}-{r}", lock_timeout=60)
+"""
+
+
+def test_writers_released_together_lose_no_update(tmp_path, home):
+    """Six processes commit at the same moment, five rounds: every commit is one version
+    and every row of every writer is in the layer (the lock is held by one at a time)."""
+    writers, rounds = 6, 5
+    frame = small(tmp_path, ids=("A", "B", "C"))
+    src = tmp_path / "frame.parquet"
+    frame.to_parquet(src)
+    home.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(home), str(src), f"w{k}", str(rounds)], env=env
+        )
+        for k in range(writers)
+    ]
+    for r in range(rounds):
+        deadline = time.monotonic() + 120
+        while len(list(home.glob(f"ready-{r}-*"))) < writers:
+            assert time.monotonic() < deadline, "writers did not get ready"
+            assert all(p.poll() in (None, 0) for p in procs), "a writer failed"
+            time.sleep(0.01)
+        (home / f"go-{r}").touch()  # all released together
+    assert [p.wait(120) for p in procs] == [0] * writers
+    versions = history("key-locations", home)
+    assert len(versions) == writers * rounds
+    assert [v.number for v in versions] == list(range(1, writers * rounds + 1))
+    layer = load_layer("key-locations", home)
+    assert len(layer) == len(shipped_table("key-locations")) + writers * rounds * len(frame)
+    assert layer["id"].is_unique
+    expected = {f"w{k}-{r}-{i}" for k in range(writers) for r in range(rounds) for i in range(3)}
+    assert expected <= set(layer["id"])
+
+
+def test_a_held_lock_is_never_taken_and_a_dead_holders_is_released(tmp_path, home):
+    """A live holder keeps the lock whatever the lock file says; once it is killed
+    (SIGKILL, no clean-up) the next writer gets the lock at once."""
+    home.mkdir(parents=True)
+    holder = (
+        "import sys, time; from pathlib import Path; import loaders.workspace as ws\n"
+        "with ws.layer_lock('key-locations', Path(sys.argv[1])):\n"
+        "    (Path(sys.argv[1]) / 'held').touch(); time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(home)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (home / "held").exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        lock = home / "layers" / "key-locations" / ".lock"
+        lock.write_text("")  # an empty or unreadable lock file once looked stale
+        with pytest.raises(WorkspaceError, match="locked"):
+            with layer_lock("key-locations", home, timeout=0.5):
+                pass
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    t0 = time.monotonic()
+    with layer_lock("key-locations", home, timeout=5):
+        pass
+    assert time.monotonic() - t0 < 1
