@@ -16,7 +16,6 @@ are joined by ``|`` (``--require "foreign_card|foreign_wallet" cash``).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from dashboard.safetext import csv_text
 
 FORMATS = ("table", "csv", "json")
 
@@ -180,9 +181,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(records(table), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
-        buf = io.StringIO()
-        table.to_csv(buf, index=False)
-        text = buf.getvalue()
+        text = csv_text(table)
     else:
         text = _table_text(table)
     _emit(text, args.out)
@@ -272,9 +271,7 @@ def _run_recommend(args: argparse.Namespace) -> int:
         }
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
-        buf = io.StringIO()
-        res.sites.to_csv(buf, index=False)
-        text = buf.getvalue()
+        text = csv_text(res.sites)
     else:
         status = "optimal" if sol.optimal else f"gap ≤ {100 * sol.gap:.1f}%"
         text = (
@@ -316,9 +313,7 @@ def _run_standards(args: argparse.Namespace) -> int:
         else:
             df = pd.DataFrame(standards_table(std)).drop(columns="label")
             if args.format == "csv":
-                buf = io.StringIO()
-                df.to_csv(buf, index=False)
-                text = buf.getvalue()
+                text = csv_text(df)
             else:
                 text = df.to_string(index=False) + "\n"
         _emit(text, getattr(args, "out", None))

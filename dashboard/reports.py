@@ -13,6 +13,7 @@ import pandas as pd
 
 from dashboard.compare import COMPARISON_COLUMNS
 from dashboard.i18n import STRINGS, name_col, t
+from dashboard.safetext import csv_text, spreadsheet_safe
 
 #: Columns of the comparison export, in order (``name`` is the district in the language).
 EXPORT_COLUMNS = ("rank", "adcode", "name") + tuple(
@@ -79,17 +80,20 @@ def comparison_export(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM, no index)."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """CSV bytes (UTF-8 with BOM, no index), sanitised against formula injection."""
+    return csv_text(df).encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "districts") -> bytes:
     """XLSX bytes of one sheet (xlsxwriter), header bold, columns sized to fit.
 
-    Sheet names are cut to Excel's 31 characters.
+    Sheet names are cut to Excel's 31 characters. Text is written as text, never as a
+    formula or a link, and sanitised against formula injection like the CSV.
     """
+    df = spreadsheet_safe(df)
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
         name = sheet[:31]
         df.to_excel(xw, sheet_name=name, index=False)
         ws = xw.sheets[name]

@@ -28,7 +28,9 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 
 __all__ = [
+    "CSV_OPTIONS",
     "ESCAPE",
+    "csv_text",
     "FORMULA_PREFIXES",
     "md_link",
     "md_literal",
@@ -92,6 +94,17 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in cols):
         out.columns = [safe_cell(c) for c in cols]
     return out
+
+
+#: How every CSV is written (RFC 4180): CRLF line ends, so that a CR or LF inside a
+#: cell is always quoted (with ``\n`` alone, a cell's ``\r`` was written bare and split
+#: the row in spreadsheets and readers).
+CSV_OPTIONS: dict = {"index": False, "lineterminator": "\r\n"}
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """``df`` as CSV text, sanitised (:func:`spreadsheet_safe`), see :data:`CSV_OPTIONS`."""
+    return spreadsheet_safe(df).to_csv(**CSV_OPTIONS)
 
 
 # --------------------------------------------------------------------------- on screen

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from dashboard.safetext import CSV_OPTIONS, spreadsheet_safe
+
 FORMATS: dict[str, str] = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
@@ -30,7 +32,8 @@ def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str = "layer") -> Path:
     """Write ``gdf`` to ``out`` in WGS-84; the format follows the extension.
 
     CSV keeps ``lon``/``lat`` columns for points and a ``wkt`` column for other
-    geometries, so it opens in a spreadsheet and re-imports unchanged.
+    geometries, so it opens in a spreadsheet and re-imports; text cells beginning with
+    ``= + - @``, tab or carriage return get a leading ``'`` (OWASP CSV injection).
     """
     out = Path(out)
     fmt = FORMATS.get(out.suffix.lower())
@@ -48,7 +51,7 @@ def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str = "layer") -> Path:
             df = gdf.drop(columns=gdf.geometry.name)
             if not (gdf.geom_type == "Point").all():
                 df["wkt"] = gdf.geometry.to_wkt()
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            spreadsheet_safe(df).to_csv(tmp, encoding="utf-8", **CSV_OPTIONS)
         elif fmt == "GeoParquet":
             gdf.to_parquet(tmp)
         elif fmt == "GeoJSON":

@@ -48,3 +48,51 @@ def test_console_script_help():
     assert out.returncode == 0
     for cmd in ("run", "export"):
         assert cmd in out.stdout
+
+
+FORMULAS = ['=HYPERLINK("http://x.example","y")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+
+
+def test_csv_exports_cannot_carry_formulas(tmp_path, monkeypatch):
+    """A layer imported from a hostile file: `export` and `import --export` write every
+    text cell that a spreadsheet would run as a formula with a leading apostrophe."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(home))
+    src = tmp_path / "hostile.csv"
+    pd.DataFrame(
+        {
+            "name": FORMULAS,
+            "lon": [116.40 + i / 100 for i in range(4)],
+            "lat": 39.91,
+            "address": FORMULAS,
+        }
+    ).to_csv(src, index=False)
+    again = tmp_path / "again.csv"
+    assert (
+        main(
+            [
+                "import",
+                str(src),
+                "--layer",
+                "key-locations",
+                "--crs",
+                "wgs84",
+                "--set",
+                "category=hotel",
+                "--export",
+                str(again),
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "out.csv"
+    assert main(["export", "key-locations", "--out", str(out)]) == 0
+    for path in (out, again):
+        back = pd.read_csv(path, dtype=str, keep_default_na=False)
+        mine = back[back["address"].str.lstrip("'").isin(FORMULAS)]
+        assert len(mine) == len(FORMULAS)
+        for col in ("name_zh", "name_en", "address"):
+            assert mine[col].isin(["'" + f for f in FORMULAS] + [""]).all(), mine[col].tolist()
+        text = back.drop(columns=["lon", "lat", "coord_precision_m"], errors="ignore")
+        assert not text.apply(lambda s: s.str.match(r"^[=+\-@\t\r]")).any().any()
+        assert pd.to_numeric(back["lon"]).notna().all()  # numbers stay numbers
