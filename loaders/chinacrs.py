@@ -62,7 +62,14 @@ def out_of_china(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
 
 
 def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 offset (dlon, dlat) in degrees at WGS-84 position (lon, lat)."""
+    """GCJ-02 offset (dlon, dlat) in degrees at WGS-84 position (lon, lat).
+
+    No offset outside China; the series is evaluated only inside, so absurd or
+    infinite input (1e308) gives 0 instead of overflowing.
+    """
+    outside = out_of_china(lon, lat)
+    lon = np.where(outside, 105.0, lon)
+    lat = np.where(outside, 35.0, lat)
     x = lon - 105.0
     y = lat - 35.0
     sq = np.sqrt(np.abs(x))
@@ -80,7 +87,6 @@ def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sqrtmagic = np.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * np.pi)
     dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * np.pi)
-    outside = out_of_china(lon, lat)
     return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
 
 
@@ -103,8 +109,9 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = 1e-9, max_iter: 
     wlon, wlat = glon - dlon, glat - dlat
     for _ in range(max_iter):
         dlon, dlat = _delta(wlon, wlat)
-        elon = wlon + dlon - glon
-        elat = wlat + dlat - glat
+        with np.errstate(invalid="ignore"):  # inf input: NaN out, dropped by validation
+            elon = wlon + dlon - glon
+            elat = wlat + dlat - glat
         wlon = wlon - elon
         wlat = wlat - elat
         if np.nanmax(np.abs(np.concatenate([elon, elat])), initial=0.0) < tol:
@@ -115,9 +122,10 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = 1e-9, max_iter: 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike):
     """GCJ-02 → BD-09 (Baidu's published transform)."""
     x, y, scalar = _as_arrays(lon, lat)
-    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
-    return _ret(z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006, scalar)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd input: inf/NaN out, no warning
+        z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+        theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+        return _ret(z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006, scalar)
 
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike):
@@ -125,9 +133,10 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike):
     bx, by, scalar = _as_arrays(lon, lat)
     x = bx - 0.0065
     y = by - 0.006
-    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    return _ret(z * np.cos(theta), z * np.sin(theta), scalar)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd input: inf/NaN out, no warning
+        z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+        theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+        return _ret(z * np.cos(theta), z * np.sin(theta), scalar)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike):

@@ -10,6 +10,7 @@ Committing the result to the workspace is :func:`loaders.workspace.commit`.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -242,16 +243,40 @@ def import_file(path: Path | str, options: ImportOptions) -> ImportResult:
                 f"--set {k}=…: {k!r} is not a settable field of {options.layer}; "
                 f"settable: {', '.join(sorted(allowed - {'lon', 'lat'}))}"
             )
-    raw = read_source(
-        path,
-        encoding=options.encoding,
-        delimiter=options.delimiter,
-        sheet=options.sheet,
-        layer_name=options.layer_name,
-        limit=options.limit,
-    )
     name = options.display_name or path.name
-    return clean(raw, options, name, declared, declared_crs, fixed)
+    # Libraries warn on odd files (GDAL on a bare SQLite file, numpy on 1e308): their
+    # warnings become notes of the report, or of the error, never lines on stderr.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            raw = read_source(
+                path,
+                encoding=options.encoding,
+                delimiter=options.delimiter,
+                sheet=options.sheet,
+                layer_name=options.layer_name,
+                limit=options.limit,
+            )
+            result = clean(raw, options, name, declared, declared_crs, fixed)
+        except LoaderError as exc:
+            notes = library_notes(caught)
+            if not notes:
+                raise
+            raise LoaderError(f"{exc} ({'; '.join(notes)})") from None
+    result.report.notes.extend(library_notes(caught))
+    return result
+
+
+def library_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Distinct warning messages as report notes: who said it and what, no source lines."""
+    out: list[str] = []
+    for w in caught:
+        parts = Path(w.filename).parts
+        lib = parts[parts.index("site-packages") + 1] if "site-packages" in parts else "importer"
+        note = f"{lib} warned: {str(w.message).strip().splitlines()[0][:300]}"
+        if note not in out:
+            out.append(note)
+    return out
 
 
 def clean(
@@ -389,8 +414,9 @@ def clean(
     # ---------------------------------------------------------------- model fields
     out = _model_fields(df, mapping, osm, fixed, layer, probs, name, options.mapping)
     out["adcode"] = pd.Series(located, dtype="string")
-    out["lon"] = np.round(lon, 7)
-    out["lat"] = np.round(lat, 7)
+    with np.errstate(over="ignore"):  # 1e308 (a dropped row) rounds to inf, not a warning
+        out["lon"] = np.round(lon, 7)
+        out["lat"] = np.round(lat, 7)
 
     # ---------------------------------------------------------------- duplicates
     alive = ~probs.drop

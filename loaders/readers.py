@@ -159,9 +159,12 @@ def _gb2312_share(text: str) -> float:
     return ok / len(chars)
 
 
-def detect_encoding(data: bytes) -> str:
+def detect_encoding(data: bytes, name: str | None = None) -> str:
     """Text encoding of ``data``: UTF-8 (with or without BOM), UTF-16, GB18030 or Big5.
 
+    The whole of ``data`` is checked, not a sample: it is UTF-8 only if every byte
+    decodes as UTF-8, and a file in which some lines are UTF-8 Chinese and others are
+    not is refused (decoding it as one encoding would garble one of the two parts).
     GB18030 (a superset of GBK) and Big5 both decode most byte strings, so the choice
     between them rests on the decoded text: GBK text is almost wholly GB2312 characters,
     Big5 text read as GBK is not.
@@ -169,7 +172,8 @@ def detect_encoding(data: bytes) -> str:
     Raises
     ------
     LoaderError
-        When lines in different encodings are mixed, or no candidate decodes the data.
+        When lines in different encodings are mixed, or no candidate decodes the data;
+        the message starts with ``name`` when given.
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -178,9 +182,8 @@ def detect_encoding(data: bytes) -> str:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    _check_mixed(data)
+    except UnicodeDecodeError as exc:
+        _check_mixed(data, exc.start, name)
     sample = data[: 2 * 1024 * 1024]
     decoded: dict[str, str] = {}
     for enc in ("gb18030", "big5"):
@@ -194,36 +197,45 @@ def detect_encoding(data: bytes) -> str:
     if "big5" in decoded:
         return "big5"
     raise LoaderError(
-        "the text is in no encoding the importer knows (UTF-8, GB18030/GBK or Big5); "
-        "re-save it as UTF-8"
+        f"{name + ': ' if name else ''}the text is in no encoding the importer knows "
+        "(UTF-8, GB18030/GBK or Big5); re-save it as UTF-8"
     )
 
 
-def _check_mixed(data: bytes) -> None:
-    """Raise when some lines are UTF-8 Chinese and others are not (a mixed-encoding file)."""
-    utf8_lines: list[int] = []
-    other_lines: list[int] = []
-    for i, line in enumerate(data[: 8 * 1024 * 1024].split(b"\n")[:200_000], start=1):
-        if line.isascii():
-            continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            other_lines.append(i)
-            continue
-        if any(ord(c) >= 0x800 for c in text):
-            utf8_lines.append(i)
-    if utf8_lines and other_lines:
+#: A character that takes three or more bytes in UTF-8 (CJK and most scripts beyond
+#: Latin): the evidence that a line is UTF-8 text rather than bytes that happen to be.
+_WIDE = re.compile("[\u0800-\U0010ffff]")
+
+
+def _check_mixed(data: bytes, bad: int, name: str | None) -> None:
+    """Raise when some lines are UTF-8 Chinese and others are not (a mixed-encoding file).
+
+    ``bad`` is the first byte that is not UTF-8, so everything before its line is UTF-8:
+    that part is searched in one pass, and only the lines after it one by one (until
+    the first UTF-8 line), over the whole file.
+    """
+    line_start = data.rfind(b"\n", 0, bad) + 1
+    bad_line = data.count(b"\n", 0, bad) + 1
+    head = data[:line_start].decode("utf-8")
+    m = _WIDE.search(head)
+    utf8_line = head.count("\n", 0, m.start()) + 1 if m else None
+    if utf8_line is None:
+        for i, line in enumerate(data[line_start:].split(b"\n"), start=bad_line):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if _WIDE.search(text):
+                utf8_line = i
+                break
+    if utf8_line is not None:
         raise LoaderError(
-            "the file mixes text encodings: line(s) "
-            f"{_few(utf8_lines)} are UTF-8 but line(s) {_few(other_lines)} are not "
-            "(probably GBK); re-save the whole file in one encoding, preferably UTF-8"
+            f"{name + ' ' if name else 'the file '}mixes text encodings: line {utf8_line} is "
+            f"UTF-8 but line {bad_line} is not (probably GBK); re-save the whole file in "
+            "one encoding, preferably UTF-8"
         )
-
-
-def _few(items: list[int], n: int = 3) -> str:
-    head = ", ".join(str(i) for i in items[:n])
-    return head + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
 def detect_delimiter(text: str) -> str:
@@ -387,7 +399,7 @@ def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) ->
             f"{path.name} is a binary file, not text: save it as CSV, Excel, GeoJSON, "
             "a zipped Shapefile, GeoPackage, GeoParquet or KML"
         )
-    enc = encoding or detect_encoding(data)
+    enc = encoding or detect_encoding(data, path.name)
     if enc in ("utf-8", "utf-8-sig"):
         try:
             data.decode(enc)
@@ -499,7 +511,7 @@ def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable
 
 def _read_json(path: Path, encoding: str | None) -> RawTable:
     data = path.read_bytes()
-    enc = encoding or detect_encoding(data)
+    enc = encoding or detect_encoding(data, path.name)
     try:
         doc = json.loads(data.decode(enc))
     except json.JSONDecodeError as exc:

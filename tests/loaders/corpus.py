@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import stat
 import zipfile
 from collections.abc import Callable
@@ -150,6 +151,36 @@ def _dir(d: Path) -> Path:
     return p
 
 
+HUGE_ROWS = "甲,商场,1e308,39.9\n乙,商场,116.4,-1e308\n丙,商场,-inf,1e308\n丁,商场,1e-320,1e-320\n"
+
+
+def _plain_sqlite(d: Path) -> Path:
+    """An ordinary SQLite database named .gpkg (GDAL warns about its application id)."""
+    p = d / "plain.gpkg"
+    con = sqlite3.connect(p)
+    con.execute("create table t (a integer)")
+    con.execute("insert into t values (1)")
+    con.commit()
+    con.close()
+    return p
+
+
+def _late_gbk(d: Path) -> Path:
+    """Over 8 MB of UTF-8 Chinese, then one GBK line: was decoded whole as GB18030."""
+    p = d / "late.csv"
+    rows = "".join(f"北京饭店分店{i},酒店,116.41,39.91\n" for i in range(260_000))
+    p.write_bytes((GOOD_HEAD + rows).encode() + "王府井,商业街,116.41,39.91\n".encode("gbk"))
+    return p
+
+
+def _late_utf8(d: Path) -> Path:
+    """200k GBK lines, then a UTF-8 one: beyond the old 200k-line window."""
+    p = d / "late8.csv"
+    rows = "".join(f"饭店{i},酒店,116.41,39.91\n" for i in range(200_005))
+    p.write_bytes((GOOD_HEAD + rows).encode("gbk") + GOOD_ROW.encode())
+    return p
+
+
 x, y = wgs84_to_gcj02(116.4590, 39.9097)
 CASES: list[Case] = [
     Case("empty", _w("empty.csv", b""), "fatal", "empty"),
@@ -207,4 +238,11 @@ CASES: list[Case] = [
     Case("some-outside", _w("some.csv", GOOD_HEAD + GOOD_ROW + "外滩,商业街,121.490,31.240\n"), "partial", "outside Beijing"),
     Case("wrong-system-declared", _gcj_as_wgs, "partial", "evidence points to GCJ-02", ["--crs", "wgs84"]),
     Case("gcj-point", _w("gcj.csv", f"名称,类型,经度,纬度\n国贸,商场,{x:.6f},{y:.6f}\n"), "partial", "", ["--crs", "gcj02"]),
+    # library warnings on odd files become notes, never stderr (checked for every case)
+    Case("sqlite-named-gpkg", _plain_sqlite, "fatal", "could not be read as GPKG.*pyogrio warned"),
+    *[Case(f"huge-coordinates-{crs}", _w(f"huge-{crs}.csv", GOOD_HEAD + GOOD_ROW + HUGE_ROWS), "partial", "not a number|out of range|no usable", ["--crs", crs]) for crs in ("wgs84", "gcj02", "bd09", "EPSG:4490")],
+    # encodings are judged on the whole file, not its first megabytes
+    Case("gbk-line-after-8mb", _late_gbk, "fatal", r"late\.csv mixes text encodings: line 1 is UTF-8 but line \d{6} is not"),
+    Case("utf8-line-after-200k-gbk-lines", _late_utf8, "fatal", r"mixes text encodings: line 20000\d is UTF-8"),
+    Case("utf16-no-bom-garbage", _w("u16.csv", (GOOD_HEAD + GOOD_ROW).encode("utf-16-le")), "fatal", "binary|no encoding|could not"),
 ]  # fmt: skip

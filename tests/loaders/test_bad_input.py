@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import pytest
 
@@ -42,8 +43,12 @@ def test_bad_input(case: Case, tmp_path, seeded, capsys, monkeypatch):
     report = tmp_path / "report.json"
     capsys.readouterr()
     argv = ["import", str(path), "--layer", case.layer, "--report", str(report), *case.args]
-    rc = main(argv)
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        rc = main(argv)
     out, err = capsys.readouterr()
+    # a library's warning is a note of the report or the error, never printed
+    assert not [str(w.message) for w in leaked if not issubclass(w.category, DeprecationWarning)]
     assert "Traceback" not in out + err
     if case.kind == "fatal":
         assert rc == 2, out + err
