@@ -4,12 +4,21 @@ Layout (``EXCHANGE_ATLAS_HOME``, default ``~/.local/share/exchange-atlas`` or
 ``%LOCALAPPDATA%\\exchange-atlas``)::
 
     HOME/layers/<layer>/v0001.parquet   one GeoParquet file per version (WGS-84)
+    HOME/layers/<layer>/v0001.json      its record (what made it, the version before)
     HOME/layers/<layer>/CURRENT         the file name of the version in use
+    HOME/layers/<layer>/.lock           the writers' lock (never deleted)
 
-Readers only ever follow ``CURRENT``; writers finish a new version file before
-atomically replacing ``CURRENT`` (``os.replace``), so a crash at any moment leaves
-the previous data intact. Writers of one layer exclude each other with an OS file lock
-(:func:`layer_lock`), so no update is lost and no version is written twice.
+Guarantees:
+
+* Atomic switch: readers only ever follow ``CURRENT``; a writer finishes and fsyncs a
+  new version file and its record before replacing ``CURRENT`` with one ``os.replace``,
+  so a crash at any moment leaves the previous version in effect.
+* Mutual exclusion: writers of one layer (commit, undo) hold an OS file lock on
+  ``.lock`` (``flock``; ``msvcrt.locking`` on Windows), one process at a time; the kernel
+  releases it when the holder exits or is killed, so a dead import never blocks the
+  next and a held lock is never taken over. No update is lost.
+* Versions are write-once: each is created under a number no file or record has
+  used, with a create-exclusive step, so no commit ever overwrites another's version.
 """
 
 from __future__ import annotations
@@ -71,6 +80,7 @@ def current_layer_file(layer: str, home: Path | None = None) -> Path | None:
 # --------------------------------------------------------------------------- writing
 
 VERSION_RE = re.compile(r"^v(\d{4,})\.parquet$")
+RECORD_RE = re.compile(r"^v(\d{4,})\.json$")
 LOCK_NAME = ".lock"
 
 
@@ -111,14 +121,40 @@ def _current_name(d: Path) -> str | None:
     return name if name and (d / name).is_file() else None
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def _records(d: Path) -> list[Path]:
+    return [p for p in d.glob("v*.json") if RECORD_RE.match(p.name)]
+
+
+def _next_number(d: Path) -> int:
+    """One more than the highest number any version file or record in ``d`` uses."""
+    taken = [int(VERSION_RE.match(p.name).group(1)) for p in _versions(d)]
+    taken += [int(RECORD_RE.match(p.name).group(1)) for p in _records(d)]
+    return max(taken, default=0) + 1
+
+
+def _atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``path`` whole or not at all (fsynced temporary file, then renamed).
+
+    With ``exclusive`` the file is only created, never replaced: the temporary file is
+    hard-linked to ``path``, which fails with FileExistsError when ``path`` exists.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        if not exclusive:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # FileExistsError when taken
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links on this file system: checked under the lock
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -278,7 +314,9 @@ def commit(
     """Store a new version of ``layer``: ``frame`` added to the layer in effect, or
     replacing it. Atomic: the version file and its record are complete on disk before
     ``CURRENT`` is switched with one ``os.replace``; a crash before that leaves the
-    previous version in effect.
+    previous version in effect. Runs under the layer's lock, which makes the read of
+    the layer in effect, the choice of the version number and the switch one step that
+    no other writer interleaves with; the version file is created, never replaced.
 
     Returns
     -------
@@ -288,21 +326,23 @@ def commit(
     Raises
     ------
     WorkspaceError
-        When the layer is locked, or the merged layer fails the model check.
+        When the layer is locked, the merged layer fails the model check, or the
+        version's file name is already taken (then nothing is written).
     """
     from dashboard.model import validate_points
 
     d = layer_dir(layer, home)
     with layer_lock(layer, home, timeout=lock_timeout):
         prev = _current_name(d)
+        number = _next_number(d)  # under the lock: no other commit can choose it
+        name = f"v{number:04d}.parquet"
         new = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
         renamed = 0
         if replace:
             merged = new
         else:
             base = effective_table(layer, home)
-            number_guess = len(_versions(d)) + 1
-            new, renamed = merge_ids(base, new, f"imp{number_guess}")
+            new, renamed = merge_ids(base, new, f"imp{number}")
             merged = pd.concat([base, new], ignore_index=True)
         errors = [
             p for p in validate_points(merged, layer, "merged layer") if p.severity == "error"
@@ -313,12 +353,8 @@ def commit(
                 + "; ".join(str(p) for p in errors[:3])
             )
         gdf = _storable(merged, layer)
-        existing = _versions(d)
-        number = int(VERSION_RE.match(existing[-1].name).group(1)) + 1 if existing else 1
-        name = f"v{number:04d}.parquet"
         buf = io.BytesIO()
         gdf.to_parquet(buf)
-        _atomic_write_bytes(d / name, buf.getvalue())
         info = Version(
             name=name,
             number=number,
@@ -329,12 +365,32 @@ def commit(
             previous=prev,
             added=len(new),
         )
-        _atomic_write_bytes(
-            d / f"v{number:04d}.json", json.dumps(info.to_dict(), ensure_ascii=False).encode()
-        )
+        record = json.dumps(info.to_dict(), ensure_ascii=False).encode()
+        _write_version(d, layer, name, buf.getvalue(), record)
         _atomic_write_bytes(d / "CURRENT", name.encode())
         info.current = True
         return info, renamed
+
+
+def _write_version(d: Path, layer: str, name: str, data: bytes, record: bytes) -> None:
+    """Create the version file, then its record; never replace an existing one."""
+    path = d / name
+    try:
+        _atomic_write_bytes(path, data, exclusive=True)
+    except FileExistsError:
+        raise _taken(layer, name) from None
+    try:
+        _atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
+    except FileExistsError:
+        path.unlink()  # ours, created just above and never in effect
+        raise _taken(layer, path.with_suffix(".json").name) from None
+
+
+def _taken(layer: str, name: str) -> WorkspaceError:
+    return WorkspaceError(
+        f"{name} of the {layer} layer already exists and is never overwritten; "
+        "nothing was written, try the import again"
+    )
 
 
 def _read_meta(d: Path, name: str) -> Version:
