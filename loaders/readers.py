@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import defusedxml
+import defusedxml.ElementTree as defused_et
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -373,6 +375,8 @@ def read_source(
             return _read_json(path, encoding)
         if fmt in ("zip", "kmz"):
             return _read_zip(path, layer_name, limit, encoding)
+        if fmt == "kml":
+            check_kml_doctype(path)
         if fmt in ("shp", "gpkg", "kml"):
             return _read_ogr(path, fmt, layer_name, encoding)
         if fmt == "parquet":
@@ -625,6 +629,34 @@ def _pick(candidates: list[str], wanted: str | None, name: str) -> str:
         if c == wanted or Path(c).stem == wanted:
             return c
     raise LoaderError(f"{name} has no layer {wanted!r}; it has {candidates}")
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
+
+
+def check_kml_doctype(path: Path) -> None:
+    """Refuse a KML whose DOCTYPE declares entities or references other files.
+
+    A DOCTYPE on its own is harmless and some exporters write one; entity declarations
+    can expand without limit ("billion laughs") and external ones read local or remote
+    files (XXE). defusedxml parses the file and refuses exactly those, so the message
+    says why instead of GDAL's "parsing aborted".
+    """
+    data = path.read_bytes()
+    if not _DOCTYPE.search(data[:65536]):
+        return
+    try:
+        defused_et.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
+        raise LoaderError(
+            f"{path.name} declares XML entities in its DOCTYPE; they are refused because "
+            "they can read local files or expand without limit (remove the DOCTYPE, or "
+            "export the KML again)"
+        ) from None
+    except defusedxml.DefusedXmlException as exc:
+        raise LoaderError(f"{path.name}: unsafe XML refused ({type(exc).__name__})") from None
+    except defused_et.ParseError as exc:
+        raise LoaderError(f"{path.name} is not well-formed XML: {exc}") from None
 
 
 def _read_ogr(path: Path, fmt: str, layer_name: str | None, encoding: str | None) -> RawTable:

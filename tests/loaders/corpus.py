@@ -154,6 +154,14 @@ def _dir(d: Path) -> Path:
 HUGE_ROWS = "甲,商场,1e308,39.9\n乙,商场,116.4,-1e308\n丙,商场,-inf,1e308\n丁,商场,1e-320,1e-320\n"
 
 
+def _kml(doctype: str, name: str = "国贸商城") -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Placemark><name>{name}</name><Point><coordinates>116.459,39.9097"
+        "</coordinates></Point></Placemark></Document></kml>\n"
+    )
+
+
 def _plain_sqlite(d: Path) -> Path:
     """An ordinary SQLite database named .gpkg (GDAL warns about its application id)."""
     p = d / "plain.gpkg"
@@ -244,5 +252,12 @@ CASES: list[Case] = [
     # encodings are judged on the whole file, not its first megabytes
     Case("gbk-line-after-8mb", _late_gbk, "fatal", r"late\.csv mixes text encodings: line 1 is UTF-8 but line \d{6} is not"),
     Case("utf8-line-after-200k-gbk-lines", _late_utf8, "fatal", r"mixes text encodings: line 20000\d is UTF-8"),
+    # KML: a DOCTYPE is fine, entities and external references are not
+    Case("kml-doctype", _w("dt.kml", _kml("<!DOCTYPE kml>")), "partial", "", ["--set", "category=hotel"]),
+    Case("kml-doctype-internal-subset", _w("sub.kml", _kml('<!DOCTYPE kml [<!ELEMENT kml ANY><!ATTLIST kml version CDATA "2.2">]>')), "partial", "", ["--set", "category=hotel"]),
+    Case("kml-xxe", _w("xxe.kml", _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;")), "fatal", "declares XML entities"),
+    Case("kml-xxe-parameter-entity", _w("pe.kml", _kml('<!DOCTYPE kml [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>')), "fatal", "declares XML entities|unsafe XML|not well-formed"),
+    Case("kml-billion-laughs", _w("lol.kml", _kml('<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '"><!ENTITY c "' + "&b;" * 10 + '">]>', "&c;")), "fatal", "declares XML entities"),
+    Case("kmz-xxe", _zip("xxe.kmz", {"doc.kml": _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;").encode()}), "fatal", "declares XML entities"),
     Case("utf16-no-bom-garbage", _w("u16.csv", (GOOD_HEAD + GOOD_ROW).encode("utf-16-le")), "fatal", "binary|no encoding|could not"),
 ]  # fmt: skip
