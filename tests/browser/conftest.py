@@ -7,14 +7,18 @@ launching /usr/bin/chromium headless (never `playwright install`).
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,6 +51,34 @@ SETTLE_JS = """
   return ok && now - Math.max(w.since, w.start) > 1000;
 }
 """
+
+
+@contextmanager
+def loopback_server(
+    body: bytes = b"", content_type: str = "image/png"
+) -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback answering every GET with ``body``; yields its base
+    URL and the list of paths requested (what a page fetched from it)."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
 
 
 def _free_port() -> int:

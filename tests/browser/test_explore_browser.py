@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import math
 import struct
-import threading
 import zlib
 
 import pytest
 
 from dashboard import maps
 from dashboard.data import read_districts
-from tests.browser.conftest import choose, settle, shot
+from tests.browser.conftest import choose, loopback_server, settle, shot
 
 pytestmark = pytest.mark.browser
 MAP = "[data-testid=stDeckGlJsonChart]"
@@ -36,25 +34,8 @@ def _png(rgb: tuple[int, int, int]) -> bytes:
 @pytest.fixture(scope="module")
 def tile_server():
     """A real XYZ tile server on loopback serving one flat colour."""
-    body = _png((255, 0, 255))
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png", hits
-    server.shutdown()
+    with loopback_server(_png((255, 0, 255))) as (base, hits):
+        yield base + "/{z}/{x}/{y}.png", hits
 
 
 def _project(lon: float, lat: float, view: dict, w: float, h: float) -> tuple[float, float]:

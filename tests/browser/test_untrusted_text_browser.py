@@ -4,13 +4,11 @@ becomes a link only when it is a valid http(s) URL."""
 
 from __future__ import annotations
 
-import http.server
 import subprocess
-import threading
 
 import pytest
 
-from tests.browser.conftest import _exe, settle, shot, start_server, stop_server
+from tests.browser.conftest import _exe, loopback_server, settle, shot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 SIDE = "[data-testid=stColumn]:has([data-testid=stTextInput])"
@@ -19,21 +17,8 @@ SIDE = "[data-testid=stColumn]:has([data-testid=stTextInput])"
 @pytest.fixture(scope="module")
 def beacon():
     """A loopback server that counts every request: an image or link would hit it."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
+    with loopback_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
