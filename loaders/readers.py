@@ -209,29 +209,26 @@ def detect_encoding(data: bytes, name: str | None = None) -> str:
 _WIDE = re.compile("[\u0800-\U0010ffff]")
 
 
+#: A whole line of UTF-8 text with a wide character, in text decoded with replacement
+#: characters (U+FFFD) where the bytes were not UTF-8.
+_UTF8_LINE = re.compile("(?m)^[^\n\ufffd]*[\u0800-\ufffc\ufffe-\U0010ffff][^\n\ufffd]*$")
+
+
 def _check_mixed(data: bytes, bad: int, name: str | None) -> None:
     """Raise when some lines are UTF-8 Chinese and others are not (a mixed-encoding file).
 
     ``bad`` is the first byte that is not UTF-8, so everything before its line is UTF-8:
-    that part is searched in one pass, and only the lines after it one by one (until
-    the first UTF-8 line), over the whole file.
+    that part is searched in one pass, the rest in another, over the whole file.
     """
     line_start = data.rfind(b"\n", 0, bad) + 1
     bad_line = data.count(b"\n", 0, bad) + 1
     head = data[:line_start].decode("utf-8")
     m = _WIDE.search(head)
     utf8_line = head.count("\n", 0, m.start()) + 1 if m else None
-    if utf8_line is None:
-        for i, line in enumerate(data[line_start:].split(b"\n"), start=bad_line):
-            if line.isascii():
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if _WIDE.search(text):
-                utf8_line = i
-                break
+    if utf8_line is None:  # the rest, in C: a line that decodes without a replacement
+        rest = data[line_start:].decode("utf-8", errors="replace")
+        m = _UTF8_LINE.search(rest)
+        utf8_line = bad_line + rest.count("\n", 0, m.start()) if m else None
     if utf8_line is not None:
         raise LoaderError(
             f"{name + ' ' if name else 'the file '}mixes text encodings: line {utf8_line} is "
