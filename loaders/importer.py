@@ -10,6 +10,7 @@ Committing the result to the workspace is :func:`loaders.workspace.commit`.
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -246,7 +247,9 @@ def import_file(path: Path | str, options: ImportOptions) -> ImportResult:
     name = options.display_name or path.name
     # Libraries warn on odd files (GDAL on a bare SQLite file, numpy on 1e308): their
     # warnings become notes of the report, or of the error, never lines on stderr.
-    with warnings.catch_warnings(record=True) as caught:
+    # catch_warnings swaps process-wide state, so imports in threads (the app's
+    # sessions) take turns: interleaved, one would restore another's recorder for good.
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             raw = read_source(
@@ -259,21 +262,38 @@ def import_file(path: Path | str, options: ImportOptions) -> ImportResult:
             )
             result = clean(raw, options, name, declared, declared_crs, fixed)
         except LoaderError as exc:
-            notes = library_notes(caught)
-            if not notes:
-                raise
-            raise LoaderError(f"{exc} ({'; '.join(notes)})") from None
-    result.report.notes.extend(library_notes(caught))
+            msg = _name_only(str(exc), path, name)
+            notes = library_notes(caught, path, name)
+            raise LoaderError(f"{msg} ({'; '.join(notes)})" if notes else msg) from None
+    result.report.notes.extend(library_notes(caught, path, name))
     return result
 
 
-def library_notes(caught: list[warnings.WarningMessage]) -> list[str]:
-    """Distinct warning messages as report notes: who said it and what, no source lines."""
+#: Held while an import records warnings (see :func:`import_file`).
+_WARNINGS_LOCK = threading.Lock()
+
+
+def _name_only(text: str, path: Path, name: str) -> str:
+    """``text`` with the file's path (GDAL quotes it whole; for an upload it is a
+    temporary directory of the server) replaced by the name the user knows."""
+    for p in {str(path.resolve()), str(path.absolute()), str(path)}:
+        text = text.replace(p, name)
+    return text.replace(path.name, name) if name != path.name else text
+
+
+def library_notes(
+    caught: list[warnings.WarningMessage], path: Path | None = None, name: str | None = None
+) -> list[str]:
+    """Distinct warning messages as report notes: who said it and what, no source lines,
+    the file named by ``name`` rather than its path."""
     out: list[str] = []
     for w in caught:
         parts = Path(w.filename).parts
         lib = parts[parts.index("site-packages") + 1] if "site-packages" in parts else "importer"
-        note = f"{lib} warned: {str(w.message).strip().splitlines()[0][:300]}"
+        text = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
+        if path is not None:
+            text = _name_only(text, path, name or path.name)
+        note = f"{lib} warned: {text[:300]}"
         if note not in out:
             out.append(note)
     return out

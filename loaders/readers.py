@@ -169,7 +169,8 @@ def detect_encoding(data: bytes, name: str | None = None) -> str:
     not is refused (decoding it as one encoding would garble one of the two parts).
     GB18030 (a superset of GBK) and Big5 both decode most byte strings, so the choice
     between them rests on the decoded text: GBK text is almost wholly GB2312 characters,
-    Big5 text read as GBK is not.
+    Big5 text read as GBK is not. That text is taken from the first line that is not
+    ASCII, however far into the file it is.
 
     Raises
     ------
@@ -185,14 +186,18 @@ def detect_encoding(data: bytes, name: str | None = None) -> str:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        _check_mixed(data, exc.start, name)
-    sample = data[: 2 * 1024 * 1024]
+        bad = exc.start  # the exception holds a copy of data: let it go first
+    _check_mixed(data, bad, name)
+    first = _NON_ASCII.search(data)  # there is one: the data is not UTF-8
+    start = data.rfind(b"\n", 0, first.start() if first else 0) + 1
+    sample = data[start : start + _SAMPLE]
+    cut = start + len(sample) < len(data)
     decoded: dict[str, str] = {}
     for enc in ("gb18030", "big5"):
         try:
             decoded[enc] = sample.decode(enc)
         except UnicodeDecodeError as exc:
-            if exc.start >= len(sample) - 4:  # a character cut by the sample's end
+            if cut and exc.start >= len(sample) - 4:  # a character cut by the sample's end
                 decoded[enc] = sample[: exc.start].decode(enc, errors="replace")
     if "gb18030" in decoded and ("big5" not in decoded or _gb2312_share(decoded["gb18030"]) >= 0.9):
         return "gb18030"
@@ -204,37 +209,116 @@ def detect_encoding(data: bytes, name: str | None = None) -> str:
     )
 
 
-#: A character that takes three or more bytes in UTF-8 (CJK and most scripts beyond
-#: Latin): the evidence that a line is UTF-8 text rather than bytes that happen to be.
-_WIDE = re.compile("[\u0800-\U0010ffff]")
+#: Bytes of the GBK-or-Big5 sample, taken from the first line that is not ASCII.
+_SAMPLE = 2 * 1024 * 1024
+#: The part after the first non-UTF-8 byte is searched in chunks of about this size.
+_CHUNK = 4 * 1024 * 1024
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: In valid UTF-8: the first byte of a character of three or four bytes (CJK and most
+#: scripts beyond Latin), and a run of four CJK characters (U+4000-U+9FFF).
+_WIDE_LEAD = re.compile(rb"[\xe0-\xf4]")
+_CJK_RUN_BYTES = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf][\x80-\xbf]){4,}")
+#: In text decoded with replacement characters (U+FFFD) where the bytes were not UTF-8:
+#: a whole line of UTF-8 with a CJK character; in text of long lines (minified JSON),
+#: also four CJK characters in a row.
+_UTF8_CJK_LINE = re.compile("(?m)^[^\n\ufffd\u4e00-\u9fff]*[\u4e00-\u9fff][^\n\ufffd]*$")
+_CJK_RUN = re.compile("[\u4e00-\u9fff]{4,}")
+#: Lines longer than this on average are searched for runs too.
+_LONG_LINES = 4096
 
 
-#: A whole line of UTF-8 text with a wide character, in text decoded with replacement
-#: characters (U+FFFD) where the bytes were not UTF-8.
-_UTF8_LINE = re.compile("(?m)^[^\n\ufffd]*[\u0800-\ufffc\ufffe-\U0010ffff][^\n\ufffd]*$")
+def _han_known(ch: str) -> bool:
+    for enc in ("gb2312", "big5"):
+        try:
+            ch.encode(enc)
+            return True
+        except UnicodeEncodeError:
+            pass
+    return False
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """True when ``text`` has CJK characters, at least 80% of them common ones (in GB2312
+    or Big5). The bytes of GBK or Big5 text are sometimes valid UTF-8 by chance ("稷场"
+    in GBK is the UTF-8 of "𢳡"), but then they decode to rare characters, not Chinese."""
+    chars = _CJK.findall(text)
+    return bool(chars) and sum(_han_known(c) for c in chars) >= 0.8 * len(chars)
+
+
+def _utf8_line_before(data: bytes, line_start: int, bad: int) -> int | None:
+    """Number of the first line of UTF-8 text before byte ``bad`` (all of it is UTF-8).
+
+    The whole lines before ``bad``'s line are UTF-8 text when the first one with wide
+    characters reads as Chinese, or when a second line has wide characters too (two
+    lines of GBK that are valid UTF-8 by chance, at the top of a file, do not happen);
+    the start of ``bad``'s own line when it has four Chinese characters in a row.
+    Searched as bytes, nothing decoded but the lines found.
+    """
+    m = _WIDE_LEAD.search(data, 0, line_start)
+    if m is not None:
+        s = data.rfind(b"\n", 0, m.start()) + 1
+        e = data.find(b"\n", m.start(), line_start)  # found: line_start follows a newline
+        if _reads_as_chinese(data[s:e].decode("utf-8")) or _WIDE_LEAD.search(data, e, line_start):
+            return data.count(b"\n", 0, s) + 1
+    for m in _CJK_RUN_BYTES.finditer(data, line_start, bad):
+        if _reads_as_chinese(m.group().decode("utf-8")):
+            return data.count(b"\n", 0, line_start) + 1
+    return None
+
+
+def _first_chinese(pattern: re.Pattern, text: str) -> int | None:
+    """Offset of the first match of ``pattern`` in ``text`` that reads as Chinese."""
+    return next((m.start() for m in pattern.finditer(text) if _reads_as_chinese(m.group())), None)
+
+
+def _utf8_line_after(data: bytes, start: int, first_line: int) -> int | None:
+    """Number of the first line from byte ``start`` (the start of line ``first_line``)
+    with UTF-8 Chinese (see :data:`_UTF8_CJK_LINE`). In chunks, each decoded with
+    replacement characters and searched with a regular expression: memory stays bounded
+    and no Python code runs per line, only per candidate (rare but in a mixed file)."""
+    pos, line, n = start, first_line, len(data)
+    view = memoryview(data)
+    while pos < n:
+        end = n if pos + _CHUNK >= n else (data.find(b"\n", pos + _CHUNK) + 1 or n)
+        text = str(view[pos:end], "utf-8", "replace")
+        lines = text.count("\n")
+        found = [_first_chinese(_UTF8_CJK_LINE, text)]
+        if len(text) > _LONG_LINES * (lines + 1):
+            found.append(_first_chinese(_CJK_RUN, text))
+        found = [f for f in found if f is not None]
+        if found:
+            return line + text.count("\n", 0, min(found))
+        line += lines
+        pos = end
+    return None
 
 
 def _check_mixed(data: bytes, bad: int, name: str | None) -> None:
     """Raise when some lines are UTF-8 Chinese and others are not (a mixed-encoding file).
 
-    ``bad`` is the first byte that is not UTF-8, so everything before its line is UTF-8:
-    that part is searched in one pass, the rest in another, over the whole file.
+    ``bad`` is the first byte that is not UTF-8, so everything before it is UTF-8
+    (searched as bytes in one pass); the rest of the file is searched for UTF-8 Chinese
+    in chunks, in C. Bytes that are valid UTF-8 only by chance (see
+    :func:`_reads_as_chinese`) are not evidence.
     """
     line_start = data.rfind(b"\n", 0, bad) + 1
     bad_line = data.count(b"\n", 0, bad) + 1
-    head = data[:line_start].decode("utf-8")
-    m = _WIDE.search(head)
-    utf8_line = head.count("\n", 0, m.start()) + 1 if m else None
-    if utf8_line is None:  # the rest, in C: a line that decodes without a replacement
-        rest = data[line_start:].decode("utf-8", errors="replace")
-        m = _UTF8_LINE.search(rest)
-        utf8_line = bad_line + rest.count("\n", 0, m.start()) if m else None
-    if utf8_line is not None:
-        raise LoaderError(
-            f"{name + ' ' if name else 'the file '}mixes text encodings: line {utf8_line} is "
-            f"UTF-8 but line {bad_line} is not (probably GBK); re-save the whole file in "
-            "one encoding, preferably UTF-8"
-        )
+    utf8_line = _utf8_line_before(data, line_start, bad)
+    if utf8_line is None:
+        utf8_line = _utf8_line_after(data, line_start, bad_line)
+    if utf8_line is None:
+        return
+    who = f"{name} " if name else "the file "
+    where = (
+        f"line {utf8_line} has UTF-8 text and bytes that are not UTF-8"
+        if utf8_line == bad_line
+        else f"line {utf8_line} is UTF-8 but line {bad_line} is not"
+    )
+    raise LoaderError(
+        f"{who}mixes text encodings: {where} (probably GBK); re-save the whole file in one "
+        "encoding, preferably UTF-8 (if it is all GBK or Big5, give that encoding instead "
+        "of detecting it)"
+    )
 
 
 def detect_delimiter(text: str) -> str:
@@ -386,6 +470,7 @@ def read_source(
         raise LoaderError(f"{path.name} is too large to read in the memory available") from None
     except Exception as exc:  # the many ways a third-party parser can fail on a bad file
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = msg.replace(str(path), path.name)  # GDAL quotes the path (a temporary one, in a zip)
         raise LoaderError(
             f"{path.name} could not be read as {fmt.upper()}: {msg[:300]} "
             "(the file may be truncated or damaged)"
@@ -614,7 +699,10 @@ def _read_zip(path: Path, layer_name: str | None, limit: int, encoding: str | No
                     table.notes.append("no .prj file: the coordinate system is not declared")
                 return table
             inner = _pick(kmls or others, layer_name, path.name)
-            table = read_source(dest / inner, encoding=encoding, layer_name=None, limit=limit)
+            try:
+                table = read_source(dest / inner, encoding=encoding, layer_name=None, limit=limit)
+            except LoaderError as exc:  # name the archive, not only the file inside it
+                raise LoaderError(f"{path.name}: {exc}") from None
             table.fmt = f"{table.fmt} (in {path.suffix.lower().lstrip('.')})"
             return table
 
@@ -628,22 +716,22 @@ def _pick(candidates: list[str], wanted: str | None, name: str) -> str:
     raise LoaderError(f"{name} has no layer {wanted!r}; it has {candidates}")
 
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
-
-
 def check_kml_doctype(path: Path) -> None:
     """Refuse a KML whose DOCTYPE declares entities or references other files.
 
     A DOCTYPE on its own is harmless and some exporters write one; entity declarations
     can expand without limit ("billion laughs") and external ones read local or remote
     files (XXE). defusedxml parses the file and refuses exactly those, so the message
-    says why instead of GDAL's "parsing aborted".
+    says why instead of GDAL's "parsing aborted". Declarations can only come before the
+    root element, so the parse stops there: every KML is checked, wherever its DOCTYPE
+    stands, at the cost of its prolog (GDAL reads the rest).
     """
-    data = path.read_bytes()
-    if not _DOCTYPE.search(data[:65536]):
-        return
     try:
-        defused_et.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        with open(path, "rb") as fh:
+            for _event, _root in defused_et.iterparse(
+                fh, events=("start",), forbid_dtd=False, forbid_entities=True, forbid_external=True
+            ):
+                break
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
         raise LoaderError(
             f"{path.name} declares XML entities in its DOCTYPE; they are refused because "

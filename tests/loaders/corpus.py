@@ -189,6 +189,45 @@ def _late_utf8(d: Path) -> Path:
     return p
 
 
+def _chance_utf8_gbk(d: Path) -> Path:
+    """A GBK file one of whose lines is valid UTF-8 by chance ('稷场' in GBK is the UTF-8
+    of the rare '𢳡'): not a mixed file, it imports."""
+    p = d / "chance.csv"
+    rows = "名称,类型,经度,纬度\n国贸商城,购物中心,116.4590,39.9097\n稷场,hotel,116.41,39.91\n"
+    p.write_bytes(rows.encode("gbk"))
+    return p
+
+
+def _late_big5(d: Path) -> Path:
+    """More than the 2 MB detection sample of ASCII rows, then Big5 ones."""
+    p = d / "lateb5.csv"
+    rows = "".join(f"Hotel {i},hotel,116.41,39.91\n" for i in range(80_000))
+    p.write_bytes(
+        ("name,category,lon,lat\n" + rows).encode() + "臺北飯店,hotel,116.42,39.92\n".encode("big5")
+    )
+    return p
+
+
+def _minified_mixed(d: Path) -> Path:
+    """Minified GeoJSON (one line): UTF-8 features, then one in GBK."""
+
+    def feat(name: str) -> str:
+        return json.dumps(
+            _feat({"type": "Point", "coordinates": [116.41, 39.91]}, name=name), ensure_ascii=False
+        )
+
+    p = d / "mini.geojson"
+    utf8 = ",".join(feat(f"北京饭店分店{i}") for i in range(200)).encode()
+    p.write_bytes(
+        b'{"type":"FeatureCollection","features":['
+        + utf8
+        + b","
+        + feat("王府井百货大楼").encode("gbk")
+        + b"]}"
+    )
+    return p
+
+
 x, y = wgs84_to_gcj02(116.4590, 39.9097)
 CASES: list[Case] = [
     Case("empty", _w("empty.csv", b""), "fatal", "empty"),
@@ -259,5 +298,14 @@ CASES: list[Case] = [
     Case("kml-xxe-parameter-entity", _w("pe.kml", _kml('<!DOCTYPE kml [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>')), "fatal", "declares XML entities|unsafe XML|not well-formed"),
     Case("kml-billion-laughs", _w("lol.kml", _kml('<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '"><!ENTITY c "' + "&b;" * 10 + '">]>', "&c;")), "fatal", "declares XML entities"),
     Case("kmz-xxe", _zip("xxe.kmz", {"doc.kml": _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;").encode()}), "fatal", "declares XML entities"),
+    # encodings: bytes valid UTF-8 by chance are not evidence; the sample is where the text is
+    Case("gbk-with-a-chance-utf8-line", _chance_utf8_gbk, "partial", ""),
+    Case("big5-after-2mb-of-ascii", _late_big5, "partial", ""),
+    Case("minified-geojson-utf8-then-gbk", _minified_mixed, "fatal", r"mini\.geojson mixes text encodings"),
+    # KML: the DOCTYPE is checked wherever it stands; an external DTD is not fetched
+    Case("kml-entity-after-long-comment", _w("late.kml", _kml("<!--" + "x" * 70_000 + '-->\n<!DOCTYPE kml [<!ENTITY a "lol">]>', "&a;")), "fatal", r"late\.kml declares XML entities"),
+    Case("kml-unparsed-entity", _w("ndata.kml", _kml('<!DOCTYPE kml [<!ENTITY e SYSTEM "http://127.0.0.1:9/e" NDATA gif>]>')), "fatal", "declares XML entities"),
+    Case("kml-external-dtd", _w("ext.kml", _kml('<!DOCTYPE kml SYSTEM "file:///etc/passwd">')), "partial", "", ["--set", "category=hotel"]),
+    Case("kmz-billion-laughs", _zip("lol.kmz", {"doc.kml": _kml('<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '">]>', "&b;").encode()}), "fatal", r"lol\.kmz: doc\.kml declares XML entities"),
     Case("utf16-no-bom-garbage", _w("u16.csv", (GOOD_HEAD + GOOD_ROW).encode("utf-16-le")), "fatal", "binary|no encoding|could not"),
 ]  # fmt: skip
