@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.safetext import csv_text
+from loaders.workspace import home_option
 
 FORMATS = ("table", "csv", "json")
 
 
 def _home(args: argparse.Namespace) -> Path | None:
-    return Path(args.home).expanduser() if getattr(args, "home", None) else None
+    return home_option(getattr(args, "home", None))
 
 
 def effective_standards(args: argparse.Namespace):

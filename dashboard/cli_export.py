@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dashboard.model import ALL_LAYERS
+from loaders.workspace import home_option
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -13,7 +14,7 @@ def _run(args: argparse.Namespace) -> int:
     from dashboard.data import load_layer
     from loaders.writers import UnsupportedFormat, write_layer
 
-    gdf = load_layer(args.layer, Path(args.home) if args.home else None)
+    gdf = load_layer(args.layer, home_option(args.home))
     try:
         path = write_layer(gdf, Path(args.out), layer=args.layer)
     except UnsupportedFormat as exc:

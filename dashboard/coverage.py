@@ -357,11 +357,12 @@ def _requirement_of(standards: Standards, category: str) -> Requirement:
     return standards[category].require
 
 
-def _categories(
+def demand_categories(
     demand: pd.DataFrame, supply: pd.DataFrame, standards: Standards
 ) -> tuple[np.ndarray, list[str]]:
     """Demand's category codes and categories, after checking the columns the engine reads
-    and that every category has a standard (clear ``ValueError`` otherwise)."""
+    and that every category has a standard (clear ``ValueError`` otherwise); the local
+    and the dask backend check their inputs with it."""
     for col in ("lon", "lat", "category"):
         if col not in demand.columns:
             raise ValueError(f"demand needs a {col!r} column")
@@ -436,7 +437,7 @@ def place_coverage(
         When a column is missing or a demand category has no standard.
     """
     n = len(demand)
-    cat_codes, cats = _categories(demand, supply, standards)
+    cat_codes, cats = demand_categories(demand, supply, standards)
     radius_lut = np.array([standards[c].radius_m for c in cats], dtype="float64")
     weight_lut = np.array([standards[c].weight for c in cats], dtype="float64")
     radius = radius_lut[cat_codes] if n else np.zeros(0)
@@ -564,7 +565,7 @@ def covered_from(
         date (by points without an in-service date).
     """
     n = len(demand)
-    cat_codes, cats = _categories(demand, supply, standards)
+    cat_codes, cats = demand_categories(demand, supply, standards)
     # int64 nanoseconds; Timestamp.min is "always" (in_service_from's undated points)
     always, never = pd.Timestamp.min.value, np.iinfo(np.int64).max
     since = np.full(n, never, dtype=np.int64)

@@ -22,6 +22,7 @@ from dashboard.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
 from dashboard.maps import valid_tile_url
 from dashboard.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
+from dashboard.state import first_value
 
 #: A default only the page can compute (the baseline one year before the view's date,
 #: "all the years the data has") is recorded by the page under ``DEFAULT_PREFIX + key``
@@ -107,12 +108,6 @@ IMPLIED_TABS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
 }
 
 
-def _first(value: object) -> str | None:
-    if isinstance(value, (list, tuple)):
-        return str(value[0]) if value else None
-    return None if value is None else str(value)
-
-
 def _number(raw: str, cast: Callable, bounds: tuple[float, float] | None):
     try:
         x = cast(raw)
@@ -167,7 +162,7 @@ def page_params_from_query(params: Mapping[str, object]) -> dict[str, object]:
     """
     out: dict[str, object] = {}
     for name, spec in PAGE_PARAMS.items():
-        raw = _first(params.get(name))
+        raw = first_value(params.get(name))
         if raw is None:
             continue
         value = _parse(spec, raw)

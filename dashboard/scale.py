@@ -37,6 +37,7 @@ import pandas as pd
 
 from dashboard.coverage import (
     CoverageResult,
+    demand_categories,
     district_coverage,
     in_service,
     place_coverage,
@@ -153,13 +154,7 @@ def assess_coverage_dask(
     client : distributed.Client, optional
         Use this client instead (neither started nor closed here).
     """
-    for col in ("lon", "lat", "category"):
-        if col not in demand.columns:
-            raise ValueError(f"demand needs a {col!r} column")
-    unknown = sorted(set(demand["category"].astype(str)) - set(standards))
-    if unknown:
-        raise ValueError(f"no service standard for {', '.join(unknown)}")
-    cats = set(demand["category"].astype(str))
+    _, cats = demand_categories(demand, supply, standards)
     halo = max(standards[c].radius_m for c in cats) if cats else 0.0
     if max_distance is not None:
         halo = max(halo, float(max_distance))

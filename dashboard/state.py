@@ -51,7 +51,8 @@ class ViewState:
         return replace(self, **changes)
 
 
-def _first(value: object) -> str | None:
+def first_value(value: object) -> str | None:
+    """One query-string value as text: the first of a list (as links repeat keys), or None."""
     if isinstance(value, (list, tuple)):
         return str(value[0]) if value else None
     return None if value is None else str(value)
@@ -67,32 +68,32 @@ def from_query(params: dict[str, object]) -> ViewState:
     ``radius`` (metres), ``basemap``, ``compare`` (comma list of adcodes).
     """
     s = ViewState()
-    district = _first(params.get("district"))
+    district = first_value(params.get("district"))
     if district in DISTRICT_CODES:
         s = s.with_(district=district)
-    lang = _first(params.get("lang"))
+    lang = first_value(params.get("lang"))
     if lang in LANGS:
         s = s.with_(lang=lang)
-    layers = _first(params.get("layers"))
+    layers = first_value(params.get("layers"))
     if layers is not None:
         chosen = tuple(x for x in POINT_LAYERS if x in layers.split(","))
         s = s.with_(layers=chosen)
-    as_of = _first(params.get("as_of"))
+    as_of = first_value(params.get("as_of"))
     if as_of:
         try:
             s = s.with_(as_of=date.fromisoformat(as_of))
         except ValueError:
             pass
-    std = _first(params.get("std"))
+    std = first_value(params.get("std"))
     if std in STANDARD_MODES:
         s = s.with_(std=std)
-    radius = _first(params.get("radius"))
+    radius = first_value(params.get("radius"))
     if radius and radius.isdigit() and RADIUS_RANGE[0] <= int(radius) <= RADIUS_RANGE[1]:
         s = s.with_(radius=int(radius))
-    basemap = _first(params.get("basemap"))
+    basemap = first_value(params.get("basemap"))
     if basemap in BASEMAPS:
         s = s.with_(basemap=basemap)
-    compare = _first(params.get("compare"))
+    compare = first_value(params.get("compare"))
     if compare:
         s = s.with_(compare=tuple(c for c in compare.split(",") if c in DISTRICT_CODES))
     return s

@@ -151,31 +151,31 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike):
     return gcj02_to_wgs84(glon, glat)
 
 
+#: Names of systems that WGS-84 coordinates pass through unchanged (CGCS2000 agrees with
+#: WGS-84 to a few centimetres, far below any place's precision).
+_SAME_AS_WGS84 = ("wgs84", "cgcs2000", "epsg4326", "epsg4490")
+
+
+def _convert(lon: ArrayLike, lat: ArrayLike, system: str, via: dict):
+    """Apply the converter of ``system`` from ``via`` (a copy for WGS-84 and CGCS2000)."""
+    key = system.lower().replace("-", "").replace("_", "")
+    if key in _SAME_AS_WGS84:
+        lon, lat, scalar = _as_arrays(lon, lat)
+        return _ret(lon.copy(), lat.copy(), scalar)
+    if key in via:
+        return via[key](lon, lat)
+    raise ValueError(f"unknown coordinate system {key!r}; expected one of {SYSTEMS}")
+
+
 def to_wgs84(lon: ArrayLike, lat: ArrayLike, system: str):
     """Convert from a named system (``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``) to WGS-84.
 
     CGCS2000 and WGS-84 agree to a few centimetres, far below any place's precision, so
     CGCS2000 passes through unchanged.
     """
-    system = system.lower().replace("-", "").replace("_", "")
-    if system in ("wgs84", "cgcs2000", "epsg4326", "epsg4490"):
-        lon, lat, scalar = _as_arrays(lon, lat)
-        return _ret(lon.copy(), lat.copy(), scalar)
-    if system == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
-    if system == "bd09":
-        return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coordinate system {system!r}; expected one of {SYSTEMS}")
+    return _convert(lon, lat, system, {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84})
 
 
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, system: str):
     """Convert WGS-84 to a named system; used to shift overlays onto a GCJ-02 basemap."""
-    system = system.lower().replace("-", "").replace("_", "")
-    if system in ("wgs84", "cgcs2000", "epsg4326", "epsg4490"):
-        lon, lat, scalar = _as_arrays(lon, lat)
-        return _ret(lon.copy(), lat.copy(), scalar)
-    if system == "gcj02":
-        return wgs84_to_gcj02(lon, lat)
-    if system == "bd09":
-        return wgs84_to_bd09(lon, lat)
-    raise ValueError(f"unknown coordinate system {system!r}; expected one of {SYSTEMS}")
+    return _convert(lon, lat, system, {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09})

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from dashboard.model import POINT_LAYERS
+from loaders.workspace import home_option
 
 CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
 
@@ -48,7 +49,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _home(args: argparse.Namespace) -> Path | None:
-    return Path(args.home) if getattr(args, "home", None) else None
+    return home_option(getattr(args, "home", None))
 
 
 def _run_import(args: argparse.Namespace) -> int:

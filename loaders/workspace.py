@@ -60,6 +60,11 @@ def default_home() -> Path:
     return base / "exchange-atlas"
 
 
+def home_option(value: str | os.PathLike[str] | None) -> Path | None:
+    """The workspace a ``--home`` option names (``~`` expanded), or None for the default."""
+    return Path(value).expanduser() if value else None
+
+
 def layer_dir(layer: str, home: Path | None = None) -> Path:
     """Directory holding the versions of ``layer``."""
     return (home or default_home()) / "layers" / layer
