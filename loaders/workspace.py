@@ -39,6 +39,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from dashboard.model import LAYERS, validate_points
+
 WINDOWS = sys.platform.startswith("win")
 if WINDOWS:
     import msvcrt
@@ -249,8 +251,6 @@ def _holder(lock: Path) -> str:
 
 def shipped_table(layer: str) -> pd.DataFrame:
     """The shipped CSV of ``layer`` as strings (empty when the project ships none)."""
-    from dashboard.model import LAYERS
-
     path = Path(__file__).resolve().parents[1] / "geodata" / LAYERS[layer].file
     if not path.is_file():
         return pd.DataFrame(columns=list(LAYERS[layer].columns))
@@ -267,8 +267,6 @@ def effective_table(layer: str, home: Path | None = None) -> pd.DataFrame:
 
 def _storable(df: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
     """Model columns with stable dtypes: text as strings, lon/lat/precision as floats."""
-    from dashboard.model import LAYERS
-
     spec = LAYERS[layer]
     cols = list(spec.columns) + [c for c in df.columns if c not in spec.columns and c != "geometry"]
     out = pd.DataFrame(index=df.index)
@@ -334,8 +332,6 @@ def commit(
         When the layer is locked, the merged layer fails the model check, or the
         version's file name is already taken (then nothing is written).
     """
-    from dashboard.model import validate_points
-
     d = layer_dir(layer, home)
     with layer_lock(layer, home, timeout=lock_timeout):
         prev = _current_name(d)
