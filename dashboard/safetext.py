@@ -2,9 +2,10 @@
 
 Names, addresses and even column headers in this project come from users'
 files.  Whenever such text leaves the program in a format that another
-program *interprets* (today: spreadsheets opened in Excel / LibreOffice /
-WPS), it must pass through a function in this module first.  Keep this
-module pure: no Streamlit, no project imports, only pandas.
+program *interprets* — a spreadsheet (Excel, LibreOffice, WPS) or Streamlit's
+Markdown — it passes through a function in this module first; a ``source``
+becomes a link only through :func:`safe_url`.  Keep this module pure: no
+Streamlit, no project imports, only pandas and the standard library.
 
 ``spreadsheet_safe`` implements the OWASP "CSV injection" defence: every
 TEXT cell (and every text column name) that begins with one of
@@ -153,7 +154,7 @@ def safe_url(value: object) -> str | None:
     """An http(s) URL fit to link to, percent-encoded for a Markdown link target; None
     for anything else (other schemes, credentials in the URL, spaces, a bad host)."""
     s = plain(value).strip()
-    if not s or len(s) > 2048 or s != plain(value).strip() or any(c in s for c in ' \\"<>`^{}|'):
+    if not s or len(s) > 2048 or any(c in s for c in ' \\"<>`^{}|'):
         return None
     try:
         parts = urlsplit(s)
