@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -307,19 +307,72 @@ def clean(
     declared_crs: CRS | None,
     fixed: dict[str, str],
 ) -> ImportResult:
-    """The interpretation half of :func:`import_file`, on an already-read table."""
-    df = raw.df.reset_index(drop=True)
+    """The interpretation half of :func:`import_file`, on an already-read table.
+
+    Stages, each a function of its own: columns → coordinates → districts named →
+    coordinate system → where the points are → model fields → duplicates → model check
+    → result. Problems and facts are collected in one :class:`_Problems` and one
+    :class:`ImportReport` that every stage adds to.
+    """
+    df = header_columns(raw.df, name)
+    rep, probs = start_report(raw, df, options, name)
+    mapping = colmod.recognise(list(df.columns), options.mapping)
+    rep.columns = dict(mapping)
+    osm = osm_fields(df) if raw.osm else None
+    if raw.osm:
+        rep.notes.append(
+            "OpenStreetMap tags mapped: payment:*, currency:*, amenity=atm|bank|bureau_de_change"
+        )
+    prefer_cols = "lon" in options.mapping or "location" in options.mapping
+    pts = coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols)
+    named = named_districts(df, mapping, osm, fixed, probs)
+    pts = rectify(raw, declared, pts, named, _name_series(df, mapping, osm), mapping, name, rep)
+    located = locate(pts, named, mapping, probs, rep)
+    out = _model_fields(df, mapping, osm, fixed, options.layer, probs, name, options.mapping)
+    out["adcode"] = pd.Series(located, dtype="string")
+    with np.errstate(over="ignore"):  # 1e308 (a dropped row) rounds to inf, not a warning
+        out["lon"] = np.round(pts.lon, 7)
+        out["lat"] = np.round(pts.lat, 7)
+    drop_duplicates(out, pts, mapping, probs, rep)
+    frame = model_check(out, options.layer, name, probs)
+    return result(out, frame, pts, probs, rep)
+
+
+@dataclass
+class Points:
+    """Coordinates of every row, their column and what is known of them."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    #: the column the coordinates came from (for problems), None for geometries
+    column: str | None
+    #: a projected CRS the file declares, if any
+    projected: CRS | None
+    #: finite and within ±180/±90
+    usable: np.ndarray
+
+
+def header_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df`` with clean header names (no BOM, no surrounding space), after checking it
+    has distinct columns and at least one row."""
+    df = df.reset_index(drop=True)
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     if df.columns.duplicated().any():
         dups = sorted(set(df.columns[df.columns.duplicated()]))
         raise LoaderError(f"{name} has duplicated column names {dups}; rename them")
-    n = len(df)
-    if n == 0:
+    if len(df) == 0:
         raise LoaderError(f"{name} has a header but no data rows")
-    layer = options.layer
+    return df
+
+
+def start_report(
+    raw: RawTable, df: pd.DataFrame, options: ImportOptions, name: str
+) -> tuple[ImportReport, _Problems]:
+    """The report and the problem list of an import, with the rows the parser skipped."""
+    n = len(df)
     rep = ImportReport(
         file=name,
-        layer=layer,
+        layer=options.layer,
         format=raw.fmt,
         encoding=raw.encoding,
         delimiter=raw.delimiter,
@@ -339,16 +392,27 @@ def clean(
         )
         for r in raw.bad_lines[:MAX_LISTED]:
             probs.items.append(Problem(name, int(r), None, "wrong number of fields: row skipped"))
-    mapping = colmod.recognise(list(df.columns), options.mapping)
-    rep.columns = dict(mapping)
-    osm = osm_fields(df) if raw.osm else None
-    if raw.osm:
-        rep.notes.append(
-            "OpenStreetMap tags mapped: payment:*, currency:*, amenity=atm|bank|bureau_de_change"
-        )
+    return rep, probs
 
-    # ---------------------------------------------------------------- coordinates
-    prefer_cols = "lon" in options.mapping or "location" in options.mapping
+
+def coordinates(
+    raw: RawTable,
+    df: pd.DataFrame,
+    mapping: dict[str, str],
+    probs: _Problems,
+    rep: ImportReport,
+    declared_crs: CRS | None,
+    name: str,
+    prefer_cols: bool = False,
+) -> Points:
+    """Every row's coordinates as read, swapped latitude/longitude corrected, and which
+    are usable; rows without a usable coordinate are dropped.
+
+    Raises
+    ------
+    LoaderError
+        When most coordinates look projected (metres) and no projected CRS is declared.
+    """
     lon, lat, coord_col, proj_crs = _coordinates(
         raw, df, mapping, probs, rep, declared_crs, name, prefer_cols
     )
@@ -373,10 +437,19 @@ def clean(
             )
     probs.add(bad_range, coord_col, "coordinate out of range (longitude ±180, latitude ±90)")
     probs.add(~finite & ~probs.drop, coord_col, "no usable coordinate (empty, infinite or NaN)")
-    usable = finite & ~bad_range
+    return Points(lon, lat, coord_col, proj_crs, finite & ~bad_range)
 
-    # ---------------------------------------------------------------- districts named
-    named = np.full(n, "", dtype=object)
+
+def named_districts(
+    df: pd.DataFrame,
+    mapping: dict[str, str],
+    osm: pd.DataFrame | None,
+    fixed: dict[str, str],
+    probs: _Problems,
+) -> np.ndarray:
+    """The adcode of the district each row names ("" where none or not one of the 16):
+    from ``--set district=``, a district column, or OpenStreetMap's address tags."""
+    named = np.full(len(df), "", dtype=object)
     dist_src = None
     if "district" in fixed:
         dist_src = pd.Series(fixed["district"], index=df.index)
@@ -394,11 +467,23 @@ def clean(
             dist_src,
             severity="warning",
         )
+    return named
 
-    # ---------------------------------------------------------------- coordinate system
-    names_for_landmarks = _name_series(df, mapping, osm)
+
+def rectify(
+    raw: RawTable,
+    declared: str,
+    pts: Points,
+    named: np.ndarray,
+    names: pd.Series | None,
+    mapping: dict[str, str],
+    name: str,
+    rep: ImportReport,
+) -> Points:
+    """Decide the coordinate system on the evidence (or the declaration), record the
+    decision in the report, and return the points in WGS-84."""
     system, decision = _decide_system(
-        raw, declared, proj_crs, lon, lat, usable, named, names_for_landmarks, mapping, name
+        raw, declared, pts.projected, pts.lon, pts.lat, pts.usable, named, names, mapping, name
     )
     rep.crs = system
     rep.crs_confidence = decision.confidence
@@ -406,12 +491,19 @@ def clean(
     rep.crs_scores = decision.scores
     if decision.warning:
         rep.warnings.append(decision.warning)
-    if system in ("gcj02", "bd09"):
-        wl, wt = to_wgs84(lon, lat, system)
-        lon, lat = np.asarray(wl), np.asarray(wt)
+    if system not in ("gcj02", "bd09"):
+        return pts
+    wl, wt = to_wgs84(pts.lon, pts.lat, system)
+    return replace(pts, lon=np.asarray(wl), lat=np.asarray(wt))
 
-    # ---------------------------------------------------------------- where the points are
-    located = np.full(n, "", dtype=object)
+
+def locate(
+    pts: Points, named: np.ndarray, mapping: dict[str, str], probs: _Problems, rep: ImportReport
+) -> np.ndarray:
+    """The adcode of the district each usable point lies in; points outside Beijing are
+    dropped, and a named district that differs from the located one is a warning."""
+    lon, lat, usable, coord_col = pts.lon, pts.lat, pts.usable, pts.column
+    located = np.full(len(lon), "", dtype=object)
     located[usable] = crsdetect.locate(lon[usable], lat[usable])
     x0, y0, x1, y1 = BEIJING_BBOX
     in_box = usable & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
@@ -430,30 +522,30 @@ def clean(
             pd.Series(named).astype(str) + " vs " + pd.Series(located).astype(str),
             severity="warning",
         )
+    return located
 
-    # ---------------------------------------------------------------- model fields
-    out = _model_fields(df, mapping, osm, fixed, layer, probs, name, options.mapping)
-    out["adcode"] = pd.Series(located, dtype="string")
-    with np.errstate(over="ignore"):  # 1e308 (a dropped row) rounds to inf, not a warning
-        out["lon"] = np.round(lon, 7)
-        out["lat"] = np.round(lat, 7)
 
-    # ---------------------------------------------------------------- duplicates
+def _cell(v: np.ndarray) -> np.ndarray:
+    """Position to 1e-5 degrees as integers; 0 where it is not a coordinate (the row is
+    dropped already, and NaN or an infinite value has no integer)."""
+    ok = np.isfinite(v) & (np.abs(v) <= 360)
+    return np.round(np.where(ok, v, 0.0) * 1e5).astype("int64")
+
+
+def drop_duplicates(
+    out: pd.DataFrame, pts: Points, mapping: dict[str, str], probs: _Problems, rep: ImportReport
+) -> None:
+    """Drop rows repeating an earlier one (same names, category and position to ~1 m)
+    and rename repeated ids (``ID-dupN``) in ``out``, in place."""
+    n = len(out)
     alive = ~probs.drop
-
-    def _cell(v: np.ndarray) -> np.ndarray:
-        """Position to 1e-5 degrees as integers; 0 where it is not a coordinate (the row is
-        dropped already, and NaN or an infinite value has no integer)."""
-        ok = np.isfinite(v) & (np.abs(v) <= 360)
-        return np.round(np.where(ok, v, 0.0) * 1e5).astype("int64")
-
     key = pd.DataFrame(
         {
             "zh": pd.factorize(out["name_zh"])[0],
             "en": pd.factorize(out["name_en"])[0],
             "cat": pd.factorize(out["category"])[0],
-            "x": _cell(np.asarray(lon, dtype=float)),
-            "y": _cell(np.asarray(lat, dtype=float)),
+            "x": _cell(np.asarray(pts.lon, dtype=float)),
+            "y": _cell(np.asarray(pts.lat, dtype=float)),
         }
     )
     dup = alive & key.duplicated(keep="first").to_numpy()
@@ -476,7 +568,11 @@ def clean(
         out.loc[dup_id, "id"] = new
         rep.ids_renamed += int(dup_id.sum())
 
-    # ---------------------------------------------------------------- final model check
+
+def model_check(out: pd.DataFrame, layer: str, name: str, probs: _Problems) -> pd.DataFrame:
+    """The rows still kept that pass the data model's check (failing rows are dropped,
+    with the model's problems numbered as rows of the file)."""
+    n = len(out)
     kept_idx = np.flatnonzero(~probs.drop)
     frame = out.iloc[kept_idx].reset_index(drop=True)
     check = [p for p in validate_points(frame, layer, name) if p.severity == "error"]
@@ -493,7 +589,13 @@ def clean(
         probs.drop |= bad
         kept_idx = np.flatnonzero(~probs.drop)
         frame = out.iloc[kept_idx].reset_index(drop=True)
+    return frame
 
+
+def result(
+    out: pd.DataFrame, frame: pd.DataFrame, pts: Points, probs: _Problems, rep: ImportReport
+) -> ImportResult:
+    """The cleaned layer in WGS-84, the finished report and the per-row preview."""
     rep.rows_kept = len(frame)
     rep.rows_dropped = rep.rows_read - rep.rows_kept
     rep.problems = probs.items
@@ -503,8 +605,8 @@ def clean(
     preview = pd.DataFrame(
         {
             "row": probs.rowmap,
-            "lon": lon,
-            "lat": lat,
+            "lon": pts.lon,
+            "lat": pts.lat,
             "name": out["name_zh"].fillna(out["name_en"]).fillna(""),
             "kept": ~probs.drop,
             "reason": pd.Categorical(probs.reason.astype(object)),
