@@ -449,6 +449,42 @@ def place_coverage(
     demand_xy = np.column_stack([dx, dy])
     del dx, dy
 
+    s_all, supply_xy, capmat = _supply_in_service(supply, standards, cats, as_of, workers)
+    dist, near = _nearest_qualifying(
+        demand_xy,
+        cat_codes,
+        cats,
+        radius,
+        standards,
+        s_all,
+        supply_xy,
+        capmat,
+        max_distance,
+        workers,
+    )
+    return pd.DataFrame(
+        {
+            "id": demand["id"].array if "id" in demand.columns else np.arange(n),
+            "category": demand["category"].array,
+            "sector": demand["sector"].array if "sector" in demand.columns else None,
+            "adcode": _place_adcodes(demand, dlon, dlat, districts, workers),
+            "lon": dlon,
+            "lat": dlat,
+            "weight": weight,
+            "radius_m": radius,
+            "covered": dist <= radius,
+            "distance_m": dist,
+            "nearest_id": _nearest_ids(supply, near),
+        },
+        index=demand.index,
+    )
+
+
+def _supply_in_service(
+    supply: pd.DataFrame, standards: Standards, cats: list[str], as_of, workers: int
+) -> tuple[np.ndarray, np.ndarray, object]:
+    """The supply rows in service on ``as_of`` (their indices), their projected
+    coordinates, and their capability matrix when a standard requires capabilities."""
     active = in_service(supply, as_of)
     s_all = np.flatnonzero(active)
     slon = supply["lon"].to_numpy(dtype="float64")
@@ -465,10 +501,30 @@ def place_coverage(
         capmat = capability_matrix(supply["capabilities"].to_numpy()[s_all])
     else:
         capmat = None
+    return s_all, supply_xy, capmat
 
+
+def _nearest_qualifying(
+    demand_xy: np.ndarray,
+    cat_codes: np.ndarray,
+    cats: list[str],
+    radius: np.ndarray,
+    standards: Standards,
+    s_all: np.ndarray,
+    supply_xy: np.ndarray,
+    capmat,
+    max_distance: float | None,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per place, the distance at which its requirement is met and the supply row that
+    meets it last (the worst of its clauses' nearest points; ``inf``/-1 when none).
+
+    Categories are grouped by requirement so that each clause's points are selected
+    once; one KD-tree query per clause and group.
+    """
+    n = len(demand_xy)
     dist = np.full(n, np.inf)
     near = np.full(n, -1, dtype=np.intp)  # index into supply rows
-    # group categories by requirement so that each clause's tree is built once
     req_of_cat = [_requirement_of(standards, c) for c in cats]
     clause_rows: dict[tuple[str, ...] | None, np.ndarray] = {}
     for req in sorted(set(req_of_cat)):
@@ -501,42 +557,34 @@ def place_coverage(
             best_i = np.where(worse, i, best_i)
         dist[rows] = best_d
         near[rows] = best_i
+    return dist, near
 
-    covered = dist <= radius
+
+def _place_adcodes(
+    demand: pd.DataFrame, dlon: np.ndarray, dlat: np.ndarray, districts, workers: int
+):
+    """Each place's district: point in polygon when ``districts`` are given (the
+    demand's own ``adcode`` for points on no polygon), else the demand's ``adcode``."""
+    n = len(demand)
     if districts is not None:
         codes = district_codes(dlon, dlat, districts, workers=workers)
         fb = None
         if "adcode" in demand.columns and not (codes >= 0).all():
             fb = demand["adcode"].astype(str).to_numpy()
-        adcode = _adcode_column(codes, districts, fb)
-    elif "adcode" in demand.columns:
-        adcode = demand["adcode"].astype(str).array
-    else:
-        adcode = np.full(n, "", dtype=object)
+        return _adcode_column(codes, districts, fb)
+    if "adcode" in demand.columns:
+        return demand["adcode"].astype(str).array
+    return np.full(n, "", dtype=object)
+
+
+def _nearest_ids(supply: pd.DataFrame, near: np.ndarray):
+    """The id of each deciding supply row (``near``, -1 for none → missing)."""
     if "id" in supply.columns:
         # a take on the id column keeps its dtype and builds no Python strings
-        nearest_id = supply["id"].array.take(near, allow_fill=True)
-    else:
-        nearest_id = pd.array(np.where(near >= 0, near, 0), dtype="Int64")
-        nearest_id[near < 0] = pd.NA
-
-    out = pd.DataFrame(
-        {
-            "id": demand["id"].array if "id" in demand.columns else np.arange(n),
-            "category": demand["category"].array,
-            "sector": demand["sector"].array if "sector" in demand.columns else None,
-            "adcode": adcode,
-            "lon": dlon,
-            "lat": dlat,
-            "weight": weight,
-            "radius_m": radius,
-            "covered": covered,
-            "distance_m": dist,
-            "nearest_id": nearest_id,
-        },
-        index=demand.index,
-    )
-    return out
+        return supply["id"].array.take(near, allow_fill=True)
+    nearest_id = pd.array(np.where(near >= 0, near, 0), dtype="Int64")
+    nearest_id[near < 0] = pd.NA
+    return nearest_id
 
 
 def covered_from(
