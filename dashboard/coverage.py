@@ -474,7 +474,7 @@ def place_coverage(
             "radius_m": radius,
             "covered": dist <= radius,
             "distance_m": dist,
-            "nearest_id": _nearest_ids(supply, near),
+            "nearest_id": nearest_ids(supply, near),
         },
         index=demand.index,
     )
@@ -577,7 +577,7 @@ def _place_adcodes(
     return np.full(n, "", dtype=object)
 
 
-def _nearest_ids(supply: pd.DataFrame, near: np.ndarray):
+def nearest_ids(supply: pd.DataFrame, near: np.ndarray):
     """The id of each deciding supply row (``near``, -1 for none → missing)."""
     if "id" in supply.columns:
         # a take on the id column keeps its dtype and builds no Python strings

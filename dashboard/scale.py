@@ -40,6 +40,7 @@ from dashboard.coverage import (
     demand_categories,
     district_coverage,
     in_service,
+    nearest_ids,
     place_coverage,
     project_lonlat,
 )
@@ -202,39 +203,59 @@ def assess_coverage_dask(
         )
         dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
         d_parts, s_parts = ddf.to_delayed(), sdf.to_delayed()
-        tasks = []
-        for i, box in enumerate(dbox.itertuples(index=False)):
-            if box.n == 0:
-                continue
-            # supply partitions whose bounds meet this partition's box grown by the halo
-            near = [
-                s_parts[j]
-                for j, sb in enumerate(sbox.itertuples(index=False))
-                if sb.n
-                and sb.xmin <= box.xmax + halo
-                and sb.xmax >= box.xmin - halo
-                and sb.ymin <= box.ymax + halo
-                and sb.ymax >= box.ymin - halo
-            ]
-            if not near and s_parts:  # keeps the supply columns; the box filter empties it
-                near = [s_parts[0]]
-            tasks.append(
-                delayed(_partition_kernel)(
-                    d_parts[i], near, dist_f, standards, None, halo, max_distance
-                )
+        tasks = [
+            delayed(_partition_kernel)(
+                d_parts[i], [s_parts[j] for j in js], dist_f, standards, None, halo, max_distance
             )
+            for i, js in halo_pairs(dbox, sbox, halo)
+        ]
         pieces = [p for p in c.gather(c.compute(tasks)) if len(p)]
+    return _gathered(pieces, demand, supply, standards, as_of, districts, max_distance)
+
+
+def halo_pairs(dbox: pd.DataFrame, sbox: pd.DataFrame, halo: float) -> list[tuple[int, list[int]]]:
+    """For each non-empty demand partition, the supply partitions whose bounds meet its
+    box grown by ``halo`` (``xmin``, ``ymin``, ``xmax``, ``ymax``, ``n`` per partition).
+
+    Every point within ``halo`` of a demand point lies in one of them. A partition with
+    none still gets the first supply partition, so its result keeps the supply columns.
+    """
+    pairs = []
+    for i, box in enumerate(dbox.itertuples(index=False)):
+        if box.n == 0:
+            continue
+        near = [
+            j
+            for j, sb in enumerate(sbox.itertuples(index=False))
+            if sb.n
+            and sb.xmin <= box.xmax + halo
+            and sb.xmax >= box.xmin - halo
+            and sb.ymin <= box.ymax + halo
+            and sb.ymax >= box.ymin - halo
+        ]
+        if not near and len(sbox):
+            near = [0]
+        pairs.append((i, near))
+    return pairs
+
+
+def _gathered(
+    pieces: list[pd.DataFrame],
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    standards: Standards,
+    as_of,
+    districts: gpd.GeoDataFrame | None,
+    max_distance: float | None,
+) -> CoverageResult:
+    """The workers' per-partition results as one table in the demand's order: supply
+    ids restored, places the halo could not decide re-queried on the client, the
+    demand's columns carried over with their dtypes, and the per-district table."""
     res = pd.concat(pieces, ignore_index=True).sort_values("_row", kind="stable")
     unresolved = res["_unresolved"].to_numpy()
     res = res.drop(columns=["_unresolved"]).set_index("_row")
     pos = pd.to_numeric(pd.Series(res["nearest_id"].to_numpy(), dtype="object"), errors="coerce")
-    pos = pos.fillna(-1).to_numpy(dtype=np.int64)
-    if "id" in supply.columns:
-        res["nearest_id"] = supply["id"].array.take(pos, allow_fill=True)
-    else:
-        ids = pd.array(np.maximum(pos, 0), dtype="Int64")
-        ids[pos < 0] = pd.NA
-        res["nearest_id"] = ids
+    res["nearest_id"] = nearest_ids(supply, pos.fillna(-1).to_numpy(dtype=np.int64))
     if unresolved.any():
         rows = res.index.to_numpy()[unresolved]
         fix = place_coverage(

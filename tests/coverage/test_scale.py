@@ -72,3 +72,21 @@ def test_identical_with_no_supply_in_service_and_isolated_partitions(client, lay
         b = assess_coverage_dask(demand, supply, d, std, as_of=as_of, client=client, npartitions=4)
         pd.testing.assert_frame_equal(a.places, b.places)
         pd.testing.assert_frame_equal(a.districts, b.districts)
+
+
+def test_halo_pairs_meet_the_grown_box_and_keep_one_partition():
+    from dashboard.scale import halo_pairs
+
+    box = lambda x0, y0, x1, y1, n=1: (x0, y0, x1, y1, n)  # noqa: E731
+    cols = ["xmin", "ymin", "xmax", "ymax", "n"]
+    dbox = pd.DataFrame(
+        [box(0, 0, 10, 10), box(100, 100, 110, 110), box(0, 0, 0, 0, 0)], columns=cols
+    )
+    sbox = pd.DataFrame(
+        [box(12, 0, 20, 10), box(30, 30, 40, 40), box(0, 0, 10, 10, 0), box(-5, -5, -1, -1)],
+        columns=cols,
+    )
+    # within 5 of [0, 10]²: the first and the last (an empty partition never counts)
+    assert halo_pairs(dbox, sbox, 5.0) == [(0, [0, 3]), (1, [0])]
+    assert halo_pairs(dbox, sbox, 0.5) == [(0, [0]), (1, [0])]  # none meets: the first
+    assert halo_pairs(dbox, sbox, 25.0)[0] == (0, [0, 1, 3])
