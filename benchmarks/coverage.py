@@ -259,7 +259,8 @@ def bench(sizes, repeat: int, skip_slow: bool, log) -> dict:
             row[f"{key}_mb"] = statistics.median(r["peak_mb"] for r in runs)
             row[f"{key}_covered"] = runs[0]["covered"]
             log(
-                f"  {label(n_d)}×{label(n_s)} {method}: {row[f'{key}_s']:.3f} s, {row[f'{key}_mb']:.0f} MB"
+                f"  {label(n_d)}×{label(n_s)} {method}: "
+                f"{row[f'{key}_s']:.3f} s, {row[f'{key}_mb']:.0f} MB"
             )
         row["engine_vs_floor"] = row["engine_s"] / row["floor_s"]
         row["engine_vs_floor_mt"] = row["engine_s"] / row["floor_mt_s"]
@@ -286,15 +287,19 @@ def print_table(result: dict) -> None:
             return f"{r[k + '_s']:7.3f} / {r[k + '_mb']:5.0f}" if f"{k}_s" in r else f"{'—':>16}"
 
         print(
-            f"{label(r['demand']) + '×' + label(r['supply']):>14} {cell('engine'):>16} {cell('floor'):>16} "
-            f"{cell('floor_mt'):>16} {cell('sjoin'):>16} {cell('buffer'):>16} {r['engine_vs_floor']:12.2f} {str(r['agree']):>6}"
+            f"{label(r['demand']) + '×' + label(r['supply']):>14} "
+            f"{cell('engine'):>16} {cell('floor'):>16} "
+            f"{cell('floor_mt'):>16} {cell('sjoin'):>16} {cell('buffer'):>16} "
+            f"{r['engine_vs_floor']:12.2f} {str(r['agree']):>6}"
         )
     print("\nSiting (MCLP, exact HiGHS incl. cover-matrix build; lazy greedy for comparison)")
     for s in result["siting"]:
         print(
-            f"  {s['instance']:>12}: {s['demand']}×{s['candidates']}, k={s['k']}, {s['pairs']} pairs: "
+            f"  {s['instance']:>12}: {s['demand']}×{s['candidates']}, k={s['k']}, "
+            f"{s['pairs']} pairs: "
             f"exact {s['exact_s']:.3f} s (optimal={s['optimal']}, objective {s['objective']:.1f}); "
-            f"greedy {s['greedy_s']:.4f} s, objective {s['greedy_objective']:.1f}, bound {s['greedy_bound']:.1f}"
+            f"greedy {s['greedy_s']:.4f} s, objective {s['greedy_objective']:.1f}, "
+            f"bound {s['greedy_bound']:.1f}"
         )
 
 

@@ -1,14 +1,14 @@
 """Drive the app in headless Chromium and print how fast it feels.
 
 Starts ``exchange-atlas run`` on loopback with a throwaway workspace, then measures, for
-each page (the Events page on each of its two tabs): cold start (navigation until the app has settled), a page switch from the
-sidebar, and four interactions: choosing a district in the shared selector (whole city →
-Chaoyang), then another (Chaoyang → Haidian), one 50 m step of the shared radius and one
-day back on the as-of slider (keyboard). Each is wall
-time from the input reaching the page until Streamlit reports the script finished and
-the page stayed still for 1 s, minus that 1 s of stillness; with the bytes the browser
-received (HTTP responses plus WebSocket frames, from the Chrome DevTools Protocol).
-Run it on an otherwise idle machine: on 2 cores a concurrent job doubles the figures.
+each page (the Events page on each of its two tabs): cold start (navigation until the app
+has settled), a page switch from the sidebar, and four interactions: choosing a district in
+the shared selector (whole city → Chaoyang), then another (Chaoyang → Haidian), one 50 m
+step of the shared radius and one day back on the as-of slider (keyboard). Each is wall time
+from the input reaching the page until Streamlit reports the script finished and the page
+stayed still for 1 s, minus that 1 s of stillness; with the bytes the browser received (HTTP
+responses plus WebSocket frames, from the Chrome DevTools Protocol). Run it on an otherwise
+idle machine: on 2 cores a concurrent job doubles the figures.
 
 Usage::
 
@@ -39,11 +39,14 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
 #: (name, path, English title in the sidebar navigation, query of the view measured)
-PAGES = [("overview", "/", "Overview", ""), ("explore", "/explore", "Map explorer", ""),
-         ("compare", "/compare", "Compare districts", ""),
-         ("district", "/district", "District profile", ""),
-         ("events", "/events", "Events", ""),  # its first tab: the calendar
-         ("events-event", "/events", "Events", "ev_tab=event")]  # fmt: skip
+PAGES = [
+    ("overview", "/", "Overview", ""),
+    ("explore", "/explore", "Map explorer", ""),
+    ("compare", "/compare", "Compare districts", ""),
+    ("district", "/district", "District profile", ""),
+    ("events", "/events", "Events", ""),  # its first tab: the calendar
+    ("events-event", "/events", "Events", "ev_tab=event"),
+]
 STILL_MS = 1000
 
 #: Resolves once the app is connected, not running, without skeletons and unchanged for 1 s;
@@ -77,9 +80,13 @@ def _start_server() -> tuple[subprocess.Popen, str]:
     home = tempfile.mkdtemp(prefix="atlas-bench-")
     env = dict(os.environ, EXCHANGE_ATLAS_HOME=home)
     exe = Path(sys.executable).with_name("exchange-atlas")
-    proc = subprocess.Popen([str(exe), "run", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [str(exe), "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         try:
@@ -99,8 +106,10 @@ class Bytes:
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
-        cdp.on("Network.webSocketFrameReceived",
-               lambda e: self._add(len(e["response"].get("payloadData", ""))))  # fmt: skip
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda e: self._add(len(e["response"].get("payloadData", ""))),
+        )
 
     def _add(self, n: float) -> None:
         self.n += int(n)
@@ -222,8 +231,11 @@ def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> lis
                         samples[k].append(once[k])
                     for k in sent:
                         sent[k].append(once[k])
-                row = {"page": name, **{k: _median(v, 3) for k, v in samples.items()},
-                       **{k: _median(v) for k, v in sent.items()}}  # fmt: skip
+                row = {
+                    "page": name,
+                    **{k: _median(v, 3) for k, v in samples.items()},
+                    **{k: _median(v) for k, v in sent.items()},
+                }
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
             browser.close()
@@ -238,18 +250,29 @@ def main() -> None:
         "--repeat", type=int, default=5, help="samples per figure (the median is printed)"
     )
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--gl", choices=sorted(GL_MODES), default="software",
-                    help="how Chromium renders WebGL (default: software, as the tests)")  # fmt: skip
-    ap.add_argument("--pages", nargs="+", choices=[p[0] for p in PAGES],
-                    help="measure only these pages (default: all)")  # fmt: skip
+    ap.add_argument(
+        "--gl",
+        choices=sorted(GL_MODES),
+        default="software",
+        help="how Chromium renders WebGL (default: software, as the tests)",
+    )
+    ap.add_argument(
+        "--pages",
+        nargs="+",
+        choices=[p[0] for p in PAGES],
+        help="measure only these pages (default: all)",
+    )
     args = ap.parse_args()
     rows = run(args.repeat, args.gl, args.pages)
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     heads = ["cold", "switch", "district", "next", "radius", "date"]
-    print(f"{'page':<10}" + "".join(f"{h + ' s':>11}" for h in heads)
-          + "".join(f"{h + ' KB':>13}" for h in heads))  # fmt: skip
+    print(
+        f"{'page':<10}"
+        + "".join(f"{h + ' s':>11}" for h in heads)
+        + "".join(f"{h + ' KB':>13}" for h in heads)
+    )
     for r in rows:
         cells = [f"{r[k]:>11.2f}" if r[k] is not None else f"{'–':>11}" for k in TIMES]
         cells += [f"{r[k] / 1e3:>13.0f}" if r[k] is not None else f"{'–':>13}" for k in BYTES]

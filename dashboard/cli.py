@@ -1,4 +1,6 @@
-"""``exchange-atlas``: the scriptable interface (a contract: names, options and JSON keys are stable).
+"""``exchange-atlas``: the scriptable interface.
+
+A contract: names, options and JSON keys are stable.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; this
 module only assembles them, so adding a command never touches another's code.

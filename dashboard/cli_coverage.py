@@ -132,7 +132,8 @@ def _assess(args: argparse.Namespace, demand, supply, districts, std, as_of):
             from dashboard.scale import assess_coverage_dask
         except ImportError as exc:
             raise CliError(
-                f"the dask backend needs the [scale] extra (pip install 'exchange-atlas[scale]'): {exc}"
+                "the dask backend needs the [scale] extra "
+                f"(pip install 'exchange-atlas[scale]'): {exc}"
             ) from None
         try:
             return assess_coverage_dask(
@@ -278,7 +279,8 @@ def _run_recommend(args: argparse.Namespace) -> int:
         text = (
             f"{summary['name_en']} ({res.scope}): {len(res.sites)} of k={args.k} sites from "
             f"{res.candidates} candidates, {sol.method}, {status}\n"
-            f"coverage before {100 * before['coverage']:.1f}% ({before['covered']}/{before['demand']}),"
+            f"coverage before {100 * before['coverage']:.1f}% "
+            f"({before['covered']}/{before['demand']}),"
             f" after {100 * after['coverage']:.1f}% ({after['covered']}/{after['demand']});"
             f" newly covered weight {sol.objective:g}\n\n"
         )
@@ -381,7 +383,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--since",
         metavar="DATE",
-        help="also show the progress since DATE (covered_since, coverage_since, newly_covered, change)",
+        help="also show the progress since DATE "
+        "(covered_since, coverage_since, newly_covered, change)",
     )
     p.add_argument("--backend", choices=("local", "dask"), default="local")
     p.add_argument(

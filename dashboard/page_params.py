@@ -40,7 +40,8 @@ class PageParam:
 
     ``kind``: ``list`` (of strings from ``choices``), ``intlist``, ``bool``, ``int``,
     ``float`` (within ``bounds``), ``choice`` (one of ``choices``), ``text``, ``ref``
-    (``layer:id``), ``ref_id``, ``tiles`` (an http(s) XYZ template) or ``date``. Values equal to ``default`` are left out of the URL.
+    (``layer:id``), ``ref_id``, ``tiles`` (an http(s) XYZ template) or ``date``. Values
+    equal to ``default`` are left out of the URL.
     """
 
     key: str

@@ -121,7 +121,8 @@ def parse_requirement_text(text: str) -> Requirement:
 def _check(std: Standard) -> Standard:
     if std.category not in KEY_LOCATION_CATEGORIES:
         raise ValueError(
-            f"unknown category {std.category!r}; expected one of {', '.join(KEY_LOCATION_CATEGORIES)}"
+            f"unknown category {std.category!r}; "
+            f"expected one of {', '.join(KEY_LOCATION_CATEGORIES)}"
         )
     if not (isinstance(std.radius_m, (int, float)) and math.isfinite(std.radius_m)):
         raise ValueError(f"{std.category}: radius must be a number of metres")

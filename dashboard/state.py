@@ -17,9 +17,23 @@ from dashboard.model import POINT_LAYERS
 ALL: Final[str] = "all"
 DEFAULT_LAYERS: Final[tuple[str, ...]] = POINT_LAYERS
 DISTRICT_CODES: Final[tuple[str, ...]] = (
-    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
-    "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119",
-)  # fmt: skip
+    "110101",
+    "110102",
+    "110105",
+    "110106",
+    "110107",
+    "110108",
+    "110109",
+    "110111",
+    "110112",
+    "110113",
+    "110114",
+    "110115",
+    "110116",
+    "110117",
+    "110118",
+    "110119",
+)
 
 
 #: How coverage is judged: each category's service standard, or any payment point.

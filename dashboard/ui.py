@@ -461,7 +461,8 @@ def legend(layers: tuple[str, ...], lang: str) -> None:
     chips = " ".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
         f"<span style='width:11px;height:11px;border-radius:50%;background:{c};"
-        f"display:inline-block;margin-right:5px;border:1px solid #fff'></span>{maps.esc(label)}</span>"
+        "display:inline-block;margin-right:5px;border:1px solid #fff'></span>"
+        f"{maps.esc(label)}</span>"
         for c, label in maps.layer_legend(layers, lang)
     )
     if chips:

@@ -147,9 +147,14 @@ def comparison(v: ViewState, baseline: date, by: str) -> tuple[pd.DataFrame, dic
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _exports(
-    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str,
+    signature: tuple,
+    standards_json: str,
+    as_of: str | None,
+    start: str,
+    end: str,
+    by: str,
     lang: str,
-) -> tuple[bytes, bytes]:  # fmt: skip
+) -> tuple[bytes, bytes]:
     from dashboard import reports
 
     table, _city = _comparison(signature, standards_json, as_of, start, end, by)
@@ -166,9 +171,14 @@ def exports(v: ViewState, baseline: date, by: str) -> tuple[bytes, bytes]:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _ranked_spec(
-    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str,
+    signature: tuple,
+    standards_json: str,
+    as_of: str | None,
+    start: str,
+    end: str,
+    by: str,
     lang: str,
-) -> dict:  # fmt: skip
+) -> dict:
     from dashboard import charts
 
     table, city = _comparison(signature, standards_json, as_of, start, end, by)

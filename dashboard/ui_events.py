@@ -32,9 +32,14 @@ def dated_events() -> pd.DataFrame:
 def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
     lay = ui.load_layers()
     return ev.event_readiness(
-        dated_events(), lay["venues"], lay["key-locations"], lay["payments"],
-        ui.standards_from_key(standards_json), radius_m=radius_m, venue_radius_m=venue_radius_m,
-    )  # fmt: skip
+        dated_events(),
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        ui.standards_from_key(standards_json),
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,17 @@ def _timeline_spec(lang: str) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _events_view(
-    signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float,
-    years: tuple[int, ...], cats: tuple[str, ...], district: str, ref: str, lang: str,
+    signature: tuple,
+    standards_json: str,
+    radius_m: float,
+    venue_radius_m: float,
+    years: tuple[int, ...],
+    cats: tuple[str, ...],
+    district: str,
+    ref: str,
+    lang: str,
     group_by: str,
-) -> EventsView:  # fmt: skip
+) -> EventsView:
     ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
     shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
     shown = ev.order_events(shown, ref)
@@ -92,9 +104,17 @@ def events_view(
     spec and the table in the view's language (cached)."""
     sig, std = ui.view_key(v)
     return _events_view(
-        sig, std, radius_km * 1000, float(venue_radius_m), tuple(years), tuple(cats),
-        v.district, ref.isoformat(), v.lang, group_by,
-    )  # fmt: skip
+        sig,
+        std,
+        radius_km * 1000,
+        float(venue_radius_m),
+        tuple(years),
+        tuple(cats),
+        v.district,
+        ref.isoformat(),
+        v.lang,
+        group_by,
+    )
 
 
 @dataclass(frozen=True)
@@ -110,23 +130,37 @@ class EventDetail:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _detail(
-    signature: tuple, standards_json: str, event_id: str, radius_m: float, venue_radius_m: float,
+    signature: tuple,
+    standards_json: str,
+    event_id: str,
+    radius_m: float,
+    venue_radius_m: float,
     lang: str,
-) -> EventDetail:  # fmt: skip
+) -> EventDetail:
     lay = ui.load_layers()
     row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
     ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
     event = ready[ready["id"].astype(str) == event_id].iloc[0]
     places = ev.event_places(
-        row, lay["venues"], lay["key-locations"], lay["payments"], ui.standards_from_key(standards_json),
+        row,
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        ui.standards_from_key(standards_json),
         radius_m=radius_m,
-    )  # fmt: skip
+    )
     pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
     gaps = ev.event_gaps(places, lay["payments"])
     deck = evv.event_deck(
-        event, places, pays, lang, ui.district_names(lang), ui.district_outlines(lang),
-        radius_m=radius_m, venue_radius_m=venue_radius_m,
-    )  # fmt: skip
+        event,
+        places,
+        pays,
+        lang,
+        ui.district_names(lang),
+        ui.district_outlines(lang),
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
     return EventDetail(places, pays, gaps, deck, evv.gaps_table(gaps, lang))
 
 

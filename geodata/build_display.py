@@ -23,8 +23,10 @@ from dashboard.i18n import LANGS  # noqa: E402
 
 def main() -> None:
     for path in maps.write_outlines(read_districts(), LANGS):
-        print(f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: "
-              f"{path.stat().st_size:,} bytes")  # fmt: skip
+        print(
+            f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: "
+            f"{path.stat().st_size:,} bytes"
+        )
 
 
 if __name__ == "__main__":

@@ -260,15 +260,23 @@ KEYWORDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 #: District adcode → spellings (zh with and without 区/县, English, pinyin).
 DISTRICT_NAMES: dict[str, tuple[str, ...]] = {
-    "110101": ("东城", "dongcheng"), "110102": ("西城", "xicheng"),
-    "110105": ("朝阳", "chaoyang"), "110106": ("丰台", "fengtai"),
-    "110107": ("石景山", "shijingshan"), "110108": ("海淀", "haidian"),
-    "110109": ("门头沟", "mentougou"), "110111": ("房山", "fangshan"),
-    "110112": ("通州", "tongzhou"), "110113": ("顺义", "shunyi"),
-    "110114": ("昌平", "changping"), "110115": ("大兴", "daxing"),
-    "110116": ("怀柔", "huairou"), "110117": ("平谷", "pinggu"),
-    "110118": ("密云", "miyun"), "110119": ("延庆", "yanqing"),
-}  # fmt: skip
+    "110101": ("东城", "dongcheng"),
+    "110102": ("西城", "xicheng"),
+    "110105": ("朝阳", "chaoyang"),
+    "110106": ("丰台", "fengtai"),
+    "110107": ("石景山", "shijingshan"),
+    "110108": ("海淀", "haidian"),
+    "110109": ("门头沟", "mentougou"),
+    "110111": ("房山", "fangshan"),
+    "110112": ("通州", "tongzhou"),
+    "110113": ("顺义", "shunyi"),
+    "110114": ("昌平", "changping"),
+    "110115": ("大兴", "daxing"),
+    "110116": ("怀柔", "huairou"),
+    "110117": ("平谷", "pinggu"),
+    "110118": ("密云", "miyun"),
+    "110119": ("延庆", "yanqing"),
+}
 
 
 def normalise(header: object) -> str:

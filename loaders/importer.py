@@ -747,7 +747,8 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
                 "format",
                 "wgs84",
                 1,
-                f"{raw.fmt} is WGS-84 by specification (though Chinese providers often export GCJ-02)",
+                f"{raw.fmt} is WGS-84 by specification "
+                "(though Chinese providers often export GCJ-02)",
             )
         )
     elif raw.crs is not None:

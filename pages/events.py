@@ -91,9 +91,10 @@ if shown.empty:
 k1, k2, k3 = st.columns(3)
 k1.metric(t("ev_kpi_events", lang), f"{len(shown):,}", border=True)
 k2.metric(
-    t("ev_kpi_upcoming", lang), f"{int(shown['status'].isin(['ongoing', 'upcoming']).sum()):,}",
+    t("ev_kpi_upcoming", lang),
+    f"{int(shown['status'].isin(['ongoing', 'upcoming']).sum()):,}",
     border=True,
-)  # fmt: skip
+)
 k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border=True)
 
 # ----------------------------------------------------------------------------- tabs
@@ -166,14 +167,22 @@ if event_tab is not None:
             notes.caption(t("ev_venue_missing", lang))
         m1, m2, m3, m4 = st.columns(4)
         m1.metric(
-            t("ev_m_readiness", lang), evv.pct(event["readiness"]), border=True,
-            help=t("ev_m_readiness_help", lang, c=int(event["covered"]), n=int(event["nearby"]),
-                   r=radius_km),
-        )  # fmt: skip
+            t("ev_m_readiness", lang),
+            evv.pct(event["readiness"]),
+            border=True,
+            help=t(
+                "ev_m_readiness_help",
+                lang,
+                c=int(event["covered"]),
+                n=int(event["nearby"]),
+                r=radius_km,
+            ),
+        )
         m2.metric(t("ev_m_nearby", lang), f"{int(event['nearby']):,}", border=True)
         m3.metric(t("ev_m_gaps", lang), f"{int(event['gaps']):,}", border=True)
-        m4.metric(t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}",
-                  border=True)  # fmt: skip
+        m4.metric(
+            t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}", border=True
+        )
         later = ui.notices()
         if start > date.today():
             later.caption(t("ev_note_future", lang))
@@ -184,7 +193,7 @@ if event_tab is not None:
             detail.deck,
             height=560,
             key="events-map",  # stable: a new event updates the map without a remount
-        )  # fmt: skip
+        )
         st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
 
         st.subheader(t("ev_gaps", lang))

@@ -32,9 +32,12 @@ ui.as_of_slider(c_date)
 ui.play_button(c_play, lo)
 ui.bind_widget("w_basemap", v.basemap)
 basemap = c_base.selectbox(
-    t("basemap", lang), BASEMAPS, key="w_basemap", format_func=lambda b: t(f"bm_{b}", lang),
+    t("basemap", lang),
+    BASEMAPS,
+    key="w_basemap",
+    format_func=lambda b: t(f"bm_{b}", lang),
     on_change=lambda: ui.set_view(basemap=st.session_state["w_basemap"]),
-)  # fmt: skip
+)
 custom = ""
 if basemap == "custom":
     custom = st.text_input(
@@ -43,8 +46,12 @@ if basemap == "custom":
     if custom and not maps.valid_tile_url(custom):
         st.error(t("custom_url_bad", lang))
 
-FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + ["k_sectors", "k_caps", "k_schemes",
-                                                               "k_events_window"]  # fmt: skip
+FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + [
+    "k_sectors",
+    "k_caps",
+    "k_schemes",
+    "k_events_window",
+]
 n_active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)  # e.g. restored from a link
 # the filter and analysis controls are drawn only while their expander is open (the
 # browser would otherwise render them again on every rerun); closed, they still apply
@@ -55,15 +62,33 @@ if box is not None:
     cols = box.columns(2)
     for i, layer in enumerate(visible):
         cols[i % 2].multiselect(
-            t("f_categories", lang, layer=layer_label(layer, lang, short=True)), list(model.LAYERS[layer].categories),
-            key=f"k_cat_{layer}", format_func=lambda c, la=layer: label_of(la, c, lang),
-            placeholder=t("f_all", lang))  # fmt: skip
-    cols[0].multiselect(t("f_sectors", lang), list(model.SECTORS), key="k_sectors",
-                        format_func=lambda c: label_of("sector", c, lang), placeholder=t("f_all", lang))  # fmt: skip
-    cols[1].multiselect(t("f_capabilities", lang), list(model.CAPABILITIES), key="k_caps",
-                        format_func=lambda c: label_of("capability", c, lang), placeholder=t("f_all", lang))  # fmt: skip
-    cols[0].multiselect(t("f_schemes", lang), list(model.CARD_SCHEMES), key="k_schemes",
-                        format_func=lambda c: label_of("card_scheme", c, lang), placeholder=t("f_all", lang))  # fmt: skip
+            t("f_categories", lang, layer=layer_label(layer, lang, short=True)),
+            list(model.LAYERS[layer].categories),
+            key=f"k_cat_{layer}",
+            format_func=lambda c, la=layer: label_of(la, c, lang),
+            placeholder=t("f_all", lang),
+        )
+    cols[0].multiselect(
+        t("f_sectors", lang),
+        list(model.SECTORS),
+        key="k_sectors",
+        format_func=lambda c: label_of("sector", c, lang),
+        placeholder=t("f_all", lang),
+    )
+    cols[1].multiselect(
+        t("f_capabilities", lang),
+        list(model.CAPABILITIES),
+        key="k_caps",
+        format_func=lambda c: label_of("capability", c, lang),
+        placeholder=t("f_all", lang),
+    )
+    cols[0].multiselect(
+        t("f_schemes", lang),
+        list(model.CARD_SCHEMES),
+        key="k_schemes",
+        format_func=lambda c: label_of("card_scheme", c, lang),
+        placeholder=t("f_all", lang),
+    )
     cols[1].toggle(t("events_window", lang), key="k_events_window")
 cats = {layer: tuple(ui.page_value(f"k_cat_{layer}")) for layer in visible}
 sectors, caps, schemes = (ui.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
@@ -76,18 +101,32 @@ if box is not None:
     a1.toggle(t("show_heat", lang), key="k_heat")
     a2.toggle(t("show_h3", lang), key="k_h3")
     a2.select_slider(t("h3_resolution", lang), [7, 8, 9], key="k_h3_res")
-    a3.selectbox(t("choropleth", lang), ["none", *explore.CHOROPLETH_METRICS], key="k_metric",
-                 format_func=lambda m: t("choropleth_none" if m == "none" else f"m_{m}", lang))  # fmt: skip
-    a4.selectbox(t("scheme", lang), explore.CLASS_SCHEMES, key="k_scheme",
-                 format_func=lambda s: t(f"s_{s}", lang))  # fmt: skip
+    a3.selectbox(
+        t("choropleth", lang),
+        ["none", *explore.CHOROPLETH_METRICS],
+        key="k_metric",
+        format_func=lambda m: t("choropleth_none" if m == "none" else f"m_{m}", lang),
+    )
+    a4.selectbox(
+        t("scheme", lang),
+        explore.CLASS_SCHEMES,
+        key="k_scheme",
+        format_func=lambda s: t(f"s_{s}", lang),
+    )
 show_gaps, show_heat, show_h3 = (bool(ui.page_value(k)) for k in ("k_gaps", "k_heat", "k_h3"))
 res, metric, scheme = (ui.page_value(k) for k in ("k_h3_res", "k_metric", "k_scheme"))
 
 window = (
     (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None
 )
-f = explore.Filters(categories=cats, sectors=tuple(sectors), capabilities=tuple(caps),
-                    card_schemes=tuple(schemes), event_dates=window, as_of=v.as_of)  # fmt: skip
+f = explore.Filters(
+    categories=cats,
+    sectors=tuple(sectors),
+    capabilities=tuple(caps),
+    card_schemes=tuple(schemes),
+    event_dates=window,
+    as_of=v.as_of,
+)
 views = {layer: ui.layer_view(layer, v.district, lang, f) for layer in visible}
 shown = {layer: gdf for layer, (gdf, _recs) in views.items()}
 cov = ui.coverage(v)
@@ -172,9 +211,16 @@ deck_layers.append(
 
 with map_col:
     st.pydeck_chart(
-        maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district), basemap_style=maps.basemap_style(basemap, custom)),
-        height=640, on_select="rerun", selection_mode="single-object", key=map_key,
-    )  # fmt: skip
+        maps.make_deck(
+            deck_layers,
+            maps.view_for(layers["districts"], v.district),
+            basemap_style=maps.basemap_style(basemap, custom),
+        ),
+        height=640,
+        on_select="rerun",
+        selection_mode="single-object",
+        key=map_key,
+    )
     ui.legend(visible, lang)
     counts = ", ".join(f"{layer_label(la, lang, short=True)} {len(shown[la]):,}" for la in visible)
     st.caption(

@@ -28,7 +28,8 @@ for col, (layer, n) in zip(cols, totals_here.items()):
     col.metric(
         layer_label(layer, lang, short=True),
         f"{n:,}",
-        help=f"{layer_label(layer, lang)} · {md_literal(place)}: {n:,} / {totals_city[layer]:,} ({share:.0%})",
+        help=f"{layer_label(layer, lang)} · {md_literal(place)}: "
+        f"{n:,} / {totals_city[layer]:,} ({share:.0%})",
         border=True,
     )
 

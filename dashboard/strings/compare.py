@@ -72,7 +72,8 @@ STRINGS = {
     "cmpm_id": ("编号", "ID"),
     "cmpm_place": ("名称", "Name"),
     "cmpm_access_help": (
-        "增强两步移动搜寻法（E2SFCA）：每单位访客需求在 1 公里内可达的服务点数，按距离衰减加权，按需求加权平均。",
+        "增强两步移动搜寻法（E2SFCA）：每单位访客需求在 1 公里内可达的服务点数，"
+        "按距离衰减加权，按需求加权平均。",
         "Enhanced two-step floating catchment (E2SFCA): payment points within 1 km per unit "
         "of visitor demand, distance-decayed, demand-weighted mean.",
     ),
@@ -152,7 +153,8 @@ STRINGS = {
     "dp_siting_title": ("建议新增服务点", "Recommended new service points"),
     "dp_k": ("新增服务点数量", "Number of new points"),
     "dp_siting_caption": (
-        "最大覆盖选址（MCLP，{method}）：在未覆盖的重点场所处选 {k} 个点，使新增覆盖的加权需求最大。",
+        "最大覆盖选址（MCLP，{method}）：在未覆盖的重点场所处选 {k} 个点，"
+        "使新增覆盖的加权需求最大。",
         "Maximal covering location ({method}): {k} sites among the uncovered key locations "
         "that newly cover the most weighted demand.",
     ),

@@ -2,8 +2,11 @@
 
 STRINGS = {
     "data_intro": (
-        "上传自己的调查数据（CSV/TXT、Excel、GeoJSON、Shapefile 压缩包、GeoPackage、GeoParquet、KML、OpenStreetMap）。导入前可检查并更正检测到的编码、列和坐标系。",
-        "Upload your own survey data (CSV/TXT, Excel, GeoJSON, zipped Shapefile, GeoPackage, GeoParquet, KML, OpenStreetMap). Check and correct the detected encoding, columns and coordinate system before importing.",
+        "上传自己的调查数据（CSV/TXT、Excel、GeoJSON、Shapefile 压缩包、GeoPackage、"
+        "GeoParquet、KML、OpenStreetMap）。导入前可检查并更正检测到的编码、列和坐标系。",
+        "Upload your own survey data (CSV/TXT, Excel, GeoJSON, zipped Shapefile, "
+        "GeoPackage, GeoParquet, KML, OpenStreetMap). Check and correct the detected "
+        "encoding, columns and coordinate system before importing.",
     ),
     "data_layer": ("导入到图层", "Import into layer"),
     "data_upload": ("选择文件", "Choose a file"),
@@ -13,7 +16,8 @@ STRINGS = {
     ),
     "data_example_note": (
         "示例文件由项目自带的重点场所生成（坐标转换为 GCJ-02），仅作演示。",
-        "The example is generated from the shipped key locations (converted to GCJ-02) for demonstration only.",
+        "The example is generated from the shipped key locations (converted to GCJ-02) "
+        "for demonstration only.",
     ),
     "data_settings": ("检测结果与更正", "Detected settings and corrections"),
     "data_encoding": ("文本编码", "Text encoding"),

@@ -117,9 +117,14 @@ def test_pages_leave_cached_tables_and_specs_unchanged(private_home):
     )
     assert charts.mark_districts(plain, None) == charts.mark_districts(spec, None)
     ready = events.event_readiness(
-        dated, layers["venues"], layers["key-locations"], layers["payments"], std,
-        radius_m=radius_m, venue_radius_m=float(int(venue_m)),
-    )  # fmt: skip
+        dated,
+        layers["venues"],
+        layers["key-locations"],
+        layers["payments"],
+        std,
+        radius_m=radius_m,
+        venue_radius_m=float(int(venue_m)),
+    )
     expected = events.order_events(
         events.filter_events(ready, years=years, categories=cats, district="110101"), today
     )

@@ -237,8 +237,16 @@ def test_district_without_key_locations(private_home):
 
 
 def test_link_restores_reference_target_and_what_if(private_home):
-    at = _run({"lang": "en", "district": "110105", "ref": "target", "target": "80",
-               "sites": "5", "what_if": "1"})  # fmt: skip
+    at = _run(
+        {
+            "lang": "en",
+            "district": "110105",
+            "ref": "target",
+            "target": "80",
+            "sites": "5",
+            "what_if": "1",
+        }
+    )
     assert not at.exception
     assert at.radio(key="w_dp_ref").value == "target"
     assert at.number_input(key="k_dp_target").value == 80.0

@@ -204,8 +204,16 @@ def test_no_events_says_so(private_home):
 
 
 def test_link_restores_filters_radius_and_event(home):
-    at = _run({"lang": "en", "as_of": "2024-09-01", "ev_years": "2024,2025", "ev_cats": "forum",
-               "ev_r": "1.5", "event": "TE05"})  # fmt: skip
+    at = _run(
+        {
+            "lang": "en",
+            "as_of": "2024-09-01",
+            "ev_years": "2024,2025",
+            "ev_cats": "forum",
+            "ev_r": "1.5",
+            "event": "TE05",
+        }
+    )
     assert not at.exception
     assert at.multiselect(key="k_ev_years").value == [2024, 2025]
     assert at.multiselect(key="k_ev_cats").value == ["forum"]

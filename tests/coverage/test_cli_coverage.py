@@ -124,9 +124,16 @@ def test_since_matches_coverage_progress(capsys, isolated_home):
     from dashboard.coverage import coverage_progress
 
     rows = run_json(
-        capsys, "coverage", "--format", "json", "--use-standards", "--since", "2024-01-01",
-        "--as-of", "2025-06-30",
-    )  # fmt: skip
+        capsys,
+        "coverage",
+        "--format",
+        "json",
+        "--use-standards",
+        "--since",
+        "2024-01-01",
+        "--as-of",
+        "2025-06-30",
+    )
     k, p, d = (load_layer(n) for n in ("key-locations", "payments", "districts"))
     prog = coverage_progress(k, p, d, shipped_standards(), "2024-01-01", "2025-06-30")
     assert [r["newly_covered"] for r in rows] == list(prog["newly_covered"])

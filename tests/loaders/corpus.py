@@ -233,79 +233,418 @@ CASES: list[Case] = [
     Case("empty", _w("empty.csv", b""), "fatal", "empty"),
     Case("blank", _w("blank.csv", "  \n\n \t\n"), "fatal", "no content|no header"),
     Case("header-only", _w("header.csv", GOOD_HEAD), "fatal", "no data rows"),
-    Case("binary", _w("noise.csv", bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8))), "fatal", "binary"),
-    Case("png-as-csv", _w("image.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 64), "fatal", "binary"),
-    Case("nul-bytes", _w("nul.csv", GOOD_HEAD + "国贸\0商城,商场,116.45,39.90\n"), "fatal", "binary"),
-    Case("truncated-xlsx", lambda d: _w("t.xlsx", _good_xlsx()[:700])(d), "fatal", "could not be read|truncated|damaged"),
+    Case(
+        "binary",
+        _w("noise.csv", bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8))),
+        "fatal",
+        "binary",
+    ),
+    Case(
+        "png-as-csv",
+        _w("image.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 64),
+        "fatal",
+        "binary",
+    ),
+    Case(
+        "nul-bytes", _w("nul.csv", GOOD_HEAD + "国贸\0商城,商场,116.45,39.90\n"), "fatal", "binary"
+    ),
+    Case(
+        "truncated-xlsx",
+        lambda d: _w("t.xlsx", _good_xlsx()[:700])(d),
+        "fatal",
+        "could not be read|truncated|damaged",
+    ),
     Case("text-named-xlsx", _w("fake.xlsx", GOOD_HEAD + GOOD_ROW), "fatal", "named like a .xlsx"),
-    Case("corrupt-xls", _w("bad.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00garbage" * 50), "fatal", "could not be read"),
-    Case("truncated-geojson", _w("cut.geojson", _geojson([_feat({"type": "Point", "coordinates": [116.4, 39.9]})])[:-20]), "fatal", "not valid JSON"),
+    Case(
+        "corrupt-xls",
+        _w("bad.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00garbage" * 50),
+        "fatal",
+        "could not be read",
+    ),
+    Case(
+        "truncated-geojson",
+        _w("cut.geojson", _geojson([_feat({"type": "Point", "coordinates": [116.4, 39.9]})])[:-20]),
+        "fatal",
+        "not valid JSON",
+    ),
     Case("json-not-geo", _w("x.json", b'{"hello": 1}'), "fatal", "neither GeoJSON"),
     Case("geojson-no-features", _w("none.geojson", _geojson([])), "fatal", "no features"),
-    Case("overpass-untagged", _w("o.json", json.dumps({"elements": [{"type": "node", "id": 1, "lat": 39.9, "lon": 116.4}]})), "fatal", "no tagged elements"),
-    Case("mixed-encodings", _w("mixed.csv", (GOOD_HEAD + GOOD_ROW).encode() + "王府井,商业街,116.41,39.91\n".encode("gbk")), "fatal", "mixes text encodings"),
-    Case("wrong-declared-encoding", _w("gbk.csv", (GOOD_HEAD + GOOD_ROW).encode("gbk")), "fatal", "not valid utf-8", ["--encoding", "utf-8"]),
-    Case("undecodable", _w("junk.csv", b"name,lon,lat\n\x80\x80\xff,116.4,39.9\n"), "fatal", "no encoding"),
-    Case("no-coordinates", _w("nocoord.csv", "名称,类型,地址\n国贸,商场,建国门外\n"), "fatal", "no coordinate columns"),
-    Case("html-page", _w("page.csv", "<html><body><script>alert(1)</script></body></html>\n"), "fatal", "no data rows|no coordinate columns"),
-    Case("out-of-range", _w("range.csv", GOOD_HEAD + "甲,商场,316.4,99.9\n乙,商场,-200,95\n"), "fatal", "out of range"),
-    Case("non-numeric", _w("nan.csv", GOOD_HEAD + "甲,商场,东经116度,北纬39度\n乙,商场,abc,def\n"), "fatal", "not a number"),
-    Case("infinite", _w("inf.csv", GOOD_HEAD + "甲,商场,inf,39.9\n乙,商场,nan,nan\n"), "fatal", "no usable coordinate"),
-    Case("outside-beijing", _w("sh.csv", GOOD_HEAD + "外滩,商业街,121.490,31.240\n"), "fatal", "outside Beijing"),
+    Case(
+        "overpass-untagged",
+        _w(
+            "o.json",
+            json.dumps({"elements": [{"type": "node", "id": 1, "lat": 39.9, "lon": 116.4}]}),
+        ),
+        "fatal",
+        "no tagged elements",
+    ),
+    Case(
+        "mixed-encodings",
+        _w(
+            "mixed.csv",
+            (GOOD_HEAD + GOOD_ROW).encode() + "王府井,商业街,116.41,39.91\n".encode("gbk"),
+        ),
+        "fatal",
+        "mixes text encodings",
+    ),
+    Case(
+        "wrong-declared-encoding",
+        _w("gbk.csv", (GOOD_HEAD + GOOD_ROW).encode("gbk")),
+        "fatal",
+        "not valid utf-8",
+        ["--encoding", "utf-8"],
+    ),
+    Case(
+        "undecodable",
+        _w("junk.csv", b"name,lon,lat\n\x80\x80\xff,116.4,39.9\n"),
+        "fatal",
+        "no encoding",
+    ),
+    Case(
+        "no-coordinates",
+        _w("nocoord.csv", "名称,类型,地址\n国贸,商场,建国门外\n"),
+        "fatal",
+        "no coordinate columns",
+    ),
+    Case(
+        "html-page",
+        _w("page.csv", "<html><body><script>alert(1)</script></body></html>\n"),
+        "fatal",
+        "no data rows|no coordinate columns",
+    ),
+    Case(
+        "out-of-range",
+        _w("range.csv", GOOD_HEAD + "甲,商场,316.4,99.9\n乙,商场,-200,95\n"),
+        "fatal",
+        "out of range",
+    ),
+    Case(
+        "non-numeric",
+        _w("nan.csv", GOOD_HEAD + "甲,商场,东经116度,北纬39度\n乙,商场,abc,def\n"),
+        "fatal",
+        "not a number",
+    ),
+    Case(
+        "infinite",
+        _w("inf.csv", GOOD_HEAD + "甲,商场,inf,39.9\n乙,商场,nan,nan\n"),
+        "fatal",
+        "no usable coordinate",
+    ),
+    Case(
+        "outside-beijing",
+        _w("sh.csv", GOOD_HEAD + "外滩,商业街,121.490,31.240\n"),
+        "fatal",
+        "outside Beijing",
+    ),
     Case("projected-undeclared", _projected, "fatal", "look projected"),
-    Case("invalid-wkt", _w("wkt.csv", "name,category,wkt\nA,hotel,POINT (116.4\nB,hotel,POLYGON ((1 2, 3\n"), "fatal", "not valid WKT"),
-    Case("null-geometries", _w("nullgeom.geojson", _geojson([_feat(None), _feat({"type": "Point", "coordinates": []})])), "fatal", "empty or missing geometry"),
-    Case("zip-path-traversal", _shp_zip("trav.zip", lambda f: "../../" + f), "fatal", "unsafe path"),
-    Case("zip-absolute-path", _shp_zip("abs.zip", lambda f: "/tmp/evil/" + f), "fatal", "unsafe path"),
-    Case("zip-symlink", _zip("link.zip", {"a.shp": b"x"}, symlink="b.shp"), "fatal", "symbolic link"),
+    Case(
+        "invalid-wkt",
+        _w("wkt.csv", "name,category,wkt\nA,hotel,POINT (116.4\nB,hotel,POLYGON ((1 2, 3\n"),
+        "fatal",
+        "not valid WKT",
+    ),
+    Case(
+        "null-geometries",
+        _w(
+            "nullgeom.geojson", _geojson([_feat(None), _feat({"type": "Point", "coordinates": []})])
+        ),
+        "fatal",
+        "empty or missing geometry",
+    ),
+    Case(
+        "zip-path-traversal", _shp_zip("trav.zip", lambda f: "../../" + f), "fatal", "unsafe path"
+    ),
+    Case(
+        "zip-absolute-path", _shp_zip("abs.zip", lambda f: "/tmp/evil/" + f), "fatal", "unsafe path"
+    ),
+    Case(
+        "zip-symlink", _zip("link.zip", {"a.shp": b"x"}, symlink="b.shp"), "fatal", "symbolic link"
+    ),
     Case("zip-bomb", _zip_bomb, "fatal", "zip bomb"),
-    Case("zip-over-limit", _zip("big.zip", {"a.csv": GOOD_HEAD.encode() + GOOD_ROW.encode() * 500}), "fatal", "would expand|over the limit", env={"EXCHANGE_ATLAS_MAX_IMPORT_BYTES": "4000"}),
+    Case(
+        "zip-over-limit",
+        _zip("big.zip", {"a.csv": GOOD_HEAD.encode() + GOOD_ROW.encode() * 500}),
+        "fatal",
+        "would expand|over the limit",
+        env={"EXCHANGE_ATLAS_MAX_IMPORT_BYTES": "4000"},
+    ),
     Case("file-over-limit", _sparse, "fatal", "over the import limit"),
-    Case("zip-without-data", _zip("docs.zip", {"readme.txt": b"hello"}), "fatal", "contains no Shapefile"),
-    Case("shapefile-missing-dbf", _shp_zip("nodbf.zip", lambda f: f, drop=".dbf"), "fatal", "lacks its .dbf"),
-    Case("unknown-category", _w("cat.csv", GOOD_HEAD.replace("类型", "类型") + "甲,飞船,116.45,39.90\n"), "fatal", "unknown category"),
-    Case("no-category", _w("nocat.csv", "名称,经度,纬度\n甲,116.45,39.90\n"), "fatal", "no category"),
-    Case("payments-no-capabilities", _w("pay.csv", "名称,类型,启用日期,经度,纬度\n甲,外币兑换点,2024-01-01,116.45,39.90\n"), "fatal", "no capabilities", layer="payments"),
-    Case("events-bad-dates", _w("ev.csv", "名称,类型,开始日期,结束日期,经度,纬度\n甲,论坛,明天,后天,116.45,39.90\n"), "fatal", "not a date", layer="events"),
-    Case("duplicate-columns", _w("dupcol.csv", "名称,名称,经度,纬度\n甲,乙,116.45,39.90\n"), "fatal", "duplicated column names"),
-    Case("bad-crs-option", _w("ok.csv", GOOD_HEAD + GOOD_ROW), "fatal", "unknown coordinate system", ["--crs", "mars"]),
-    Case("bad-map-option", _w("ok2.csv", GOOD_HEAD + GOOD_ROW), "fatal", "cannot map unknown field", ["--map", "colour=名称"]),
-    Case("corrupt-gpkg", _w("bad.gpkg", b"SQLite format 3\x00" + b"\x01" * 200), "fatal", "could not be read"),
-    Case("corrupt-parquet", _w("bad.parquet", b"PAR1" + b"\x00" * 100), "fatal", "could not be read"),
-    Case("truncated-kml", _w("cut.kml", '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>A</name><Point><coordinates>116.4,39.9'), "fatal", "could not be read|no placemarks|no coordinate"),
+    Case(
+        "zip-without-data",
+        _zip("docs.zip", {"readme.txt": b"hello"}),
+        "fatal",
+        "contains no Shapefile",
+    ),
+    Case(
+        "shapefile-missing-dbf",
+        _shp_zip("nodbf.zip", lambda f: f, drop=".dbf"),
+        "fatal",
+        "lacks its .dbf",
+    ),
+    Case(
+        "unknown-category",
+        _w("cat.csv", GOOD_HEAD.replace("类型", "类型") + "甲,飞船,116.45,39.90\n"),
+        "fatal",
+        "unknown category",
+    ),
+    Case(
+        "no-category", _w("nocat.csv", "名称,经度,纬度\n甲,116.45,39.90\n"), "fatal", "no category"
+    ),
+    Case(
+        "payments-no-capabilities",
+        _w("pay.csv", "名称,类型,启用日期,经度,纬度\n甲,外币兑换点,2024-01-01,116.45,39.90\n"),
+        "fatal",
+        "no capabilities",
+        layer="payments",
+    ),
+    Case(
+        "events-bad-dates",
+        _w("ev.csv", "名称,类型,开始日期,结束日期,经度,纬度\n甲,论坛,明天,后天,116.45,39.90\n"),
+        "fatal",
+        "not a date",
+        layer="events",
+    ),
+    Case(
+        "duplicate-columns",
+        _w("dupcol.csv", "名称,名称,经度,纬度\n甲,乙,116.45,39.90\n"),
+        "fatal",
+        "duplicated column names",
+    ),
+    Case(
+        "bad-crs-option",
+        _w("ok.csv", GOOD_HEAD + GOOD_ROW),
+        "fatal",
+        "unknown coordinate system",
+        ["--crs", "mars"],
+    ),
+    Case(
+        "bad-map-option",
+        _w("ok2.csv", GOOD_HEAD + GOOD_ROW),
+        "fatal",
+        "cannot map unknown field",
+        ["--map", "colour=名称"],
+    ),
+    Case(
+        "corrupt-gpkg",
+        _w("bad.gpkg", b"SQLite format 3\x00" + b"\x01" * 200),
+        "fatal",
+        "could not be read",
+    ),
+    Case(
+        "corrupt-parquet", _w("bad.parquet", b"PAR1" + b"\x00" * 100), "fatal", "could not be read"
+    ),
+    Case(
+        "truncated-kml",
+        _w(
+            "cut.kml",
+            '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>A</name><Point><coordinates>116.4,39.9',
+        ),
+        "fatal",
+        "could not be read|no placemarks|no coordinate",
+    ),
     Case("directory", _dir, "fatal", "is a directory"),
     Case("missing-file", lambda d: d / "nope.csv", "fatal", "does not exist"),
     # partial: the good rows go in, every bad row is named in the report
-    Case("swapped", _w("swap.csv", GOOD_HEAD + "国贸,商场,39.9097,116.4590\n"), "partial", "swapped"),
-    Case("duplicated-ids", _w("dupid.csv", "编号,名称,类型,经度,纬度\nA1,甲,商场,116.45,39.90\nA1,乙,商场,116.46,39.91\n"), "partial", "duplicate id"),
-    Case("duplicated-rows", _w("duprow.csv", GOOD_HEAD + GOOD_ROW + GOOD_ROW), "partial", "duplicate of an earlier row"),
-    Case("html-in-names", _w("xss.csv", GOOD_HEAD + '"<img src=x onerror=alert(1)>",商场,116.45,39.90\n"<script>alert(\'x\')</script>",商场,116.46,39.91\n'), "partial", "markup"),
-    Case("ragged-rows", _w("ragged.csv", GOOD_HEAD + GOOD_ROW + "甲,商场,116.45,39.90,多余,字段\n"), "partial", "wrong number of fields"),
-    Case("self-intersecting", _w("bow.csv", "name,category,wkt\nA,hotel,\"POLYGON ((116.40 39.90, 116.41 39.91, 116.41 39.90, 116.40 39.91, 116.40 39.90))\"\n"), "partial", "repaired"),
-    Case("some-outside", _w("some.csv", GOOD_HEAD + GOOD_ROW + "外滩,商业街,121.490,31.240\n"), "partial", "outside Beijing"),
-    Case("wrong-system-declared", _gcj_as_wgs, "partial", "evidence points to GCJ-02", ["--crs", "wgs84"]),
-    Case("gcj-point", _w("gcj.csv", f"名称,类型,经度,纬度\n国贸,商场,{x:.6f},{y:.6f}\n"), "partial", "", ["--crs", "gcj02"]),
+    Case(
+        "swapped", _w("swap.csv", GOOD_HEAD + "国贸,商场,39.9097,116.4590\n"), "partial", "swapped"
+    ),
+    Case(
+        "duplicated-ids",
+        _w(
+            "dupid.csv",
+            "编号,名称,类型,经度,纬度\nA1,甲,商场,116.45,39.90\nA1,乙,商场,116.46,39.91\n",
+        ),
+        "partial",
+        "duplicate id",
+    ),
+    Case(
+        "duplicated-rows",
+        _w("duprow.csv", GOOD_HEAD + GOOD_ROW + GOOD_ROW),
+        "partial",
+        "duplicate of an earlier row",
+    ),
+    Case(
+        "html-in-names",
+        _w(
+            "xss.csv",
+            GOOD_HEAD
+            + '"<img src=x onerror=alert(1)>",商场,116.45,39.90\n'
+            + "\"<script>alert('x')</script>\",商场,116.46,39.91\n",
+        ),
+        "partial",
+        "markup",
+    ),
+    Case(
+        "ragged-rows",
+        _w("ragged.csv", GOOD_HEAD + GOOD_ROW + "甲,商场,116.45,39.90,多余,字段\n"),
+        "partial",
+        "wrong number of fields",
+    ),
+    Case(
+        "self-intersecting",
+        _w(
+            "bow.csv",
+            'name,category,wkt\nA,hotel,"POLYGON ((116.40 39.90, 116.41 39.91, '
+            '116.41 39.90, 116.40 39.91, 116.40 39.90))"\n',
+        ),
+        "partial",
+        "repaired",
+    ),
+    Case(
+        "some-outside",
+        _w("some.csv", GOOD_HEAD + GOOD_ROW + "外滩,商业街,121.490,31.240\n"),
+        "partial",
+        "outside Beijing",
+    ),
+    Case(
+        "wrong-system-declared",
+        _gcj_as_wgs,
+        "partial",
+        "evidence points to GCJ-02",
+        ["--crs", "wgs84"],
+    ),
+    Case(
+        "gcj-point",
+        _w("gcj.csv", f"名称,类型,经度,纬度\n国贸,商场,{x:.6f},{y:.6f}\n"),
+        "partial",
+        "",
+        ["--crs", "gcj02"],
+    ),
     # library warnings on odd files become notes, never stderr (checked for every case)
     Case("sqlite-named-gpkg", _plain_sqlite, "fatal", "could not be read as GPKG.*pyogrio warned"),
-    *[Case(f"huge-coordinates-{crs}", _w(f"huge-{crs}.csv", GOOD_HEAD + GOOD_ROW + HUGE_ROWS), "partial", "not a number|out of range|no usable", ["--crs", crs]) for crs in ("wgs84", "gcj02", "bd09", "EPSG:4490")],
+    *[
+        Case(
+            f"huge-coordinates-{crs}",
+            _w(f"huge-{crs}.csv", GOOD_HEAD + GOOD_ROW + HUGE_ROWS),
+            "partial",
+            "not a number|out of range|no usable",
+            ["--crs", crs],
+        )
+        for crs in ("wgs84", "gcj02", "bd09", "EPSG:4490")
+    ],
     # encodings are judged on the whole file, not its first megabytes
-    Case("gbk-line-after-8mb", _late_gbk, "fatal", r"late\.csv mixes text encodings: line 1 is UTF-8 but line \d{6} is not"),
-    Case("utf8-line-after-200k-gbk-lines", _late_utf8, "fatal", r"mixes text encodings: line 20000\d is UTF-8"),
+    Case(
+        "gbk-line-after-8mb",
+        _late_gbk,
+        "fatal",
+        r"late\.csv mixes text encodings: line 1 is UTF-8 but line \d{6} is not",
+    ),
+    Case(
+        "utf8-line-after-200k-gbk-lines",
+        _late_utf8,
+        "fatal",
+        r"mixes text encodings: line 20000\d is UTF-8",
+    ),
     # KML: a DOCTYPE is fine, entities and external references are not
-    Case("kml-doctype", _w("dt.kml", _kml("<!DOCTYPE kml>")), "partial", "", ["--set", "category=hotel"]),
-    Case("kml-doctype-internal-subset", _w("sub.kml", _kml('<!DOCTYPE kml [<!ELEMENT kml ANY><!ATTLIST kml version CDATA "2.2">]>')), "partial", "", ["--set", "category=hotel"]),
-    Case("kml-xxe", _w("xxe.kml", _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;")), "fatal", "declares XML entities"),
-    Case("kml-xxe-parameter-entity", _w("pe.kml", _kml('<!DOCTYPE kml [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>')), "fatal", "declares XML entities|unsafe XML|not well-formed"),
-    Case("kml-billion-laughs", _w("lol.kml", _kml('<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '"><!ENTITY c "' + "&b;" * 10 + '">]>', "&c;")), "fatal", "declares XML entities"),
-    Case("kmz-xxe", _zip("xxe.kmz", {"doc.kml": _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;").encode()}), "fatal", "declares XML entities"),
+    Case(
+        "kml-doctype",
+        _w("dt.kml", _kml("<!DOCTYPE kml>")),
+        "partial",
+        "",
+        ["--set", "category=hotel"],
+    ),
+    Case(
+        "kml-doctype-internal-subset",
+        _w(
+            "sub.kml", _kml('<!DOCTYPE kml [<!ELEMENT kml ANY><!ATTLIST kml version CDATA "2.2">]>')
+        ),
+        "partial",
+        "",
+        ["--set", "category=hotel"],
+    ),
+    Case(
+        "kml-xxe",
+        _w("xxe.kml", _kml('<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;")),
+        "fatal",
+        "declares XML entities",
+    ),
+    Case(
+        "kml-xxe-parameter-entity",
+        _w("pe.kml", _kml('<!DOCTYPE kml [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>')),
+        "fatal",
+        "declares XML entities|unsafe XML|not well-formed",
+    ),
+    Case(
+        "kml-billion-laughs",
+        _w(
+            "lol.kml",
+            _kml(
+                '<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "'
+                + "&a;" * 10
+                + '"><!ENTITY c "'
+                + "&b;" * 10
+                + '">]>',
+                "&c;",
+            ),
+        ),
+        "fatal",
+        "declares XML entities",
+    ),
+    Case(
+        "kmz-xxe",
+        _zip(
+            "xxe.kmz",
+            {
+                "doc.kml": _kml(
+                    '<!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"
+                ).encode()
+            },
+        ),
+        "fatal",
+        "declares XML entities",
+    ),
     # encodings: bytes valid UTF-8 by chance are not evidence; the sample is where the text is
     Case("gbk-with-a-chance-utf8-line", _chance_utf8_gbk, "partial", ""),
     Case("big5-after-2mb-of-ascii", _late_big5, "partial", ""),
-    Case("minified-geojson-utf8-then-gbk", _minified_mixed, "fatal", r"mini\.geojson mixes text encodings"),
+    Case(
+        "minified-geojson-utf8-then-gbk",
+        _minified_mixed,
+        "fatal",
+        r"mini\.geojson mixes text encodings",
+    ),
     # KML: the DOCTYPE is checked wherever it stands; an external DTD is not fetched
-    Case("kml-entity-after-long-comment", _w("late.kml", _kml("<!--" + "x" * 70_000 + '-->\n<!DOCTYPE kml [<!ENTITY a "lol">]>', "&a;")), "fatal", r"late\.kml declares XML entities"),
-    Case("kml-unparsed-entity", _w("ndata.kml", _kml('<!DOCTYPE kml [<!ENTITY e SYSTEM "http://127.0.0.1:9/e" NDATA gif>]>')), "fatal", "declares XML entities"),
-    Case("kml-external-dtd", _w("ext.kml", _kml('<!DOCTYPE kml SYSTEM "file:///etc/passwd">')), "partial", "", ["--set", "category=hotel"]),
-    Case("kmz-billion-laughs", _zip("lol.kmz", {"doc.kml": _kml('<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '">]>', "&b;").encode()}), "fatal", r"lol\.kmz: doc\.kml declares XML entities"),
-    Case("utf16-no-bom-garbage", _w("u16.csv", (GOOD_HEAD + GOOD_ROW).encode("utf-16-le")), "fatal", "binary|no encoding|could not"),
-]  # fmt: skip
+    Case(
+        "kml-entity-after-long-comment",
+        _w(
+            "late.kml",
+            _kml("<!--" + "x" * 70_000 + '-->\n<!DOCTYPE kml [<!ENTITY a "lol">]>', "&a;"),
+        ),
+        "fatal",
+        r"late\.kml declares XML entities",
+    ),
+    Case(
+        "kml-unparsed-entity",
+        _w(
+            "ndata.kml",
+            _kml('<!DOCTYPE kml [<!ENTITY e SYSTEM "http://127.0.0.1:9/e" NDATA gif>]>'),
+        ),
+        "fatal",
+        "declares XML entities",
+    ),
+    Case(
+        "kml-external-dtd",
+        _w("ext.kml", _kml('<!DOCTYPE kml SYSTEM "file:///etc/passwd">')),
+        "partial",
+        "",
+        ["--set", "category=hotel"],
+    ),
+    Case(
+        "kmz-billion-laughs",
+        _zip(
+            "lol.kmz",
+            {
+                "doc.kml": _kml(
+                    '<!DOCTYPE kml [<!ENTITY a "lol"><!ENTITY b "' + "&a;" * 10 + '">]>', "&b;"
+                ).encode()
+            },
+        ),
+        "fatal",
+        r"lol\.kmz: doc\.kml declares XML entities",
+    ),
+    Case(
+        "utf16-no-bom-garbage",
+        _w("u16.csv", (GOOD_HEAD + GOOD_ROW).encode("utf-16-le")),
+        "fatal",
+        "binary|no encoding|could not",
+    ),
+]

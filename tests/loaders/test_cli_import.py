@@ -29,8 +29,19 @@ def export_file(tmp_path, system="gcj02", n=20):
 def test_dry_run_export_and_report_write_nothing_to_the_workspace(tmp_path, home, capsys):
     src = export_file(tmp_path)
     out, rep = tmp_path / "clean.geojson", tmp_path / "r.json"
-    rc = main(["import", str(src), "--layer", "key-locations", "--dry-run",
-               "--export", str(out), "--report", str(rep)])  # fmt: skip
+    rc = main(
+        [
+            "import",
+            str(src),
+            "--layer",
+            "key-locations",
+            "--dry-run",
+            "--export",
+            str(out),
+            "--report",
+            str(rep),
+        ]
+    )
     assert rc == 0
     assert snapshot(home) == {}
     assert "dry run" in capsys.readouterr().out
@@ -68,8 +79,24 @@ def test_map_option_and_explicit_crs(tmp_path, home):
     pd.DataFrame({"点": ["甲"], "种类X": ["hotel"], "E": [116.45], "N": [39.90]}).to_csv(
         p, index=False
     )
-    rc = main(["import", str(p), "--layer", "key-locations", "--crs", "wgs84",
-               "--map", "name=点", "--map", "category=种类X", "--map", "lon=E", "--map", "lat=N"])  # fmt: skip
+    rc = main(
+        [
+            "import",
+            str(p),
+            "--layer",
+            "key-locations",
+            "--crs",
+            "wgs84",
+            "--map",
+            "name=点",
+            "--map",
+            "category=种类X",
+            "--map",
+            "lon=E",
+            "--map",
+            "lat=N",
+        ]
+    )
     assert rc == 0
     assert "甲" in set(load_layer("key-locations")["name_zh"])
 

@@ -1,4 +1,5 @@
-"""The Data page in-process (AppTest): example import, detected settings, escaping, confirm, undo."""
+"""The Data page in-process (AppTest): example import, detected settings, escaping,
+confirm, undo."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
 
     bad = tmp_path / "xss.csv"
     bad.write_text(
-        '名称,类型,经度,纬度\n"<img src=x onerror=alert(1)>",商场,116.45,39.90\n外滩,商场,121.49,31.24\n',
+        '名称,类型,经度,纬度\n"<img src=x onerror=alert(1)>",商场,116.45,39.90\n'
+        "外滩,商场,121.49,31.24\n",
         encoding="utf-8",
     )
     real = importer.import_file

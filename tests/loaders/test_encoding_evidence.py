@@ -97,10 +97,13 @@ def test_gbk_after_more_than_the_sample_of_ascii_is_read_as_gbk():
 
 def _feature(name: str) -> str:
     return json.dumps(
-        {"type": "Feature", "properties": {"name": name, "category": "hotel"},
-         "geometry": {"type": "Point", "coordinates": [116.41, 39.91]}},
+        {
+            "type": "Feature",
+            "properties": {"name": name, "category": "hotel"},
+            "geometry": {"type": "Point", "coordinates": [116.41, 39.91]},
+        },
         ensure_ascii=False,
-    )  # fmt: skip
+    )
 
 
 def test_minified_geojson_with_utf8_then_gbk_in_its_one_line_is_refused(tmp_path, home):

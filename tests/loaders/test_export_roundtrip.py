@@ -23,11 +23,39 @@ def test_an_exported_csv_imports_again_and_exports_the_same(tmp_path, home):
         }
     ).to_csv(src, index=False)
     first = tmp_path / "first.csv"
-    assert main(["import", str(src), "--layer", "key-locations", "--crs", "wgs84",
-                 "--replace", "--export", str(first)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "import",
+                str(src),
+                "--layer",
+                "key-locations",
+                "--crs",
+                "wgs84",
+                "--replace",
+                "--export",
+                str(first),
+            ]
+        )
+        == 0
+    )
     second = tmp_path / "second.csv"
-    assert main(["import", str(first), "--layer", "key-locations", "--crs", "wgs84",
-                 "--replace", "--export", str(second)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "import",
+                str(first),
+                "--layer",
+                "key-locations",
+                "--crs",
+                "wgs84",
+                "--replace",
+                "--export",
+                str(second),
+            ]
+        )
+        == 0
+    )
     layer = load_layer("key-locations", home)
     assert len(layer) == len(FORMULAS)
     assert sorted(layer["address"]) == sorted("'" + f for f in FORMULAS)

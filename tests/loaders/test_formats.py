@@ -189,15 +189,34 @@ def test_geojson_and_osm_geojson(tmp_path):
 
 def test_overpass_json_payment_tags(tmp_path):
     elements = [
-        {"type": "node", "id": 1, "lat": 39.9087, "lon": 116.3975,
-         "tags": {"amenity": "bureau_de_change", "name": "外币兑换", "currency:USD": "yes"}},
-        {"type": "node", "id": 2, "lat": 39.9150, "lon": 116.4100,
-         "tags": {"shop": "mall", "name": "商场", "payment:alipay": "yes", "payment:visa": "yes",
-                  "payment:cash": "yes"}},
-        {"type": "way", "id": 3, "center": {"lat": 39.9200, "lon": 116.4300},
-         "tags": {"amenity": "bank", "name": "银行"}},
+        {
+            "type": "node",
+            "id": 1,
+            "lat": 39.9087,
+            "lon": 116.3975,
+            "tags": {"amenity": "bureau_de_change", "name": "外币兑换", "currency:USD": "yes"},
+        },
+        {
+            "type": "node",
+            "id": 2,
+            "lat": 39.9150,
+            "lon": 116.4100,
+            "tags": {
+                "shop": "mall",
+                "name": "商场",
+                "payment:alipay": "yes",
+                "payment:visa": "yes",
+                "payment:cash": "yes",
+            },
+        },
+        {
+            "type": "way",
+            "id": 3,
+            "center": {"lat": 39.9200, "lon": 116.4300},
+            "tags": {"amenity": "bank", "name": "银行"},
+        },
         {"type": "node", "id": 4, "lat": 39.93, "lon": 116.44},  # untagged: ignored
-    ]  # fmt: skip
+    ]
     p = tmp_path / "overpass.json"
     p.write_text(json.dumps({"version": 0.6, "generator": "Overpass API", "elements": elements}))
     r = run(p, layer="payments", fixed={"in_service_date": "2024-01-01"})
@@ -337,17 +356,29 @@ def test_gcj02_declared(tmp_path):
 def test_events_and_payments_fields(tmp_path):
     p = tmp_path / "events.csv"
     pd.DataFrame(
-        {"名称": ["服贸会", "论坛"], "类型": ["展览", "论坛"], "开始日期": ["2024-09-12", "2024/10/01"],
-         "结束日期": ["2024-09-16", "2024-10-02"], "经度": [116.38, 116.47], "纬度": [39.99, 39.95]}
-    ).to_csv(p, index=False)  # fmt: skip
+        {
+            "名称": ["服贸会", "论坛"],
+            "类型": ["展览", "论坛"],
+            "开始日期": ["2024-09-12", "2024/10/01"],
+            "结束日期": ["2024-09-16", "2024-10-02"],
+            "经度": [116.38, 116.47],
+            "纬度": [39.99, 39.95],
+        }
+    ).to_csv(p, index=False)
     r = run(p, layer="events", crs="wgs84")
     assert r.frame["start_date"].tolist() == ["2024-09-12", "2024-10-01"]
     assert r.frame["category"].tolist() == ["exhibition", "forum"]
     q = tmp_path / "pay.csv"
     pd.DataFrame(
-        {"名称": ["兑换点"], "类型": ["外币兑换点"], "capabilities": ["currency_exchange，cash"],
-         "启用日期": ["2024-01-02"], "经度": [116.40], "纬度": [39.91]}
-    ).to_csv(q, index=False)  # fmt: skip
+        {
+            "名称": ["兑换点"],
+            "类型": ["外币兑换点"],
+            "capabilities": ["currency_exchange，cash"],
+            "启用日期": ["2024-01-02"],
+            "经度": [116.40],
+            "纬度": [39.91],
+        }
+    ).to_csv(q, index=False)
     r = run(q, layer="payments", crs="wgs84")
     assert r.frame.iloc[0]["capabilities"] == "currency_exchange;cash"
     assert r.frame.iloc[0]["category"] == "currency_exchange"
@@ -403,17 +434,23 @@ def test_kmz_quoted_newlines_and_geojson_crs_member(tmp_path):
     # an old-style GeoJSON "crs" member naming a projected system is honoured
     merc = gdf.to_crs(3857)
     feats = [
-        {"type": "Feature", "properties": {"name": n, "category": "hotel"},
-         "geometry": {"type": "Point", "coordinates": [pt.x, pt.y]}}
+        {
+            "type": "Feature",
+            "properties": {"name": n, "category": "hotel"},
+            "geometry": {"type": "Point", "coordinates": [pt.x, pt.y]},
+        }
         for n, pt in zip(merc["Name"], merc.geometry, strict=True)
-    ]  # fmt: skip
+    ]
     g = tmp_path / "merc.geojson"
     g.write_text(
         json.dumps(
-            {"type": "FeatureCollection", "features": feats,
-             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}}
+            {
+                "type": "FeatureCollection",
+                "features": feats,
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+            }
         )
-    )  # fmt: skip
+    )
     r = run(g)
     assert r.report.crs == "EPSG:3857"
     np.testing.assert_allclose(r.frame["lon"], PLACES["lon"], atol=1e-6)

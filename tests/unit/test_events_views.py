@@ -130,9 +130,15 @@ def test_tables_and_deck(ready):
     assert spec["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     # an event with nothing around it has the same layers, empty: the map updates in place
     bare = evv.event_deck(
-        row, places.iloc[:0], pays_drawn.iloc[:0], "en", {}, {"type": "FeatureCollection",
-        "features": []}, radius_m=2000, venue_radius_m=500,
-    )  # fmt: skip
+        row,
+        places.iloc[:0],
+        pays_drawn.iloc[:0],
+        "en",
+        {},
+        {"type": "FeatureCollection", "features": []},
+        radius_m=2000,
+        venue_radius_m=500,
+    )
     bare_spec = json.loads(bare.to_json())
     assert [layer["id"] for layer in bare_spec["layers"]] == ids
     assert next(x for x in bare_spec["layers"] if x["id"] == "payments")["data"] == []

@@ -13,9 +13,21 @@ from dashboard.data import points_frame, read_districts
 
 
 def test_tooltips_escape_user_text():
-    df = pd.DataFrame([dict(id="K1", name_zh="<script>alert(1)</script>", name_en="<b>x</b>",
-                            category="hotel", sector="accommodation", adcode="110101",
-                            lon=116.41, lat=39.91, address="<img src=x onerror=alert(1)>")])  # fmt: skip
+    df = pd.DataFrame(
+        [
+            dict(
+                id="K1",
+                name_zh="<script>alert(1)</script>",
+                name_en="<b>x</b>",
+                category="hotel",
+                sector="accommodation",
+                adcode="110101",
+                lon=116.41,
+                lat=39.91,
+                address="<img src=x onerror=alert(1)>",
+            )
+        ]
+    )
     gdf = points_frame(df, "key-locations")
     rec = maps.point_records(gdf, "key-locations", "zh", {"110101": "东城区"})[0]
     # user text only travels in data fields, which the deck.gl component escapes; the

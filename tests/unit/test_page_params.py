@@ -69,8 +69,14 @@ def test_defaults_are_left_out():
 
 
 def test_defaults_computed_by_the_page_are_left_out():
-    session = {"k_cmp_baseline": date(2024, 10, 12), DEFAULT_PREFIX + "k_cmp_baseline": date(2024, 10, 12),
-               "k_dp_k": 3, DEFAULT_PREFIX + "k_dp_k": 3, "k_ev_radius": 2.0, "k_ev_venue_radius": 500}  # fmt: skip
+    session = {
+        "k_cmp_baseline": date(2024, 10, 12),
+        DEFAULT_PREFIX + "k_cmp_baseline": date(2024, 10, 12),
+        "k_dp_k": 3,
+        DEFAULT_PREFIX + "k_dp_k": 3,
+        "k_ev_radius": 2.0,
+        "k_ev_venue_radius": 500,
+    }
     assert page_params_to_query(session) == {}
     session["k_cmp_baseline"] = date(2024, 6, 30)
     assert page_params_to_query(session) == {"baseline": "2024-06-30"}

@@ -28,8 +28,13 @@ def _records(n: int, tag: str = "x") -> list[dict]:
 
 def _get(path: str):
     """The route's endpoint, called as Starlette calls it."""
-    scope = {"type": "http", "method": "GET", "path": path, "headers": [],
-             "path_params": {"name": path.rsplit("/", 1)[-1]}}  # fmt: skip
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "headers": [],
+        "path_params": {"name": path.rsplit("/", 1)[-1]},
+    }
     # in a thread of its own: the browser tests' Playwright keeps a loop running here
     with ThreadPoolExecutor(1) as ex:
         return ex.submit(asyncio.run, served.serve(Request(scope))).result()
