@@ -8,12 +8,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import events as ev
 from dashboard import events_views as evv
 from dashboard import ui
 from dashboard import ui_events as uev
-from dashboard.i18n import label_of, t
-from dashboard.model import EVENT_CATEGORIES
+from dashboard.i18n import t
 from dashboard.safetext import md_literal
 
 v = ui.view()
@@ -32,48 +30,7 @@ if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
 
 # ----------------------------------------------------------------------------- controls
-years = ev.event_years(dated)
-cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
-# widget keys start with "k_" so the entry keeps them across page switches; values no
-# longer among the options (the data changed) are dropped before the widgets are drawn
-for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
-    st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
-    ui.page_default(key, options)  # "all", left out of links
-st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
-st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
-c1, c2, c3 = st.columns([2, 3, 2])
-chosen_years = c1.multiselect(t("ev_years", lang), years, key="k_ev_years")
-chosen_cats = c2.multiselect(
-    t("ev_categories", lang),
-    cats,
-    key="k_ev_cats",
-    format_func=lambda c: label_of("events", c, lang),
-)
-group_by = c3.radio(
-    t("ev_group_by", lang),
-    ("venue", "year"),
-    horizontal=True,
-    key="k_ev_group",
-    format_func=lambda g: t(f"ev_group_{g}", lang),
-)
-c4, c5 = st.columns(2)
-radius_km = c4.slider(
-    t("ev_radius", lang),
-    0.5,
-    5.0,
-    step=0.5,
-    key="k_ev_radius",
-    format="%.1f",
-    help=t("ev_radius_help", lang),
-)
-venue_radius = c5.slider(
-    t("ev_venue_radius", lang),
-    100,
-    1000,
-    step=50,
-    key="k_ev_venue_radius",
-    help=t("ev_venue_radius_help", lang),
-)
+chosen_years, chosen_cats, group_by, radius_km, venue_radius = uev.event_filters(dated, lang)
 
 ref = v.as_of or date.today()
 src = t("ev_ref_asof" if v.as_of else "ev_ref_today", lang)

@@ -7,8 +7,8 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import explore, maps, model, stats, ui
-from dashboard.i18n import label_of, layer_label, name_col, t
-from dashboard.safetext import md_literal
+from dashboard import ui_explore as ux
+from dashboard.i18n import layer_label, t
 from dashboard.state import BASEMAPS
 
 v = ui.view()
@@ -59,37 +59,7 @@ box = ui.lazy_expander(
     t("filters_active", lang, n=n_active) if n_active else t("filters", lang), "explore_filters"
 )
 if box is not None:
-    cols = box.columns(2)
-    for i, layer in enumerate(visible):
-        cols[i % 2].multiselect(
-            t("f_categories", lang, layer=layer_label(layer, lang, short=True)),
-            list(model.LAYERS[layer].categories),
-            key=f"k_cat_{layer}",
-            format_func=lambda c, la=layer: label_of(la, c, lang),
-            placeholder=t("f_all", lang),
-        )
-    cols[0].multiselect(
-        t("f_sectors", lang),
-        list(model.SECTORS),
-        key="k_sectors",
-        format_func=lambda c: label_of("sector", c, lang),
-        placeholder=t("f_all", lang),
-    )
-    cols[1].multiselect(
-        t("f_capabilities", lang),
-        list(model.CAPABILITIES),
-        key="k_caps",
-        format_func=lambda c: label_of("capability", c, lang),
-        placeholder=t("f_all", lang),
-    )
-    cols[0].multiselect(
-        t("f_schemes", lang),
-        list(model.CARD_SCHEMES),
-        key="k_schemes",
-        format_func=lambda c: label_of("card_scheme", c, lang),
-        placeholder=t("f_all", lang),
-    )
-    cols[1].toggle(t("events_window", lang), key="k_events_window")
+    ux.filter_widgets(box, visible, lang)
 cats = {layer: tuple(ui.page_value(f"k_cat_{layer}")) for layer in visible}
 sectors, caps, schemes = (ui.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
 near_as_of = bool(ui.page_value("k_events_window"))
@@ -173,32 +143,7 @@ map_key = "explore-map"  # stable: a new view or basemap updates the map without
 map_col, side = st.columns([3, 1])
 ui.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it
 with side:
-    query = st.text_input(t("search", lang), key="k_search")
-    hits = (
-        explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query)
-        if query
-        else None
-    )
-    if hits is not None and hits.empty:
-        st.info(t("no_results", lang))
-    elif hits is not None:
-        if not 0 <= st.session_state.get("k_search_pick", 0) < len(hits):
-            st.session_state["k_search_pick"] = 0
-        labels = [  # radio options are Markdown: the names are escaped to show literally
-            f"{md_literal(n)} · {layer_label(la, lang, short=True)}"
-            for n, la in zip(hits[name_col(lang)], hits["layer"])
-        ]
-        pick = st.radio(
-            t("search_results", lang),
-            range(len(hits)),
-            key="k_search_pick",
-            format_func=labels.__getitem__,
-        )
-        if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
-            st.session_state["_last_pick"] = (query, pick)
-            st.session_state["k_selected"] = ui.selection(
-                layers, hits.iloc[pick]["layer"], hits.iloc[pick]["id"]
-            )
+    ux.place_search(layers, lang)
 clicked = ui.map_selection(map_key)
 if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
     st.session_state["_last_click"] = clicked
