@@ -22,27 +22,21 @@ def filter_widgets(box: DeltaGenerator, visible: list[str], lang: str) -> None:
             format_func=lambda c, la=layer: label_of(la, c, lang),
             placeholder=t("f_all", lang),
         )
-    cols[0].multiselect(
-        t("f_sectors", lang),
-        list(model.SECTORS),
-        key="k_sectors",
-        format_func=lambda c: label_of("sector", c, lang),
-        placeholder=t("f_all", lang),
-    )
-    cols[1].multiselect(
-        t("f_capabilities", lang),
-        list(model.CAPABILITIES),
-        key="k_caps",
-        format_func=lambda c: label_of("capability", c, lang),
-        placeholder=t("f_all", lang),
-    )
-    cols[0].multiselect(
-        t("f_schemes", lang),
-        list(model.CARD_SCHEMES),
-        key="k_schemes",
-        format_func=lambda c: label_of("card_scheme", c, lang),
-        placeholder=t("f_all", lang),
-    )
+    for col, (label, codes, key, kind) in zip(
+        (cols[0], cols[1], cols[0]),
+        (
+            ("f_sectors", model.SECTORS, "k_sectors", "sector"),
+            ("f_capabilities", model.CAPABILITIES, "k_caps", "capability"),
+            ("f_schemes", model.CARD_SCHEMES, "k_schemes", "card_scheme"),
+        ),
+    ):
+        col.multiselect(
+            t(label, lang),
+            list(codes),
+            key=key,
+            format_func=lambda c, kind=kind: label_of(kind, c, lang),
+            placeholder=t("f_all", lang),
+        )
     cols[1].toggle(t("events_window", lang), key="k_events_window")
 
 

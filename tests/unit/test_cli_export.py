@@ -53,20 +53,27 @@ def test_console_script_help():
 FORMULAS = ['=HYPERLINK("http://x.example","y")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
 
 
+def hostile_csv(tmp_path, **extra: str):
+    """A CSV of four places in Beijing whose names and addresses look like formulas."""
+    src = tmp_path / "hostile.csv"
+    pd.DataFrame(
+        {
+            "name": FORMULAS,
+            **extra,
+            "lon": [116.40 + i / 100 for i in range(len(FORMULAS))],
+            "lat": 39.91,
+            "address": FORMULAS,
+        }
+    ).to_csv(src, index=False)
+    return src
+
+
 def test_csv_exports_cannot_carry_formulas(tmp_path, monkeypatch):
     """A layer imported from a hostile file: `export` and `import --export` write every
     text cell that a spreadsheet would run as a formula with a leading apostrophe."""
     home = tmp_path / "home"
     monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(home))
-    src = tmp_path / "hostile.csv"
-    pd.DataFrame(
-        {
-            "name": FORMULAS,
-            "lon": [116.40 + i / 100 for i in range(4)],
-            "lat": 39.91,
-            "address": FORMULAS,
-        }
-    ).to_csv(src, index=False)
+    src = hostile_csv(tmp_path)
     again = tmp_path / "again.csv"
     assert (
         main(
@@ -96,3 +103,54 @@ def test_csv_exports_cannot_carry_formulas(tmp_path, monkeypatch):
         text = back.drop(columns=["lon", "lat", "coord_precision_m"], errors="ignore")
         assert not text.apply(lambda s: s.str.match(r"^[=+\-@\t\r]")).any().any()
         assert pd.to_numeric(back["lon"]).notna().all()  # numbers stay numbers
+
+
+def test_an_exported_csv_imports_again_and_exports_the_same(tmp_path, monkeypatch):
+    """An exported CSV (formula-looking text prefixed with ') imports again: the prefixed
+    text stays text, numbers stay numbers, and a second export adds no second prefix."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(home))
+    src = hostile_csv(tmp_path, category="hotel")
+    first = tmp_path / "first.csv"
+    assert (
+        main(
+            [
+                "import",
+                str(src),
+                "--layer",
+                "key-locations",
+                "--crs",
+                "wgs84",
+                "--replace",
+                "--export",
+                str(first),
+            ]
+        )
+        == 0
+    )
+    second = tmp_path / "second.csv"
+    assert (
+        main(
+            [
+                "import",
+                str(first),
+                "--layer",
+                "key-locations",
+                "--crs",
+                "wgs84",
+                "--replace",
+                "--export",
+                str(second),
+            ]
+        )
+        == 0
+    )
+    layer = load_layer("key-locations", home)
+    assert len(layer) == len(FORMULAS)
+    assert sorted(layer["address"]) == sorted("'" + f for f in FORMULAS)
+    assert sorted(layer["name_zh"]) == sorted("'" + f for f in FORMULAS)
+    assert (layer["lon"] - [116.40 + i / 100 for i in range(len(FORMULAS))]).abs().max() < 1e-9
+    a = pd.read_csv(first, dtype=str, keep_default_na=False)
+    b = pd.read_csv(second, dtype=str, keep_default_na=False)
+    for col in ("name_zh", "name_en", "address", "lon", "lat"):
+        assert a[col].tolist() == b[col].tolist(), col  # no second apostrophe
