@@ -3,7 +3,7 @@
 For each size (demand × supply), uniform random points over Beijing's bounding box,
 radius 500 m, "is there a supply point within the radius of each demand point":
 
-* ``engine``  -- :func:`dashboard.coverage.assess_coverage`: the whole job from WGS-84
+* ``engine``  -- :func:`dashboard.engine.coverage.assess_coverage`: the whole job from WGS-84
   tables (projection, KD-tree, point-in-polygon districts, per-district table);
 * ``floor``   -- a bare ``scipy.spatial.cKDTree`` build + ``query(k=1,
   distance_upper_bound=R)`` on coordinates already projected (default arguments,
@@ -109,7 +109,7 @@ def make_points(n: int, seed: int):
     import numpy as np
     import pandas as pd
 
-    from dashboard.model import BEIJING_BBOX
+    from dashboard.core.model import BEIJING_BBOX
 
     rng = np.random.default_rng(seed)
     x0, y0, x1, y1 = BEIJING_BBOX
@@ -126,9 +126,10 @@ def make_points(n: int, seed: int):
 def child(method: str, n_demand: int, n_supply: int) -> dict:
     import numpy as np
 
-    from dashboard.coverage import assess_coverage, project_lonlat
-    from dashboard.data import read_districts
-    from dashboard.standards import shipped_standards, uniform_standards
+    from dashboard.core.standards import uniform_standards
+    from dashboard.engine.coverage import assess_coverage, project_lonlat
+    from dashboard.engine.layers import read_districts
+    from loaders.standards_store import shipped_standards
 
     demand = make_points(n_demand, 1)
     supply = make_points(n_supply, 2)
@@ -186,9 +187,9 @@ def child(method: str, n_demand: int, n_supply: int) -> dict:
 def siting_child() -> list[dict]:
     import numpy as np
 
-    from dashboard.coverage import project_lonlat
-    from dashboard.model import BEIJING_BBOX
-    from dashboard.siting import cover_matrix, greedy_mclp, milp_mclp
+    from dashboard.core.model import BEIJING_BBOX
+    from dashboard.engine.coverage import project_lonlat
+    from dashboard.engine.siting import cover_matrix, greedy_mclp, milp_mclp
 
     out = []
     rng = np.random.default_rng(3)

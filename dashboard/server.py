@@ -1,13 +1,10 @@
-"""The server behind ``exchange-atlas run``: the Streamlit app plus one route.
+"""Entry script of ``exchange-atlas run``: ``streamlit run dashboard/server.py``.
 
-``streamlit run dashboard/server.py`` finds the ``st.App`` below and serves
-``dashboard/app.py`` with it, adding ``/atlas-data/<name>``: map layer data the pages
-publish (:mod:`dashboard.served`), so the browser fetches an unchanged layer once
-instead of receiving and rebuilding it on every rerun. ``streamlit run dashboard/app.py``
-still works: every layer is then sent inline.
+Streamlit finds the ``st.App`` assigned here (it looks for it in this file's source) and
+serves ``dashboard/app.py`` with the routes of :mod:`dashboard.ui.server`. It stays next
+to ``app.py`` because Streamlit's static serving publishes the ``static/`` folder beside
+the script it was started with.
 """
-
-from __future__ import annotations
 
 import sys
 from pathlib import Path
@@ -17,9 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/server.py` from a chec
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from starlette.routing import Route  # noqa: E402
 
-from dashboard import served  # noqa: E402
+from dashboard.ui import server  # noqa: E402
 
-route = served.enable(st.get_option("server.baseUrlPath"))
-app = st.App("app.py", routes=[Route(route, served.serve, methods=["GET"])])
+app = st.App(str(server.APP_SCRIPT), routes=server.ROUTES)

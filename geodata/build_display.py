@@ -1,6 +1,6 @@
 """Rebuild the display outlines the app serves as static files (dashboard/static/).
 
-They are the shipped districts simplified for display (see ``dashboard.maps``), one file
+They are the shipped districts simplified for display (see ``dashboard.views.maps``), one file
 per language and display coordinate system (WGS-84, and GCJ-02 for the AMap basemap).
 A test fails when they no longer match what this script writes.
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard import maps  # noqa: E402
-from dashboard.data import read_districts  # noqa: E402
-from dashboard.i18n import LANGS  # noqa: E402
+from dashboard.core.i18n import LANGS  # noqa: E402
+from dashboard.engine.layers import read_districts  # noqa: E402
+from dashboard.views import maps  # noqa: E402
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dashboard.data import points_frame, read_districts  # noqa: E402
+from dashboard.engine.layers import points_frame, read_districts  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "places"

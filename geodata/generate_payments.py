@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dashboard.data import read_districts  # noqa: E402
+from dashboard.engine.layers import read_districts  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240601

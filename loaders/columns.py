@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.model import (
+from dashboard.core.model import (
     EVENT_CATEGORIES,
     KEY_LOCATION_CATEGORIES,
     LAYERS,

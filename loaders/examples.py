@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from dashboard.model import LAYERS, label
+from dashboard.core.model import LAYERS, label
 from loaders.chinacrs import wgs84_to_gcj02
 
 

@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from dashboard.model import (
+from dashboard.core.model import (
     BEIJING_BBOX,
     CAPABILITIES,
     CARD_SCHEMES,
@@ -39,7 +39,8 @@ from loaders import crsdetect
 from loaders.chinacrs import SYSTEMS, to_wgs84
 from loaders.errors import LoaderError
 from loaders.osm import osm_fields
-from loaders.readers import RawTable, read_source
+from loaders.readers import read_source
+from loaders.table import RawTable
 
 #: At most this many problems of one kind are listed; the rest are counted.
 MAX_LISTED = 200

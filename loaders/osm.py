@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.model import LIST_SEP
+from dashboard.core.model import LIST_SEP
 from loaders.errors import LoaderError
-from loaders.readers import RawTable
+from loaders.table import RawTable
 
 #: ``payment:<key>`` → card scheme code; all but UnionPay are foreign cards.
 CARD_TAGS: dict[str, str] = {

@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import defusedxml
@@ -31,6 +30,8 @@ import pyogrio
 import shapely
 
 from loaders.errors import LoaderError
+from loaders.osm import looks_like_osm, overpass_table
+from loaders.table import RawTable
 
 #: Environment variable overriding :data:`DEFAULT_MAX_BYTES`.
 ENV_MAX_BYTES = "EXCHANGE_ATLAS_MAX_IMPORT_BYTES"
@@ -65,43 +66,6 @@ def max_bytes() -> int:
         return int(raw) if raw.strip() else DEFAULT_MAX_BYTES
     except ValueError:
         return DEFAULT_MAX_BYTES
-
-
-@dataclass
-class RawTable:
-    """A file's content before interpretation.
-
-    Attributes
-    ----------
-    df
-        Attribute columns as read (no geometry column).
-    geometry
-        Geometries for spatial formats, aligned with ``df``; None for plain tables.
-    crs
-        The CRS the file declares (``.prj``, GeoPackage, GeoParquet metadata), if any.
-    fmt
-        Human-readable format name, e.g. ``"CSV"`` or ``"Shapefile (zip)"``.
-    encoding, delimiter
-        Detected (or given) text encoding and delimiter; None when not applicable.
-    notes
-        Facts worth reporting (which sheet or layer was read, what else was there).
-    hints
-        Provenance text (metadata, layer names) used as weak CRS evidence.
-    osm
-        True for OpenStreetMap data, whose tags are mapped to payment capabilities.
-    """
-
-    df: pd.DataFrame
-    geometry: gpd.GeoSeries | None = None
-    crs: object | None = None
-    fmt: str = ""
-    encoding: str | None = None
-    delimiter: str | None = None
-    notes: list[str] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)
-    osm: bool = False
-    #: Data rows (1 = first row under the header) skipped for a wrong number of fields.
-    bad_lines: list[int] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -606,8 +570,6 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
             "(the file may be truncated)"
         ) from None
     if isinstance(doc, dict) and isinstance(doc.get("elements"), list):
-        from loaders.osm import overpass_table
-
         table = overpass_table(doc)
         table.encoding = enc
         return table
@@ -629,7 +591,6 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
     if crs:
         table.crs = crs
         table.hints.append(str(crs))
-    from loaders.osm import looks_like_osm
 
     table.osm = looks_like_osm(table.df)
     return table

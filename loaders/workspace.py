@@ -39,7 +39,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.model import LAYERS, validate_points
+from dashboard.core.model import LAYERS, validate_points
 
 WINDOWS = sys.platform.startswith("win")
 if WINDOWS:

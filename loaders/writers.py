@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from dashboard.safetext import CSV_OPTIONS, spreadsheet_safe
+from dashboard.core.safetext import CSV_OPTIONS, spreadsheet_safe
 
 FORMATS: dict[str, str] = {
     ".geojson": "GeoJSON",

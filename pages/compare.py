@@ -6,26 +6,28 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import compare, reports, ui
-from dashboard import ui_compare as uc
-from dashboard.i18n import t
-from dashboard.state import DISTRICT_CODES
+from dashboard.core.i18n import t
+from dashboard.core.state import DISTRICT_CODES
+from dashboard.engine import compare
+from dashboard.ui import cache, session, widgets
+from dashboard.ui import compare as uc
+from dashboard.views import reports
 
-v = ui.view()
+v = session.view()
 lang = v.lang
-names = ui.district_names(lang)
-layers = ui.load_layers()
+names = cache.district_names(lang)
+layers = cache.load_layers()
 
 st.title(t("cmp_title", lang))
 
-lo, _hi = ui.date_bounds()
+lo, _hi = cache.date_bounds()
 c_asof, c_base, c_rank = st.columns([3, 2, 2])
-ui.as_of_slider(c_asof)
-v = ui.view()
+widgets.as_of_slider(c_asof)
+v = session.view()
 end = uc.end_date(v)
-# page widgets keep their values across page switches (``k_`` keys, see ui.keep_widget_state)
+# page widgets keep their values across page switches (``k_`` keys, see session.keep_widget_state)
 default_baseline = compare.previous_date(end, lo)
-ui.page_default("k_cmp_baseline", default_baseline)
+session.page_default("k_cmp_baseline", default_baseline)
 if not lo <= st.session_state.get("k_cmp_baseline", lo - timedelta(1)) <= end:
     st.session_state["k_cmp_baseline"] = default_baseline
 st.session_state.setdefault("k_cmp_rank_by", "coverage")
@@ -48,7 +50,7 @@ std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any",
 if v.radius:
     std += ", " + t("cmp_radius", lang, r=v.radius)
 st.caption(t("cmp_caption", lang, std=std, end=end.isoformat(), start=baseline.isoformat()))
-ui.synthetic_notice(st, layers["payments"], lang)
+widgets.synthetic_notice(st, layers["payments"], lang)
 
 table, city = uc.comparison(v, baseline, rank_by)
 
@@ -110,10 +112,10 @@ st.multiselect(
     DISTRICT_CODES,
     key="w_compare",
     format_func=lambda code: names.get(code, code),
-    on_change=lambda: ui.set_view(compare=tuple(st.session_state["w_compare"])),
+    on_change=lambda: session.set_view(compare=tuple(st.session_state["w_compare"])),
     help=t("cmp_choose_help", lang),
 )
-chosen = ui.view().compare
+chosen = session.view().compare
 if chosen:
     side = compare.side_by_side(table, chosen, lang)
     side[t("cmp_city_row", lang)] = [city.get(m) for m in side.index]
@@ -124,7 +126,7 @@ else:
     st.info(t("cmp_pick_some", lang))
 
 st.subheader(t("cmp_by_sector", lang))
-sector_spec = uc.sector_facets_spec(ui.view())
+sector_spec = uc.sector_facets_spec(session.view())
 if sector_spec is None:
     st.info(t("cmp_no_sector_data", lang))
 else:

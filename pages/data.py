@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import maps, ui, ui_data
-from dashboard.i18n import t
-from dashboard.model import LAYERS, POINT_LAYERS, label
-from dashboard.safetext import md_literal
-from dashboard.strings.data import KEYS as DATA_KEYS
+from dashboard.core.i18n import t
+from dashboard.core.model import LAYERS, POINT_LAYERS, label
+from dashboard.core.safetext import md_literal
+from dashboard.core.strings.data import KEYS as DATA_KEYS
+from dashboard.ui import cache, session
+from dashboard.ui import data as ui_data
+from dashboard.views import maps
 from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
@@ -28,7 +30,7 @@ from loaders.workspace import WorkspaceError, commit, default_home
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
 MAX_PREVIEW = 20_000
 
-lang = ui.view().lang
+lang = session.view().lang
 S = {k: t(f"data_{k}", lang) for k in DATA_KEYS}
 st.title(t("page_data", lang))
 st.caption(S["intro"])
@@ -57,7 +59,7 @@ elif use_example:
     st.info(S["example_note"])
 if source is None:
     ui_data.history_section(layer, home, S)
-    ui.stop()
+    session.stop()
 display_name = source[1]
 
 with st.expander(S["settings"], expanded=False):
@@ -98,7 +100,7 @@ try:
     result = ui_data.read_upload(*source, options)
 except LoaderError as exc:
     st.error(md_literal(exc))
-    ui.stop()
+    session.stop()
 rep = result.report
 if st.session_state.get("data_columns") != rep.source_columns:
     st.session_state["data_columns"] = rep.source_columns
@@ -145,7 +147,7 @@ rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 st.markdown(f"**{S['preview']}**")
 deck = maps.make_deck(
     [
-        *ui.district_layers(lang, "all"),
+        *cache.district_layers(lang, "all"),
         maps.scatter_layer(ui_data.preview_records(kept, S), "kept", [20, 150, 90, 220]),
         maps.scatter_layer(ui_data.preview_records(rejected, S), "rejected", [220, 30, 40, 240]),
     ],

@@ -5,30 +5,32 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, compare, maps, reports, stats, ui
-from dashboard import ui_compare as uc
-from dashboard.i18n import t
-from dashboard.safetext import md_literal
-from dashboard.state import ALL
+from dashboard.core.i18n import t
+from dashboard.core.safetext import md_literal
+from dashboard.core.state import ALL
+from dashboard.engine import compare, stats
+from dashboard.ui import cache, session, widgets
+from dashboard.ui import compare as uc
+from dashboard.views import charts, maps, reports
 
-v = ui.view()
+v = session.view()
 lang = v.lang
-names = ui.district_names(lang)
-layers = ui.load_layers()
+names = cache.district_names(lang)
+layers = cache.load_layers()
 
 
 def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
     """The district's (or, before one is chosen, the city's) gap map in ``box``.
 
     The same layers at the same place on the page in every state, so choosing a district
-    updates the map instead of rebuilding it (see ``ui.notices``).
+    updates the map instead of rebuilding it (see ``widgets.notices``).
     """
-    covered, uncovered = uc.gap_records(ui.view(), ad)
-    points = ui.point_records(pay, "payments", lang)
+    covered, uncovered = uc.gap_records(session.view(), ad)
+    points = cache.point_records(pay, "payments", lang)
     scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
     deck_layers = [
-        *ui.district_layers(lang, ad),
-        maps.label_layer(ui.district_labels(lang)),
+        *cache.district_layers(lang, ad),
+        maps.label_layer(cache.district_labels(lang)),
         *charts.gap_layers(points, covered, uncovered, proposed, scale),
     ]
     with box:
@@ -42,7 +44,7 @@ def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
 
 
 # The whole city's profile until a district is chosen, in the same layout, so choosing
-# one updates the page's elements instead of creating them (see ``ui.notices``).
+# one updates the page's elements instead of creating them (see ``widgets.notices``).
 ad = v.district
 is_city = ad == ALL
 st.title(
@@ -50,13 +52,13 @@ st.title(
 )
 # the page's own district selector (a presenter may hide the sidebar), in both states
 pick = st.container()
-ui.district_selector(pick, "w_dp_district", t("dp_choose", lang))
+widgets.district_selector(pick, "w_dp_district", t("dp_choose", lang))
 pick.caption(t("dp_pick" if is_city else "dp_pick_other", lang))
 head = st.container()  # one block above the map, whatever it holds (see gap_map)
 c_asof, c_ref, c_tgt = head.columns([3, 2, 2])
-ui.as_of_slider(c_asof)
-v = ui.view()
-end, lo = uc.end_date(v), ui.date_bounds()[0]
+widgets.as_of_slider(c_asof)
+v = session.view()
+end, lo = uc.end_date(v), cache.date_bounds()[0]
 prev = compare.previous_date(end, lo)
 refs = {
     "city": t("dp_ref_city", lang),
@@ -77,7 +79,7 @@ def _ref_chosen(key: str) -> None:
 
 # one radio for both states (its options follow the state): the first district chosen
 # updates it instead of replacing it with another widget
-ui.bind_widget("w_dp_ref", st.session_state[ref_key])
+session.bind_widget("w_dp_ref", st.session_state[ref_key])
 ref = c_ref.radio(
     t("dp_reference", lang),
     ref_options,
@@ -97,7 +99,7 @@ target = c_tgt.number_input(
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
 pay = stats.in_service_in(layers["payments"], ad, v.as_of)
-ui.synthetic_notice(head, pay, lang)
+widgets.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
 city = uc.city_reference(v)
@@ -132,9 +134,9 @@ all_covered = t("dp_all_covered_city" if is_city else "dp_all_covered", lang)
 map_box = st.container()
 
 # below the map, the uncovered list and the siting in two tabs; only the open one is drawn
-# (ui.lazy_tabs): a change redraws the map and one table, not all three
+# (widgets.lazy_tabs): a change redraws the map and one table, not all three
 unc = uc.uncovered_list(v, ad)
-list_tab, siting_tab = ui.lazy_tabs(
+list_tab, siting_tab = widgets.lazy_tabs(
     {"uncovered": t("dp_uncovered_title", lang), "siting": t("dp_siting_title", lang)},
     "k_dp_tab",
 )
@@ -158,12 +160,12 @@ if unc.empty:
 else:
     n_max = min(compare.MAX_SITES, len(unc))
     if n_max > 1:
-        ui.page_default("k_dp_k", min(3, n_max))
-        if not 1 <= (ui.page_value("k_dp_k") or 0) <= n_max:
+        session.page_default("k_dp_k", min(3, n_max))
+        if not 1 <= (session.page_value("k_dp_k") or 0) <= n_max:
             st.session_state["k_dp_k"] = min(3, n_max)
     # the widgets' values are the session's, drawn or not
-    k = int(ui.page_value("k_dp_k")) if n_max > 1 else 1
-    what_if = bool(ui.page_value("k_dp_what_if"))
+    k = int(session.page_value("k_dp_k")) if n_max > 1 else 1
+    what_if = bool(session.page_value("k_dp_what_if"))
     if siting_tab is not None or what_if:
         res = uc.siting(v, ad, k)
         named = compare.named_sites(res.sites, layers["key-locations"], lang)

@@ -8,15 +8,15 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import events_views as evv
-from dashboard import ui
-from dashboard import ui_events as uev
-from dashboard.i18n import t
-from dashboard.safetext import md_literal
+from dashboard.core.i18n import t
+from dashboard.core.safetext import md_literal
+from dashboard.ui import cache, session, widgets
+from dashboard.ui import events as uev
+from dashboard.views import events as evv
 
-v = ui.view()
+v = session.view()
 lang = v.lang
-layers = ui.load_layers()
+layers = cache.load_layers()
 
 st.title(t("ev_title", lang))
 st.caption(t("ev_caption", lang))
@@ -25,7 +25,7 @@ events_all = layers["events"]
 dated = uev.dated_events()
 if dated.empty:
     st.info(t("ev_none", lang))
-    ui.stop()
+    session.stop()
 if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
 
@@ -39,10 +39,10 @@ st.caption(t("ev_ref_date", lang, d=ref.isoformat(), src=src))
 view = uev.events_view(v, radius_km, venue_radius, chosen_years, chosen_cats, ref, group_by)
 shown = view.shown
 
-ui.synthetic_notice(st, layers["payments"], lang)
+widgets.synthetic_notice(st, layers["payments"], lang)
 if shown.empty:
     st.info(t("ev_none_filtered", lang))
-    ui.stop()
+    session.stop()
 
 # ----------------------------------------------------------------------------- KPIs
 k1, k2, k3 = st.columns(3)
@@ -61,9 +61,9 @@ if st.session_state.get("k_event") not in ids:
     st.session_state["k_event"] = ids[0]
 event_id = str(st.session_state["k_event"])
 
-# only the selected tab is drawn (ui.lazy_tabs): a change redraws the calendar or the
+# only the selected tab is drawn (widgets.lazy_tabs): a change redraws the calendar or the
 # event's surroundings, not both
-calendar_tab, event_tab = ui.lazy_tabs(
+calendar_tab, event_tab = widgets.lazy_tabs(
     {"calendar": t("ev_tab_calendar", lang), "event": t("ev_tab_event", lang)}, "k_ev_tab"
 )
 
@@ -119,7 +119,7 @@ if event_tab is not None:
         title = evv.event_label(event, lang).split(" · ", 1)[-1]
         start = pd.Timestamp(event["start_date"]).date()
         st.subheader(t("ev_detail", lang, name=md_literal(title), d=start.isoformat()))
-        notes = ui.notices()  # messages that depend on the event keep the map below in place
+        notes = widgets.notices()  # messages that depend on the event keep the map below in place
         if not event["venue_found"]:
             notes.caption(t("ev_venue_missing", lang))
         m1, m2, m3, m4 = st.columns(4)
@@ -140,7 +140,7 @@ if event_tab is not None:
         m4.metric(
             t("ev_m_points", lang, m=venue_radius), f"{int(event['venue_points']):,}", border=True
         )
-        later = ui.notices()
+        later = widgets.notices()
         if start > date.today():
             later.caption(t("ev_note_future", lang))
         if int(event["nearby"]) == 0:

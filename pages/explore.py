@@ -6,37 +6,40 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import explore, maps, model, stats, ui
-from dashboard import ui_explore as ux
-from dashboard.i18n import layer_label, t
-from dashboard.state import BASEMAPS
+from dashboard.core import model
+from dashboard.core.i18n import layer_label, t
+from dashboard.core.state import BASEMAPS
+from dashboard.engine import explore, stats
+from dashboard.ui import cache, playback, selection, session, widgets
+from dashboard.ui import explore as ux
+from dashboard.views import maps
 
-v = ui.view()
+v = session.view()
 lang = v.lang
-layers = ui.load_layers()
-names = ui.district_names(lang)
-lo, hi = ui.date_bounds()
+layers = cache.load_layers()
+names = cache.district_names(lang)
+lo, hi = cache.date_bounds()
 
-v = ui.playback_advance(lo, hi)  # playback moves the shared date before widgets are drawn
+v = playback.playback_advance(lo, hi)  # playback moves the shared date before widgets are drawn
 
 # a toggle or slider drawn without a value starts at its own default, not the filter's
 for key in ("k_gaps", "k_heat", "k_h3", "k_h3_res", "k_events_window"):
-    st.session_state.setdefault(key, ui.page_value(key))  # the registry's default
+    st.session_state.setdefault(key, session.page_value(key))  # the registry's default
 
 st.title(t("explore_title", lang))
 st.caption(t("explore_caption", lang))
-visible = ui.layer_toggles(page="explore")
+visible = widgets.layer_toggles(page="explore")
 
 c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
-ui.as_of_slider(c_date)
-ui.play_button(c_play, lo)
-ui.bind_widget("w_basemap", v.basemap)
+widgets.as_of_slider(c_date)
+playback.play_button(c_play, lo)
+session.bind_widget("w_basemap", v.basemap)
 basemap = c_base.selectbox(
     t("basemap", lang),
     BASEMAPS,
     key="w_basemap",
     format_func=lambda b: t(f"bm_{b}", lang),
-    on_change=lambda: ui.set_view(basemap=st.session_state["w_basemap"]),
+    on_change=lambda: session.set_view(basemap=st.session_state["w_basemap"]),
 )
 custom = ""
 if basemap == "custom":
@@ -55,16 +58,16 @@ FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + [
 n_active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)  # e.g. restored from a link
 # the filter and analysis controls are drawn only while their expander is open (the
 # browser would otherwise render them again on every rerun); closed, they still apply
-box = ui.lazy_expander(
+box = widgets.lazy_expander(
     t("filters_active", lang, n=n_active) if n_active else t("filters", lang), "explore_filters"
 )
 if box is not None:
     ux.filter_widgets(box, visible, lang)
-cats = {layer: tuple(ui.page_value(f"k_cat_{layer}")) for layer in visible}
-sectors, caps, schemes = (ui.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
-near_as_of = bool(ui.page_value("k_events_window"))
+cats = {layer: tuple(session.page_value(f"k_cat_{layer}")) for layer in visible}
+sectors, caps, schemes = (session.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
+near_as_of = bool(session.page_value("k_events_window"))
 
-box = ui.lazy_expander(t("analysis", lang), "explore_analysis")
+box = widgets.lazy_expander(t("analysis", lang), "explore_analysis")
 if box is not None:
     a1, a2, a3, a4 = box.columns(4)
     a1.toggle(t("show_gaps", lang), key="k_gaps")
@@ -83,8 +86,8 @@ if box is not None:
         key="k_scheme",
         format_func=lambda s: t(f"s_{s}", lang),
     )
-show_gaps, show_heat, show_h3 = (bool(ui.page_value(k)) for k in ("k_gaps", "k_heat", "k_h3"))
-res, metric, scheme = (ui.page_value(k) for k in ("k_h3_res", "k_metric", "k_scheme"))
+show_gaps, show_heat, show_h3 = (bool(session.page_value(k)) for k in ("k_gaps", "k_heat", "k_h3"))
+res, metric, scheme = (session.page_value(k) for k in ("k_h3_res", "k_metric", "k_scheme"))
 
 window = (
     (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None
@@ -97,9 +100,9 @@ f = explore.Filters(
     event_dates=window,
     as_of=v.as_of,
 )
-views = {layer: ui.layer_view(layer, v.district, lang, f) for layer in visible}
+views = {layer: cache.layer_view(layer, v.district, lang, f) for layer in visible}
 shown = {layer: gdf for layer, (gdf, _recs) in views.items()}
-cov = ui.coverage(v)
+cov = cache.coverage(v)
 system = maps.basemap_system(basemap)
 
 district_fills, bodies, legend_rows = None, None, []
@@ -108,13 +111,15 @@ if metric != "none":
         cov.districts[cov.districts["adcode"] != "110000"], metric, scheme, t("m_" + metric, lang)
     )
 if district_fills is None:  # outlines served once, only the chosen district re-sent
-    deck_layers = ui.district_layers(lang, v.district, system)
+    deck_layers = cache.district_layers(lang, v.district, system)
 else:  # a choropleth recolours every district, so the outlines travel with their colours
-    geo = maps.recolor(ui.districts_geojson(lang, v.district), district_fills, bodies)
+    geo = maps.recolor(cache.districts_geojson(lang, v.district), district_fills, bodies)
     deck_layers = [maps.district_layer(maps.shift_geojson(geo, system), pickable=False)]
 if show_h3:
     deck_layers.append(
-        maps.h3_layer(maps.shift_polygons(maps.h3_records(ui.coverage_grid(v, res), lang), system))
+        maps.h3_layer(
+            maps.shift_polygons(maps.h3_records(cache.coverage_grid(v, res), lang), system)
+        )
     )
 places = cov.places.set_index("id", drop=False)
 gaps = places[
@@ -123,7 +128,7 @@ gaps = places[
 ]
 gaps = stats.in_district(gaps, v.district)
 # a layer that is on stays in the deck even when empty here, so the next district or
-# date updates it rather than creating it (see ui.notices for the same reason)
+# date updates it rather than creating it (see widgets.notices for the same reason)
 if show_heat:
     deck_layers.append(
         maps.heat_layer(
@@ -133,22 +138,22 @@ if show_heat:
 for layer in visible:
     deck_layers.append(maps.point_layer(maps.shift_records(views[layer][1], system), layer))
 if show_gaps and "key-locations" in visible:
-    recs = ui.point_records(gaps, "key-locations", lang)
+    recs = cache.point_records(gaps, "key-locations", lang)
     deck_layers.append(
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
     )
-notes = ui.notices()  # always there, so the map below keeps its place
-ui.synthetic_notice(notes, shown.get("payments", layers["payments"].iloc[:0]), lang)
+notes = widgets.notices()  # always there, so the map below keeps its place
+widgets.synthetic_notice(notes, shown.get("payments", layers["payments"].iloc[:0]), lang)
 map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
-ui.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it
+selection.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it
 with side:
     ux.place_search(layers, lang)
-clicked = ui.map_selection(map_key)
+clicked = selection.map_selection(map_key)
 if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
     st.session_state["_last_click"] = clicked
-    st.session_state["k_selected"] = ui.selection(layers, *clicked)
-selected = ui.sync_selection()
+    st.session_state["k_selected"] = selection.selection(layers, *clicked)
+selected = selection.sync_selection()
 ring = [{"lon": selected["lon"], "lat": selected["lat"]}] if selected else []
 deck_layers.append(
     maps.ring_layer(maps.shift_records(ring, system), "selected", [20, 20, 20, 255], 12)
@@ -166,14 +171,14 @@ with map_col:
         selection_mode="single-object",
         key=map_key,
     )
-    ui.legend(visible, lang)
+    widgets.legend(visible, lang)
     counts = ", ".join(f"{layer_label(la, lang, short=True)} {len(shown[la]):,}" for la in visible)
     st.caption(
         t("shown_counts", lang, items=counts)
         + (" · " + t("legend_gaps", lang) if show_gaps else "")
     )
     if legend_rows:
-        ui.class_legend(
+        widgets.class_legend(
             t("legend_classes", lang, metric=t("m_" + metric, lang), scheme=t(f"s_{scheme}", lang)),
             legend_rows,
         )
@@ -181,6 +186,6 @@ with map_col:
         st.caption(t("basemap_note", lang))
 
 with side:
-    ui.place_details(st.session_state.get("k_selected"), layers, cov, v, names)
+    widgets.place_details(st.session_state.get("k_selected"), layers, cov, v, names)
 
-ui.playback_tick(hi)
+playback.playback_tick(hi)

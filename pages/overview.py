@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import maps, stats, ui
-from dashboard.i18n import layer_label, t
-from dashboard.safetext import md_literal
+from dashboard.core.i18n import layer_label, t
+from dashboard.core.safetext import md_literal
+from dashboard.engine import stats
+from dashboard.ui import cache, session, widgets
+from dashboard.views import maps
 
-v = ui.view()
+v = session.view()
 lang = v.lang
-layers = ui.load_layers()
-names = ui.district_names(lang)
+layers = cache.load_layers()
+names = cache.district_names(lang)
 place = t("all_districts", lang) if v.district == "all" else names[v.district]
 
 st.title(t("app_title", lang))
 st.caption(t("app_tagline", lang))
 
-visible = ui.layer_toggles()
+visible = widgets.layer_toggles()
 
 # KPI cards: counts per layer in the chosen area, with the share of the city
-totals_city = ui.layer_totals()
-totals_here = ui.layer_totals(v.district)
+totals_city = cache.layer_totals()
+totals_here = cache.layer_totals(v.district)
 cols = st.columns(len(totals_here))
 for col, (layer, n) in zip(cols, totals_here.items()):
     share = n / totals_city[layer] if totals_city[layer] else 0.0
@@ -33,13 +35,16 @@ for col, (layer, n) in zip(cols, totals_here.items()):
         border=True,
     )
 
-notes = ui.notices()
+notes = widgets.notices()
 if "payments" in visible:
-    ui.synthetic_notice(notes, stats.in_district(layers["payments"], v.district), lang)
+    widgets.synthetic_notice(notes, stats.in_district(layers["payments"], v.district), lang)
 
-deck_layers = [*ui.district_layers(lang, v.district), maps.label_layer(ui.district_labels(lang))]
+deck_layers = [
+    *cache.district_layers(lang, v.district),
+    maps.label_layer(cache.district_labels(lang)),
+]
 for layer in visible:
-    deck_layers.append(maps.point_layer(ui.layer_view(layer, v.district, lang)[1], layer))
+    deck_layers.append(maps.point_layer(cache.layer_view(layer, v.district, lang)[1], layer))
 if not visible:
     notes.info(t("no_layers", lang))
 st.pydeck_chart(
@@ -47,11 +52,11 @@ st.pydeck_chart(
     height=620,
     key="overview-map",
 )
-ui.legend(visible, lang)
+widgets.legend(visible, lang)
 st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))
 
 st.subheader(t("per_district", lang))
-table = ui.district_counts().reset_index()
+table = cache.district_counts().reset_index()
 table = table.rename(
     columns={
         "adcode": t("col_adcode", lang),

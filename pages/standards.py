@@ -1,28 +1,27 @@
 """Service standards: view and edit, per key-location category, the radius, the required
 payment capabilities and the weight used by the coverage engine (logic in
-:mod:`dashboard.standards`; this page only draws and saves)."""
+:mod:`dashboard.core.standards`; this page only draws and saves)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.i18n import t
-from dashboard.model import CAPABILITIES, label
-from dashboard.safetext import md_literal
-from dashboard.standards import (
+from dashboard.core.i18n import t
+from dashboard.core.model import CAPABILITIES, label
+from dashboard.core.safetext import md_literal
+from dashboard.core.standards import standards_from_table, standards_table
+from dashboard.ui import cache, session
+from loaders.standards_store import (
     is_customised,
     load_standards,
     reset_standards,
     save_standards,
     shipped_standards,
-    standards_from_table,
-    standards_table,
     workspace_standards_path,
 )
 
-v = ui.view()
+v = session.view()
 lang = v.lang
 st.title(t("page_standards", lang))
 st.caption(t("stdp_intro", lang))
@@ -81,7 +80,7 @@ with st.expander(t("stdp_codes", lang)):
         )
     )
 
-city = ui.coverage(v).city
+city = cache.coverage(v).city
 if city["demand"]:
     st.metric(
         t("stdp_city_cov", lang),

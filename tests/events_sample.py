@@ -107,7 +107,7 @@ def sample_events(venues: pd.DataFrame) -> pd.DataFrame:
 
 def install(home) -> pd.DataFrame:
     """Import the sample events into the workspace ``home`` (replacing any); return them."""
-    from dashboard.data import load_layer
+    from dashboard.engine.layers import load_layer
     from loaders.workspace import commit
 
     frame = sample_events(load_layer("venues", home))

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import data, maps, ui
-from dashboard.coverage import assess_coverage
-from dashboard.model import LAYERS
-from dashboard.standards import load_standards, uniform_standards
+from dashboard.core.model import LAYERS
+from dashboard.core.standards import uniform_standards
+from dashboard.engine import layers as data
+from dashboard.engine.coverage import assess_coverage
+from dashboard.ui import cache
+from dashboard.views import maps
+from loaders.standards_store import load_standards
 from tests.app.conftest import open_page
 
 
@@ -50,13 +53,13 @@ def _drive_every_page() -> None:
 def test_pages_leave_cached_layers_and_coverage_unchanged(private_home):
     _drive_every_page()
     home = str(private_home)
-    pd.testing.assert_frame_equal(ui._load("districts", "shipped", None), data.read_districts())
+    pd.testing.assert_frame_equal(cache._load("districts", "shipped", None), data.read_districts())
     for layer in LAYERS:  # parsed afresh from the shipped files, bypassing every cache
         fresh = data.read_points_csv(data.shipped_path(layer), layer)
-        pd.testing.assert_frame_equal(ui._load(layer, "shipped", home), fresh, obj=layer)
+        pd.testing.assert_frame_equal(cache._load(layer, "shipped", home), fresh, obj=layer)
     std = uniform_standards(load_standards())
-    sig = ui.data_signature(Path(home))
-    cached = ui._coverage(sig, ui.standards_key(std), None)
+    sig = cache.data_signature(Path(home))
+    cached = cache._coverage(sig, cache.standards_key(std), None)
     layers = data.load_all(Path(home))
     fresh = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
     pd.testing.assert_frame_equal(cached.places, fresh.places)
@@ -65,17 +68,18 @@ def test_pages_leave_cached_layers_and_coverage_unchanged(private_home):
 
 def test_pages_leave_cached_tables_and_specs_unchanged(private_home):
     """The comparison, district metrics, events and chart specs the pages share."""
-    from dashboard import charts, compare, events
-    from dashboard import ui_compare as uc
-    from dashboard import ui_events as uev
-    from dashboard.accessibility import accessibility, district_accessibility
-    from dashboard.coverage import coverage_progress
-    from dashboard.model import EVENT_CATEGORIES
-    from dashboard.state import ViewState
+    from dashboard.core.model import EVENT_CATEGORIES
+    from dashboard.core.state import ViewState
+    from dashboard.engine import compare, events
+    from dashboard.engine.accessibility import accessibility, district_accessibility
+    from dashboard.engine.coverage import coverage_progress
+    from dashboard.ui import compare as uc
+    from dashboard.ui import events as uev
+    from dashboard.views import charts
 
     _drive_every_page()
     v = ViewState(lang="en")
-    lo, end = ui.date_bounds()
+    lo, end = cache.date_bounds()
     base = compare.previous_date(end, lo)
     table, city = uc.comparison(v, base, "uncovered")  # the entries the pages used
     spec = uc.ranked_bar_spec(v, base, "uncovered")
@@ -91,9 +95,9 @@ def test_pages_leave_cached_tables_and_specs_unchanged(private_home):
 
     layers = data.load_all(private_home)
     for layer in ("payments", "key-locations"):  # the map records the Overview drew
-        gdf, records = ui.layer_view(layer, "all", "en")
+        gdf, records = cache.layer_view(layer, "all", "en")
         pd.testing.assert_frame_equal(gdf, layers[layer])
-        assert records == maps.point_records(layers[layer], layer, "en", ui.district_names("en"))
+        assert records == maps.point_records(layers[layer], layer, "en", cache.district_names("en"))
     std = uniform_standards(load_standards())
     cov = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
     scores = accessibility(

@@ -11,11 +11,13 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard import compare, reports
-from dashboard.accessibility import accessibility, district_accessibility
-from dashboard.coverage import assess_coverage, coverage_progress
-from dashboard.data import load_all
-from dashboard.standards import load_standards, uniform_standards
+from dashboard.core.standards import uniform_standards
+from dashboard.engine import compare
+from dashboard.engine.accessibility import accessibility, district_accessibility
+from dashboard.engine.coverage import assess_coverage, coverage_progress
+from dashboard.engine.layers import load_all
+from dashboard.views import reports
+from loaders.standards_store import load_standards
 from tests.app.conftest import open_page
 
 PAGE = "../pages/compare.py"

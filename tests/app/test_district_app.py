@@ -8,13 +8,15 @@ from datetime import date
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard import compare, reports
-from dashboard.accessibility import accessibility, district_accessibility
-from dashboard.coverage import assess_coverage
-from dashboard.data import load_all
-from dashboard.maps import NO_BASEMAP
-from dashboard.siting import recommend_sites
-from dashboard.standards import load_standards, uniform_standards
+from dashboard.core.standards import uniform_standards
+from dashboard.engine import compare
+from dashboard.engine.accessibility import accessibility, district_accessibility
+from dashboard.engine.coverage import assess_coverage
+from dashboard.engine.layers import load_all
+from dashboard.engine.siting import recommend_sites
+from dashboard.views import reports
+from dashboard.views.maps import NO_BASEMAP
+from loaders.standards_store import load_standards
 from tests.app.conftest import open_page
 
 PAGE = "../pages/district.py"

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import events as ev
-from dashboard import events_views as evv
-from dashboard.data import load_all
-from dashboard.maps import NO_BASEMAP
-from dashboard.standards import load_standards, uniform_standards
+from dashboard.core.standards import uniform_standards
+from dashboard.engine import events as ev
+from dashboard.engine.layers import load_all
+from dashboard.views import events as evv
+from dashboard.views.maps import NO_BASEMAP
+from loaders.standards_store import load_standards
 from tests.app.conftest import open_page
 from tests.events_sample import install
 

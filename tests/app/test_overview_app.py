@@ -6,9 +6,9 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import stats
-from dashboard.data import load_all
-from dashboard.maps import NO_BASEMAP
+from dashboard.engine import stats
+from dashboard.engine.layers import load_all
+from dashboard.views.maps import NO_BASEMAP
 from tests.app.conftest import open_page
 
 
@@ -65,13 +65,13 @@ def test_layer_toggle_updates_map():
 
 def test_long_lived_objects_are_frozen_once(private_home):
     """After the first run the modules and data sit outside the cycle collector's scans
-    (ui.freeze_heap_once), and later runs do not freeze again."""
+    (cache.freeze_heap_once), and later runs do not freeze again."""
     import gc
 
-    from dashboard import ui
+    from dashboard.ui import cache
 
     _run()
     frozen = gc.get_freeze_count()
-    assert ui._HEAP_FROZEN and frozen > 10_000
+    assert cache._HEAP_FROZEN and frozen > 10_000
     _run()
     assert gc.get_freeze_count() == frozen

@@ -8,8 +8,8 @@ import zlib
 
 import pytest
 
-from dashboard import maps
-from dashboard.data import read_districts
+from dashboard.engine.layers import read_districts
+from dashboard.views import maps
 from tests.browser.conftest import choose, loopback_server, settle, shot
 
 pytestmark = pytest.mark.browser

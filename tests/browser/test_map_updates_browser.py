@@ -64,7 +64,7 @@ def test_another_district_updates_the_map_in_place(app_url, page, path, district
 
 
 def test_a_radius_step_sends_only_the_layers_that_change(app_url, page):
-    """Point layers go by URL (dashboard.served): a radius step re-sends the recoloured
+    """Point layers go by URL (dashboard.views.served): a radius step re-sends the recoloured
     gaps, not the 240 payment points and every venue again."""
     from tests.browser.conftest import canvas_painted
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.model import CAPABILITIES
+from dashboard.core.model import CAPABILITIES
 
 
 def pytest_configure(config):
@@ -25,7 +25,7 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def layers():
-    from dashboard.data import load_layer, read_districts, read_points_csv, shipped_path
+    from dashboard.engine.layers import load_layer, read_districts, read_points_csv, shipped_path
 
     return {
         "districts": read_districts(),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.accessibility import (
+from dashboard.engine.accessibility import (
     DEFAULT_STEPS,
     accessibility,
     district_accessibility,
@@ -14,7 +14,7 @@ from dashboard.accessibility import (
     gaussian_decay,
     step_decay,
 )
-from dashboard.standards import shipped_standards
+from loaders.standards_store import shipped_standards
 
 from .conftest import random_instance
 

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.coverage import assess_coverage
-from dashboard.data import load_layer
-from dashboard.siting import recommend_sites
-from dashboard.standards import load_standards, shipped_standards, uniform_standards
+from dashboard.core.standards import uniform_standards
+from dashboard.engine.coverage import assess_coverage
+from dashboard.engine.layers import load_layer
+from dashboard.engine.siting import recommend_sites
+from loaders.standards_store import load_standards, shipped_standards
 
 
 def run_json(capsys, *argv):
@@ -121,7 +122,7 @@ def test_user_errors_are_one_line(capsys, argv, message):
 
 
 def test_since_matches_coverage_progress(capsys, isolated_home):
-    from dashboard.coverage import coverage_progress
+    from dashboard.engine.coverage import coverage_progress
 
     rows = run_json(
         capsys,

@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from dashboard.coverage import (
+from dashboard.core.model import CAPABILITIES
+from dashboard.core.standards import uniform_standards
+from dashboard.engine.coverage import (
     CITY_ADCODE,
     DISTRICT_COLUMNS,
     assess_coverage,
@@ -25,8 +27,7 @@ from dashboard.coverage import (
     place_coverage,
     uncovered_places,
 )
-from dashboard.model import CAPABILITIES
-from dashboard.standards import shipped_standards, uniform_standards
+from loaders.standards_store import shipped_standards
 
 from .conftest import random_instance
 
@@ -297,7 +298,7 @@ def test_clear_errors():
 def test_spatially_sorted_queries_give_the_same_answer(monkeypatch):
     from scipy.spatial import cKDTree
 
-    import dashboard.coverage as cov
+    import dashboard.engine.coverage as cov
 
     rng = np.random.default_rng(11)
     a = rng.uniform(0, 50_000, (30_000, 2))

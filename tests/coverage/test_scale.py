@@ -8,9 +8,10 @@ import pytest
 pytest.importorskip("dask_geopandas", reason="the [scale] extra is not installed")
 pytest.importorskip("distributed", reason="the [scale] extra is not installed")
 
-from dashboard.coverage import assess_coverage  # noqa: E402
-from dashboard.scale import assess_coverage_dask, dask_client  # noqa: E402
-from dashboard.standards import shipped_standards, uniform_standards  # noqa: E402
+from dashboard.core.standards import uniform_standards  # noqa: E402
+from dashboard.engine.coverage import assess_coverage  # noqa: E402
+from dashboard.engine.scale import assess_coverage_dask, dask_client  # noqa: E402
+from loaders.standards_store import shipped_standards
 
 from .conftest import random_instance  # noqa: E402
 
@@ -75,7 +76,7 @@ def test_identical_with_no_supply_in_service_and_isolated_partitions(client, lay
 
 
 def test_halo_pairs_meet_the_grown_box_and_keep_one_partition():
-    from dashboard.scale import halo_pairs
+    from dashboard.engine.scale import halo_pairs
 
     box = lambda x0, y0, x1, y1, n=1: (x0, y0, x1, y1, n)  # noqa: E731
     cols = ["xmin", "ymin", "xmax", "ymax", "n"]

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from dashboard.siting import (
+from dashboard.core.standards import uniform_standards
+from dashboard.engine.siting import (
     add_service_points,
     cover_matrix,
     greedy_mclp,
@@ -19,7 +20,7 @@ from dashboard.siting import (
     recommend_sites,
     solve_mclp,
 )
-from dashboard.standards import shipped_standards, uniform_standards
+from loaders.standards_store import shipped_standards
 
 
 def enumerate_best(cover: np.ndarray, w: np.ndarray, k: int) -> float:
@@ -109,7 +110,7 @@ def test_district_scope(layers):
 def test_given_coverage_is_used_and_checked(layers):
     """The dashboard hands in its cached coverage: the same sites and what-if follow, and
     coverage of other demand is refused."""
-    from dashboard.coverage import assess_coverage
+    from dashboard.engine.coverage import assess_coverage
 
     k, p, d = layers["key-locations"], layers["payments"], layers["districts"]
     std = shipped_standards()

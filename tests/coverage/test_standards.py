@@ -7,22 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.model import KEY_LOCATION_CATEGORIES
-from dashboard.standards import (
-    SHIPPED_STANDARDS,
+from dashboard.core.model import KEY_LOCATION_CATEGORIES
+from dashboard.core.standards import (
     format_requirement,
-    is_customised,
-    load_standards,
     parse_requirement,
     parse_requirement_text,
-    reset_standards,
-    save_standards,
     set_standard,
-    shipped_standards,
     standards_from_dict,
     standards_from_table,
     standards_table,
     uniform_standards,
+)
+from loaders.standards_store import (
+    SHIPPED_STANDARDS,
+    is_customised,
+    load_standards,
+    reset_standards,
+    save_standards,
+    shipped_standards,
 )
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

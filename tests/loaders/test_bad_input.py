@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_layer
+from dashboard.engine.layers import load_layer
 from loaders.workspace import current_layer_file, history
 
 from .conftest import snapshot

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_layer
+from dashboard.engine.layers import load_layer
 from loaders.workspace import shipped_table
 
 from .conftest import provider_export, shipped_places, snapshot

@@ -43,7 +43,7 @@ def test_provider_export_imports_into_the_right_system(tmp_path, home, system, e
     assert rep["encoding"] == ("gb18030" if encoding == "gbk" else encoding)
     assert rep["columns"]["district"] == "区"
     # the imported rows sit in the district the file names
-    from dashboard.data import load_layer
+    from dashboard.engine.layers import load_layer
 
     layer = load_layer("key-locations")
     imported = layer[layer["name_zh"].str.endswith("（调查点）")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.data import load_layer
-from dashboard.maps import NO_BASEMAP
+from dashboard.engine.layers import load_layer
+from dashboard.views.maps import NO_BASEMAP
 from loaders.workspace import history, shipped_table
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

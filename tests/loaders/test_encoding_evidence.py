@@ -13,7 +13,7 @@ import json
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_layer
+from dashboard.engine.layers import load_layer
 from loaders.errors import LoaderError
 from loaders.readers import detect_encoding
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.data import load_layer
+from dashboard.engine.layers import load_layer
 from loaders.importer import ImportOptions, import_file
 from loaders.workspace import (
     WorkspaceError,

@@ -1,4 +1,5 @@
-"""dashboard.charts (Altair specs, pydeck layers) and dashboard.reports (bytes round trips)."""
+"""dashboard.views.charts (Altair specs, pydeck layers) and dashboard.views.reports (bytes
+round trips)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import charts, reports
+from dashboard.views import charts, reports
 
 TABLE = pd.DataFrame(
     {
@@ -106,7 +107,7 @@ def test_sector_facets_one_panel_per_district():
 def test_sector_facets_keep_each_sectors_place_and_colour_in_both_languages():
     """Shopping is the same colour, in the same place, whether the meeting reads zh or en
     (labels sorted alphabetically put 交通 first in zh and Accommodation first in en)."""
-    from dashboard.model import SECTORS
+    from dashboard.core.model import SECTORS
 
     sectors = pd.DataFrame(
         {

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_layer
+from dashboard.engine.layers import load_layer
 
 
 @pytest.mark.parametrize("ext", [".geojson", ".csv", ".parquet", ".gpkg"])

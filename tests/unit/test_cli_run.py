@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.cli_run import APP, streamlit_command
+from dashboard.cli.run import APP, streamlit_command
 
 
 def _options(cmd: list[str]) -> dict[str, str]:
@@ -21,7 +21,7 @@ def test_serves_the_app_on_the_address_asked_for():
 
 def test_options_the_app_relies_on():
     opts = _options(streamlit_command("127.0.0.1", 8501))
-    # the district outlines are served as static files (dashboard.maps.outline_url)
+    # the district outlines are served as static files (dashboard.views.maps.outline_url)
     assert opts["--server.enableStaticServing"] == "true"
     # no full garbage collection after each run: it held the GIL ~100 ms per interaction
     assert opts["--runner.postScriptGC"] == "false"
@@ -37,7 +37,7 @@ def test_runs_the_server_that_publishes_layer_data():
     assert APP.name == "server.py" and (APP.parent / "app.py").exists()
     code = (
         "from streamlit.web.server.app_discovery import discover_asgi_app;"
-        "from pathlib import Path; import dashboard.server as s, dashboard.served as d;"
+        "from pathlib import Path; import dashboard.ui.server as s, dashboard.views.served as d;"
         f"print(discover_asgi_app(Path({str(APP)!r})).is_asgi_app, s.route, d.enabled())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

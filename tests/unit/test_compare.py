@@ -1,4 +1,4 @@
-"""dashboard.compare: ranking, references, profile tables on small hand-made inputs."""
+"""dashboard.engine.compare: ranking, references, profile tables on small hand-made inputs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import compare
-from dashboard.coverage import CITY_ADCODE, district_coverage
+from dashboard.engine import compare
+from dashboard.engine.coverage import CITY_ADCODE, district_coverage
 
 
 def _places() -> pd.DataFrame:
@@ -101,7 +101,7 @@ def test_side_by_side_names_columns_in_the_language():
 
 
 def test_sector_table_keeps_districts_with_demand():
-    from dashboard.coverage import coverage_by_sector
+    from dashboard.engine.coverage import coverage_by_sector
 
     by = coverage_by_sector(_places(), DISTRICTS)
     out = compare.sector_table(by)

@@ -7,8 +7,8 @@ import itertools
 import pytest
 import shapely
 
-from dashboard.data import read_districts
-from dashboard.state import DISTRICT_CODES
+from dashboard.core.state import DISTRICT_CODES
+from dashboard.engine.layers import read_districts
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""dashboard/events.py against brute force on small hand-made instances."""
+"""dashboard/engine/events.py against brute force on small hand-made instances."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import events as ev
-from dashboard.coverage import project_lonlat
-from dashboard.model import CAPABILITIES
-from dashboard.standards import set_standard, shipped_standards, uniform_standards
+from dashboard.core.model import CAPABILITIES
+from dashboard.core.standards import set_standard, uniform_standards
+from dashboard.engine import events as ev
+from dashboard.engine.coverage import project_lonlat
+from loaders.standards_store import shipped_standards
 
 LON0, LAT0 = 116.40, 39.92
 CAPS = list(CAPABILITIES)

@@ -1,4 +1,4 @@
-"""dashboard/events_views.py: timeline data and spec, tables, the venue deck."""
+"""dashboard/views/events.py: timeline data and spec, tables, the venue deck."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import charts
-from dashboard import events as ev
-from dashboard import events_views as evv
-from dashboard.maps import NO_BASEMAP
+from dashboard.engine import events as ev
+from dashboard.views import charts
+from dashboard.views import events as evv
+from dashboard.views.maps import NO_BASEMAP
 from tests.unit.test_events import _instance, _standards
 
 

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import explore, maps
-from dashboard.data import load_all
+from dashboard.engine import explore
+from dashboard.engine.layers import load_all
+from dashboard.views import maps
 from loaders.chinacrs import wgs84_to_gcj02
 
 

@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dashboard import maps
-from dashboard.data import points_frame, read_districts
+from dashboard.engine.layers import points_frame, read_districts
+from dashboard.views import maps
 
 
 def test_tooltips_escape_user_text():
@@ -70,7 +70,7 @@ def test_district_geojson_highlight_and_names():
 
 def test_served_outlines_are_current(tmp_path):
     """dashboard/static holds exactly what geodata/build_display.py writes today."""
-    from dashboard.i18n import LANGS
+    from dashboard.core.i18n import LANGS
 
     fresh = maps.write_outlines(read_districts(), LANGS, tmp_path)
     for path in fresh:

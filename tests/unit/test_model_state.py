@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.data import points_frame
-from dashboard.model import DataValidationError, validate_points
-from dashboard.state import ViewState, from_query, to_query
+from dashboard.core.model import DataValidationError, validate_points
+from dashboard.core.state import ViewState, from_query, to_query
+from dashboard.engine.layers import points_frame
 
 
 def _row(**kw):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.model import CAPABILITIES, SECTORS
-from dashboard.page_params import (
+from dashboard.core.model import CAPABILITIES, SECTORS
+from dashboard.ui.page_params import (
     DEFAULT_PREFIX,
     PAGE_PARAMS,
     filter_value,

@@ -6,8 +6,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from dashboard.data import load_all
-from dashboard.model import LAYERS
+from dashboard.core.model import LAYERS
+from dashboard.engine.layers import load_all
 from loaders.chinacrs import gcj02_to_wgs84
 
 

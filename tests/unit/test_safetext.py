@@ -9,8 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import reports
-from dashboard.safetext import (
+from dashboard.core.safetext import (
     WORD_JOINER,
     csv_text,
     md_link,
@@ -19,6 +18,7 @@ from dashboard.safetext import (
     safe_url,
     spreadsheet_safe,
 )
+from dashboard.views import reports
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

@@ -1,4 +1,4 @@
-"""dashboard/served.py and the deck JSON: big layer data goes by URL when served."""
+"""dashboard/views/served.py and the deck JSON: big layer data goes by URL when served."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from starlette.requests import Request
 
-from dashboard import maps, served
+from dashboard.ui.layer_route import serve
+from dashboard.views import maps, served
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def _get(path: str):
     }
     # in a thread of its own: the browser tests' Playwright keeps a loop running here
     with ThreadPoolExecutor(1) as ex:
-        return ex.submit(asyncio.run, served.serve(Request(scope))).result()
+        return ex.submit(asyncio.run, serve(Request(scope))).result()
 
 
 def test_nothing_is_served_unless_enabled():

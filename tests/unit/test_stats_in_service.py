@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard import stats
-from dashboard.data import load_layer
+from dashboard.engine import stats
+from dashboard.engine.layers import load_layer
 
 
 def test_in_service_in_matches_district_and_date():

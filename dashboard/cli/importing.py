@@ -1,0 +1,193 @@
+"""``exchange-atlas import | undo | history``: bring your own data into the workspace.
+
+``import FILE --layer L`` reads any supported file, recognises its columns, converts
+its coordinates to WGS-84 (declared or detected system), validates every row and adds
+the result to the layer (or replaces it with ``--replace``) as a new workspace
+version; ``undo`` restores the previous version and ``history`` lists them.
+Exit status: 0 when rows were kept (and stored unless ``--dry-run``), 2 with a
+one-paragraph message when the file or the workspace cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dashboard.cli.errors import CliError
+from dashboard.core.model import POINT_LAYERS
+from loaders.workspace import home_option
+
+CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+
+    out: dict[str, str] = {}
+    for v in values or []:
+        key, sep, val = v.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"{option} {v!r}: expected FIELD=VALUE")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write JSON atomically (temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _home(args: argparse.Namespace) -> Path | None:
+    return home_option(getattr(args, "home", None))
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from loaders.errors import LoaderError
+    from loaders.importer import ImportOptions, import_file
+    from loaders.workspace import WorkspaceError, commit
+    from loaders.writers import UnsupportedFormat, write_layer
+
+    options = ImportOptions(
+        layer=args.layer,
+        crs=args.crs,
+        mapping=_pairs(args.map, "--map"),
+        fixed=_pairs(args.set, "--set"),
+        encoding=args.encoding,
+        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
+        sheet=args.sheet,
+        layer_name=args.source_layer,
+    )
+    try:
+        result = import_file(Path(args.file), options)
+    except LoaderError as exc:
+        raise CliError(str(exc)) from None
+    rep = result.report
+    if args.report:
+        try:
+            _write_json(Path(args.report), rep.to_dict())
+        except OSError as exc:
+            raise CliError(
+                f"cannot write the report {args.report}: {exc.strerror or exc}"
+            ) from None
+    for w in rep.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if rep.rows_kept == 0:
+        first = "; ".join(str(p) for p in rep.problems if p.severity == "error")[:600]
+        raise CliError(
+            f"no usable rows in {args.file}: {rep.rows_read} read, all dropped"
+            + (f" ({first})" if first else "")
+            + ". Nothing was written."
+        )
+    if args.export:
+        try:
+            write_layer(result.frame, Path(args.export), layer=args.layer)
+        except UnsupportedFormat as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
+    print(rep.summary())
+    print(f"  format {rep.format}, encoding {rep.encoding or '-'}, columns {rep.columns}")
+    for e in rep.crs_evidence:
+        if e.get("text"):
+            print(f"  evidence ({e['source']}): {e['text']}")
+    if args.dry_run:
+        print("dry run: the workspace was not changed")
+        return 0
+    try:
+        version, renamed = commit(
+            args.layer,
+            result.frame,
+            replace=args.replace,
+            home=_home(args),
+            source=str(Path(args.file).name),
+        )
+    except WorkspaceError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the workspace: {exc.strerror or exc}") from None
+    if renamed:
+        print(f"  {renamed} imported id(s) clashed with existing ones and were renamed (…~imp)")
+    verb = "replaced" if args.replace else "added to"
+    print(f"{verb} {args.layer}: version {version.name}, {version.rows} rows in effect")
+    return 0
+
+
+def _run_undo(args: argparse.Namespace) -> int:
+    from loaders.workspace import WorkspaceError, undo
+
+    try:
+        restored = undo(args.layer, _home(args))
+    except WorkspaceError as exc:
+        raise CliError(str(exc)) from None
+    if restored is None:
+        print(f"{args.layer}: back to the shipped data")
+    else:
+        print(f"{args.layer}: restored {restored}")
+    return 0
+
+
+def _run_history(args: argparse.Namespace) -> int:
+    from loaders.workspace import history
+
+    versions = history(args.layer, _home(args))
+    if args.json:
+        print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
+        return 0
+    if not versions:
+        print(f"{args.layer}: no imported versions (the shipped data is in effect)")
+        return 0
+    if not any(v.current for v in versions):
+        print(f"{args.layer}: the shipped data is in effect")
+    for v in versions:
+        mark = "*" if v.current else " "
+        print(f"{mark} {v.name}  {v.created}  {v.action:<7}  {v.rows:>8} rows  {v.source}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``import``, ``undo`` and ``history`` subcommands."""
+    p = sub.add_parser(
+        "import",
+        help="import a CSV/Excel/GeoJSON/Shapefile/GeoPackage/GeoParquet/KML/OSM file",
+        description="Import a file into a layer of the workspace, converting coordinates "
+        "to WGS-84 and reporting every problem.",
+    )
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--layer", required=True, choices=POINT_LAYERS)
+    p.add_argument("--crs", default="auto", help=f"coordinate system: {CRS_CHOICES} (default auto)")
+    p.add_argument(
+        "--map", action="append", metavar="FIELD=COLUMN", help="use COLUMN for FIELD (repeatable)"
+    )
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="fill FIELD for every row")
+    p.add_argument("--replace", action="store_true", help="replace the layer instead of adding")
+    p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    p.add_argument("--export", metavar="OUT", help="write the cleaned WGS-84 rows (by extension)")
+    p.add_argument("--report", metavar="OUT.json", help="write the validation report as JSON")
+    p.add_argument("--encoding", help="text encoding (default: detected)")
+    p.add_argument("--delimiter", help="CSV delimiter (default: detected; \\t for tab)")
+    p.add_argument("--sheet", help="Excel sheet (default: the first with data)")
+    p.add_argument("--source-layer", help="GeoPackage/zip/KML layer to read")
+    p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    p.set_defaults(func=_run_import)
+
+    u = sub.add_parser("undo", help="restore the previous version of an imported layer")
+    u.add_argument("--layer", required=True, choices=POINT_LAYERS)
+    u.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    u.set_defaults(func=_run_undo)
+
+    h = sub.add_parser("history", help="list the stored versions of a layer")
+    h.add_argument("--layer", required=True, choices=POINT_LAYERS)
+    h.add_argument("--json", action="store_true", help="print JSON")
+    h.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    h.set_defaults(func=_run_history)

@@ -1,0 +1,404 @@
+"""Events and exhibitions: when they happen and how ready payments are around their venues.
+
+Pure functions on DataFrames (no Streamlit); the Events page, tests and any CLI call
+the same ones.
+
+Definitions
+-----------
+*Site* of an event: its venue's coordinates when ``venue_id`` names a row of the venues
+layer, else the event's own ``lon``/``lat``.
+
+*Status* against a reference date :math:`t` (the shared as-of date, or today):
+``ongoing`` when :math:`\\text{start} \\le t \\le \\text{end}`, ``upcoming`` when
+:math:`t < \\text{start}`, ``past`` when :math:`\\text{end} < t`.
+
+*Payment readiness* of an event with site :math:`v` and start date :math:`s`, for a
+readiness radius :math:`R` (default 2 km):
+
+.. math::
+
+    N_v = \\{ i : \\lVert p_i - v \\rVert \\le R \\}, \\qquad
+    \\text{readiness} = \\frac{\\#\\{ i \\in N_v : \\text{covered}_i(s) \\}}{\\# N_v}
+
+where :math:`\\text{covered}_i(s)` is the coverage engine's answer
+(:func:`dashboard.engine.coverage.place_coverage`) for key location :math:`i` under the service
+standards in effect, counting only payment points in service on :math:`s`. NaN when
+no key location lies within :math:`R`. *Venue points*: payment points in service on
+:math:`s` within ``venue_radius_m`` (default 500 m) of the site. *Gaps*: the uncovered
+key locations of :math:`N_v`, each with the distance to the nearest qualifying point.
+
+Coverage is computed once per distinct start date, only for the key locations that lie
+within :math:`R` of some site; neighbourhoods are sparse site × place matrices, so the
+per-event counts are one sparse product.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+from dashboard.core.standards import Standards
+from dashboard.engine.coverage import (
+    covered_from,
+    in_service,
+    in_service_from,
+    place_coverage,
+    project_lonlat,
+)
+
+#: Default readiness radius around a venue (metres).
+DEFAULT_RADIUS_M = 2000.0
+#: Default radius for "payment points at the venue" (metres).
+DEFAULT_VENUE_RADIUS_M = 500.0
+#: Status codes, in display order.
+STATUSES = ("ongoing", "upcoming", "past")
+
+#: Columns of :func:`event_readiness`'s answer (besides the event's own columns).
+READINESS_COLUMNS = (
+    "site_lon",
+    "site_lat",
+    "venue_found",
+    "nearby",
+    "covered",
+    "gaps",
+    "readiness",
+    "venue_points",
+)
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def event_sites(events: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFrame:
+    """Where each event happens: its venue's coordinates, else its own.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``events``: ``site_lon``, ``site_lat``, ``venue_found`` (bool),
+        ``venue_name_zh``, ``venue_name_en`` (empty when the venue is not found).
+    """
+    lon = events["lon"].to_numpy(dtype="float64").copy()
+    lat = events["lat"].to_numpy(dtype="float64").copy()
+    vzh = np.full(len(events), "", dtype=object)
+    ven = np.full(len(events), "", dtype=object)
+    found = np.zeros(len(events), dtype=bool)
+    if venues is not None and len(venues) and "venue_id" in events.columns:
+        v = venues.drop_duplicates("id").set_index(venues["id"].astype(str).str.strip())
+        vid = events["venue_id"].astype("string").str.strip().fillna("")
+        pos = v.index.get_indexer(vid.to_numpy(dtype=object))
+        found = pos >= 0
+        take = pos[found]
+        lon[found] = v["lon"].to_numpy(dtype="float64")[take]
+        lat[found] = v["lat"].to_numpy(dtype="float64")[take]
+        vzh[found] = v["name_zh"].astype(str).to_numpy()[take]
+        ven[found] = v["name_en"].astype(str).to_numpy()[take]
+    return pd.DataFrame(
+        {
+            "site_lon": lon,
+            "site_lat": lat,
+            "venue_found": found,
+            "venue_name_zh": vzh,
+            "venue_name_en": ven,
+        },
+        index=events.index,
+    )
+
+
+# --------------------------------------------------------------------------- status, order
+
+
+def _day(value: object) -> pd.Timestamp:
+    return pd.Timestamp(value).normalize()
+
+
+def event_status(events: pd.DataFrame, ref: date | pd.Timestamp | str) -> pd.Series:
+    """``ongoing`` / ``upcoming`` / ``past`` of each event against the reference date.
+
+    Dates are compared by calendar day; an event ending on ``ref`` is still ongoing.
+    A missing ``end_date`` counts as a one-day event.
+    """
+    t = _day(ref)
+    start = pd.to_datetime(events["start_date"]).dt.normalize()
+    end = pd.to_datetime(events["end_date"]).dt.normalize().fillna(start)
+    status = np.where(start > t, "upcoming", np.where(end < t, "past", "ongoing"))
+    return pd.Series(status, index=events.index, dtype=object, name="status")
+
+
+def order_events(events: pd.DataFrame, ref: date | pd.Timestamp | str) -> pd.DataFrame:
+    """Events with a ``status`` column, what matters next first.
+
+    Order: ongoing events (ending soonest first), then upcoming ones (starting soonest
+    first), then past ones (most recent first: latest end, then latest start). Ties
+    break on ``id`` so the order is stable.
+    """
+    out = events.copy()
+    out["status"] = event_status(events, ref)
+    if out.empty:
+        return out
+    start = pd.to_datetime(out["start_date"]).dt.normalize()
+    end = pd.to_datetime(out["end_date"]).dt.normalize().fillna(start)
+    rank = out["status"].map({s: k for k, s in enumerate(STATUSES)}).to_numpy()
+    day = np.int64(86_400_000_000_000)
+    start_ns = start.to_numpy(dtype="datetime64[ns]").astype(np.int64) // day
+    end_ns = end.to_numpy(dtype="datetime64[ns]").astype(np.int64) // day
+    # one ascending key per group: ongoing by end, upcoming by start, past by -end, -start
+    k1 = np.select([rank == 0, rank == 1], [end_ns, start_ns], -end_ns)
+    k2 = np.select([rank == 0, rank == 1], [start_ns, end_ns], -start_ns)
+    keys = pd.DataFrame(
+        {"rank": rank, "k1": k1, "k2": k2, "id": out["id"].astype(str).to_numpy()},
+        index=out.index,
+    )
+    order = keys.sort_values(["rank", "k1", "k2", "id"], kind="stable").index
+    return out.loc[order]
+
+
+def filter_events(
+    events: pd.DataFrame,
+    *,
+    years: list[int] | tuple[int, ...] | None = None,
+    categories: list[str] | tuple[str, ...] | None = None,
+    district: str | None = None,
+) -> pd.DataFrame:
+    """Events overlapping any of ``years``, of any of ``categories``, in ``district``.
+
+    ``None`` (or ``"all"`` for the district) means no filter on that field; an empty
+    list keeps nothing. An event spanning New Year belongs to both years.
+    """
+    keep = np.ones(len(events), dtype=bool)
+    if years is not None:
+        y0 = pd.to_datetime(events["start_date"]).dt.year.to_numpy()
+        y1 = pd.to_datetime(events["end_date"]).dt.year.fillna(pd.Series(y0, index=events.index))
+        y1 = y1.to_numpy()
+        hit = np.zeros(len(events), dtype=bool)
+        for y in years:
+            hit |= (y0 <= int(y)) & (y1 >= int(y))
+        keep &= hit
+    if categories is not None:
+        keep &= events["category"].astype(str).isin(list(categories)).to_numpy()
+    if district not in (None, "all"):
+        keep &= (events["adcode"].astype(str) == str(district)).to_numpy()
+    return events[keep]
+
+
+def event_years(events: pd.DataFrame) -> list[int]:
+    """Every calendar year touched by some event, ascending."""
+    if events.empty:
+        return []
+    y0 = pd.to_datetime(events["start_date"]).dt.year
+    y1 = pd.to_datetime(events["end_date"]).dt.year.fillna(y0)
+    return sorted({int(y) for a, b in zip(y0, y1) for y in range(int(a), int(b) + 1)})
+
+
+# --------------------------------------------------------------------------- neighbourhoods
+
+
+def _xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    x, y = project_lonlat(lon, lat)
+    return np.column_stack([x, y]) if len(x) else np.zeros((0, 2))
+
+
+def neighbours(
+    site_xy: np.ndarray, point_xy: np.ndarray, radius_m: float
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Which points lie within ``radius_m`` (inclusive) of each site.
+
+    Returns
+    -------
+    (mask, dist)
+        Sparse ``sites × points`` matrices: ``mask`` holds 1 where the point is within
+        the radius; ``dist`` the distance in metres there (stored explicitly, also 0).
+    """
+    n_s, n_p = site_xy.shape[0], point_xy.shape[0]
+    if n_s == 0 or n_p == 0:
+        empty = sparse.csr_matrix((n_s, n_p), dtype=np.int64)
+        return empty, sparse.csr_matrix((n_s, n_p), dtype="float64")
+    tree = cKDTree(point_xy)
+    lists = tree.query_ball_point(site_xy, r=float(radius_m) * (1 + 1e-9) + 1e-6)
+    rows = np.repeat(np.arange(n_s), [len(x) for x in lists])
+    cols = np.fromiter((j for x in lists for j in x), dtype=np.intp, count=rows.size)
+    d = np.hypot(*(site_xy[rows] - point_xy[cols]).T) if rows.size else np.zeros(0)
+    ok = d <= float(radius_m)
+    rows, cols, d = rows[ok], cols[ok], d[ok]
+    mask = sparse.csr_matrix((np.ones(rows.size, dtype=np.int64), (rows, cols)), (n_s, n_p))
+    dist = sparse.csr_matrix((d, (rows, cols)), (n_s, n_p))
+    return mask, dist
+
+
+# --------------------------------------------------------------------------- readiness
+
+
+def event_readiness(
+    events: pd.DataFrame,
+    venues: pd.DataFrame | None,
+    key_locations: pd.DataFrame,
+    payments: pd.DataFrame,
+    standards: Standards,
+    *,
+    radius_m: float = DEFAULT_RADIUS_M,
+    venue_radius_m: float = DEFAULT_VENUE_RADIUS_M,
+) -> pd.DataFrame:
+    """Payment readiness around each event's venue as of its start date.
+
+    See the module docstring for the definitions. Coverage is assessed once per distinct
+    start date and only for key locations within ``radius_m`` of some site.
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``id``, ``start_date``, ``end_date``, ``lon``, ``lat``; ``venue_id`` optional.
+    venues : DataFrame, optional
+        ``id``, ``lon``, ``lat``, ``name_zh``, ``name_en``.
+    key_locations, payments, standards
+        As for :func:`dashboard.engine.coverage.place_coverage`.
+    radius_m : float
+        Readiness radius :math:`R` around the site.
+    venue_radius_m : float
+        Radius for counting payment points at the venue.
+
+    Returns
+    -------
+    DataFrame
+        ``events`` (same index and order) with :data:`READINESS_COLUMNS` and the venue
+        names (``venue_name_zh``, ``venue_name_en``) appended. ``readiness`` is NaN
+        where ``nearby`` is 0.
+    """
+    if radius_m <= 0 or venue_radius_m <= 0:
+        raise ValueError("radii must be positive")
+    if pd.to_datetime(events["start_date"]).isna().any():
+        raise ValueError("every event needs a start_date (drop undated events first)")
+    sites = event_sites(events, venues)
+    out = events.copy()
+    for c in sites.columns:
+        out[c] = sites[c].to_numpy()
+    n = len(events)
+    if n == 0:
+        for c in ("nearby", "covered", "gaps", "venue_points"):
+            out[c] = pd.Series(dtype="int64")
+        out["readiness"] = pd.Series(dtype="float64")
+        return out
+
+    # distinct sites and dates: every matrix below is sites × something or dates × something
+    site_key = pd.MultiIndex.from_arrays([sites["site_lon"], sites["site_lat"]])
+    site_code, site_uniq = pd.factorize(site_key)
+    s_lon = np.array([p[0] for p in site_uniq], dtype="float64")
+    s_lat = np.array([p[1] for p in site_uniq], dtype="float64")
+    site_xy = _xy(s_lon, s_lat)
+    start = pd.to_datetime(events["start_date"]).dt.normalize()
+    date_code, date_uniq = pd.factorize(start, sort=True)
+
+    # key locations near some site, covered as of each distinct start date
+    k_xy = _xy(key_locations["lon"].to_numpy("float64"), key_locations["lat"].to_numpy("float64"))
+    near, _ = neighbours(site_xy, k_xy, radius_m)
+    used = np.flatnonzero(np.asarray(near.sum(axis=0)).ravel() > 0)
+    near = near[:, used]
+    covered = np.zeros((used.size, len(date_uniq)), dtype=np.int64)
+    if used.size:
+        # coverage only grows with time: one search answers every start date
+        since = covered_from(key_locations.iloc[used], payments, standards).to_numpy()
+        covered[:] = since[:, None] <= date_uniq.to_numpy()[None, :]
+    nearby = np.asarray(near.sum(axis=1)).ravel()[site_code]
+    cov_counts = np.asarray(near @ covered)[site_code, date_code] if used.size else np.zeros(n)
+
+    # payment points within the venue radius, in service on each start date
+    p_xy = _xy(payments["lon"].to_numpy("float64"), payments["lat"].to_numpy("float64"))
+    pnear, _ = neighbours(site_xy, p_xy, venue_radius_m)
+    pused = np.flatnonzero(np.asarray(pnear.sum(axis=0)).ravel() > 0)
+    if pused.size:
+        # in service on each start date (in_service's rule, for all dates at once)
+        since = in_service_from(payments.iloc[pused])
+        active = (since[:, None] <= date_uniq.to_numpy()[None, :]).astype(np.int64)
+        vp = np.asarray(pnear[:, pused] @ active)[site_code, date_code]
+    else:
+        vp = np.zeros(n, dtype=np.int64)
+
+    out["nearby"] = nearby.astype(np.int64)
+    out["covered"] = np.asarray(cov_counts, dtype=np.int64)
+    out["gaps"] = out["nearby"] - out["covered"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["readiness"] = np.where(nearby > 0, out["covered"] / np.maximum(nearby, 1), np.nan)
+    out["venue_points"] = np.asarray(vp, dtype=np.int64)
+    return out
+
+
+def event_places(
+    event: pd.Series | dict,
+    venues: pd.DataFrame | None,
+    key_locations: pd.DataFrame,
+    payments: pd.DataFrame,
+    standards: Standards,
+    *,
+    radius_m: float = DEFAULT_RADIUS_M,
+) -> pd.DataFrame:
+    """The key locations within ``radius_m`` of one event's site, as of its start date.
+
+    Returns
+    -------
+    DataFrame
+        The key-location rows near the site (their own columns, e.g. names), with the
+        coverage engine's ``covered``, ``distance_m`` (to the nearest qualifying point,
+        ``inf`` if none), ``nearest_id``, ``radius_m`` (the category's standard radius)
+        and ``to_venue_m`` (distance to the site); nearest to the venue first.
+        Its ``covered`` count equals :func:`event_readiness`'s for the same event.
+    """
+    ev = pd.DataFrame([dict(event)])
+    site = event_sites(ev, venues).iloc[0]
+    site_xy = _xy(np.array([site["site_lon"]]), np.array([site["site_lat"]]))
+    k_xy = _xy(key_locations["lon"].to_numpy("float64"), key_locations["lat"].to_numpy("float64"))
+    _, dist = neighbours(site_xy, k_xy, radius_m)
+    dist = dist.tocoo()
+    cols, d = dist.col, dist.data
+    demand = key_locations.iloc[cols]
+    pc = place_coverage(
+        demand, payments, standards, as_of=pd.Timestamp(ev["start_date"].iloc[0]).normalize()
+    )
+    out = demand.copy()
+    for c in ("covered", "distance_m", "nearest_id", "radius_m"):
+        out[c] = pc[c].to_numpy()
+    out["to_venue_m"] = d
+    return out.sort_values(["to_venue_m", "id"], kind="stable")
+
+
+def event_gaps(places: pd.DataFrame, payments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The uncovered places of :func:`event_places`, nearest to the venue first.
+
+    Adds ``shortfall_m`` (how much farther than the standard radius the nearest
+    qualifying point is; ``inf`` if none) and, given ``payments``, the nearest point's
+    names (``nearest_name_zh``, ``nearest_name_en``).
+    """
+    gaps = places[~places["covered"].to_numpy(dtype=bool)].copy()
+    gaps["shortfall_m"] = gaps["distance_m"] - gaps["radius_m"]
+    if payments is not None and len(gaps):
+        names = payments.drop_duplicates("id").set_index(payments["id"].astype(str))
+        pos = names.index.get_indexer(gaps["nearest_id"].astype(str).to_numpy(dtype=object))
+        for c in ("name_zh", "name_en"):
+            vals = names[c].astype(str).to_numpy()
+            gaps[f"nearest_{c}"] = np.where(pos >= 0, vals[np.maximum(pos, 0)], "")
+    return gaps
+
+
+def venue_payments(
+    event: pd.Series | dict,
+    venues: pd.DataFrame | None,
+    payments: pd.DataFrame,
+    radius_m: float,
+) -> pd.DataFrame:
+    """Payment points in service on the event's start date within ``radius_m`` of its site.
+
+    Adds ``to_venue_m``; nearest first.
+    """
+    ev = pd.DataFrame([dict(event)])
+    site = event_sites(ev, venues).iloc[0]
+    site_xy = _xy(np.array([site["site_lon"]]), np.array([site["site_lat"]]))
+    active = in_service(payments, pd.Timestamp(ev["start_date"].iloc[0]).normalize())
+    p_xy = _xy(payments["lon"].to_numpy("float64"), payments["lat"].to_numpy("float64"))
+    _, dist = neighbours(site_xy, p_xy, radius_m)
+    dist = dist.tocoo()
+    keep = active[dist.col]
+    out = payments.iloc[dist.col[keep]].copy()
+    out["to_venue_m"] = dist.data[keep]
+    return out.sort_values(["to_venue_m", "id"], kind="stable")

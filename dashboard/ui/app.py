@@ -1,0 +1,47 @@
+"""The app: page setup, the shared sidebar, navigation and the URL mirror.
+
+:func:`main` runs once per rerun from the entry script ``dashboard/app.py`` (which
+``exchange-atlas run`` serves through :mod:`dashboard.ui.server`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.core.i18n import t
+from dashboard.ui import cache, session, widgets
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+#: (file, title key, icon, url path, default) — pages register here.
+PAGES = [
+    ("overview.py", "page_overview", "🗺️", "overview", True),
+    ("explore.py", "page_explore", "🔎", "explore", False),
+    ("compare.py", "page_compare", "📊", "compare", False),
+    ("district.py", "page_district", "🏙️", "district", False),
+    ("standards.py", "page_standards", "📏", "standards", False),
+    ("events.py", "page_events", "📅", "events", False),
+    ("data.py", "page_data", "📥", "data", False),
+]
+
+
+def main() -> None:
+    """One run of the app: the page chosen in the navigation, framed by the shared parts."""
+    st.set_page_config(
+        page_title="Beijing Exchange Atlas · 北京国际交往地图", page_icon="🗺️", layout="wide"
+    )
+    lang = session.view().lang
+    pages = [
+        st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)
+        for f, key, icon, path, default in PAGES
+        if (PAGES_DIR / f).exists()
+    ]
+    nav = st.navigation(pages)
+    st.sidebar.markdown(f"### {t('app_title', lang)}")
+    widgets.sidebar_controls()
+    session.keep_widget_state()
+    cache.freeze_heap_once()
+    nav.run()
+    session.sync_url()  # pages that end early call session.stop(), which syncs first

@@ -1,0 +1,275 @@
+"""Cached data and results for the pages, keyed by the data in effect and the view.
+
+Loaded layers and computed results are cached with ``st.cache_resource``: one shared
+object per input, returned without a copy (``st.cache_data`` unpickles a copy on every
+rerun, which cost more than the page itself). Callers must treat them as read-only;
+``tests/app/test_cache_readonly.py`` checks that no page mutates them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.i18n import name_col
+from dashboard.core.model import POINT_LAYERS
+from dashboard.core.state import (
+    ALL,
+    ViewState,
+)
+from dashboard.engine import layers as data
+from dashboard.engine import stats
+from dashboard.engine.explore import Filters, filter_layer
+from dashboard.ui.session import view
+from dashboard.views import maps
+from loaders.workspace import current_layer_file, default_home
+
+
+def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """What identifies the data in effect: each layer's current workspace file (or shipped)."""
+    sig = []
+    for layer in POINT_LAYERS:
+        f = current_layer_file(layer, home)
+        sig.append((layer, f"{f}:{f.stat().st_mtime_ns}" if f else "shipped"))
+    return tuple(sig)
+
+
+def _current(layer: str) -> tuple[str, str]:
+    """``(signature, home)`` of the point ``layer`` in effect: the cache key of its data."""
+    home = default_home()
+    return dict(data_signature(home))[layer], str(home)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
+    return data.load_layer(layer, Path(home) if home else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _records(layer: str, signature: str, home: str | None, lang: str) -> dict[str, dict]:
+    gdf = _load(layer, signature, home)
+    return {r["id"]: r for r in maps.point_records(gdf, layer, lang, district_names(lang))}
+
+
+def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
+    """:func:`maps.point_records` for ``gdf``, rows of the loaded ``layer`` (filtered or
+    reordered), built once per layer and language and picked by id."""
+    by_id = _records(layer, *_current(layer), lang)
+    return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
+
+
+def _filters_key(filters: Filters) -> str:
+    return json.dumps(dataclasses.asdict(filters), sort_keys=True, default=str)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs={Filters: _filters_key})
+def _layer_view(
+    layer: str, signature: str, home: str | None, district: str, filters: Filters | None, lang: str
+) -> tuple[pd.DataFrame, list[dict]]:
+    gdf = stats.in_district(_load(layer, signature, home), district)
+    if filters is not None:
+        gdf = filter_layer(gdf, layer, filters)
+    return gdf, point_records(gdf, layer, lang)
+
+
+def layer_view(
+    layer: str, district: str, lang: str, filters: Filters | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows of the point ``layer`` in ``district`` that pass ``filters``
+    (:class:`dashboard.engine.explore.Filters`, None: all) and their map records in ``lang``
+    (cached per data, district, filters and language; do not modify)."""
+    return _layer_view(layer, *_current(layer), district, filters, lang)
+
+
+def load_layers() -> dict[str, gpd.GeoDataFrame]:
+    """All layers, from cache unless the workspace changed since they were read."""
+    home = str(default_home())
+    sig = dict(data_signature(Path(home)))
+    out = {"districts": _load("districts", "shipped", None)}
+    for layer in POINT_LAYERS:
+        out[layer] = _load(layer, sig[layer], home)
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _counts(signature: tuple, home: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    layers = load_layers()
+    totals = {ALL: stats.layer_totals(layers)}
+    totals.update({ad: stats.layer_totals(layers, ad) for ad in layers["districts"]["adcode"]})
+    return stats.district_counts(layers, layers["districts"]), totals
+
+
+def district_counts() -> pd.DataFrame:
+    """:func:`stats.district_counts` of the data in effect (cached; do not modify)."""
+    home = default_home()
+    return _counts(data_signature(home), str(home))[0]
+
+
+def layer_totals(district: str = ALL) -> dict[str, int]:
+    """:func:`stats.layer_totals` citywide or in ``district`` (cached)."""
+    home = default_home()
+    totals = _counts(data_signature(home), str(home))[1]
+    return totals.get(district) or stats.layer_totals(load_layers(), district)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _display_geometries(tolerance: float):
+    return maps.display_geometries(_load("districts", "shipped", None), tolerance)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def districts_geojson(lang: str, highlight: str) -> dict:
+    """Cached display GeoJSON of the districts (simplified, coloured, escaped); the
+    simplification is done once, so a district seen for the first time costs ~5 ms."""
+    return maps.districts_geojson(
+        _load("districts", "shipped", None),
+        lang,
+        highlight,
+        fine=_display_geometries(maps.DISPLAY_TOLERANCE),
+        context=_display_geometries(maps.CONTEXT_TOLERANCE),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shifted_geojson(lang: str, highlight: str, system: str) -> dict:
+    return maps.shift_geojson(districts_geojson(lang, highlight), system)
+
+
+def district_outlines(lang: str, system: str = "wgs84") -> dict | str:
+    """All districts for display: the URL of the served file, or the GeoJSON itself."""
+    url = maps.outline_url(lang, system) if st.get_option("server.enableStaticServing") else None
+    return url or _shifted_geojson(lang, ALL, system)
+
+
+def district_layers(lang: str, district: str, system: str = "wgs84") -> list:
+    """The district outlines and, on top, the chosen district highlighted, for display in
+    ``system``.
+
+    When the server serves static files (``exchange-atlas run`` turns it on) the outlines
+    are a URL the browser fetches once, so a rerun re-sends only the small overlay;
+    otherwise (``streamlit run`` without the option, AppTest) they are sent inline.
+    Not pickable: the district labels name them, points under a pickable GeoJsonLayer
+    lose their clicks, and a pickable outline layer costs about half a second on the first
+    redraw in a software-rendered browser.
+    """
+    chosen = maps.highlight_geojson(_shifted_geojson(lang, district, system), district)
+    # the overlay is there (empty) for the whole city too: the first district chosen then
+    # updates a layer instead of creating one (no shader compilation on that click)
+    return [
+        maps.district_layer(district_outlines(lang, system), pickable=False),
+        maps.district_layer(chosen, pickable=False, layer_id="district-chosen"),
+    ]
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def district_labels(lang: str) -> list[dict]:
+    return maps.district_labels(_load("districts", "shipped", None), lang)
+
+
+def district_names(lang: str) -> dict[str, str]:
+    d = _load("districts", "shipped", None)
+    return dict(zip(d["adcode"], d[name_col(lang)]))
+
+
+_HEAP_FROZEN = False
+
+
+def freeze_heap_once() -> None:
+    """Once per server process, with the modules imported and the shipped data loaded,
+    collect garbage and move every surviving object out of the cycle collector's sight
+    (:func:`gc.freeze`).
+
+    Python's automatic full collections scan every tracked object: about 170k once the
+    pages have run, 80-90 ms that stall a rerun whenever one falls inside it. Objects that
+    live as long as the server (modules, layers) need never be scanned; they are still
+    freed by reference counting when dropped.
+    """
+    global _HEAP_FROZEN
+    if _HEAP_FROZEN:
+        return
+    _HEAP_FROZEN = True
+    load_layers()
+    gc.collect()
+    gc.freeze()
+
+
+def standards_for(v: ViewState):
+    """The service standards in effect for the view: workspace standards + URL overrides."""
+    from dashboard.core.standards import uniform_standards
+    from loaders.standards_store import load_standards
+
+    require = [] if v.std == "any" else None
+    return uniform_standards(load_standards(), radius_m=v.radius, require=require)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _coverage(signature: tuple, standards_json: str, as_of: str | None):
+    from dashboard.engine.coverage import assess_coverage
+
+    layers = load_layers()
+    std = standards_from_key(standards_json)
+    return assess_coverage(
+        layers["key-locations"], layers["payments"], layers["districts"], std, as_of=as_of
+    )
+
+
+def standards_key(standards) -> str:
+    """Canonical JSON text of ``standards``: the cache key of results that depend on them."""
+    from dashboard.core.standards import standards_to_dict
+
+    return json.dumps(standards_to_dict(standards), sort_keys=True)
+
+
+def standards_from_key(standards_json: str):
+    """The standards behind a :func:`standards_key` (inside cached functions)."""
+    from dashboard.core.standards import standards_from_dict
+
+    return standards_from_dict(json.loads(standards_json))
+
+
+def view_key(v: ViewState) -> tuple[tuple, str]:
+    """``(data signature, standards key)`` of the view: what every cached result of the
+    view's data depends on, besides its date."""
+    return data_signature(default_home()), standards_key(standards_for(v))
+
+
+def coverage(v: ViewState | None = None):
+    """Coverage of the key locations for the view (cached per data, standards and date)."""
+    v = v or view()
+    return _coverage(*view_key(v), v.as_of.isoformat() if v.as_of else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _date_bounds(signature: str, home: str) -> tuple[date, date] | None:
+    pay = _load("payments", signature, home)["in_service_date"].dropna()
+    if pay.empty:
+        return None
+    return pay.min().date(), max(pay.max().date(), pay.min().date())
+
+
+def date_bounds() -> tuple[date, date]:
+    """First and last in-service date of the payment points (the as-of slider's range)."""
+    bounds = _date_bounds(*_current("payments"))
+    if bounds is None:
+        today = date.today()
+        return today, today
+    return bounds
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _grid(signature: tuple, standards_json: str, as_of: str | None, resolution: int):
+    from dashboard.engine.coverage import coverage_grid
+
+    return coverage_grid(_coverage(signature, standards_json, as_of).places, resolution)
+
+
+def coverage_grid(v: ViewState, resolution: int):
+    """H3 coverage grid for the view (cached)."""
+    return _grid(*view_key(v), v.as_of.isoformat() if v.as_of else None, resolution)

@@ -1,0 +1,88 @@
+"""Streamlit glue of the Data page: the upload store, the preview records, the history panel."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.safetext import md_literal
+from dashboard.views import maps
+from loaders import importer
+from loaders.importer import ImportOptions, ImportResult
+from loaders.workspace import WorkspaceError, history, undo
+
+#: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
+#: become markup, whatever the Streamlit version (an ``html`` tooltip would depend on the
+#: component escaping interpolated values, and ``html.escape`` on top would double-escape).
+TEXT_TOOLTIP = {"text": "{tt_title}\n{tt_sub}\n{tt_body}", "style": maps.TOOLTIP["style"]}
+
+
+#: Prefix of the private directory an upload is written to while it is read.
+UPLOAD_PREFIX = "exchange-atlas-upload-"
+
+
+def read_upload(data: bytes, name: str, options: ImportOptions) -> ImportResult:
+    """Read an upload with the importer; the file exists on disk only while it is read.
+
+    The bytes are written to a private temporary directory that is removed as soon as
+    the read ends, whether it succeeded or raised. The session keeps the last result
+    (one per session, keyed by content and options), so a rerun with the same choices
+    reads nothing again.
+
+    Raises
+    ------
+    LoaderError
+        When the file cannot be imported (nothing is left on disk).
+    """
+    key = (hashlib.sha256(data).hexdigest(), repr(options))
+    cached = st.session_state.get("data_read")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    suffix = "".join(c for c in Path(name).suffix.lower() if c.isalnum() or c == ".")[:12]
+    with tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX) as d:
+        path = Path(d) / f"upload{suffix}"
+        path.write_bytes(data)
+        result = importer.import_file(path, options)
+    st.session_state["data_read"] = (key, result)
+    return result
+
+
+def preview_records(df: pd.DataFrame, s: dict[str, str]) -> list[dict]:
+    """Deck records: position, uploaded name, row number and the reason it was rejected."""
+    return [
+        {
+            "lon": float(x),
+            "lat": float(y),
+            "tt_title": str(n),
+            "tt_sub": f"{s['row']} {int(r)}",
+            "tt_body": str(reason) if reason else s["kept"],
+        }
+        for x, y, n, r, reason in zip(
+            df["lon"], df["lat"], df["name"], df["row"], df["reason"], strict=True
+        )
+    ]
+
+
+def history_section(layer: str, home: Path, s: dict[str, str]) -> None:
+    """The layer's stored versions and an undo button."""
+    st.subheader(s["history"])
+    versions = history(layer, home)
+    if versions:
+        st.dataframe(
+            pd.DataFrame([v.to_dict() for v in versions])[
+                ["name", "created", "action", "rows", "added", "source", "current"]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        if st.button(s["undo"]):
+            try:
+                restored = undo(layer, home)
+            except WorkspaceError as exc:
+                st.error(md_literal(exc))
+            else:
+                st.success(s["undone"].format(v=restored or s["shipped"]))

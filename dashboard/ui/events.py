@@ -1,0 +1,222 @@
+"""Streamlit glue of the Events page: caching only.
+
+Each cached function is keyed by what it depends on (the data signature, the standards
+in effect, the radii, the filters, the reference date, the language) and calls pure
+functions of :mod:`dashboard.engine.events` and :mod:`dashboard.views.events`, so a rerun that
+changes none of them (a district with the same events, a click elsewhere) redraws from
+cache. Returned objects are shared: pages must not modify them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboard.core.i18n import label_of, t
+from dashboard.core.model import EVENT_CATEGORIES
+from dashboard.core.state import ViewState
+from dashboard.engine import events as ev
+from dashboard.ui import cache, session
+from dashboard.views import events as evv
+
+
+def dated_events() -> pd.DataFrame:
+    """The events that have a start date (the others cannot be placed on the timeline)."""
+    events = cache.load_layers()["events"]
+    return events[pd.to_datetime(events["start_date"]).notna()]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
+    lay = cache.load_layers()
+    return ev.event_readiness(
+        dated_events(),
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        cache.standards_from_key(standards_json),
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
+
+
+@dataclass(frozen=True)
+class EventsView:
+    """The events shown for a choice of filters, with their timeline and table."""
+
+    shown: pd.DataFrame  #: filtered, upcoming first (:func:`events.order_events`)
+    timeline_rows: pd.DataFrame | None  #: :func:`events_views.timeline_data`
+    table: pd.DataFrame | None  #: :func:`events_views.events_table`
+    lang: str = "en"
+
+    def timeline(self) -> dict | None:
+        """Vega-Lite spec of the timeline with its rows (None when no event is shown).
+
+        The spec without the rows is the same for every filter and district
+        (:func:`events_views.timeline_spec`), so a change redraws the chart's data in
+        place instead of building a new chart.
+        """
+        if self.timeline_rows is None:
+            return None
+        return {**_timeline_spec(self.lang), "datasets": {evv.TIMELINE_DATA: self.timeline_rows}}
+
+
+@st.cache_resource(show_spinner=False)
+def _timeline_spec(lang: str) -> dict:
+    return evv.timeline_spec(lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _events_view(
+    signature: tuple,
+    standards_json: str,
+    radius_m: float,
+    venue_radius_m: float,
+    years: tuple[int, ...],
+    cats: tuple[str, ...],
+    district: str,
+    ref: str,
+    lang: str,
+    group_by: str,
+) -> EventsView:
+    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
+    shown = ev.order_events(shown, ref)
+    if shown.empty:
+        return EventsView(shown, None, None, lang)
+    rows = evv.timeline_data(shown, lang, group_by, ref)
+    return EventsView(shown, rows, evv.events_table(shown, lang), lang)
+
+
+def events_view(
+    v: ViewState,
+    radius_km: float,
+    venue_radius_m: float,
+    years: list[int],
+    cats: list[str],
+    ref: date,
+    group_by: str,
+) -> EventsView:
+    """Readiness of every dated event (:func:`events.event_readiness`) filtered to the
+    years, categories and the view's district, ordered around ``ref``, with the timeline
+    spec and the table in the view's language (cached)."""
+    sig, std = cache.view_key(v)
+    return _events_view(
+        sig,
+        std,
+        radius_km * 1000,
+        float(venue_radius_m),
+        tuple(years),
+        tuple(cats),
+        v.district,
+        ref.isoformat(),
+        v.lang,
+        group_by,
+    )
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    """One event's surroundings: places, payment points, gaps, map and gap table."""
+
+    places: pd.DataFrame  #: :func:`events.event_places`
+    payments: pd.DataFrame  #: :func:`events.venue_payments`
+    gaps: pd.DataFrame  #: :func:`events.event_gaps`
+    deck: pdk.Deck  #: :func:`events_views.event_deck`
+    gaps_table: pd.DataFrame  #: :func:`events_views.gaps_table`
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _detail(
+    signature: tuple,
+    standards_json: str,
+    event_id: str,
+    radius_m: float,
+    venue_radius_m: float,
+    lang: str,
+) -> EventDetail:
+    lay = cache.load_layers()
+    row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
+    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    event = ready[ready["id"].astype(str) == event_id].iloc[0]
+    places = ev.event_places(
+        row,
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        cache.standards_from_key(standards_json),
+        radius_m=radius_m,
+    )
+    pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
+    gaps = ev.event_gaps(places, lay["payments"])
+    deck = evv.event_deck(
+        event,
+        places,
+        pays,
+        lang,
+        cache.district_names(lang),
+        cache.district_outlines(lang),
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
+    return EventDetail(places, pays, gaps, deck, evv.gaps_table(gaps, lang))
+
+
+def event_detail(
+    v: ViewState, event_id: str, radius_km: float, venue_radius_m: float
+) -> EventDetail:
+    """The surroundings of event ``event_id`` within ``radius_km`` (cached)."""
+    sig, std = cache.view_key(v)
+    return _detail(sig, std, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
+
+
+def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, float, int]:
+    """The Events page's filters: years, categories, grouping and the two radii (km
+    around a venue, m for the venue's own points), each kept under its page key."""
+    years = ev.event_years(dated)
+    cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
+    # widget keys start with "k_" so the entry keeps them across page switches; values no
+    # longer among the options (the data changed) are dropped before the widgets are drawn
+    for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
+        st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
+        session.page_default(key, options)  # "all", left out of links
+    st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
+    st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
+    c1, c2, c3 = st.columns([2, 3, 2])
+    chosen_years = c1.multiselect(t("ev_years", lang), years, key="k_ev_years")
+    chosen_cats = c2.multiselect(
+        t("ev_categories", lang),
+        cats,
+        key="k_ev_cats",
+        format_func=lambda c: label_of("events", c, lang),
+    )
+    group_by = c3.radio(
+        t("ev_group_by", lang),
+        ("venue", "year"),
+        horizontal=True,
+        key="k_ev_group",
+        format_func=lambda g: t(f"ev_group_{g}", lang),
+    )
+    c4, c5 = st.columns(2)
+    radius_km = c4.slider(
+        t("ev_radius", lang),
+        0.5,
+        5.0,
+        step=0.5,
+        key="k_ev_radius",
+        format="%.1f",
+        help=t("ev_radius_help", lang),
+    )
+    venue_radius = c5.slider(
+        t("ev_venue_radius", lang),
+        100,
+        1000,
+        step=50,
+        key="k_ev_venue_radius",
+        help=t("ev_venue_radius_help", lang),
+    )
+    return chosen_years, chosen_cats, group_by, radius_km, venue_radius

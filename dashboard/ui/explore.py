@@ -1,0 +1,73 @@
+"""Streamlit glue of the Map explorer: its filter widgets and the place search."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from dashboard.core import model
+from dashboard.core.i18n import label_of, layer_label, name_col, t
+from dashboard.core.safetext import md_literal
+from dashboard.engine import explore
+from dashboard.ui import selection
+
+
+def filter_widgets(box: DeltaGenerator, visible: list[str], lang: str) -> None:
+    """The filter multiselects and the events-window toggle, drawn in ``box`` (the open
+    expander); their values live in the session under their page-filter keys."""
+    cols = box.columns(2)
+    for i, layer in enumerate(visible):
+        cols[i % 2].multiselect(
+            t("f_categories", lang, layer=layer_label(layer, lang, short=True)),
+            list(model.LAYERS[layer].categories),
+            key=f"k_cat_{layer}",
+            format_func=lambda c, la=layer: label_of(la, c, lang),
+            placeholder=t("f_all", lang),
+        )
+    for col, (label, codes, key, kind) in zip(
+        (cols[0], cols[1], cols[0]),
+        (
+            ("f_sectors", model.SECTORS, "k_sectors", "sector"),
+            ("f_capabilities", model.CAPABILITIES, "k_caps", "capability"),
+            ("f_schemes", model.CARD_SCHEMES, "k_schemes", "card_scheme"),
+        ),
+    ):
+        col.multiselect(
+            t(label, lang),
+            list(codes),
+            key=key,
+            format_func=lambda c, kind=kind: label_of(kind, c, lang),
+            placeholder=t("f_all", lang),
+        )
+    cols[1].toggle(t("events_window", lang), key="k_events_window")
+
+
+def place_search(layers: dict, lang: str) -> None:
+    """The search box and its results; a new pick becomes the selected place
+    (``k_selected``), winning over an earlier map click."""
+    query = st.text_input(t("search", lang), key="k_search")
+    hits = (
+        explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query)
+        if query
+        else None
+    )
+    if hits is not None and hits.empty:
+        st.info(t("no_results", lang))
+    elif hits is not None:
+        if not 0 <= st.session_state.get("k_search_pick", 0) < len(hits):
+            st.session_state["k_search_pick"] = 0
+        labels = [  # radio options are Markdown: the names are escaped to show literally
+            f"{md_literal(n)} · {layer_label(la, lang, short=True)}"
+            for n, la in zip(hits[name_col(lang)], hits["layer"])
+        ]
+        pick = st.radio(
+            t("search_results", lang),
+            range(len(hits)),
+            key="k_search_pick",
+            format_func=labels.__getitem__,
+        )
+        if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
+            st.session_state["_last_pick"] = (query, pick)
+            st.session_state["k_selected"] = selection.selection(
+                layers, hits.iloc[pick]["layer"], hits.iloc[pick]["id"]
+            )

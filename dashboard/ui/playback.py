@@ -1,0 +1,60 @@
+"""Playback of the rollout: the shared as-of date stepped month by month."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard.core.i18n import t
+from dashboard.core.state import (
+    ViewState,
+)
+from dashboard.ui.session import set_view, view
+
+PLAY_STEP = timedelta(days=30)
+
+
+PLAY_DELAY_S = 0.8
+
+
+def playback_advance(lo: date, hi: date) -> ViewState:
+    """If a playback step is due, move the shared date one step (call before any widget).
+
+    Reaching the last date ends the playback and shows all data again.
+    """
+    if st.session_state.pop("_advance", False) and st.session_state.get("k_play"):
+        v = view()
+        nxt = min((v.as_of or lo) + PLAY_STEP, hi)
+        st.session_state["w_as_of"] = nxt
+        set_view(as_of=None if nxt >= hi else nxt)
+        if nxt >= hi:
+            st.session_state["k_play"] = False
+    return view()
+
+
+def play_button(container, lo: date) -> None:
+    """Play / pause the rollout (a toggle, so a click during a step is never lost).
+
+    Starting from "all data" plays from the first date.
+    """
+    lang = view().lang
+
+    def _changed() -> None:
+        if st.session_state.get("k_play"):
+            if view().as_of is None:
+                set_view(as_of=lo - PLAY_STEP)
+            st.session_state["_advance"] = True
+
+    container.toggle(t("play", lang), key="k_play", on_change=_changed)
+
+
+def playback_tick(hi: date) -> None:
+    """At the end of a page run: while playing, wait a moment and schedule the next step."""
+    if st.session_state.get("k_play"):
+        v = view()
+        st.caption(t("playing_at", v.lang, date=(v.as_of or hi).isoformat()))
+        time.sleep(PLAY_DELAY_S)
+        st.session_state["_advance"] = True
+        st.rerun()

@@ -1,0 +1,65 @@
+"""The selected place: from a map click, a search pick or a link, mirrored into the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.ui.session import RESTORED_KEY
+
+
+def selection(layers: dict, layer: str, place_id: str) -> dict | None:
+    """A selected place as stored in the session: layer, id and its WGS-84 position."""
+    gdf = layers.get(layer)
+    if gdf is None:
+        return None
+    rows = gdf[gdf["id"] == str(place_id)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return {"layer": layer, "id": str(place_id), "lon": float(r["lon"]), "lat": float(r["lat"])}
+
+
+def restore_selection(layers: dict) -> None:
+    """Select the place a link names (``k_place``) once, when the session began from it.
+
+    Also marks the link's search pick as already applied, so it does not replace the
+    place the link restored.
+    """
+    if not st.session_state.pop(RESTORED_KEY, False):
+        return
+    st.session_state["_last_pick"] = (
+        st.session_state.get("k_search", ""),
+        st.session_state.get("k_search_pick", 0),
+    )
+    ref = st.session_state.get("k_place")
+    chosen = selection(layers, *ref.split(":", 1)) if ref and ":" in ref else None
+    if chosen:
+        st.session_state["k_selected"] = chosen
+    else:  # a place the data does not have: drop it rather than carry it on in the URL
+        st.session_state.pop("k_place", None)
+
+
+def sync_selection() -> dict | None:
+    """The selected place, mirrored into ``k_place`` (``layer:id``) for the URL."""
+    selected = st.session_state.get("k_selected")
+    if selected:
+        st.session_state["k_place"] = f"{selected['layer']}:{selected['id']}"
+    return selected
+
+
+def map_selection(key: str) -> tuple[str, str] | None:
+    """``(layer, id)`` of the point last clicked on the pydeck chart ``key`` (read before drawing).
+
+    Clicks on the gap rings select the key location under them.
+    """
+    from dashboard.core.model import POINT_LAYERS as _POINT
+
+    state = st.session_state.get(key)
+    selection = (
+        getattr(state, "selection", None) or (state or {}).get("selection") if state else None
+    )
+    objects = (selection or {}).get("objects") or {}
+    for layer_id, items in objects.items():
+        if items and "id" in items[0] and layer_id in _POINT + ("gaps",):
+            return ("key-locations" if layer_id == "gaps" else layer_id, str(items[0]["id"]))
+    return None

@@ -1,0 +1,26 @@
+"""The server behind ``exchange-atlas run``: the Streamlit app plus one route.
+
+The entry script ``dashboard/server.py`` builds an ``st.App`` around ``dashboard/app.py``
+with :data:`ROUTES`: ``/atlas-data/<name>``, map layer data the pages publish
+(:mod:`dashboard.views.served`), so the browser fetches an unchanged layer once instead
+of receiving and rebuilding it on every rerun. ``streamlit run dashboard/app.py`` still
+works: every layer is then sent inline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.routing import Route
+
+from dashboard.ui.layer_route import serve
+from dashboard.views import served
+
+#: The entry script every session runs (next to ``dashboard/static/``).
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
+
+#: Importing this module switches layer-data serving on for the process.
+route = served.enable(st.get_option("server.baseUrlPath"))
+ROUTES = [Route(route, serve, methods=["GET"])]

@@ -1,0 +1,354 @@
+"""Builders for the Events page: the Altair timeline, the venue map, display tables.
+
+Pure (no Streamlit): everything returns Altair charts, pydeck decks or DataFrames, so
+tests can inspect them. Data text reaches the screen only as chart/table cell values
+or deck.gl tooltip fields (``tt_*``), which the components escape; never as HTML.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.core.i18n import label_of, name_col, t
+from dashboard.core.model import EVENT_CATEGORIES
+from dashboard.views import maps
+
+#: One colour per event category (stable whatever the filters).
+CATEGORY_COLORS = {
+    "forum": "#4c6ef5",
+    "exhibition": "#e8590c",
+    "fair": "#2b8a3e",
+    "festival": "#c2255c",
+    "conference": "#7048e8",
+}
+VENUE_RGB = (140, 40, 170)
+COVERED_RGB = (30, 110, 220)
+GAP_RGB = (220, 45, 45)
+PAYMENT_RGB = (20, 150, 90)
+STATUS_ICON = {"ongoing": "🟢", "upcoming": "🔜", "past": "⏺"}
+
+
+def _name(df: pd.DataFrame, lang: str, prefix: str = "") -> pd.Series:
+    """Name in ``lang``, falling back to the other language when empty."""
+    main = df[f"{prefix}{name_col(lang)}"].fillna("").astype(str)
+    other = df[f"{prefix}{'name_en' if lang == 'zh' else 'name_zh'}"].fillna("").astype(str)
+    return main.where(main.str.strip() != "", other)
+
+
+def status_label(status: str, lang: str) -> str:
+    return f"{STATUS_ICON.get(status, '')} {t(f'ev_status_{status}', lang)}".strip()
+
+
+def pct(x: float) -> str:
+    """A share as a whole percentage; an em dash when undefined."""
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
+
+
+def event_label(row: pd.Series | dict, lang: str) -> str:
+    """Selector label: status icon, start date, name."""
+    name = row["name_zh"] if lang == "zh" else row["name_en"]
+    if not isinstance(name, str) or not name.strip():
+        name = row["name_en"] if lang == "zh" else row["name_zh"]
+    start = pd.Timestamp(row["start_date"]).strftime("%Y-%m-%d")
+    return f"{STATUS_ICON.get(row.get('status', ''), '')} {start} · {name}"
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+#: Name of the timeline's dataset in :func:`timeline_spec`.
+TIMELINE_DATA = "timeline"
+#: Days of margin either side of the events in which the reference date is still drawn.
+_REF_MARGIN = pd.Timedelta(days=10)
+
+
+def timeline_data(
+    events: pd.DataFrame, lang: str, group_by: str = "venue", ref: object | None = None
+) -> pd.DataFrame:
+    """One row per event for the timeline, grouped by ``venue`` or ``year``.
+
+    ``events`` is :func:`dashboard.engine.events.event_readiness`'s answer with ``status``.
+    The bar runs from the start day to the end of the end day (``end_excl``). ``ref``
+    (the reference date) is in every row when it lies within 10 days of the events'
+    span, so the chart draws it; otherwise the column is empty. Dates are local ISO
+    strings, read by Vega as the calendar days they name in any time zone.
+    """
+    start = pd.to_datetime(events["start_date"]).dt.normalize()
+    end = pd.to_datetime(events["end_date"]).dt.normalize().fillna(start)
+    end_excl = end + pd.Timedelta(days=1)
+    venue = _name(events, lang, "venue_").replace("", t("ev_no_venue", lang))
+    if group_by == "year":
+        group = start.dt.year.astype(str)
+    else:
+        group = venue
+    show_ref = None
+    if ref is not None and len(events):
+        r = pd.Timestamp(ref).normalize()
+        if start.min() - _REF_MARGIN <= r <= end_excl.max() + _REF_MARGIN:
+            show_ref = r.isoformat()
+    iso = "%Y-%m-%dT%H:%M:%S"
+    return pd.DataFrame(
+        {
+            "id": events["id"].astype(str).to_numpy(),
+            "event": _name(events, lang).to_numpy(),
+            "group": group.to_numpy(),
+            "venue": venue.to_numpy(),
+            "category": [label_of("events", c, lang) for c in events["category"]],
+            "start": start.dt.strftime(iso).to_numpy(),
+            "end_excl": end_excl.dt.strftime(iso).to_numpy(),
+            "dates": (
+                start.dt.strftime("%Y-%m-%d") + " – " + end.dt.strftime("%Y-%m-%d")
+            ).to_numpy(),
+            "status": [status_label(s, lang) for s in events["status"]],
+            "readiness": [pct(x) for x in events["readiness"]],
+            "ref": show_ref,
+        }
+    )
+
+
+def _timeline(lang: str, width: int, data: pd.DataFrame | alt.NamedData) -> alt.FacetChart:
+    """The timeline over ``data`` (rows of :func:`timeline_data`, or a named dataset)."""
+    domain = [label_of("events", c, lang) for c in EVENT_CATEGORIES]
+    colors = [CATEGORY_COLORS[c] for c in EVENT_CATEGORIES]
+    x = alt.X(
+        "start:T",
+        title=t("ev_axis_date", lang),
+        scale=alt.Scale(padding=12),  # pixels either side of the first and last event
+        axis=alt.Axis(format="%Y-%m", labelAngle=0, grid=True),
+    )
+    bars = (
+        alt.Chart()
+        .mark_bar(cornerRadius=2, height={"band": 0.8})
+        .encode(
+            x=x,
+            x2="end_excl:T",
+            y=alt.Y(
+                "event:N",
+                title=None,
+                sort=alt.EncodingSortField("start", op="min"),
+                axis=alt.Axis(labelLimit=170),
+            ),
+            color=alt.Color(
+                "category:N",
+                title=t("ev_tt_category", lang),
+                scale=alt.Scale(domain=domain, range=colors),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("event:N", title=t("ev_tt_event", lang)),
+                alt.Tooltip("venue:N", title=t("ev_tt_venue", lang)),
+                alt.Tooltip("category:N", title=t("ev_tt_category", lang)),
+                alt.Tooltip("dates:N", title=t("ev_tt_dates", lang)),
+                alt.Tooltip("status:N", title=t("ev_tt_status", lang)),
+                alt.Tooltip("readiness:N", title=t("ev_tt_readiness", lang)),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart()
+        .transform_filter("isValid(datum.ref)")
+        .mark_rule(strokeDash=[4, 3], color="#333", strokeWidth=1.5)
+        .encode(x="min(ref):T")
+    )
+    return (
+        alt.layer(bars, rule, data=data)
+        .properties(width=width, height=alt.Step(22))
+        .facet(
+            row=alt.Row(
+                "group:N",
+                title=None,
+                # groups in the order of their first event: venues by first use, years
+                # chronologically
+                sort=alt.EncodingSortField("start", op="min"),
+                header=alt.Header(
+                    labelAngle=0, labelAlign="left", labelLimit=150, labelFontWeight="bold"
+                ),
+            ),
+            spacing=6,
+        )
+        .resolve_scale(y="independent")
+    )
+
+
+def timeline_chart(
+    events: pd.DataFrame,
+    lang: str,
+    ref: object,
+    group_by: str = "venue",
+    width: int = 500,
+) -> alt.FacetChart:
+    """Altair timeline: a bar per event, coloured by category, one row block per group,
+    the reference date ``ref`` as a dashed rule (when near the events)."""
+    return _timeline(lang, width, timeline_data(events, lang, group_by, ref))
+
+
+def timeline_spec(lang: str, width: int = 500) -> dict:
+    """Vega-Lite spec of :func:`timeline_chart` reading its rows from the dataset named
+    :data:`TIMELINE_DATA`, so the same spec serves every choice of events.
+
+    Streamlit keeps a drawn chart whose spec is unchanged and only swaps its data, instead
+    of building a new Vega view; hand it ``{**spec, "datasets": {TIMELINE_DATA: rows}}``
+    with ``rows`` from :func:`timeline_data`.
+    """
+    from dashboard.views.charts import vega_spec
+
+    return vega_spec(_timeline(lang, width, alt.NamedData(name=TIMELINE_DATA)))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The events list for display, in the given order, with localised headers."""
+    return pd.DataFrame(
+        {
+            t("ev_col_status", lang): [status_label(s, lang) for s in events["status"]],
+            t("ev_col_start", lang): pd.to_datetime(events["start_date"]).dt.date.to_numpy(),
+            t("ev_col_end", lang): pd.to_datetime(events["end_date"]).dt.date.to_numpy(),
+            t("ev_col_name", lang): _name(events, lang).to_numpy(),
+            t("ev_col_venue", lang): _name(events, lang, "venue_")
+            .replace("", t("ev_no_venue", lang))
+            .to_numpy(),
+            t("ev_col_category", lang): [label_of("events", c, lang) for c in events["category"]],
+            t("ev_col_nearby", lang): events["nearby"].to_numpy(),
+            t("ev_col_covered", lang): events["covered"].to_numpy(),
+            t("ev_col_gaps", lang): events["gaps"].to_numpy(),
+            t("ev_col_readiness", lang): (events["readiness"] * 100).round(0).to_numpy(),
+            t("ev_col_venue_points", lang): events["venue_points"].to_numpy(),
+        }
+    )
+
+
+def _metres(x: float) -> object:
+    return None if not np.isfinite(x) else int(round(x))
+
+
+def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The gaps of one event for display (distances in whole metres; blank = none)."""
+    out = pd.DataFrame(
+        {
+            t("ev_gcol_name", lang): _name(gaps, lang).to_numpy(),
+            t("ev_gcol_category", lang): [
+                label_of("key-locations", c, lang) for c in gaps["category"]
+            ],
+            t("ev_gcol_to_venue", lang): [_metres(x) for x in gaps["to_venue_m"]],
+            t("ev_gcol_nearest", lang): [_metres(x) for x in gaps["distance_m"]],
+            t("ev_gcol_standard", lang): [_metres(x) for x in gaps["radius_m"]],
+            t("ev_gcol_shortfall", lang): [_metres(x) for x in gaps["shortfall_m"]],
+        }
+    )
+    if "nearest_name_zh" in gaps.columns:
+        out[t("ev_gcol_point", lang)] = _name(gaps, lang, "nearest_").to_numpy()
+    return out
+
+
+# --------------------------------------------------------------------------- map
+
+
+def _ring(lon: float, lat: float, radius_m: float, rgb: tuple[int, int, int], rid: str):
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=[{"lon": lon, "lat": lat}],
+        id=rid,
+        get_position="[lon, lat]",
+        get_radius=float(radius_m),
+        radius_units="'meters'",
+        filled=True,
+        get_fill_color=[*rgb, 18],
+        stroked=True,
+        get_line_color=[*rgb, 200],
+        line_width_min_pixels=2,
+        pickable=False,
+    )
+
+
+def _points(records: list[dict], rid: str, radius_px: float) -> pdk.Layer:
+    from dashboard.views.maps import scatter_layer
+
+    return scatter_layer(records, rid, "color", radius_px)
+
+
+def view_around(lon: float, lat: float, radius_m: float, width_px: int = 900) -> dict:
+    """A view centred on the site that fits a circle of ``radius_m`` with a margin."""
+    extent = 2.4 * radius_m / (111_320.0 * math.cos(math.radians(lat)))
+    zoom = math.log2(360.0 / max(extent, 1e-6)) + math.log2(width_px / 512) - 0.6
+    return {"longitude": lon, "latitude": lat, "zoom": round(min(zoom, 17.0), 2)}
+
+
+def event_deck(
+    event: pd.Series,
+    places: pd.DataFrame,
+    payments: pd.DataFrame,
+    lang: str,
+    district_names: dict[str, str],
+    districts_geojson: dict | str,
+    *,
+    radius_m: float,
+    venue_radius_m: float,
+    height: int = 560,
+) -> pdk.Deck:
+    """The venue, its two rings, the nearby key locations (covered/gap) and payment points.
+
+    ``event`` is a row of :func:`dashboard.engine.events.event_readiness`; ``places`` its
+    :func:`dashboard.engine.events.event_places`; ``payments`` the points to draw (in service on
+    the start date). Offline: no basemap (:func:`dashboard.views.maps.make_deck`).
+    """
+    lon, lat = float(event["site_lon"]), float(event["site_lat"])
+    layers = [
+        maps.district_layer(districts_geojson, pickable=False),
+        _ring(lon, lat, radius_m, VENUE_RGB, "ring-r"),
+        _ring(lon, lat, venue_radius_m, PAYMENT_RGB, "ring-venue"),
+    ]
+    # every layer is there even when empty, so choosing another event updates layers
+    # instead of creating them (no shader compilation on that choice)
+    recs: list[dict] = []
+    if len(payments):
+        tips = maps.tooltip_fields(payments, "payments", lang, district_names)
+        recs = [
+            {"lon": float(x), "lat": float(y), "color": [*PAYMENT_RGB, 230], **tip}
+            for x, y, tip in zip(payments["lon"], payments["lat"], tips.to_dict("records"))
+        ]
+    layers.append(_points(recs, "payments", 4))
+    recs = []
+    if len(places):
+        tips = maps.tooltip_fields(places, "key-locations", lang, district_names)
+        for (_, p), tip in zip(places.iterrows(), tips.to_dict("records")):
+            d = p["distance_m"]
+            state = (
+                t("ev_tt_covered", lang)
+                if p["covered"]
+                else t(
+                    "ev_tt_gap",
+                    lang,
+                    d=f"{d:,.0f} m" if np.isfinite(d) else t("ev_tt_none", lang),
+                )
+            )
+            far = t("ev_tt_to_venue", lang, d=f"{p['to_venue_m']:,.0f}")
+            tip["tt_body"] = f"{tip['tt_body']}\n{state}\n{far}"
+            rgb = COVERED_RGB if p["covered"] else GAP_RGB
+            recs.append(
+                {"lon": float(p["lon"]), "lat": float(p["lat"]), "color": [*rgb, 235], **tip}
+            )
+    layers.append(_points(recs, "key-locations", 6))
+    vname = (
+        _name(pd.DataFrame([event]), lang, "venue_").iloc[0]
+        or _name(pd.DataFrame([event]), lang).iloc[0]
+    )
+    other = "venue_name_en" if lang == "zh" else "venue_name_zh"
+    site = {
+        "lon": lon,
+        "lat": lat,
+        "color": [*VENUE_RGB, 255],
+        "text": vname,
+        "tt_title": vname,
+        "tt_sub": str(event.get(other) or ""),
+        "tt_body": _name(pd.DataFrame([event]), lang).iloc[0],
+    }
+    layers.append(_points([site], "venue", 10))
+    layers.append(maps.label_layer([site], "venue-label", 15, (60, 20, 80, 255), (0, -22)))
+    return maps.make_deck(layers, view_around(lon, lat, radius_m), height=height)
