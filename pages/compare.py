@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from dashboard.core.i18n import t
@@ -11,6 +9,7 @@ from dashboard.core.state import DISTRICT_CODES
 from dashboard.engine import compare
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import compare as uc
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import reports
 
 v = session.view()
@@ -25,17 +24,17 @@ c_asof, c_base, c_rank = st.columns([3, 2, 2])
 widgets.as_of_slider(c_asof)
 v = session.view()
 end = uc.end_date(v)
-# page widgets keep their values across page switches (``k_`` keys, see session.keep_widget_state)
+ps = session.page_state()  # this page's own choices (kept across pages, in the link)
 default_baseline = compare.previous_date(end, lo)
-session.page_default("k_cmp_baseline", default_baseline)
-if not lo <= st.session_state.get("k_cmp_baseline", lo - timedelta(1)) <= end:
-    st.session_state["k_cmp_baseline"] = default_baseline
-st.session_state.setdefault("k_cmp_rank_by", "coverage")
+ps.set_default(P.baseline, default_baseline)
+if ps.baseline is None or not lo <= ps.baseline <= end:
+    ps.baseline = default_baseline
+ps.ensure(P.rank_by)
 baseline = c_base.date_input(
     t("cmp_baseline", lang),
     min_value=lo,
     max_value=end,
-    key="k_cmp_baseline",
+    key=P.baseline.key,
     format="YYYY-MM-DD",
     help=t("cmp_baseline_help", lang),
 )
@@ -43,7 +42,7 @@ rank_by = c_rank.selectbox(
     t("cmp_rank_by", lang),
     list(compare.RANK_METRICS),
     format_func=lambda m: reports.header(m, lang),
-    key="k_cmp_rank_by",
+    key=P.rank_by.key,
 )
 
 std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any", lang)
@@ -105,14 +104,14 @@ d2.download_button(
 
 # side by side: the chosen districts (shared state, in the link)
 st.subheader(t("cmp_side_by_side", lang))
-if "w_compare" not in st.session_state:
-    st.session_state["w_compare"] = list(v.compare)
+if not ps.has(P.compare_picker):
+    ps.compare_picker = list(v.compare)
 st.multiselect(
     t("cmp_choose", lang),
     DISTRICT_CODES,
-    key="w_compare",
+    key=P.compare_picker.key,
     format_func=lambda code: names.get(code, code),
-    on_change=lambda: session.set_view(compare=tuple(st.session_state["w_compare"])),
+    on_change=lambda: session.set_view(compare=tuple(ps.compare_picker)),
     help=t("cmp_choose_help", lang),
 )
 chosen = session.view().compare

@@ -20,6 +20,7 @@ from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
 from dashboard.ui import cache, session
 from dashboard.ui import data as ui_data
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
 from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
@@ -31,6 +32,7 @@ MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "d
 MAX_PREVIEW = 20_000
 
 lang = session.view().lang
+ps = session.page_state()
 S = {k: t(f"data_{k}", lang) for k in DATA_KEYS}
 st.title(t("page_data", lang))
 st.caption(S["intro"])
@@ -41,14 +43,14 @@ layer = st.selectbox(
     S["layer"],
     POINT_LAYERS,
     # the built-in example is a key-location export: offer that layer with it
-    index=POINT_LAYERS.index("key-locations") if st.session_state.get("data_example") else 0,
+    index=POINT_LAYERS.index("key-locations") if ps.data_example else 0,
     format_func=lambda c: label({c: LAYERS[c].label}, c, lang),
 )
 upload = st.file_uploader(
     S["upload"],
     type=["csv", "tsv", "txt", "xlsx", "xls", "json", "geojson", "zip", "gpkg", "parquet", "kml"],
 )
-use_example = st.toggle(S["example"], key="data_example")
+use_example = st.toggle(S["example"], key=P.data_example.key)
 
 
 source: tuple[bytes, str] | None = None
@@ -72,7 +74,7 @@ with st.expander(S["settings"], expanded=False):
         format_func=lambda c: S["auto"] if c == "auto" else CRS_LABELS.get(c, c),
     )
     epsg = c3.text_input(S["epsg"], "")
-    columns = st.session_state.get("data_columns", [])
+    columns = ps.data_columns
     st.caption(S["columns"])
     mcols = st.columns(3)
     mapping: dict[str, str] = {}
@@ -102,8 +104,8 @@ except LoaderError as exc:
     st.error(md_literal(exc))
     session.stop()
 rep = result.report
-if st.session_state.get("data_columns") != rep.source_columns:
-    st.session_state["data_columns"] = rep.source_columns
+if ps.data_columns != rep.source_columns:
+    ps.data_columns = rep.source_columns
     st.rerun()
 
 m = st.columns(5)

@@ -11,6 +11,7 @@ from dashboard.core.state import ALL
 from dashboard.engine import compare, stats
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import compare as uc
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import charts, maps, reports
 
 v = session.view()
@@ -52,7 +53,7 @@ st.title(
 )
 # the page's own district selector (a presenter may hide the sidebar), in both states
 pick = st.container()
-widgets.district_selector(pick, "w_dp_district", t("dp_choose", lang))
+widgets.district_selector(pick, P.profile_district.key, t("dp_choose", lang))
 pick.caption(t("dp_pick" if is_city else "dp_pick_other", lang))
 head = st.container()  # one block above the map, whatever it holds (see gap_map)
 c_asof, c_ref, c_tgt = head.columns([3, 2, 2])
@@ -66,27 +67,24 @@ refs = {
     "target": t("dp_ref_target", lang),
 }
 # the city is not compared with itself: its own reference choice, without "city"
-ref_key, ref_options = (
-    ("k_dp_city_ref", ["previous", "target"]) if is_city else ("k_dp_ref", list(refs))
-)
-st.session_state.setdefault(ref_key, ref_options[0])
-st.session_state.setdefault("k_dp_target", None)
+ps = session.page_state()  # this page's own choices (kept across pages, in the link)
+ref_param, ref_options = (P.city_ref, ["previous", "target"]) if is_city else (P.ref, list(refs))
+ps.ensure(ref_param, P.target)
 
 
-def _ref_chosen(key: str) -> None:
-    st.session_state[key] = st.session_state["w_dp_ref"]
+def _ref_chosen() -> None:
+    setattr(ps, ref_param.name, ps.profile_ref)
 
 
 # one radio for both states (its options follow the state): the first district chosen
 # updates it instead of replacing it with another widget
-session.bind_widget("w_dp_ref", st.session_state[ref_key])
+session.bind_widget(P.profile_ref.key, getattr(ps, ref_param.name))
 ref = c_ref.radio(
     t("dp_reference", lang),
     ref_options,
     format_func=refs.get,
-    key="w_dp_ref",
+    key=P.profile_ref.key,
     on_change=_ref_chosen,
-    args=(ref_key,),
     horizontal=True,
 )
 target = c_tgt.number_input(
@@ -94,7 +92,7 @@ target = c_tgt.number_input(
     min_value=0.0,
     max_value=100.0,
     step=5.0,
-    key="k_dp_target",
+    key=P.target.key,
     help=t("dp_target_help", lang),
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
@@ -138,7 +136,7 @@ map_box = st.container()
 unc = uc.uncovered_list(v, ad)
 list_tab, siting_tab = widgets.lazy_tabs(
     {"uncovered": t("dp_uncovered_title", lang), "siting": t("dp_siting_title", lang)},
-    "k_dp_tab",
+    P.dp_tab.key,
 )
 if list_tab is not None:
     with list_tab:
@@ -160,12 +158,12 @@ if unc.empty:
 else:
     n_max = min(compare.MAX_SITES, len(unc))
     if n_max > 1:
-        session.page_default("k_dp_k", min(3, n_max))
-        if not 1 <= (session.page_value("k_dp_k") or 0) <= n_max:
-            st.session_state["k_dp_k"] = min(3, n_max)
+        ps.set_default(P.sites, min(3, n_max))
+        if not 1 <= (ps.sites or 0) <= n_max:
+            ps.sites = min(3, n_max)
     # the widgets' values are the session's, drawn or not
-    k = int(session.page_value("k_dp_k")) if n_max > 1 else 1
-    what_if = bool(session.page_value("k_dp_what_if"))
+    k = int(ps.sites or 1) if n_max > 1 else 1
+    what_if = bool(ps.what_if)
     if siting_tab is not None or what_if:
         res = uc.siting(v, ad, k)
         named = compare.named_sites(res.sites, layers["key-locations"], lang)
@@ -174,7 +172,7 @@ else:
     if siting_tab is not None:
         with siting_tab:
             if n_max > 1:
-                st.slider(t("dp_k", lang), 1, n_max, key="k_dp_k")
+                st.slider(t("dp_k", lang), 1, n_max, key=P.sites.key)
             st.caption(
                 t("dp_siting_caption", lang, method=res.solution.method.upper(), k=len(named))
             )
@@ -192,7 +190,7 @@ else:
                 width="stretch",
                 key="dp_sites",
             )
-            st.toggle(t("dp_what_if", lang), key="k_dp_what_if", help=t("dp_what_if_help", lang))
+            st.toggle(t("dp_what_if", lang), key=P.what_if.key, help=t("dp_what_if_help", lang))
             if what_if:
                 place = t("all_districts", lang) if is_city else names[ad]
                 uc.what_if_cards(res.before.districts, res.after.districts, ad, place, lang)

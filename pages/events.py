@@ -12,6 +12,7 @@ from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import events as uev
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
 
 v = session.view()
@@ -57,23 +58,24 @@ k3.metric(t("ev_kpi_median", lang), evv.pct(shown["readiness"].median()), border
 # ----------------------------------------------------------------------------- tabs
 # the event whose surroundings are shown: kept while it is among the shown events
 ids = shown["id"].astype(str).tolist()
-if st.session_state.get("k_event") not in ids:
-    st.session_state["k_event"] = ids[0]
-event_id = str(st.session_state["k_event"])
+ps = session.page_state()  # this page's own choices (kept across pages, in the link)
+if ps.event not in ids:
+    ps.event = ids[0]
+event_id = str(ps.event)
 
 # only the selected tab is drawn (widgets.lazy_tabs): a change redraws the calendar or the
 # event's surroundings, not both
 calendar_tab, event_tab = widgets.lazy_tabs(
-    {"calendar": t("ev_tab_calendar", lang), "event": t("ev_tab_event", lang)}, "k_ev_tab"
+    {"calendar": t("ev_tab_calendar", lang), "event": t("ev_tab_event", lang)}, P.ev_tab.key
 )
 
 
 def _pick_row(shown_ids: list[str]) -> None:
     """A row chosen in the calendar opens that event's surroundings."""
-    picked = st.session_state["w_ev_table"]["selection"]["rows"]
+    picked = ps.events_table["selection"]["rows"]
     if picked:
-        st.session_state["k_event"] = shown_ids[picked[0]]
-        st.session_state["k_ev_tab"] = "event"
+        ps.event = shown_ids[picked[0]]
+        ps.ev_tab = "event"
 
 
 if calendar_tab is not None:
@@ -85,14 +87,12 @@ if calendar_tab is not None:
         st.subheader(t("ev_list", lang))
         st.caption(t("ev_list_pick", lang))
         # the highlighted row is the event shown in the other tab
-        st.session_state["w_ev_table"] = {
-            "selection": {"rows": [ids.index(event_id)], "columns": [], "cells": []}
-        }
+        ps.events_table = {"selection": {"rows": [ids.index(event_id)], "columns": [], "cells": []}}
         st.dataframe(
             view.table,
             hide_index=True,
             width="stretch",
-            key="w_ev_table",
+            key=P.events_table.key,
             on_select=partial(_pick_row, ids),  # st.dataframe takes no callback args
             selection_mode="single-row-required",
             column_config={
@@ -110,7 +110,7 @@ if event_tab is not None:
         st.selectbox(  # its value is event_id: the session's, kept above
             t("ev_select", lang),
             ids,
-            key="k_event",
+            key=P.event.key,
             format_func=lambda i: evv.event_label(rows.loc[i], lang),
         )
         event = rows.loc[event_id]

@@ -12,6 +12,7 @@ from dashboard.core.state import BASEMAPS
 from dashboard.engine import explore, stats
 from dashboard.ui import cache, playback, selection, session, widgets
 from dashboard.ui import explore as ux
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
 
 v = session.view()
@@ -22,9 +23,9 @@ lo, hi = cache.date_bounds()
 
 v = playback.playback_advance(lo, hi)  # playback moves the shared date before widgets are drawn
 
+ps = session.page_state()  # this page's own choices (kept across pages, in the link)
 # a toggle or slider drawn without a value starts at its own default, not the filter's
-for key in ("k_gaps", "k_heat", "k_h3", "k_h3_res", "k_events_window"):
-    st.session_state.setdefault(key, session.page_value(key))  # the registry's default
+ps.ensure(P.gaps, P.heat, P.h3, P.h3_res, P.ev_window)
 
 st.title(t("explore_title", lang))
 st.caption(t("explore_caption", lang))
@@ -33,29 +34,24 @@ visible = widgets.layer_toggles(page="explore")
 c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
 widgets.as_of_slider(c_date)
 playback.play_button(c_play, lo)
-session.bind_widget("w_basemap", v.basemap)
+session.bind_widget(P.basemap_picker.key, v.basemap)
 basemap = c_base.selectbox(
     t("basemap", lang),
     BASEMAPS,
-    key="w_basemap",
+    key=P.basemap_picker.key,
     format_func=lambda b: t(f"bm_{b}", lang),
-    on_change=lambda: session.set_view(basemap=st.session_state["w_basemap"]),
+    on_change=lambda: session.set_view(basemap=ps.basemap_picker),
 )
 custom = ""
 if basemap == "custom":
     custom = st.text_input(
-        t("custom_url", lang), key="k_custom_url", placeholder="https://…/{z}/{x}/{y}.png"
+        t("custom_url", lang), key=P.tiles.key, placeholder="https://…/{z}/{x}/{y}.png"
     )
     if custom and not maps.valid_tile_url(custom):
         st.error(t("custom_url_bad", lang))
 
-FILTER_KEYS = [f"k_cat_{la}" for la in model.POINT_LAYERS] + [
-    "k_sectors",
-    "k_caps",
-    "k_schemes",
-    "k_events_window",
-]
-n_active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)  # e.g. restored from a link
+FILTERS = [*map(P.categories_of, model.POINT_LAYERS), P.sectors, P.caps, P.schemes, P.ev_window]
+n_active = sum(bool(ps.get(f)) for f in FILTERS)  # e.g. restored from a link
 # the filter and analysis controls are drawn only while their expander is open (the
 # browser would otherwise render them again on every rerun); closed, they still apply
 box = widgets.lazy_expander(
@@ -63,31 +59,31 @@ box = widgets.lazy_expander(
 )
 if box is not None:
     ux.filter_widgets(box, visible, lang)
-cats = {layer: tuple(session.page_value(f"k_cat_{layer}")) for layer in visible}
-sectors, caps, schemes = (session.page_value(k) for k in ("k_sectors", "k_caps", "k_schemes"))
-near_as_of = bool(session.page_value("k_events_window"))
+cats = {layer: tuple(ps.get(P.categories_of(layer))) for layer in visible}
+sectors, caps, schemes = ps.sectors, ps.caps, ps.schemes
+near_as_of = bool(ps.ev_window)
 
 box = widgets.lazy_expander(t("analysis", lang), "explore_analysis")
 if box is not None:
     a1, a2, a3, a4 = box.columns(4)
-    a1.toggle(t("show_gaps", lang), key="k_gaps")
-    a1.toggle(t("show_heat", lang), key="k_heat")
-    a2.toggle(t("show_h3", lang), key="k_h3")
-    a2.select_slider(t("h3_resolution", lang), [7, 8, 9], key="k_h3_res")
+    a1.toggle(t("show_gaps", lang), key=P.gaps.key)
+    a1.toggle(t("show_heat", lang), key=P.heat.key)
+    a2.toggle(t("show_h3", lang), key=P.h3.key)
+    a2.select_slider(t("h3_resolution", lang), [7, 8, 9], key=P.h3_res.key)
     a3.selectbox(
         t("choropleth", lang),
         ["none", *explore.CHOROPLETH_METRICS],
-        key="k_metric",
+        key=P.metric.key,
         format_func=lambda m: t("choropleth_none" if m == "none" else f"m_{m}", lang),
     )
     a4.selectbox(
         t("scheme", lang),
         explore.CLASS_SCHEMES,
-        key="k_scheme",
+        key=P.classes.key,
         format_func=lambda s: t(f"s_{s}", lang),
     )
-show_gaps, show_heat, show_h3 = (bool(session.page_value(k)) for k in ("k_gaps", "k_heat", "k_h3"))
-res, metric, scheme = (session.page_value(k) for k in ("k_h3_res", "k_metric", "k_scheme"))
+show_gaps, show_heat, show_h3 = bool(ps.gaps), bool(ps.heat), bool(ps.h3)
+res, metric, scheme = ps.h3_res, ps.metric, ps.classes
 
 window = (
     (v.as_of - timedelta(days=31), v.as_of + timedelta(days=31)) if near_as_of and v.as_of else None
@@ -150,9 +146,9 @@ selection.restore_selection(layers)  # a link's place=layer:id, before a search 
 with side:
     ux.place_search(layers, lang)
 clicked = selection.map_selection(map_key)
-if clicked and clicked != st.session_state.get("_last_click"):  # a new click wins
-    st.session_state["_last_click"] = clicked
-    st.session_state["k_selected"] = selection.selection(layers, *clicked)
+if clicked and clicked != ps.last_click:  # a new click wins
+    ps.last_click = clicked
+    ps.selected = selection.selection(layers, *clicked)
 selected = selection.sync_selection()
 ring = [{"lon": selected["lon"], "lat": selected["lat"]}] if selected else []
 deck_layers.append(
@@ -186,6 +182,6 @@ with map_col:
         st.caption(t("basemap_note", lang))
 
 with side:
-    widgets.place_details(st.session_state.get("k_selected"), layers, cov, v, names)
+    widgets.place_details(ps.selected, layers, cov, v, names)
 
 playback.playback_tick(hi)

@@ -12,6 +12,7 @@ from dashboard.core.model import CAPABILITIES, label
 from dashboard.core.safetext import md_literal
 from dashboard.core.standards import standards_from_table, standards_table
 from dashboard.ui import cache, session
+from dashboard.ui.page_state import PageState as P
 from loaders.standards_store import (
     is_customised,
     load_standards,
@@ -39,7 +40,7 @@ else:
 table = pd.DataFrame(standards_table(current, lang))
 edited = st.data_editor(
     table,
-    key="standards-editor",
+    key=P.standards_editor.key,
     hide_index=True,
     width="stretch",
     disabled=["category", "label"],
@@ -66,7 +67,7 @@ if left.button(t("stdp_save", lang), type="primary", key="standards-save"):
         st.rerun()
 if right.button(t("stdp_reset", lang), key="standards-reset"):
     reset_standards()
-    st.session_state.pop("standards-editor", None)
+    session.page_state().forget(P.standards_editor)
     st.success(t("stdp_was_reset", lang))
     st.rerun()
 

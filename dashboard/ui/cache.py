@@ -9,10 +9,13 @@ rerun, which cost more than the page itself). Callers must treat them as read-on
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -20,15 +23,23 @@ import streamlit as st
 
 from dashboard.core.i18n import name_col
 from dashboard.core.model import POINT_LAYERS
+from dashboard.core.standards import (
+    Standards,
+    standards_from_dict,
+    standards_to_dict,
+    uniform_standards,
+)
 from dashboard.core.state import (
     ALL,
     ViewState,
 )
+from dashboard.engine import coverage as engine_coverage
 from dashboard.engine import layers as data
 from dashboard.engine import stats
+from dashboard.engine.coverage import CoverageResult, assess_coverage
 from dashboard.engine.explore import Filters, filter_layer
-from dashboard.ui.session import view
 from dashboard.views import maps
+from loaders.standards_store import load_standards
 from loaders.workspace import current_layer_file, default_home
 
 
@@ -200,50 +211,106 @@ def freeze_heap_once() -> None:
     gc.freeze()
 
 
-def standards_for(v: ViewState):
+def standards_for(v: ViewState) -> Standards:
     """The service standards in effect for the view: workspace standards + URL overrides."""
-    from dashboard.core.standards import uniform_standards
-    from loaders.standards_store import load_standards
-
     require = [] if v.std == "any" else None
     return uniform_standards(load_standards(), radius_m=v.radius, require=require)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _coverage(signature: tuple, standards_json: str, as_of: str | None):
-    from dashboard.engine.coverage import assess_coverage
-
-    layers = load_layers()
-    std = standards_from_key(standards_json)
-    return assess_coverage(
-        layers["key-locations"], layers["payments"], layers["districts"], std, as_of=as_of
-    )
-
-
-def standards_key(standards) -> str:
+def standards_key(standards: Standards) -> str:
     """Canonical JSON text of ``standards``: the cache key of results that depend on them."""
-    from dashboard.core.standards import standards_to_dict
-
     return json.dumps(standards_to_dict(standards), sort_keys=True)
 
 
-def standards_from_key(standards_json: str):
-    """The standards behind a :func:`standards_key` (inside cached functions)."""
-    from dashboard.core.standards import standards_from_dict
-
+@functools.lru_cache(maxsize=64)
+def standards_from_key(standards_json: str) -> Standards:
+    """The standards behind a :func:`standards_key` (parsed once per key)."""
     return standards_from_dict(json.loads(standards_json))
 
 
-def view_key(v: ViewState) -> tuple[tuple, str]:
-    """``(data signature, standards key)`` of the view: what every cached result of the
-    view's data depends on, besides its date."""
-    return data_signature(default_home()), standards_key(standards_for(v))
+@dataclasses.dataclass(frozen=True)
+class ViewInputs:
+    """What a result of the view is computed from, and so the key it is cached under: the
+    data in effect (:func:`data_signature`), the standards in effect (canonical JSON, see
+    :func:`standards_key`) and the view's date (ISO text; None: all data)."""
+
+    signature: tuple[tuple[str, str], ...]
+    standards_json: str
+    as_of: str | None = None
+
+    @property
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer of the data in effect (cached)."""
+        return load_layers()
+
+    @property
+    def standards(self) -> Standards:
+        """The standards in effect."""
+        return standards_from_key(self.standards_json)
 
 
-def coverage(v: ViewState | None = None):
-    """Coverage of the key locations for the view (cached per data, standards and date)."""
-    v = v or view()
-    return _coverage(*view_key(v), v.as_of.isoformat() if v.as_of else None)
+def view_inputs(v: ViewState) -> ViewInputs:
+    """The :class:`ViewInputs` of a view: reads the workspace's signature and standards."""
+    as_of = v.as_of.isoformat() if v.as_of else None
+    return ViewInputs(data_signature(default_home()), standards_key(standards_for(v)), as_of)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def view_cached(
+    *, max_entries: int = 32, dated: bool = True
+) -> Callable[
+    [Callable[Concatenate[ViewInputs, P], R]], Callable[Concatenate[ViewState | ViewInputs, P], R]
+]:
+    """Cache a result of the view: the one way pages get results that depend on the data,
+    the standards and (``dated``) the date in effect.
+
+    The decorated function takes :class:`ViewInputs` and its own hashable arguments
+    (district codes, numbers, ISO dates, language); it is called with a
+    :class:`~dashboard.core.state.ViewState` (or, from another cached function, its
+    ``ViewInputs``) and the same arguments. Results are ``st.cache_resource`` entries keyed
+    by the inputs and the arguments: shared, returned without a copy, read-only to
+    callers. ``dated=False`` for results that do not depend on the view's date (it is
+    left out of their key).
+    """
+
+    def decorate(
+        fn: Callable[Concatenate[ViewInputs, P], R],
+    ) -> Callable[Concatenate[ViewState | ViewInputs, P], R]:
+        def compute(signature: tuple, standards_json: str, as_of: str | None, *args, **kwargs):
+            return fn(ViewInputs(signature, standards_json, as_of), *args, **kwargs)
+
+        # Streamlit keys a cache by the function's module and qualified name: the decorated
+        # function's, so that every decorated function has a cache of its own.
+        compute.__module__, compute.__qualname__ = fn.__module__, fn.__qualname__
+        compute.__name__, compute.__doc__ = fn.__name__, fn.__doc__
+        cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(compute)
+
+        @functools.wraps(fn)
+        def call(view: ViewState | ViewInputs, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            key = view if isinstance(view, ViewInputs) else view_inputs(view)
+            as_of = key.as_of if dated else None
+            return cached(key.signature, key.standards_json, as_of, *args, **kwargs)
+
+        call.clear = cached.clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+@view_cached(max_entries=64)
+def coverage(inputs: ViewInputs) -> CoverageResult:
+    """Coverage of the key locations for the view (:func:`assess_coverage`, cached)."""
+    lay = inputs.layers
+    return assess_coverage(
+        lay["key-locations"],
+        lay["payments"],
+        lay["districts"],
+        inputs.standards,
+        as_of=inputs.as_of,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -263,13 +330,8 @@ def date_bounds() -> tuple[date, date]:
     return bounds
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _grid(signature: tuple, standards_json: str, as_of: str | None, resolution: int):
-    from dashboard.engine.coverage import coverage_grid
-
-    return coverage_grid(_coverage(signature, standards_json, as_of).places, resolution)
-
-
-def coverage_grid(v: ViewState, resolution: int):
-    """H3 coverage grid for the view (cached)."""
-    return _grid(*view_key(v), v.as_of.isoformat() if v.as_of else None, resolution)
+@view_cached()
+def coverage_grid(inputs: ViewInputs, resolution: int) -> pd.DataFrame:
+    """H3 coverage grid for the view (:func:`dashboard.engine.coverage.coverage_grid`,
+    cached)."""
+    return engine_coverage.coverage_grid(coverage(inputs).places, resolution)

@@ -1,9 +1,9 @@
 """Streamlit glue of the District comparison and District profile pages: caching, and the
 profile's what-if cards.
 
-Each cached function is keyed by what it depends on (the data signature, the
-standards in effect, the dates and the district) and calls one pure function of
-the core; the pages call these instead of the core so reruns are instant.
+Each result is a :func:`dashboard.ui.cache.view_cached` function of the view and its
+own arguments (dates, district, language) that calls pure functions of the engine and
+the views; the pages call these instead of the engine so reruns are instant.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL, ViewState
 from dashboard.engine import compare
+from dashboard.engine.accessibility import accessibility, district_accessibility
+from dashboard.engine.coverage import coverage_by_sector, coverage_progress
+from dashboard.engine.siting import SitingResult, recommend_sites
 from dashboard.ui import cache
-from dashboard.views import reports
-
-
-def _as_of(v: ViewState) -> str | None:
-    return v.as_of.isoformat() if v.as_of else None
+from dashboard.ui.cache import ViewInputs
+from dashboard.views import charts, reports
 
 
 def end_date(v: ViewState) -> date:
@@ -30,136 +30,91 @@ def end_date(v: ViewState) -> date:
     return v.as_of or cache.date_bounds()[1]
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _progress(signature: tuple, standards_json: str, start: str, end: str) -> pd.DataFrame:
-    from dashboard.engine.coverage import coverage_progress
-
-    layers = cache.load_layers()
+@cache.view_cached(dated=False)
+def _progress(inputs: ViewInputs, start: str, end: str) -> pd.DataFrame:
+    lay = inputs.layers
     return coverage_progress(
-        layers["key-locations"],
-        layers["payments"],
-        layers["districts"],
-        cache.standards_from_key(standards_json),
-        start,
-        end,
+        lay["key-locations"], lay["payments"], lay["districts"], inputs.standards, start, end
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _access(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
-    from dashboard.engine.accessibility import accessibility
-
-    layers = cache.load_layers()
+@cache.view_cached()
+def _access(inputs: ViewInputs) -> pd.DataFrame:
+    lay = inputs.layers
     return accessibility(
-        layers["key-locations"],
-        layers["payments"],
-        cache.standards_from_key(standards_json),
-        as_of=as_of,
-        districts=layers["districts"],
+        lay["key-locations"],
+        lay["payments"],
+        inputs.standards,
+        as_of=inputs.as_of,
+        districts=lay["districts"],
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _siting(signature: tuple, standards_json: str, as_of: str | None, district: str, k: int):
-    from dashboard.engine.siting import recommend_sites
-
-    layers = cache.load_layers()
+@cache.view_cached()
+def siting(inputs: ViewInputs, district: str, k: int) -> SitingResult:
+    """:func:`recommend_sites` for one district (``"all"``: anywhere in the city) at the
+    view's date (cached)."""
+    lay = inputs.layers
     return recommend_sites(
-        layers["key-locations"],
-        layers["payments"],
-        layers["districts"],
-        cache.standards_from_key(standards_json),
+        lay["key-locations"],
+        lay["payments"],
+        lay["districts"],
+        inputs.standards,
         k,
         district=None if district == "all" else district,
-        as_of=as_of,
-        before=cache._coverage(signature, standards_json, as_of),  # cached: not computed again
+        as_of=inputs.as_of,
+        before=cache.coverage(inputs),  # cached: not computed again
     )
 
 
-def siting(v: ViewState, district: str, k: int):
-    """:func:`recommend_sites` for one district (``"all"``: anywhere in the city) at the
-    view's date (a ``SitingResult``)."""
-    sig, std = cache.view_key(v)
-    return _siting(sig, std, _as_of(v), district, k)
+@cache.view_cached()
+def _by_sector(inputs: ViewInputs) -> pd.DataFrame:
+    return coverage_by_sector(cache.coverage(inputs).places, inputs.layers["districts"])
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _by_sector(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
-    from dashboard.engine.coverage import coverage_by_sector
-
-    cov = cache._coverage(signature, standards_json, as_of)
-    return coverage_by_sector(cov.places, cache.load_layers()["districts"])
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _metrics(signature: tuple, standards_json: str, as_of: str | None) -> pd.DataFrame:
-    from dashboard.engine.accessibility import district_accessibility
-    from dashboard.engine.compare import district_metrics
-
-    cov = cache._coverage(signature, standards_json, as_of)
-    return district_metrics(
-        cov.districts, district_accessibility(_access(signature, standards_json, as_of))
-    )
-
-
-def district_metrics(v: ViewState) -> pd.DataFrame:
+@cache.view_cached()
+def district_metrics(inputs: ViewInputs) -> pd.DataFrame:
     """:func:`compare.district_metrics` (coverage and accessibility per district) at the
     view's date (cached)."""
-    sig, std = cache.view_key(v)
-    return _metrics(sig, std, _as_of(v))
+    scores = district_accessibility(_access(inputs))
+    return compare.district_metrics(cache.coverage(inputs).districts, scores)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _city(signature: tuple, standards_json: str, as_of: str | None) -> dict[str, float]:
-    from dashboard.engine.compare import city_reference
-
-    cov = cache._coverage(signature, standards_json, as_of)
-    return city_reference(cov.districts, _access(signature, standards_json, as_of))
+@cache.view_cached()
+def _city(inputs: ViewInputs) -> dict[str, float]:
+    return compare.city_reference(cache.coverage(inputs).districts, _access(inputs))
 
 
 def city_reference(v: ViewState) -> dict[str, float]:
     """:func:`compare.city_reference` without progress at the view's date (cached)."""
-    sig, std = cache.view_key(v)
-    return dict(_city(sig, std, _as_of(v)))
+    return dict(_city(v))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@cache.view_cached()
 def _comparison(
-    signature: tuple, standards_json: str, as_of: str | None, start: str, end: str, by: str
+    inputs: ViewInputs, start: str, end: str, by: str
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    from dashboard.engine.accessibility import district_accessibility
-    from dashboard.engine.compare import city_reference, comparison_table
+    cov = cache.coverage(inputs)
+    scores = _access(inputs)
+    prog = _progress(inputs, start, end)
+    table = compare.comparison_table(cov.districts, prog, district_accessibility(scores), by=by)
+    return table, compare.city_reference(cov.districts, scores, prog)
 
-    cov = cache._coverage(signature, standards_json, as_of)
-    scores = _access(signature, standards_json, as_of)
-    prog = _progress(signature, standards_json, start, end)
-    table = comparison_table(cov.districts, prog, district_accessibility(scores), by=by)
-    return table, city_reference(cov.districts, scores, prog)
+
+def _period(v: ViewState, baseline: date) -> tuple[str, str]:
+    return baseline.isoformat(), end_date(v).isoformat()
 
 
 def comparison(v: ViewState, baseline: date, by: str) -> tuple[pd.DataFrame, dict[str, float]]:
     """:func:`compare.comparison_table` ranked ``by`` with the change since ``baseline``,
     and :func:`compare.city_reference` (cached; do not modify the table)."""
-    sig, std = cache.view_key(v)
-    table, city = _comparison(
-        sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by
-    )
+    table, city = _comparison(v, *_period(v, baseline), by)
     return table, dict(city)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _exports(
-    signature: tuple,
-    standards_json: str,
-    as_of: str | None,
-    start: str,
-    end: str,
-    by: str,
-    lang: str,
-) -> tuple[bytes, bytes]:
-    from dashboard.views import reports
-
-    table, _city = _comparison(signature, standards_json, as_of, start, end, by)
+@cache.view_cached()
+def _exports(inputs: ViewInputs, start: str, end: str, by: str, lang: str) -> tuple[bytes, bytes]:
+    table, _city = _comparison(inputs, start, end, by)
     export = reports.comparison_export(table, lang)
     return reports.to_csv_bytes(export), reports.to_xlsx_bytes(export, sheet=end)
 
@@ -167,23 +122,12 @@ def _exports(
 def exports(v: ViewState, baseline: date, by: str) -> tuple[bytes, bytes]:
     """The comparison table as CSV and XLSX file contents in the view's language (cached:
     the XLSX alone takes ~15 ms to write)."""
-    sig, std = cache.view_key(v)
-    return _exports(sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang)
+    return _exports(v, *_period(v, baseline), by, v.lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _ranked_spec(
-    signature: tuple,
-    standards_json: str,
-    as_of: str | None,
-    start: str,
-    end: str,
-    by: str,
-    lang: str,
-) -> dict:
-    from dashboard.views import charts
-
-    table, city = _comparison(signature, standards_json, as_of, start, end, by)
+@cache.view_cached(max_entries=64)
+def _ranked_spec(inputs: ViewInputs, start: str, end: str, by: str, lang: str) -> dict:
+    table, city = _comparison(inputs, start, end, by)
     return charts.vega_spec(charts.ranked_bar(table, by, lang, city_value=city.get(by)))
 
 
@@ -191,23 +135,13 @@ def ranked_bar_spec(v: ViewState, baseline: date, by: str) -> dict:
     """Vega-Lite spec of :func:`charts.ranked_bar` for the view: the shared district
     highlighted, the chosen ones marked, the city as a rule (the chart is built once per
     ranking; the districts are marked on the cached spec)."""
-    from dashboard.views import charts
-
-    sig, std = cache.view_key(v)
-    spec = _ranked_spec(
-        sig, std, _as_of(v), baseline.isoformat(), end_date(v).isoformat(), by, v.lang
-    )
+    spec = _ranked_spec(v, *_period(v, baseline), by, v.lang)
     return charts.mark_districts(spec, None if v.district == "all" else v.district, v.compare)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _sector_spec(
-    signature: tuple, standards_json: str, as_of: str | None, chosen: tuple[str, ...], lang: str
-) -> dict | None:
-    from dashboard.engine.compare import sector_table
-    from dashboard.views import charts
-
-    sectors = sector_table(_by_sector(signature, standards_json, as_of), list(chosen) or None)
+@cache.view_cached(max_entries=64)
+def _sector_spec(inputs: ViewInputs, chosen: tuple[str, ...], lang: str) -> dict | None:
+    sectors = compare.sector_table(_by_sector(inputs), list(chosen) or None)
     if sectors.empty:
         return None
     return charts.vega_spec(charts.sector_facets(sectors, cache.district_names(lang), lang))
@@ -216,19 +150,15 @@ def _sector_spec(
 def sector_facets_spec(v: ViewState) -> dict | None:
     """Vega-Lite spec of :func:`charts.sector_facets` for the chosen districts (all when
     none are chosen); None when there is no sector data (cached; do not modify)."""
-    sig, std = cache.view_key(v)
-    return _sector_spec(sig, std, _as_of(v), tuple(v.compare), v.lang)
+    return _sector_spec(v, tuple(v.compare), v.lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+@cache.view_cached(max_entries=128)
 def _gaps(
-    signature: tuple, standards_json: str, as_of: str | None, district: str, lang: str
+    inputs: ViewInputs, district: str, lang: str
 ) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    from dashboard.core.i18n import t
-    from dashboard.engine import compare
-
-    places = cache._coverage(signature, standards_json, as_of).places
-    demand = cache.load_layers()["key-locations"]
+    places = cache.coverage(inputs).places
+    demand = inputs.layers["key-locations"]
     unc = compare.uncovered_list(places, demand, district)
     status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
     covered, uncovered = compare.gap_records(
@@ -240,15 +170,13 @@ def _gaps(
 def uncovered_list(v: ViewState, district: str) -> pd.DataFrame:
     """:func:`compare.uncovered_list` of ``district`` (or ``"all"``) at the view's date
     (cached)."""
-    sig, std = cache.view_key(v)
-    return _gaps(sig, std, _as_of(v), district, v.lang)[0]
+    return _gaps(v, district, v.lang)[0]
 
 
 def gap_records(v: ViewState, district: str) -> tuple[list[dict], list[dict]]:
     """:func:`compare.gap_records` (covered, uncovered map records) of ``district`` (or
     ``"all"``) at the view's date, in the view's language (cached)."""
-    sig, std = cache.view_key(v)
-    _unc, covered, uncovered = _gaps(sig, std, _as_of(v), district, v.lang)
+    _unc, covered, uncovered = _gaps(v, district, v.lang)
     return covered, uncovered
 
 

@@ -21,6 +21,8 @@ from dashboard.core.model import EVENT_CATEGORIES
 from dashboard.core.state import ViewState
 from dashboard.engine import events as ev
 from dashboard.ui import cache, session
+from dashboard.ui.cache import ViewInputs
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
 
 
@@ -30,15 +32,15 @@ def dated_events() -> pd.DataFrame:
     return events[pd.to_datetime(events["start_date"]).notna()]
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _readiness(signature: tuple, standards_json: str, radius_m: float, venue_radius_m: float):
-    lay = cache.load_layers()
+@cache.view_cached(dated=False)
+def _readiness(inputs: ViewInputs, radius_m: float, venue_radius_m: float) -> pd.DataFrame:
+    lay = inputs.layers
     return ev.event_readiness(
         dated_events(),
         lay["venues"],
         lay["key-locations"],
         lay["payments"],
-        cache.standards_from_key(standards_json),
+        inputs.standards,
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
     )
@@ -70,10 +72,9 @@ def _timeline_spec(lang: str) -> dict:
     return evv.timeline_spec(lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@cache.view_cached(max_entries=64, dated=False)
 def _events_view(
-    signature: tuple,
-    standards_json: str,
+    inputs: ViewInputs,
     radius_m: float,
     venue_radius_m: float,
     years: tuple[int, ...],
@@ -83,7 +84,7 @@ def _events_view(
     lang: str,
     group_by: str,
 ) -> EventsView:
-    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    ready = _readiness(inputs, radius_m, venue_radius_m)
     shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
     shown = ev.order_events(shown, ref)
     if shown.empty:
@@ -104,10 +105,8 @@ def events_view(
     """Readiness of every dated event (:func:`events.event_readiness`) filtered to the
     years, categories and the view's district, ordered around ``ref``, with the timeline
     spec and the table in the view's language (cached)."""
-    sig, std = cache.view_key(v)
     return _events_view(
-        sig,
-        std,
+        v,
         radius_km * 1000,
         float(venue_radius_m),
         tuple(years),
@@ -130,25 +129,24 @@ class EventDetail:
     gaps_table: pd.DataFrame  #: :func:`events_views.gaps_table`
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@cache.view_cached(max_entries=64, dated=False)
 def _detail(
-    signature: tuple,
-    standards_json: str,
+    inputs: ViewInputs,
     event_id: str,
     radius_m: float,
     venue_radius_m: float,
     lang: str,
 ) -> EventDetail:
-    lay = cache.load_layers()
+    lay = inputs.layers
     row = lay["events"][lay["events"]["id"].astype(str) == event_id].iloc[0]
-    ready = _readiness(signature, standards_json, radius_m, venue_radius_m)
+    ready = _readiness(inputs, radius_m, venue_radius_m)
     event = ready[ready["id"].astype(str) == event_id].iloc[0]
     places = ev.event_places(
         row,
         lay["venues"],
         lay["key-locations"],
         lay["payments"],
-        cache.standards_from_key(standards_json),
+        inputs.standards,
         radius_m=radius_m,
     )
     pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
@@ -170,8 +168,7 @@ def event_detail(
     v: ViewState, event_id: str, radius_km: float, venue_radius_m: float
 ) -> EventDetail:
     """The surroundings of event ``event_id`` within ``radius_km`` (cached)."""
-    sig, std = cache.view_key(v)
-    return _detail(sig, std, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
+    return _detail(v, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
 
 
 def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, float, int]:
@@ -179,26 +176,27 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
     around a venue, m for the venue's own points), each kept under its page key."""
     years = ev.event_years(dated)
     cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
-    # widget keys start with "k_" so the entry keeps them across page switches; values no
-    # longer among the options (the data changed) are dropped before the widgets are drawn
-    for key, options in (("k_ev_years", years), ("k_ev_cats", cats)):
-        st.session_state[key] = [x for x in st.session_state.get(key, options) if x in options]
-        session.page_default(key, options)  # "all", left out of links
-    st.session_state.setdefault("k_ev_radius", ev.DEFAULT_RADIUS_M / 1000)
-    st.session_state.setdefault("k_ev_venue_radius", int(ev.DEFAULT_VENUE_RADIUS_M))
+    ps = session.page_state()
+    # values no longer among the options (the data changed) are dropped before the widgets
+    # are drawn
+    for param, options in ((P.ev_years, years), (P.ev_cats, cats)):
+        current = ps.get(param) if ps.has(param) else options
+        ps.set(param, [x for x in current if x in options])
+        ps.set_default(param, options)  # "all", left out of links
+    ps.ensure(P.ev_r, P.venue_r)
     c1, c2, c3 = st.columns([2, 3, 2])
-    chosen_years = c1.multiselect(t("ev_years", lang), years, key="k_ev_years")
+    chosen_years = c1.multiselect(t("ev_years", lang), years, key=P.ev_years.key)
     chosen_cats = c2.multiselect(
         t("ev_categories", lang),
         cats,
-        key="k_ev_cats",
+        key=P.ev_cats.key,
         format_func=lambda c: label_of("events", c, lang),
     )
     group_by = c3.radio(
         t("ev_group_by", lang),
         ("venue", "year"),
         horizontal=True,
-        key="k_ev_group",
+        key=P.ev_group.key,
         format_func=lambda g: t(f"ev_group_{g}", lang),
     )
     c4, c5 = st.columns(2)
@@ -207,7 +205,7 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
         0.5,
         5.0,
         step=0.5,
-        key="k_ev_radius",
+        key=P.ev_r.key,
         format="%.1f",
         help=t("ev_radius_help", lang),
     )
@@ -216,7 +214,7 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
         100,
         1000,
         step=50,
-        key="k_ev_venue_radius",
+        key=P.venue_r.key,
         help=t("ev_venue_radius_help", lang),
     )
     return chosen_years, chosen_cats, group_by, radius_km, venue_radius

@@ -9,7 +9,8 @@ from dashboard.core import model
 from dashboard.core.i18n import label_of, layer_label, name_col, t
 from dashboard.core.safetext import md_literal
 from dashboard.engine import explore
-from dashboard.ui import selection
+from dashboard.ui import selection, session
+from dashboard.ui.page_state import PageState as P
 
 
 def filter_widgets(box: DeltaGenerator, visible: list[str], lang: str) -> None:
@@ -20,16 +21,16 @@ def filter_widgets(box: DeltaGenerator, visible: list[str], lang: str) -> None:
         cols[i % 2].multiselect(
             t("f_categories", lang, layer=layer_label(layer, lang, short=True)),
             list(model.LAYERS[layer].categories),
-            key=f"k_cat_{layer}",
+            key=P.categories_of(layer).key,
             format_func=lambda c, la=layer: label_of(la, c, lang),
             placeholder=t("f_all", lang),
         )
     for col, (label, codes, key, kind) in zip(
         (cols[0], cols[1], cols[0]),
         (
-            ("f_sectors", model.SECTORS, "k_sectors", "sector"),
-            ("f_capabilities", model.CAPABILITIES, "k_caps", "capability"),
-            ("f_schemes", model.CARD_SCHEMES, "k_schemes", "card_scheme"),
+            ("f_sectors", model.SECTORS, P.sectors.key, "sector"),
+            ("f_capabilities", model.CAPABILITIES, P.caps.key, "capability"),
+            ("f_schemes", model.CARD_SCHEMES, P.schemes.key, "card_scheme"),
         ),
     ):
         col.multiselect(
@@ -39,13 +40,14 @@ def filter_widgets(box: DeltaGenerator, visible: list[str], lang: str) -> None:
             format_func=lambda c, kind=kind: label_of(kind, c, lang),
             placeholder=t("f_all", lang),
         )
-    cols[1].toggle(t("events_window", lang), key="k_events_window")
+    cols[1].toggle(t("events_window", lang), key=P.ev_window.key)
 
 
 def place_search(layers: dict, lang: str) -> None:
     """The search box and its results; a new pick becomes the selected place
-    (``k_selected``), winning over an earlier map click."""
-    query = st.text_input(t("search", lang), key="k_search")
+    (``PageState.selected``), winning over an earlier map click."""
+    ps = session.page_state()
+    query = st.text_input(t("search", lang), key=P.q.key)
     hits = (
         explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query)
         if query
@@ -54,8 +56,8 @@ def place_search(layers: dict, lang: str) -> None:
     if hits is not None and hits.empty:
         st.info(t("no_results", lang))
     elif hits is not None:
-        if not 0 <= st.session_state.get("k_search_pick", 0) < len(hits):
-            st.session_state["k_search_pick"] = 0
+        if not 0 <= ps.pick < len(hits):
+            ps.pick = 0
         labels = [  # radio options are Markdown: the names are escaped to show literally
             f"{md_literal(n)} · {layer_label(la, lang, short=True)}"
             for n, la in zip(hits[name_col(lang)], hits["layer"])
@@ -63,11 +65,11 @@ def place_search(layers: dict, lang: str) -> None:
         pick = st.radio(
             t("search_results", lang),
             range(len(hits)),
-            key="k_search_pick",
+            key=P.pick.key,
             format_func=labels.__getitem__,
         )
-        if st.session_state.get("_last_pick") != (query, pick):  # a new pick wins over an old click
-            st.session_state["_last_pick"] = (query, pick)
-            st.session_state["k_selected"] = selection.selection(
+        if ps.last_pick != (query, pick):  # a new pick wins over an old click
+            ps.last_pick = (query, pick)
+            ps.selected = selection.selection(
                 layers, hits.iloc[pick]["layer"], hits.iloc[pick]["id"]
             )

@@ -11,7 +11,8 @@ from dashboard.core.i18n import t
 from dashboard.core.state import (
     ViewState,
 )
-from dashboard.ui.session import set_view, view
+from dashboard.ui.page_state import PageState as P
+from dashboard.ui.session import page_state, set_view, view
 
 PLAY_STEP = timedelta(days=30)
 
@@ -24,13 +25,16 @@ def playback_advance(lo: date, hi: date) -> ViewState:
 
     Reaching the last date ends the playback and shows all data again.
     """
-    if st.session_state.pop("_advance", False) and st.session_state.get("k_play"):
+    ps = page_state()
+    due = ps.advance
+    ps.forget(P.advance)
+    if due and ps.playing:
         v = view()
         nxt = min((v.as_of or lo) + PLAY_STEP, hi)
-        st.session_state["w_as_of"] = nxt
+        ps.as_of_picker = nxt
         set_view(as_of=None if nxt >= hi else nxt)
         if nxt >= hi:
-            st.session_state["k_play"] = False
+            ps.playing = False
     return view()
 
 
@@ -42,19 +46,21 @@ def play_button(container, lo: date) -> None:
     lang = view().lang
 
     def _changed() -> None:
-        if st.session_state.get("k_play"):
+        if ps.playing:
             if view().as_of is None:
                 set_view(as_of=lo - PLAY_STEP)
-            st.session_state["_advance"] = True
+            ps.advance = True
 
-    container.toggle(t("play", lang), key="k_play", on_change=_changed)
+    ps = page_state()
+    container.toggle(t("play", lang), key=P.playing.key, on_change=_changed)
 
 
 def playback_tick(hi: date) -> None:
     """At the end of a page run: while playing, wait a moment and schedule the next step."""
-    if st.session_state.get("k_play"):
+    ps = page_state()
+    if ps.playing:
         v = view()
         st.caption(t("playing_at", v.lang, date=(v.as_of or hi).isoformat()))
         time.sleep(PLAY_DELAY_S)
-        st.session_state["_advance"] = True
+        ps.advance = True
         st.rerun()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.ui.session import RESTORED_KEY
+from dashboard.ui.page_state import PageState as P
+from dashboard.ui.session import RESTORED_KEY, page_state
 
 
 def selection(layers: dict, layer: str, place_id: str) -> dict | None:
@@ -20,30 +21,30 @@ def selection(layers: dict, layer: str, place_id: str) -> dict | None:
 
 
 def restore_selection(layers: dict) -> None:
-    """Select the place a link names (``k_place``) once, when the session began from it.
+    """Select the place a link names (``place``) once, when the session began from it.
 
     Also marks the link's search pick as already applied, so it does not replace the
     place the link restored.
     """
     if not st.session_state.pop(RESTORED_KEY, False):
         return
-    st.session_state["_last_pick"] = (
-        st.session_state.get("k_search", ""),
-        st.session_state.get("k_search_pick", 0),
-    )
-    ref = st.session_state.get("k_place")
+    ps = page_state()
+    ps.last_pick = (ps.q, ps.pick)
+    ref = ps.place
     chosen = selection(layers, *ref.split(":", 1)) if ref and ":" in ref else None
     if chosen:
-        st.session_state["k_selected"] = chosen
+        ps.selected = chosen
     else:  # a place the data does not have: drop it rather than carry it on in the URL
-        st.session_state.pop("k_place", None)
+        ps.forget(P.place)
 
 
 def sync_selection() -> dict | None:
-    """The selected place, mirrored into ``k_place`` (``layer:id``) for the URL."""
-    selected = st.session_state.get("k_selected")
+    """The selected place, mirrored into page parameter ``place`` (``layer:id``) for the
+    URL."""
+    ps = page_state()
+    selected = ps.selected
     if selected:
-        st.session_state["k_place"] = f"{selected['layer']}:{selected['id']}"
+        ps.place = f"{selected['layer']}:{selected['id']}"
     return selected
 
 

@@ -18,6 +18,7 @@ from dashboard.ui.page_params import (
     page_params_from_query,
     page_params_to_query,
 )
+from dashboard.ui.page_state import PageState
 
 VIEW_KEY = "view"
 
@@ -92,3 +93,8 @@ def keep_widget_state() -> None:
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and key.startswith(KEEP_PREFIX):
             st.session_state[key] = st.session_state[key]
+
+
+def page_state() -> PageState:
+    """The pages' own state as typed attributes (:mod:`dashboard.ui.page_state`)."""
+    return PageState(st.session_state)  # type: ignore[arg-type]

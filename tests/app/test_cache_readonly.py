@@ -59,7 +59,7 @@ def test_pages_leave_cached_layers_and_coverage_unchanged(private_home):
         pd.testing.assert_frame_equal(cache._load(layer, "shipped", home), fresh, obj=layer)
     std = uniform_standards(load_standards())
     sig = cache.data_signature(Path(home))
-    cached = cache._coverage(sig, cache.standards_key(std), None)
+    cached = cache.coverage(cache.ViewInputs(sig, cache.standards_key(std), None))
     layers = data.load_all(Path(home))
     fresh = assess_coverage(layers["key-locations"], layers["payments"], layers["districts"], std)
     pd.testing.assert_frame_equal(cached.places, fresh.places)
