@@ -352,7 +352,8 @@ def split_location(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_wkt(s: pd.Series) -> np.ndarray:
     """WKT text → shapely geometries; unparseable text → None."""
     arr = s.astype("string").fillna("").to_numpy(dtype=object)
-    arr = np.where(arr == "", None, arr)
+    # stubs: np.where's ArrayLike omits None, a valid (object) scalar
+    arr = np.where(arr == "", None, arr)  # pyright: ignore[reportCallIssue, reportArgumentType]
     return shapely.from_wkt(arr, on_invalid="ignore")
 
 

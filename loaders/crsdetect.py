@@ -110,7 +110,7 @@ def district_evidence(lon: np.ndarray, lat: np.ndarray, named: np.ndarray) -> tu
     for h in HYPOTHESES:
         wl, wt = to_wgs84(lon, lat, h)
         hits[h] = int((locate(np.asarray(wl), np.asarray(wt)) == named).sum())
-    ranked = sorted(hits, key=hits.get, reverse=True)
+    ranked = sorted(hits, key=hits.__getitem__, reverse=True)
     best, second = ranked[0], ranked[1]
     margin = hits[best] - hits[second]
     shares = {h: hits[h] / n for h in HYPOTHESES}
@@ -181,7 +181,7 @@ def landmark_evidence(lon: np.ndarray, lat: np.ndarray, names: pd.Series) -> Evi
         dx = (np.asarray(wl) - rlon) * 111_320 * np.cos(np.radians(rlat))
         dy = (np.asarray(wt) - rlat) * 110_540
         med[h] = float(np.median(np.hypot(dx, dy)))
-    ranked = sorted(med, key=med.get)
+    ranked = sorted(med, key=med.__getitem__)
     best, second = ranked[0], ranked[1]
     detail = ", ".join(f"{LABELS[h]} {med[h]:.0f} m" for h in HYPOTHESES)
     text = f"{n} rows name shipped places; median distance to them: {detail}"

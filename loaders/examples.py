@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def amap_style_example() -> bytes:
         {
             "名称": kl["name_zh"],
             "地址": kl["address"],
-            "类型": kl["category"].map(lambda c: label(cats, c, "zh")),
+            "类型": kl["category"].map(lambda c: label(cats, cast(str, c), "zh")),
             "区": kl["adcode"].map(zh),
             "经度": np.round(x, 6),
             "纬度": np.round(y, 6),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
@@ -135,7 +136,7 @@ class _Problems:
         #: data-row number in the file of each parsed row (rows skipped by the parser shift it)
         self.rowmap = np.arange(1, n + 1) if rowmap is None else rowmap
         self.items: list[Problem] = []
-        self.drop = np.zeros(n, dtype=bool)
+        self.drop: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)
         self.reason = np.full(n, "", dtype=object)
 
     def add(
@@ -357,7 +358,7 @@ def header_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """``df`` with clean header names (no BOM, no surrounding space), after checking it
     has distinct columns and at least one row."""
     df = df.reset_index(drop=True)
-    df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
+    df.columns = pd.Index([str(c).replace("\ufeff", "").strip() for c in df.columns])
     if df.columns.duplicated().any():
         dups = sorted(set(df.columns[df.columns.duplicated()]))
         raise LoaderError(f"{name} has duplicated column names {dups}; rename them")
@@ -778,9 +779,11 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
             scores,
         )
         if strong:
+            top = strong[0]
+            assert top.system is not None  # strong keeps only evidence with a system
             dec.warning = (
                 f"--crs {declared} was declared but the evidence points to "
-                f"{crsdetect.LABELS[strong[0].system]}: {strong[0].text}"
+                f"{crsdetect.LABELS[top.system]}: {top.text}"
             )
         return declared, dec
     dec = crsdetect.decide(evidence)

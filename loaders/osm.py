@@ -165,7 +165,9 @@ def osm_fields(df: pd.DataFrame) -> pd.DataFrame:
     cards = {code: pd.Series(False, index=idx) for code in dict.fromkeys(CARD_TAGS.values())}
     for key, code in CARD_TAGS.items():
         cards[code] = cards[code] | _yes(df, f"payment:{key}")
-    generic = np.logical_or.reduce([_yes(df, f"payment:{k}") for k in GENERIC_CARD_TAGS])
+    generic: np.ndarray = np.logical_or.reduce(
+        [_yes(df, f"payment:{k}") for k in GENERIC_CARD_TAGS]
+    )
     foreign_card = np.logical_or.reduce([f for c, f in cards.items() if c != "unionpay"])
     foreign_card = pd.Series(foreign_card | generic, index=idx)
     wallets = {code: pd.Series(False, index=idx) for code in dict.fromkeys(WALLET_TAGS.values())}

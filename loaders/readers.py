@@ -20,6 +20,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree as defused_et
@@ -513,7 +514,7 @@ def _parse_csv(body: bytes, delim: str) -> tuple[pd.DataFrame, list[int]]:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowKeyError, ValueError):
-        kw = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""])
+        kw: dict[str, Any] = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""])
         try:
             return pd.read_csv(io.BytesIO(body), **kw), []
         except pd.errors.EmptyDataError:

@@ -75,13 +75,8 @@ def layer_dir(layer: str, home: Path | None = None) -> Path:
 def current_layer_file(layer: str, home: Path | None = None) -> Path | None:
     """The GeoParquet file of the layer's current version, or None when never imported."""
     d = layer_dir(layer, home)
-    pointer = d / "CURRENT"
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    path = d / name
-    return path if name and path.is_file() else None
+    name = _current_name(d)
+    return d / name if name else None
 
 
 # --------------------------------------------------------------------------- writing
@@ -116,8 +111,15 @@ class Version:
 def _versions(d: Path) -> list[Path]:
     return sorted(
         (p for p in d.glob("v*.parquet") if VERSION_RE.match(p.name)),
-        key=lambda p: int(VERSION_RE.match(p.name).group(1)),
+        key=lambda p: _number(VERSION_RE, p.name),
     )
+
+
+def _number(rx: re.Pattern[str], name: str) -> int:
+    """The version number in ``name``, which the caller has already matched with ``rx``."""
+    m = rx.match(name)
+    assert m is not None, name
+    return int(m.group(1))
 
 
 def _current_name(d: Path) -> str | None:
@@ -125,7 +127,8 @@ def _current_name(d: Path) -> str | None:
         name = (d / "CURRENT").read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
-    return name if name and (d / name).is_file() else None
+    # only a version file of this directory counts (not a hand-edited or foreign path)
+    return name if VERSION_RE.fullmatch(name) and (d / name).is_file() else None
 
 
 def _records(d: Path) -> list[Path]:
@@ -134,8 +137,8 @@ def _records(d: Path) -> list[Path]:
 
 def _next_number(d: Path) -> int:
     """One more than the highest number any version file or record in ``d`` uses."""
-    taken = [int(VERSION_RE.match(p.name).group(1)) for p in _versions(d)]
-    taken += [int(RECORD_RE.match(p.name).group(1)) for p in _records(d)]
+    taken = [_number(VERSION_RE, p.name) for p in _versions(d)]
+    taken += [_number(RECORD_RE, p.name) for p in _records(d)]
     return max(taken, default=0) + 1
 
 
@@ -223,7 +226,7 @@ def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> I
 def _try_lock(fd: int) -> bool:
     """Take the exclusive lock on ``fd`` without waiting; False when another holds it."""
     try:
-        if WINDOWS:
+        if sys.platform == "win32":  # WINDOWS, in the form type checkers narrow on
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
@@ -234,7 +237,7 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    if WINDOWS:
+    if sys.platform == "win32":  # WINDOWS, in the form type checkers narrow on
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
     else:
@@ -401,7 +404,7 @@ def _read_meta(d: Path, name: str) -> Version:
         data.pop("current", None)
         return Version(**data)
     except (OSError, ValueError, TypeError):
-        number = int(VERSION_RE.match(name).group(1))
+        number = _number(VERSION_RE, name)  # a version's name (see _current_name)
         return Version(name, number, "", "unknown", -1, "", None)
 
 

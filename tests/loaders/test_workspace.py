@@ -236,3 +236,15 @@ def test_a_taken_version_number_fails_cleanly(tmp_path, home, monkeypatch):
         commit("key-locations", small(tmp_path, ids=("X",)), home=home)
     assert snapshot(home) == before
     assert current_layer_file("key-locations", home) == d / "v0001.parquet"
+
+
+def test_a_current_pointer_to_a_non_version_file_is_ignored(tmp_path, home):
+    """A CURRENT naming a file that is not a version (hand-edited, or a path elsewhere)
+    neither takes effect nor breaks undo: before, undo died with an AttributeError."""
+    commit("key-locations", small(tmp_path), home=home)
+    d = Path(current_layer_file("key-locations", home)).parent
+    (d / "notes.txt").write_text("not a layer", encoding="utf-8")
+    (d / "CURRENT").write_text("notes.txt", encoding="utf-8")
+    assert current_layer_file("key-locations", home) is None  # the shipped data applies
+    with pytest.raises(WorkspaceError, match="nothing to undo"):
+        undo("key-locations", home)
