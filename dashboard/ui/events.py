@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import pydeck as pdk
@@ -22,6 +23,7 @@ from dashboard.core.state import ViewState
 from dashboard.engine import events as ev
 from dashboard.ui import cache, session
 from dashboard.ui.cache import ViewInputs
+from dashboard.ui.page_state import PageState, Param
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
 
@@ -171,6 +173,17 @@ def event_detail(
     return _detail(v, event_id, radius_km * 1000, float(venue_radius_m), v.lang)
 
 
+T = TypeVar("T")
+
+
+def for_options(ps: PageState, param: Param[list[T]], options: list[T]) -> None:
+    """Keep only the values of multi-choice ``param`` still among ``options`` (the data
+    changed), with all of them as its default ("all", left out of links)."""
+    current = ps.get(param) if ps.has(param) else options
+    ps.set(param, [x for x in current if x in options])
+    ps.set_default(param, options)
+
+
 def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, float, int]:
     """The Events page's filters: years, categories, grouping and the two radii (km
     around a venue, m for the venue's own points), each kept under its page key."""
@@ -179,10 +192,8 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
     ps = session.page_state()
     # values no longer among the options (the data changed) are dropped before the widgets
     # are drawn
-    for param, options in ((P.ev_years, years), (P.ev_cats, cats)):
-        current = ps.get(param) if ps.has(param) else options
-        ps.set(param, [x for x in current if x in options])
-        ps.set_default(param, options)  # "all", left out of links
+    for_options(ps, P.ev_years, years)
+    for_options(ps, P.ev_cats, cats)
     ps.ensure(P.ev_r, P.venue_r)
     c1, c2, c3 = st.columns([2, 3, 2])
     chosen_years = c1.multiselect(t("ev_years", lang), years, key=P.ev_years.key)
@@ -217,4 +228,4 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
         key=P.venue_r.key,
         help=t("ev_venue_radius_help", lang),
     )
-    return chosen_years, chosen_cats, group_by, radius_km, venue_radius
+    return chosen_years, chosen_cats, str(group_by), radius_km, venue_radius

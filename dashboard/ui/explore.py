@@ -68,6 +68,7 @@ def place_search(layers: dict, lang: str) -> None:
             key=P.pick.key,
             format_func=labels.__getitem__,
         )
+        pick = int(pick or 0)
         if ps.last_pick != (query, pick):  # a new pick wins over an old click
             ps.last_pick = (query, pick)
             ps.selected = selection.selection(

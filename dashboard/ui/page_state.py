@@ -46,6 +46,7 @@ from typing import Any, Generic, TypeVar, overload
 from dashboard.ui.page_params import DEFAULT_PREFIX, PAGE_PARAMS, filter_value
 
 T = TypeVar("T")
+S = TypeVar("S", bound="_Slot[Any]")
 
 
 class _Slot(Generic[T]):
@@ -59,10 +60,10 @@ class _Slot(Generic[T]):
         self.name = name
 
     @overload
-    def __get__(self, obj: None, owner: type | None = None) -> _Slot[T]: ...
+    def __get__(self: S, obj: None, owner: type | None = None) -> S: ...
     @overload
     def __get__(self, obj: PageState, owner: type | None = None) -> T: ...
-    def __get__(self, obj: PageState | None, owner: type | None = None) -> _Slot[T] | T:
+    def __get__(self, obj: PageState | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         return self.read(obj.session)

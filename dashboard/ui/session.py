@@ -5,6 +5,9 @@ See :mod:`dashboard.ui.page_state` for the state model.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any, cast
+
 import streamlit as st
 
 from dashboard.core.state import (
@@ -27,10 +30,15 @@ VIEW_KEY = "view"
 RESTORED_KEY = "_restored_from_link"
 
 
+def _session() -> MutableMapping[str, Any]:
+    """Streamlit's session state as the mapping it is (its proxy type is not declared one)."""
+    return cast(MutableMapping[str, Any], st.session_state)
+
+
 def view() -> ViewState:
     """The shared view state, initialised once per session from the URL."""
     if VIEW_KEY not in st.session_state:
-        query = st.query_params.to_dict()
+        query: dict[str, object] = dict(st.query_params.to_dict())
         st.session_state[VIEW_KEY] = from_query(query)
         restored = page_params_from_query(query)
         for key, value in restored.items():  # page filters a link carries
@@ -46,7 +54,7 @@ def set_view(**changes: object) -> None:
 
 def sync_url() -> None:
     """Mirror the view state and the page filters into the query string (non-defaults only)."""
-    wanted = to_query(view()) | page_params_to_query(st.session_state)
+    wanted = to_query(view()) | page_params_to_query(_session())
     current = st.query_params.to_dict()
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -61,7 +69,7 @@ def stop() -> None:
 def page_value(key: str) -> object:
     """A page filter's value whether or not its widget is drawn in this run
     (:func:`dashboard.ui.page_params.filter_value` of the session)."""
-    return filter_value(st.session_state, key)
+    return filter_value(_session(), key)
 
 
 def page_default(key: str, value: object) -> None:
@@ -97,4 +105,4 @@ def keep_widget_state() -> None:
 
 def page_state() -> PageState:
     """The pages' own state as typed attributes (:mod:`dashboard.ui.page_state`)."""
-    return PageState(st.session_state)  # type: ignore[arg-type]
+    return PageState(_session())

@@ -13,6 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard.core.i18n import LANGS, layer_label, name_col, t
 from dashboard.core.model import POINT_LAYERS
 from dashboard.core.safetext import md_link, md_literal, plain
+from dashboard.core.standards import Requirement
 from dashboard.core.state import (
     ALL,
     DISTRICT_CODES,
@@ -88,7 +89,7 @@ def lazy_tabs(labels: Mapping[str, str], key: str) -> list[DeltaGenerator | None
     names = list(labels)
     widget = f"w_{key}"
     by_label = {label: name for name, label in labels.items()}
-    current = page_value(key)
+    current = str(page_value(key))
     if current not in labels:
         current = names[0]
     if st.session_state.get(key) != current:
@@ -256,7 +257,6 @@ def class_legend(title: str, rows: list[tuple[tuple[int, int, int], str]]) -> No
 
 def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names: dict) -> None:
     """The side panel of a selected place: who/what/where, coverage, nearest payment points."""
-    from dashboard.core import model
     from dashboard.core.i18n import label_of
     from dashboard.engine import explore
 
@@ -282,7 +282,7 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
     if isinstance(r.get("address"), str) and r["address"]:
         lines.append(f"{t('tt_address', lang)}: {plain(r['address'])}")
     st.text("\n".join(lines))
-    require: model.Requirement = ()
+    require: Requirement = ()
     if layer == "key-locations":
         std = standards_for(v)
         require = std[r["category"]].require if r["category"] in std else ()
@@ -302,7 +302,7 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
     table = pd.DataFrame(
         {
             t("col_name", lang): near[name_col(lang)],
-            t("col_type", lang): near["category"].map(lambda c: label_of("payments", c, lang)),
+            t("col_type", lang): near["category"].map(lambda c: label_of("payments", str(c), lang)),
             t("col_distance", lang): near["distance_m"].astype(int),
             t("col_qualifies", lang): near["qualifies"],
         }
