@@ -1,9 +1,9 @@
-"""``exchange-atlas import | undo | history``: bring your own data into the workspace.
+"""``exchange-atlas import``: bring your own data into the workspace.
 
 ``import FILE --layer L`` reads any supported file, recognises its columns, converts
 its coordinates to WGS-84 (declared or detected system), validates every row and adds
 the result to the layer (or replaces it with ``--replace``) as a new workspace
-version; ``undo`` restores the previous version and ``history`` lists them.
+version (``undo`` and ``history``: :mod:`dashboard.cli.history`).
 Exit status: 0 when rows were kept (and stored unless ``--dry-run``), 2 with a
 one-paragraph message when the file or the workspace cannot be used.
 """
@@ -123,40 +123,8 @@ def _run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_undo(args: argparse.Namespace) -> int:
-    from loaders.workspace import WorkspaceError, undo
-
-    try:
-        restored = undo(args.layer, _home(args))
-    except WorkspaceError as exc:
-        raise CliError(str(exc)) from None
-    if restored is None:
-        print(f"{args.layer}: back to the shipped data")
-    else:
-        print(f"{args.layer}: restored {restored}")
-    return 0
-
-
-def _run_history(args: argparse.Namespace) -> int:
-    from loaders.workspace import history
-
-    versions = history(args.layer, _home(args))
-    if args.json:
-        print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
-        return 0
-    if not versions:
-        print(f"{args.layer}: no imported versions (the shipped data is in effect)")
-        return 0
-    if not any(v.current for v in versions):
-        print(f"{args.layer}: the shipped data is in effect")
-    for v in versions:
-        mark = "*" if v.current else " "
-        print(f"{mark} {v.name}  {v.created}  {v.action:<7}  {v.rows:>8} rows  {v.source}")
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``import``, ``undo`` and ``history`` subcommands."""
+    """Add the ``import`` subcommand."""
     p = sub.add_parser(
         "import",
         help="import a CSV/Excel/GeoJSON/Shapefile/GeoPackage/GeoParquet/KML/OSM file",
@@ -180,14 +148,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source-layer", help="GeoPackage/zip/KML layer to read")
     p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
     p.set_defaults(func=_run_import)
-
-    u = sub.add_parser("undo", help="restore the previous version of an imported layer")
-    u.add_argument("--layer", required=True, choices=POINT_LAYERS)
-    u.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
-    u.set_defaults(func=_run_undo)
-
-    h = sub.add_parser("history", help="list the stored versions of a layer")
-    h.add_argument("--layer", required=True, choices=POINT_LAYERS)
-    h.add_argument("--json", action="store_true", help="print JSON")
-    h.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
-    h.set_defaults(func=_run_history)

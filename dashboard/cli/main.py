@@ -22,7 +22,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.run",
     "dashboard.cli.export",
     "dashboard.cli.importing",
+    "dashboard.cli.history",
     "dashboard.cli.coverage",
+    "dashboard.cli.recommend",
+    "dashboard.cli.standards",
 )
 
 

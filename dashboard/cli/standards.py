@@ -1,0 +1,84 @@
+"""``exchange-atlas standards show | set | reset``: view or edit the service standards
+saved in the workspace (the shipped ``geodata/standards.json`` stays the default)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+
+from dashboard.cli.common import (
+    FORMATS,
+    emit,
+    workspace_home,
+)
+from dashboard.cli.errors import CliError
+from dashboard.core.safetext import csv_text
+
+
+def _run_standards(args: argparse.Namespace) -> int:
+    from dashboard.core.standards import set_standard, standards_table, standards_to_dict
+    from loaders.standards_store import load_standards, reset_standards, save_standards
+
+    home = workspace_home(args)
+    try:
+        std = load_standards(home)
+    except ValueError as exc:
+        raise CliError(
+            f"{exc} (run 'exchange-atlas standards reset' to restore defaults)"
+        ) from None
+    if args.action == "show":
+        if args.format == "json":
+            text = json.dumps(standards_to_dict(std), ensure_ascii=False, indent=2) + "\n"
+        else:
+            df = pd.DataFrame(standards_table(std)).drop(columns="label")
+            if args.format == "csv":
+                text = csv_text(df)
+            else:
+                text = df.to_string(index=False) + "\n"
+        emit(text, getattr(args, "out", None))
+        return 0
+    if args.action == "reset":
+        removed = reset_standards(home)
+        print("standards reset to the shipped defaults" if removed else "standards already default")
+        return 0
+    # set
+    if args.radius is None and args.require is None and args.weight is None:
+        raise CliError("nothing to set: give --radius, --require and/or --weight")
+    try:
+        new = set_standard(
+            std, args.category, radius_m=args.radius, require=args.require, weight=args.weight
+        )
+        path = save_standards(new, home)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot save standards: {exc.strerror or exc}") from None
+    s = new[args.category]
+    from dashboard.core.standards import format_requirement
+
+    print(
+        f"{args.category}: radius {s.radius_m:g} m, require {format_requirement(s.require)}, "
+        f"weight {s.weight:g} (saved to {path})"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("standards", help="show, set or reset the service standards")
+    ss = s.add_subparsers(dest="action", metavar="ACTION")
+    ss.required = True
+    show = ss.add_parser("show", help="print the standards in effect")
+    show.add_argument("--format", choices=FORMATS, default="table")
+    show.add_argument("--out", metavar="FILE")
+    show.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    st = ss.add_parser("set", help="change one category's standard (saved in the workspace)")
+    st.add_argument("category")
+    st.add_argument("--radius", type=float, metavar="M")
+    st.add_argument("--require", nargs="+", action="extend", metavar="CAPABILITY")
+    st.add_argument("--weight", type=float)
+    st.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    rs = ss.add_parser("reset", help="drop the workspace's standards (shipped defaults apply)")
+    rs.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    s.set_defaults(func=_run_standards)
