@@ -10,6 +10,8 @@ import pandas as pd
 
 from dashboard.core.model import LAYERS, label
 from loaders.chinacrs import wgs84_to_gcj02
+from loaders.columns import DISTRICT_NAMES
+from loaders.workspace import shipped_table
 
 
 def amap_style_example() -> bytes:
@@ -18,9 +20,6 @@ def amap_style_example() -> bytes:
     What a planner typically receives from a Chinese web map, so the Data page can show
     encoding and coordinate-system detection on a realistic file.
     """
-    from loaders.columns import DISTRICT_NAMES
-    from loaders.workspace import shipped_table
-
     kl = shipped_table("key-locations")
     x, y = wgs84_to_gcj02(kl["lon"].astype(float).to_numpy(), kl["lat"].astype(float).to_numpy())
     zh = {a: n[0] + "区" for a, n in DISTRICT_NAMES.items()}

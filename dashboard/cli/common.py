@@ -16,6 +16,10 @@ from loaders.workspace import home_option
 FORMATS = ("table", "csv", "json")
 
 
+# Engine and loader modules are imported inside the commands: at module level they add
+# 0.23 s (geopandas, shapely, scipy) to every start, --help and run included (0.42 → 0.65 s).
+
+
 def workspace_home(args: argparse.Namespace) -> Path | None:
     return home_option(getattr(args, "home", None))
 

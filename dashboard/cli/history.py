@@ -11,6 +11,9 @@ from dashboard.cli.errors import CliError
 from dashboard.core.model import POINT_LAYERS
 from loaders.workspace import home_option
 
+# Engine and loader modules are imported inside the commands: at module level they add
+# 0.23 s (geopandas, shapely, scipy) to every start, --help and run included (0.42 → 0.65 s).
+
 
 def _home(args: argparse.Namespace) -> Path | None:
     return home_option(args.home)

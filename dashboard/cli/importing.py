@@ -24,6 +24,10 @@ from loaders.workspace import home_option
 CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
 
 
+# Engine and loader modules are imported inside the commands: at module level they add
+# 0.23 s (geopandas, shapely, scipy) to every start, --help and run included (0.42 → 0.65 s).
+
+
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
     out: dict[str, str] = {}

@@ -8,9 +8,11 @@ dictionary holds every visible string.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Final
 
-from dashboard.core import model
+from dashboard.core import model, strings
 
 LANGS: Final[tuple[str, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[str] = "zh"
@@ -88,11 +90,6 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
 
 def _merge_page_strings() -> None:
     """Merge ``dashboard/core/strings/*.py`` into :data:`STRINGS`; duplicate keys are an error."""
-    import importlib
-    import pkgutil
-
-    from dashboard.core import strings
-
     for info in sorted(pkgutil.iter_modules(strings.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"dashboard.core.strings.{info.name}")
         extra: dict[str, tuple[str, str]] = getattr(module, "STRINGS", {})

@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from dashboard.core.model import CAPABILITIES, KEY_LOCATION_CATEGORIES
+from dashboard.core.model import CAPABILITIES, KEY_LOCATION_CATEGORIES, label
 
 #: A requirement: a tuple of clauses, each an any-of tuple of capability codes.
 Requirement = tuple[tuple[str, ...], ...]
@@ -237,8 +237,6 @@ def uniform_standards(
 
 def standards_table(standards: Standards, lang: str = "en") -> list[dict]:
     """One plain dict per category (for tables, the page and ``standards show``)."""
-    from dashboard.core.model import label
-
     return [
         {
             "category": c,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.model import POINT_LAYERS
 from dashboard.ui.page_state import PageState as P
 from dashboard.ui.session import RESTORED_KEY, page_state
 
@@ -53,14 +54,12 @@ def map_selection(key: str) -> tuple[str, str] | None:
 
     Clicks on the gap rings select the key location under them.
     """
-    from dashboard.core.model import POINT_LAYERS as _POINT
-
     state = st.session_state.get(key)
     selection = (
         getattr(state, "selection", None) or (state or {}).get("selection") if state else None
     )
     objects = (selection or {}).get("objects") or {}
     for layer_id, items in objects.items():
-        if items and "id" in items[0] and layer_id in _POINT + ("gaps",):
+        if items and "id" in items[0] and layer_id in POINT_LAYERS + ("gaps",):
             return ("key-locations" if layer_id == "gaps" else layer_id, str(items[0]["id"]))
     return None

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.core.i18n import LANGS, layer_label, name_col, t
+from dashboard.core.i18n import LANGS, label_of, layer_label, name_col, t
 from dashboard.core.model import POINT_LAYERS
 from dashboard.core.safetext import md_link, md_literal, plain
 from dashboard.core.standards import Requirement
@@ -20,6 +20,7 @@ from dashboard.core.state import (
     RADIUS_RANGE,
     ViewState,
 )
+from dashboard.engine import explore
 from dashboard.ui.cache import date_bounds, district_names, standards_for
 from dashboard.ui.session import bind_widget, page_value, set_view, view
 from dashboard.views import maps
@@ -257,9 +258,6 @@ def class_legend(title: str, rows: list[tuple[tuple[int, int, int], str]]) -> No
 
 def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names: dict) -> None:
     """The side panel of a selected place: who/what/where, coverage, nearest payment points."""
-    from dashboard.core.i18n import label_of
-    from dashboard.engine import explore
-
     lang = v.lang
     st.subheader(t("details", lang))
     if not selected or selected.get("layer") not in layers:
