@@ -25,10 +25,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.spatial import cKDTree
+
+# scipy has no type stub for its compiled _ckdtree module
+from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
 from dashboard.core.standards import Standards
-from dashboard.engine.coverage import district_codes, in_service, project_lonlat
+from dashboard.engine.coverage import DateLike, district_codes, in_service, project_lonlat
 
 Decay = Callable[[np.ndarray], np.ndarray]
 
@@ -141,7 +143,7 @@ def accessibility(
     supply: pd.DataFrame,
     standards: Standards,
     *,
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     decay: Decay | None = None,
     capacity: str | None = None,
     districts: gpd.GeoDataFrame | None = None,

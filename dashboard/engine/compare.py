@@ -11,8 +11,9 @@ and the tests. No Streamlit, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from typing import Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -292,7 +293,11 @@ def localize_uncovered(
     name = table[name_col(lang)].fillna(table[other]).fillna(table["id"])
     dist = table["distance_m"].replace(np.inf, np.nan).round(0)
     district = (
-        {"district": table["adcode"].astype(str).map(lambda a: district_names.get(a, a))}
+        {
+            "district": table["adcode"]
+            .astype(str)
+            .map(lambda a: district_names.get(a, a), na_action="ignore")  # NA stays NA
+        }
         if district_names is not None
         else {}
     )
@@ -421,8 +426,20 @@ def named_sites(sites: pd.DataFrame, demand: pd.DataFrame, lang: str) -> pd.Data
     )
 
 
+class _SiteRow(Protocol):
+    """A row of :func:`named_sites` as :meth:`pandas.DataFrame.itertuples` gives it."""
+
+    rank: int
+    place: str
+    newly_covered: int
+    id: str
+    lon: float
+    lat: float
+
+
 def site_records(named: pd.DataFrame, lang: str) -> list[dict]:
     """Map records of :func:`named_sites` with plain-text tooltip fields."""
+    rows = cast("Iterator[_SiteRow]", named.itertuples(index=False))
     return [
         {
             "lon": float(r.lon),
@@ -432,5 +449,5 @@ def site_records(named: pd.DataFrame, lang: str) -> list[dict]:
             "tt_sub": "",
             "tt_body": t("dp_site_body", lang, place=r.place, n=int(r.newly_covered)),
         }
-        for r in named.itertuples(index=False)
+        for r in rows
     ]

@@ -35,15 +35,23 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from typing import TypeAlias, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
+
+# scipy has no type stub for its compiled _ckdtree module
+from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
 from dashboard.core.model import CAPABILITIES, LIST_SEP, METRIC_CRS, SECTORS, WGS84
 from dashboard.core.standards import Requirement, Standards
+
+#: A date as the engine takes it (anything ``pd.Timestamp`` reads): ISO text, a
+#: ``date``/``datetime``/``pd.Timestamp`` or a ``numpy.datetime64``.
+DateLike: TypeAlias = str | date | np.datetime64
 
 CITY_ADCODE = "110000"
 CITY_NAME = ("北京市", "Beijing (city total)")
@@ -182,14 +190,14 @@ def _adcode_column(
     cats = [str(a) for a in districts["adcode"]]
     hit = codes >= 0
     if fallback is None or hit.all():
-        return pd.Categorical.from_codes(np.where(hit, codes, -1), categories=cats)
+        return pd.Categorical.from_codes(np.where(hit, codes, -1), categories=pd.Index(cats))
     fb = [None if _missing(v) else str(v) for v in np.asarray(fallback, dtype=object)[~hit]]
     extra = sorted({v for v in fb if v is not None} - set(cats))
     allcats = cats + extra
     pos = {c: i for i, c in enumerate(allcats)}
     out = codes.copy()
     out[~hit] = [-1 if v is None else pos[v] for v in fb]
-    return pd.Categorical.from_codes(out, categories=allcats)
+    return pd.Categorical.from_codes(out, categories=pd.Index(allcats))
 
 
 def _missing(v: object) -> bool:
@@ -231,7 +239,7 @@ def assign_districts(
 # --------------------------------------------------------------------------- supply
 
 
-def capability_matrix(capabilities: pd.Series | Sequence[str]) -> np.ndarray:
+def capability_matrix(capabilities: pd.Series | np.ndarray | Sequence[str]) -> np.ndarray:
     """Boolean matrix (points × :data:`~dashboard.core.model.CAPABILITIES`) from ``;``-joined cells.
 
     Each distinct cell is parsed once, so the cost is one factorisation of the column.
@@ -248,7 +256,7 @@ def capability_matrix(capabilities: pd.Series | Sequence[str]) -> np.ndarray:
     return lut[codes] if len(codes) else np.zeros((0, len(caps)), dtype=bool)
 
 
-def in_service(supply: pd.DataFrame, as_of: object | None) -> np.ndarray:
+def in_service(supply: pd.DataFrame, as_of: DateLike | None) -> np.ndarray:
     """Mask of supply points in service on ``as_of`` (all when ``as_of`` is None).
 
     A point is in service from its ``in_service_date`` on; a missing date counts as
@@ -280,7 +288,7 @@ def _clause_mask(capmat: np.ndarray | None, clause: tuple[str, ...] | None) -> n
     if clause is None or capmat is None:
         return None
     cols = [list(CAPABILITIES).index(c) for c in clause]
-    return capmat[:, cols].any(axis=1)
+    return cast(np.ndarray, capmat[:, cols].any(axis=1))  # 2-D in, so 1-D out
 
 
 # --------------------------------------------------------------------------- kernel
@@ -385,7 +393,7 @@ def place_coverage(
     supply: pd.DataFrame,
     standards: Standards,
     *,
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     districts: gpd.GeoDataFrame | None = None,
     max_distance: float | None = None,
     workers: int = -1,
@@ -783,7 +791,7 @@ def coverage_by_capability(
     supply: pd.DataFrame,
     standards: Standards,
     *,
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     districts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """For each capability, the share of places with a point offering it within their radius.
@@ -874,7 +882,7 @@ def assess_coverage(
     districts: gpd.GeoDataFrame | None,
     standards: Standards,
     *,
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     max_distance: float | None = None,
     workers: int = -1,
 ) -> CoverageResult:
@@ -901,8 +909,8 @@ def coverage_progress(
     supply: pd.DataFrame,
     districts: gpd.GeoDataFrame | None,
     standards: Standards,
-    start: object,
-    end: object | None,
+    start: DateLike,
+    end: DateLike | None,
 ) -> pd.DataFrame:
     """Progress per district between two dates (monitoring and evaluation).
 

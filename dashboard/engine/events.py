@@ -35,11 +35,14 @@ per-event counts are one sparse product.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.spatial import cKDTree
+
+# scipy has no type stub for its compiled _ckdtree module
+from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
 from dashboard.core.standards import Standards
 from dashboard.engine.coverage import (
@@ -112,7 +115,7 @@ def event_sites(events: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFra
 # --------------------------------------------------------------------------- status, order
 
 
-def _day(value: object) -> pd.Timestamp:
+def _day(value: date | str) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
@@ -172,8 +175,8 @@ def filter_events(
     keep = np.ones(len(events), dtype=bool)
     if years is not None:
         y0 = pd.to_datetime(events["start_date"]).dt.year.to_numpy()
-        y1 = pd.to_datetime(events["end_date"]).dt.year.fillna(pd.Series(y0, index=events.index))
-        y1 = y1.to_numpy()
+        end_year = cast("pd.Series[float]", pd.to_datetime(events["end_date"]).dt.year)  # NaT→NaN
+        y1 = end_year.fillna(pd.Series(y0, index=events.index)).to_numpy()
         hit = np.zeros(len(events), dtype=bool)
         for y in years:
             hit |= (y0 <= int(y)) & (y1 >= int(y))

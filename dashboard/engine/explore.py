@@ -188,7 +188,7 @@ def class_colors(n_classes: int, higher_is_better: bool = True) -> list[tuple[in
     return colors if higher_is_better else colors[::-1]
 
 
-def list_label(value: object, table: Mapping[str, tuple[str, str]], lang: str) -> str:
+def list_label(value: object, table: dict[str, tuple[str, str]], lang: str) -> str:
     """A ``;``-joined code list as labels in ``lang``."""
     from dashboard.core.model import label
 

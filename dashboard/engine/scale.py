@@ -29,7 +29,9 @@ the client.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol, cast
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +41,7 @@ from dashboard.core.model import METRIC_CRS
 from dashboard.core.standards import Standards
 from dashboard.engine.coverage import (
     CoverageResult,
+    DateLike,
     demand_categories,
     district_coverage,
     in_service,
@@ -135,7 +138,7 @@ def assess_coverage_dask(
     districts: gpd.GeoDataFrame | None,
     standards: Standards,
     *,
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     max_distance: float | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
@@ -187,7 +190,7 @@ def assess_coverage_dask(
     nparts = npartitions or max(2 * n_workers, len(d) // 250_000 + 1)
     nparts = max(1, min(nparts, len(d)))
     sparts = max(1, min(npartitions or max(2 * n_workers, len(s) // 250_000 + 1), max(len(s), 1)))
-    from dask import delayed
+    from dask.delayed import delayed
 
     with dask_client(scheduler, n_workers, client) as c:
         ddf = _partitioned(gd, nparts)
@@ -197,9 +200,12 @@ def assess_coverage_dask(
             {k: pd.Series(dtype="float64") for k in ("xmin", "ymin", "xmax", "ymax")}
         )
         meta["n"] = pd.Series(dtype="int64")
-        dbox, sbox = c.compute(
-            [ddf.map_partitions(_bounds, meta=meta), sdf.map_partitions(_bounds, meta=meta)],
-            sync=True,
+        dbox, sbox = cast(  # sync=True: the results, not futures
+            "list[pd.DataFrame]",
+            c.compute(
+                [ddf.map_partitions(_bounds, meta=meta), sdf.map_partitions(_bounds, meta=meta)],
+                sync=True,
+            ),
         )
         dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
         d_parts, s_parts = ddf.to_delayed(), sdf.to_delayed()
@@ -209,8 +215,23 @@ def assess_coverage_dask(
             )
             for i, js in halo_pairs(dbox, sbox, halo)
         ]
-        pieces = [p for p in c.gather(c.compute(tasks)) if len(p)]
+        done = cast("list[pd.DataFrame]", c.gather(c.compute(tasks)))  # a synchronous client
+        pieces = [p for p in done if len(p)]
     return _gathered(pieces, demand, supply, standards, as_of, districts, max_distance)
+
+
+class _Box(Protocol):
+    """A row of a :func:`_bounds` table as :meth:`pandas.DataFrame.itertuples` gives it."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    n: int
+
+
+def _boxes(table: pd.DataFrame) -> Iterator[_Box]:
+    return cast("Iterator[_Box]", table.itertuples(index=False))
 
 
 def halo_pairs(dbox: pd.DataFrame, sbox: pd.DataFrame, halo: float) -> list[tuple[int, list[int]]]:
@@ -221,12 +242,12 @@ def halo_pairs(dbox: pd.DataFrame, sbox: pd.DataFrame, halo: float) -> list[tupl
     none still gets the first supply partition, so its result keeps the supply columns.
     """
     pairs = []
-    for i, box in enumerate(dbox.itertuples(index=False)):
+    for i, box in enumerate(_boxes(dbox)):
         if box.n == 0:
             continue
         near = [
             j
-            for j, sb in enumerate(sbox.itertuples(index=False))
+            for j, sb in enumerate(_boxes(sbox))
             if sb.n
             and sb.xmin <= box.xmax + halo
             and sb.xmax >= box.xmin - halo
@@ -323,5 +344,5 @@ def _partitioned(gdf: gpd.GeoDataFrame, nparts: int):
     return ddf.drop(columns=ddf.geometry.name)
 
 
-def _ts(as_of) -> pd.Timestamp | None:
+def _ts(as_of: DateLike | None) -> pd.Timestamp | None:
     return None if as_of is None else pd.Timestamp(as_of)

@@ -30,16 +30,20 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.spatial import cKDTree
+
+# scipy has no type stub for its compiled _ckdtree module
+from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
 from dashboard.core.standards import Standards
 from dashboard.engine.coverage import (
     CoverageResult,
+    DateLike,
     assess_coverage,
     district_codes,
     project_lonlat,
@@ -78,6 +82,11 @@ class MclpSolution:
 # --------------------------------------------------------------------------- cover matrix
 
 
+def _shape(m: sparse.spmatrix) -> tuple[int, int]:
+    """``m.shape``, typed (on csc/csr matrices pyright infers scipy's untyped ``shape`` as None)."""
+    return m.shape
+
+
 def cover_matrix(
     demand_xy: np.ndarray, radius: np.ndarray, cand_xy: np.ndarray
 ) -> sparse.csc_matrix:
@@ -103,12 +112,12 @@ def cover_matrix(
 
 def _order_by_gain(cover: sparse.csc_matrix, weight: np.ndarray, chosen: np.ndarray):
     """Order chosen columns greedily by marginal gain; return (order, gains, covered)."""
-    covered = np.zeros(cover.shape[0], dtype=bool)
+    covered = np.zeros(_shape(cover)[0], dtype=bool)
     remaining = list(int(j) for j in chosen)
     order, gains = [], []
     indptr, indices = cover.indptr, cover.indices
     while remaining:
-        best, best_gain = None, -1.0
+        best, best_gain = -1, -1.0  # -1: none yet (gains are >= 0)
         for j in remaining:
             rows = indices[indptr[j] : indptr[j + 1]]
             g = float(weight[rows][~covered[rows]].sum())
@@ -135,7 +144,7 @@ def greedy_mclp(cover: sparse.spmatrix, weight: np.ndarray, k: int) -> MclpSolut
     weight = np.asarray(weight, dtype="float64")
     _check(cover, weight, k)
     indptr, indices = cover.indptr, cover.indices
-    covered = np.zeros(cover.shape[0], dtype=bool)
+    covered = np.zeros(_shape(cover)[0], dtype=bool)
     init = np.asarray(cover.T.astype("float64") @ weight).ravel()
     heap = [(-g, j) for j, g in enumerate(init) if g > 0]
     heapq.heapify(heap)
@@ -199,7 +208,7 @@ def milp_mclp(
             "milp",
             True,
             time.perf_counter() - t0,
-            np.zeros(cover.shape[0], bool),
+            np.zeros(_shape(cover)[0], bool),
         )
     if cols.size <= k:  # every useful candidate fits: take them all
         order, gains, covered = _order_by_gain(cover, weight, cols)
@@ -215,7 +224,9 @@ def milp_mclp(
             greedy.objective
         ):
             x_cols = greedy.chosen
-            optimal = optimal and math.isclose(greedy.objective, bound)
+            if optimal:  # HiGHS proved its optimum, so it has a dual bound
+                assert bound is not None
+                optimal = math.isclose(greedy.objective, bound)
     order, gains, covered = _order_by_gain(cover, weight, cols[np.asarray(x_cols, dtype=np.intp)])
     obj = float(gains.sum())
     bound = obj if optimal else (bound if bound is not None else greedy.bound)
@@ -254,7 +265,7 @@ def _highs(
     a: sparse.csr_matrix, w: np.ndarray, k: int, start: np.ndarray, time_limit: float
 ) -> tuple[np.ndarray | None, bool, float | None]:
     """Solve max w·y, y ≤ A x, Σx ≤ k with HiGHS; return (chosen columns, optimal, dual bound)."""
-    n, m = a.shape
+    n, m = _shape(a)
     link = sparse.hstack([-a, sparse.identity(n, format="csr")], format="csr")
     budget = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
     cost = np.concatenate([np.zeros(m), -w])
@@ -273,7 +284,7 @@ def _highs(
         dual = getattr(res, "mip_dual_bound", None)
         x = None if res.x is None else np.flatnonzero(res.x[:m] > 0.5)
         return x, res.status == 0, None if dual is None else -float(dual)
-    mat = sparse.vstack([link, budget], format="csc")
+    mat = cast(sparse.csc_matrix, sparse.vstack([link, budget], format="csc"))
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -288,9 +299,10 @@ def _highs(
     lp.row_lower_ = np.concatenate([np.full(n, -highspy.kHighsInf), [0.0]])
     lp.row_upper_ = np.concatenate([np.zeros(n), [float(k)]])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr
-    lp.a_matrix_.index_ = mat.indices
-    lp.a_matrix_.value_ = mat.data
+    # scipy types its index arrays' dtype as int32 | int64; highspy takes either
+    lp.a_matrix_.start_ = mat.indptr  # pyright: ignore[reportAttributeAccessIssue]
+    lp.a_matrix_.index_ = mat.indices  # pyright: ignore[reportAttributeAccessIssue]
+    lp.a_matrix_.value_ = np.asarray(mat.data, dtype=np.float64)  # float64 already: no copy
     lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * n
     h.passModel(lp)
     x0 = np.zeros(m + n)
@@ -316,12 +328,12 @@ def _merge_identical_rows(
     (an equivalent, smaller model)."""
     a.sort_indices()
     keys: dict[bytes, int] = {}
-    group = np.empty(a.shape[0], dtype=np.intp)
-    for i in range(a.shape[0]):
+    group = np.empty(_shape(a)[0], dtype=np.intp)
+    for i in range(_shape(a)[0]):
         key = a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes()
         group[i] = keys.setdefault(key, len(keys))
     first = np.zeros(len(keys), dtype=np.intp)
-    first[group[::-1]] = np.arange(a.shape[0])[::-1]
+    first[group[::-1]] = np.arange(_shape(a)[0])[::-1]
     merged = np.bincount(group, weights=w, minlength=len(keys))
     return a[first].astype("float64").tocsr(), merged
 
@@ -345,7 +357,11 @@ def solve_mclp(
     """
     if method not in ("auto", "milp", "greedy"):
         raise ValueError(f"unknown method {method!r}; expected auto, milp or greedy")
-    if method == "greedy" or (method == "auto" and cover.nnz > max_exact_pairs):
+    if method == "greedy" or (
+        method == "auto"
+        # nnz is on every sparse format, though not on the spmatrix mixin annotated here
+        and cover.nnz > max_exact_pairs  # pyright: ignore[reportAttributeAccessIssue]
+    ):
         return greedy_mclp(cover, weight, k)
     return milp_mclp(cover, weight, k, time_limit=time_limit)
 
@@ -424,7 +440,7 @@ def add_service_points(
     sites: pd.DataFrame,
     capabilities: list[str],
     *,
-    in_service_date: object | None = None,
+    in_service_date: DateLike | None = None,
 ) -> pd.DataFrame:
     """What-if: ``supply`` with a new point at each site (``id`` ``NEW-<n>``, synthetic).
 
@@ -479,7 +495,7 @@ def recommend_sites(
     *,
     district: str | None = None,
     candidates: str = "uncovered",
-    as_of: object | None = None,
+    as_of: DateLike | None = None,
     method: str = "auto",
     resolution: int = 9,
     time_limit: float = 10.0,
@@ -539,7 +555,7 @@ def recommend_sites(
     sol = solve_mclp(cover, weight, k, method=method, time_limit=time_limit)
     chosen = cand.iloc[sol.chosen].reset_index(drop=True)
     counts = []
-    seen = np.zeros(cover.shape[0], dtype=bool)
+    seen = np.zeros(_shape(cover)[0], dtype=bool)
     for j in sol.chosen:
         rows = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
         counts.append(int((~seen[rows]).sum()))

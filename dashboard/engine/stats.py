@@ -6,11 +6,15 @@ Pure functions on the layer GeoDataFrames; the Overview page and the CLI call th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from dashboard.core.model import POINT_LAYERS
+
+if TYPE_CHECKING:
+    from dashboard.engine.coverage import DateLike
 
 
 def district_counts(
@@ -56,7 +60,7 @@ def in_district(gdf: gpd.GeoDataFrame, adcode: str | None) -> gpd.GeoDataFrame:
 
 
 def in_service_in(
-    points: gpd.GeoDataFrame, adcode: str | None, as_of: object | None
+    points: gpd.GeoDataFrame, adcode: str | None, as_of: DateLike | None
 ) -> gpd.GeoDataFrame:
     """Payment ``points`` in district ``adcode`` (all for ``None``/``"all"``) that are in
     service on ``as_of`` (see :func:`dashboard.engine.coverage.in_service`)."""

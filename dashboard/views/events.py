@@ -8,6 +8,7 @@ or deck.gl tooltip fields (``tt_*``), which the components escape; never as HTML
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
@@ -17,6 +18,9 @@ import pydeck as pdk
 from dashboard.core.i18n import label_of, name_col, t
 from dashboard.core.model import EVENT_CATEGORIES
 from dashboard.views import maps
+
+if TYPE_CHECKING:
+    from dashboard.engine.coverage import DateLike
 
 #: One colour per event category (stable whatever the filters).
 CATEGORY_COLORS = {
@@ -68,7 +72,7 @@ _REF_MARGIN = pd.Timedelta(days=10)
 
 
 def timeline_data(
-    events: pd.DataFrame, lang: str, group_by: str = "venue", ref: object | None = None
+    events: pd.DataFrame, lang: str, group_by: str = "venue", ref: DateLike | None = None
 ) -> pd.DataFrame:
     """One row per event for the timeline, grouped by ``venue`` or ``year``.
 
@@ -178,7 +182,7 @@ def _timeline(lang: str, width: int, data: pd.DataFrame | alt.NamedData) -> alt.
 def timeline_chart(
     events: pd.DataFrame,
     lang: str,
-    ref: object,
+    ref: DateLike | None,
     group_by: str = "venue",
     width: int = 500,
 ) -> alt.FacetChart:

@@ -21,12 +21,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from shapely.geometry import Point
 
 from dashboard.core import model
 from dashboard.core.i18n import label_of, name_col, t
@@ -226,7 +228,7 @@ def recolor(
 
 def district_labels(districts: gpd.GeoDataFrame, lang: str) -> list[dict]:
     """One label point per district (a point guaranteed inside the polygon)."""
-    pts = districts.geometry.representative_point()
+    pts = cast("Iterable[Point]", districts.geometry.representative_point())
     return [
         {"lon": p.x, "lat": p.y, "text": str(n)}
         for p, n in zip(pts, districts[name_col(lang)].astype(str))
@@ -246,14 +248,17 @@ def tooltip_fields(
     other = "name_en" if lang == "zh" else "name_zh"
     title = gdf[name_col(lang)].map(_text)
     title = title.where(title != "", gdf[other].map(_text))
-    lines = [
-        t("tt_category", lang) + ": " + gdf["category"].map(lambda c: label_of(layer, c, lang)),
-        t("tt_district", lang) + ": " + gdf["adcode"].map(lambda a: district_names.get(a, a)),
-    ]
+    # label_of takes any code (NaN → "nan"); its ``str`` annotation is narrower than that
+    category = gdf["category"].map(
+        lambda c: label_of(layer, c, lang)  # pyright: ignore[reportArgumentType]
+    )
+    district = gdf["adcode"].map(lambda a: district_names.get(a, a), na_action="ignore")
+    lines = [t("tt_category", lang) + ": " + category, t("tt_district", lang) + ": " + district]
     if layer == "key-locations":
-        lines.append(
-            t("tt_sector", lang) + ": " + gdf["sector"].map(lambda c: label_of("sector", c, lang))
+        sector = gdf["sector"].map(
+            lambda c: label_of("sector", c, lang)  # pyright: ignore[reportArgumentType]
         )
+        lines.append(t("tt_sector", lang) + ": " + sector)
     if layer == "events":
         fmt = "%Y-%m-%d"
         dates = gdf["start_date"].dt.strftime(fmt) + " – " + gdf["end_date"].dt.strftime(fmt)
@@ -447,9 +452,10 @@ def make_deck(
     return CompactDeck(
         layers=list(layers),
         initial_view_state=pdk.ViewState(**view),
-        map_provider="carto" if basemap_style else None,
+        # pydeck is unannotated: pyright reads its defaults ("carto", True) as the only types
+        map_provider="carto" if basemap_style else None,  # pyright: ignore[reportArgumentType]
         map_style=basemap_style or NO_BASEMAP,  # see NO_BASEMAP
-        tooltip=tooltip or TOOLTIP,
+        tooltip=tooltip or TOOLTIP,  # pyright: ignore[reportArgumentType]
         height=height,
     )
 
@@ -530,7 +536,8 @@ def shift_records(records: list[dict], system: str) -> list[dict]:
     lon = np.array([r["lon"] for r in records])
     lat = np.array([r["lat"] for r in records])
     x, y = from_wgs84(lon, lat, system)
-    return [{**r, "lon": float(a), "lat": float(b)} for r, a, b in zip(records, x, y)]
+    xs, ys = np.asarray(x), np.asarray(y)  # arrays already (array in, array out)
+    return [{**r, "lon": float(a), "lat": float(b)} for r, a, b in zip(records, xs, ys)]
 
 
 def shift_geojson(geojson: dict, system: str) -> dict:

@@ -8,6 +8,7 @@ byte-order mark so that Excel opens Chinese text correctly.
 from __future__ import annotations
 
 import io
+from typing import SupportsFloat, cast
 
 import pandas as pd
 
@@ -52,21 +53,24 @@ SHARE_CODES = frozenset(
 def format_metric(code: str, value: object) -> str:
     """Display text of one metric value: shares as ``50.0%`` (change signed), ``access``
     with two decimals, counts as integers; missing as ``—``."""
-    if value is None or (isinstance(value, float) and value != value) or pd.isna(value):
+    missing = value is None or (isinstance(value, float) and value != value)
+    # pd.isna reads any scalar; pandas-stubs overload it for pandas' own types only
+    if missing or pd.isna(value):  # pyright: ignore[reportArgumentType, reportCallIssue]
         return "—"
+    v = float(cast(SupportsFloat, value))  # a number once missing values are out
     if code in SHARE_CODES:
-        return f"{float(value):+.1%}" if code == "change" else f"{float(value):.1%}"
+        return f"{v:+.1%}" if code == "change" else f"{v:.1%}"
     if code == "access":
-        return f"{float(value):.2f}"
-    return f"{float(value):,.0f}"
+        return f"{v:.2f}"
+    return f"{v:,.0f}"
 
 
 def format_delta(code: str, delta: object) -> str | None:
     """Display text of a difference: shares in percentage points (``+5.0 pp``), ``access``
     with two decimals, counts with one; None when missing (no delta shown)."""
-    if delta is None or pd.isna(delta):
+    if delta is None or pd.isna(delta):  # pyright: ignore[reportArgumentType, reportCallIssue]
         return None
-    d = float(delta)
+    d = float(cast(SupportsFloat, delta))
     if code in SHARE_CODES:
         return f"{d * 100:+.1f} pp"
     if code == "access":
