@@ -15,6 +15,12 @@ def private_home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
+@pytest.fixture
+def home(private_home: Path) -> Path:
+    """The private workspace, under the name the loader tests use."""
+    return private_home
+
+
 def open_page(page: str | None = None, query: dict | None = None):
     """Run the app as a link with ``query`` would open it, then switch to ``page``.
 

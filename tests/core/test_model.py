@@ -1,14 +1,11 @@
-"""The data model's validation and the URL state round trip."""
+"""dashboard.core.model: validation names the row and the column; payment vocabularies."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pandas as pd
 import pytest
 
 from dashboard.core.model import DataValidationError, validate_points
-from dashboard.core.state import ViewState, from_query, to_query
 from dashboard.engine.layers import points_frame
 
 
@@ -56,46 +53,3 @@ def test_payment_list_vocabulary():
     )
     problems = validate_points(df, "payments", "p.csv")
     assert [(p.row, p.column) for p in problems] == [(1, "capabilities")]
-
-
-def test_state_round_trip():
-    s = ViewState(
-        district="110105",
-        lang="en",
-        layers=("venues", "payments"),
-        as_of=date(2024, 12, 31),
-        std="any",
-        radius=500,
-        basemap="osm",
-        compare=("110101", "110102"),
-    )
-    q = to_query(s)
-    assert q == {
-        "district": "110105",
-        "lang": "en",
-        "layers": "venues,payments",
-        "as_of": "2024-12-31",
-        "std": "any",
-        "radius": "500",
-        "basemap": "osm",
-        "compare": "110101,110102",
-    }
-    assert from_query(q) == s
-    assert to_query(ViewState()) == {}
-
-
-def test_state_ignores_bad_values():
-    s = from_query(
-        {
-            "district": "999999",
-            "lang": "fr",
-            "as_of": "yesterday",
-            "layers": "x,venues",
-            "radius": "-3",
-            "std": "none",
-            "basemap": "javascript:alert(1)",
-        }
-    )
-    assert s.district == "all" and s.lang == "zh" and s.as_of is None
-    assert s.radius is None and s.std == "standards" and s.basemap == "none"
-    assert s.layers == ("venues",)

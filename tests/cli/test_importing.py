@@ -14,8 +14,7 @@ import pytest
 from dashboard.cli import main
 from dashboard.engine.layers import load_layer
 from loaders.workspace import shipped_table
-
-from .conftest import provider_export, shipped_places, snapshot
+from tests.loaders.conftest import provider_export, shipped_places, snapshot
 
 REPORT_KEYS = {"crs", "crs_evidence", "encoding", "columns", "rows_read", "rows_kept", "problems"}
 

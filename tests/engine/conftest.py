@@ -4,35 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from dashboard.core.model import CAPABILITIES
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "scale: dask backend on a 2-worker local cluster (needs the [scale] extra)"
-    )
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    """Every test gets an empty workspace: shipped data and shipped standards apply."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(home))
-    return home
-
-
-@pytest.fixture(scope="session")
-def layers():
-    from dashboard.engine.layers import load_layer, read_districts, read_points_csv, shipped_path
-
-    return {
-        "districts": read_districts(),
-        "key-locations": read_points_csv(shipped_path("key-locations"), "key-locations"),
-        "payments": read_points_csv(shipped_path("payments"), "payments"),
-        "load_layer": load_layer,
-    }
+from tests.fixtures import isolated_home, layers  # noqa: F401  (fixtures)
 
 
 def random_instance(

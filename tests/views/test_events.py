@@ -12,7 +12,7 @@ from dashboard.engine import events as ev
 from dashboard.views import charts
 from dashboard.views import events as evv
 from dashboard.views.maps import NO_BASEMAP
-from tests.unit.test_events import _instance, _standards
+from tests.engine.test_events import _instance, _standards
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,3 @@
+"""Core tests run in an empty workspace (the shipped data and standards apply)."""
+
+from tests.fixtures import isolated_home, layers  # noqa: F401  (fixtures)
