@@ -12,7 +12,6 @@ from dashboard.cli import main
 from dashboard.core.standards import uniform_standards
 from dashboard.engine.coverage import assess_coverage
 from dashboard.engine.layers import load_layer
-from dashboard.engine.siting import recommend_sites
 from loaders.standards_store import load_standards, shipped_standards
 
 
@@ -67,39 +66,6 @@ def test_coverage_csv_and_table_and_out(capsys, isolated_home, tmp_path):
     assert json.loads(out.read_text())[-1]["adcode"] == "110000"
     assert main(["coverage"]) == 0
     assert "Beijing (city total)" in capsys.readouterr().out
-
-
-def test_recommend_json_equals_functions(capsys, isolated_home):
-    doc = run_json(capsys, "recommend", "--k", "3", "--district", "Chaoyang", "--format", "json")
-    k, p, d = (load_layer(n) for n in ("key-locations", "payments", "districts"))
-    std = uniform_standards(shipped_standards(), require=[])
-    res = recommend_sites(k, p, d, std, 3, district="110105")
-    assert doc["scope"] == "110105"
-    assert [s["id"] for s in doc["sites"]] == list(res.sites["id"])
-    assert doc["objective"] == pytest.approx(res.solution.objective)
-    b = res.before.districts.set_index("adcode").loc["110105"]
-    a = res.after.districts.set_index("adcode").loc["110105"]
-    assert doc["before"]["covered"] == b["covered"] and doc["after"]["covered"] == a["covered"]
-    assert main(["recommend", "--k", "2"]) == 0
-    assert "coverage before" in capsys.readouterr().out
-
-
-def test_standards_round_trip(capsys, isolated_home):
-    assert (
-        main(["standards", "set", "hotel", "--radius", "350", "--require", "cash", "--weight", "4"])
-        == 0
-    )
-    capsys.readouterr()
-    doc = run_json(capsys, "standards", "show", "--format", "json")
-    hotel = doc["categories"]["hotel"]
-    assert hotel["radius_m"] == 350 and hotel["require"] == [["cash"]] and hotel["weight"] == 4
-    assert (isolated_home / "standards.json").is_file()
-    # the coverage command uses the saved radius
-    rows = run_json(capsys, "coverage", "--format", "json", "--use-standards")
-    want = _expected(isolated_home).districts
-    assert rows[-1]["covered"] == want["covered"].iloc[-1]
-    assert main(["standards", "reset"]) == 0
-    assert load_standards(isolated_home) == shipped_standards()
 
 
 @pytest.mark.parametrize(
