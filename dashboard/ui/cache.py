@@ -42,6 +42,9 @@ from dashboard.views import maps
 from loaders.standards_store import load_standards
 from loaders.workspace import current_layer_file, default_home
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
     """What identifies the data in effect: each layer's current workspace file (or shipped)."""
@@ -52,27 +55,76 @@ def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
     return tuple(sig)
 
 
-def _current(layer: str) -> tuple[str, str]:
-    """``(signature, home)`` of the point ``layer`` in effect: the cache key of its data."""
-    home = default_home()
-    return dict(data_signature(home))[layer], str(home)
-
-
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
     return data.load_layer(layer, Path(home) if home else None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _records(layer: str, signature: str, home: str | None, lang: str) -> dict[str, dict]:
-    gdf = _load(layer, signature, home)
-    return {r["id"]: r for r in maps.point_records(gdf, layer, lang, district_names(lang))}
+@dataclasses.dataclass(frozen=True)
+class LayerData:
+    """One layer of the data in effect, and so the key results of it are cached under:
+    its name, its current workspace file with its modification time (or ``shipped``) and
+    the workspace."""
+
+    name: str
+    signature: str
+    home: str | None
+
+    @property
+    def frame(self) -> gpd.GeoDataFrame:
+        """The layer's rows (cached; do not modify)."""
+        return _load(self.name, self.signature, self.home)
+
+
+def layer_data(layer: str) -> LayerData:
+    """The :class:`LayerData` of ``layer`` in effect now (the districts are always shipped)."""
+    if layer == "districts":
+        return LayerData("districts", "shipped", None)
+    home = default_home()
+    return LayerData(layer, dict(data_signature(home))[layer], str(home))
+
+
+def layer_cached(
+    *, max_entries: int = 64, hash_funcs: dict | None = None
+) -> Callable[[Callable[Concatenate[LayerData, P], R]], Callable[Concatenate[str, P], R]]:
+    """Cache a result of one layer's data: the decorated function takes :class:`LayerData`
+    and its own hashable arguments and is called with the layer's name; entries are keyed
+    by the layer's current file (a new import is a new key) and the arguments. Shared,
+    returned without a copy, read-only to callers (as :func:`view_cached`)."""
+
+    def decorate(
+        fn: Callable[Concatenate[LayerData, P], R],
+    ) -> Callable[Concatenate[str, P], R]:
+        def compute(name: str, signature: str, home: str | None, *args, **kwargs):
+            return fn(LayerData(name, signature, home), *args, **kwargs)
+
+        compute.__module__, compute.__qualname__ = fn.__module__, fn.__qualname__
+        compute.__name__, compute.__doc__ = fn.__name__, fn.__doc__
+        cached = st.cache_resource(
+            show_spinner=False, max_entries=max_entries, hash_funcs=hash_funcs
+        )(compute)
+
+        @functools.wraps(fn)
+        def call(layer: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            key = layer_data(layer)
+            return cached(key.name, key.signature, key.home, *args, **kwargs)
+
+        call.clear = cached.clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+@layer_cached()
+def _records(data: LayerData, lang: str) -> dict[str, dict]:
+    records = maps.point_records(data.frame, data.name, lang, district_names(lang))
+    return {r["id"]: r for r in records}
 
 
 def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
     """:func:`maps.point_records` for ``gdf``, rows of the loaded ``layer`` (filtered or
     reordered), built once per layer and language and picked by id."""
-    by_id = _records(layer, *_current(layer), lang)
+    by_id = _records(layer, lang)
     return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
 
 
@@ -80,30 +132,24 @@ def _filters_key(filters: Filters) -> str:
     return json.dumps(dataclasses.asdict(filters), sort_keys=True, default=str)
 
 
-@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs={Filters: _filters_key})
-def _layer_view(
-    layer: str, signature: str, home: str | None, district: str, filters: Filters | None, lang: str
-) -> tuple[pd.DataFrame, list[dict]]:
-    gdf = stats.in_district(_load(layer, signature, home), district)
-    if filters is not None:
-        gdf = filter_layer(gdf, layer, filters)
-    return gdf, point_records(gdf, layer, lang)
-
-
+@layer_cached(max_entries=512, hash_funcs={Filters: _filters_key})
 def layer_view(
-    layer: str, district: str, lang: str, filters: Filters | None = None
+    data: LayerData, district: str, lang: str, filters: Filters | None = None
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """The rows of the point ``layer`` in ``district`` that pass ``filters``
+    """The rows of the point layer in ``district`` that pass ``filters``
     (:class:`dashboard.engine.explore.Filters`, None: all) and their map records in ``lang``
     (cached per data, district, filters and language; do not modify)."""
-    return _layer_view(layer, *_current(layer), district, filters, lang)
+    gdf = stats.in_district(data.frame, district)
+    if filters is not None:
+        gdf = filter_layer(gdf, data.name, filters)
+    return gdf, point_records(gdf, data.name, lang)
 
 
 def load_layers() -> dict[str, gpd.GeoDataFrame]:
     """All layers, from cache unless the workspace changed since they were read."""
     home = str(default_home())
     sig = dict(data_signature(Path(home)))
-    out = {"districts": _load("districts", "shipped", None)}
+    out = {"districts": layer_data("districts").frame}
     for layer in POINT_LAYERS:
         out[layer] = _load(layer, sig[layer], home)
     return out
@@ -132,7 +178,7 @@ def layer_totals(district: str = ALL) -> dict[str, int]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _display_geometries(tolerance: float):
-    return maps.display_geometries(_load("districts", "shipped", None), tolerance)
+    return maps.display_geometries(layer_data("districts").frame, tolerance)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -140,7 +186,7 @@ def districts_geojson(lang: str, highlight: str) -> dict:
     """Cached display GeoJSON of the districts (simplified, coloured, escaped); the
     simplification is done once, so a district seen for the first time costs ~5 ms."""
     return maps.districts_geojson(
-        _load("districts", "shipped", None),
+        layer_data("districts").frame,
         lang,
         highlight,
         fine=_display_geometries(maps.DISPLAY_TOLERANCE),
@@ -181,11 +227,11 @@ def district_layers(lang: str, district: str, system: str = "wgs84") -> list:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def district_labels(lang: str) -> list[dict]:
-    return maps.district_labels(_load("districts", "shipped", None), lang)
+    return maps.district_labels(layer_data("districts").frame, lang)
 
 
 def district_names(lang: str) -> dict[str, str]:
-    d = _load("districts", "shipped", None)
+    d = layer_data("districts").frame
     return dict(zip(d["adcode"], d[name_col(lang)]))
 
 
@@ -255,10 +301,6 @@ def view_inputs(v: ViewState) -> ViewInputs:
     return ViewInputs(data_signature(default_home()), standards_key(standards_for(v)), as_of)
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
 def view_cached(
     *, max_entries: int = 32, dated: bool = True
 ) -> Callable[
@@ -313,9 +355,9 @@ def coverage(inputs: ViewInputs) -> CoverageResult:
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _date_bounds(signature: str, home: str) -> tuple[date, date] | None:
-    pay = _load("payments", signature, home)["in_service_date"].dropna()
+@layer_cached(max_entries=16)
+def _date_bounds(data: LayerData) -> tuple[date, date] | None:
+    pay = data.frame["in_service_date"].dropna()
     if pay.empty:
         return None
     return pay.min().date(), max(pay.max().date(), pay.min().date())
@@ -323,7 +365,7 @@ def _date_bounds(signature: str, home: str) -> tuple[date, date] | None:
 
 def date_bounds() -> tuple[date, date]:
     """First and last in-service date of the payment points (the as-of slider's range)."""
-    bounds = _date_bounds(*_current("payments"))
+    bounds = _date_bounds("payments")
     if bounds is None:
         today = date.today()
         return today, today
