@@ -199,7 +199,20 @@ def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> I
     WorkspaceError
         When another process holds the lock for longer than ``timeout`` seconds.
     """
-    d = layer_dir(layer, home)
+    with dir_lock(layer_dir(layer, home), f"the {layer} layer", timeout) as lock:
+        yield lock
+
+
+@contextmanager
+def dir_lock(d: Path, what: str, timeout: float = 10.0) -> Iterator[Path]:
+    """Hold the OS lock of directory ``d`` (see :func:`layer_lock`); ``what`` names it in
+    the message a waiter sees.
+
+    Raises
+    ------
+    WorkspaceError
+        When another process holds the lock for longer than ``timeout`` seconds.
+    """
     d.mkdir(parents=True, exist_ok=True)
     lock = d / LOCK_NAME
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
@@ -208,7 +221,7 @@ def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> I
         while not _try_lock(fd):
             if time.monotonic() > deadline:
                 raise WorkspaceError(
-                    f"the {layer} layer is locked by another import ({lock}"
+                    f"{what} is locked by another writer ({lock}"
                     f"{_holder(lock)}); try again when it has finished"
                 )
             time.sleep(0.05)

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.coverage",
     "dashboard.cli.recommend",
     "dashboard.cli.standards",
+    "dashboard.cli.targets",
 )
 
 

@@ -1,0 +1,272 @@
+"""Progress over time: coverage month by month, and each target's status.
+
+The series is computed from :func:`dashboard.engine.coverage.covered_from`: one radius
+search gives, for every key location, the date from which it is covered, so the coverage
+of any number of dates is a comparison and a count (no coverage run per month). The
+status of a target projects the recent trend to the milestone's date:
+
+* the **trend** is the least-squares slope of the metric over the last ``window`` monthly
+  values (default 6), in share per day, with its standard error :math:`s_b`;
+* the **projection** to the milestone's date :math:`d` days ahead is
+  :math:`v + b\\,d`, with the band :math:`\\pm 1.96\\, s_b\\, d` (the slope's 95 %
+  interval; it ignores that the months are not independent, so read it as a rough band),
+  all kept within 0–100 %;
+* **achieved**: the value already meets the milestone; **on track**: the projection
+  meets it; **at risk**: only the band's upper end meets it; **off track**: not even
+  that, or the milestone's date has passed unmet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from dashboard.core.standards import Standards
+from dashboard.core.targets import CITY, Target, Targets
+from dashboard.engine.coverage import DateLike, assess_coverage, covered_from
+
+#: Status codes, best first.
+STATUSES: tuple[str, ...] = ("achieved", "on_track", "at_risk", "off_track")
+#: Monthly values the trend is fitted on.
+TREND_WINDOW = 6
+#: z of the band around the projection (95 %).
+BAND_Z = 1.96
+
+SERIES_COLUMNS = (
+    "date",
+    "adcode",
+    "name_zh",
+    "name_en",
+    "demand",
+    "covered",
+    "coverage",
+    "weighted_coverage",
+)
+
+
+def month_ends(start: DateLike, end: DateLike) -> pd.DatetimeIndex:
+    """The last day of every month from ``start``'s to ``end``'s, the last one replaced
+    by ``end`` itself (the as-of date need not be a month's end).
+
+    Raises
+    ------
+    ValueError
+        When ``end`` is before ``start``.
+    """
+    t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if t1 < t0:
+        raise ValueError(f"end date {t1.date()} is before start date {t0.date()}")
+    ends = pd.date_range(t0 + pd.offsets.MonthEnd(0), t1, freq="ME")
+    if len(ends) == 0 or ends[-1] != t1:
+        ends = pd.DatetimeIndex(ends.append(pd.DatetimeIndex([t1])))
+    return ends
+
+
+def coverage_series(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    districts: gpd.GeoDataFrame,
+    standards: Standards,
+    start: DateLike,
+    end: DateLike,
+    *,
+    sector: str | None = None,
+) -> pd.DataFrame:
+    """Coverage per district and for the city (adcode ``110000``) at the end of every
+    month from ``start`` to ``end`` (:func:`month_ends`), under ``standards``; only the
+    key locations of ``sector`` when given.
+
+    Each row equals what :func:`assess_coverage` gives ``as_of`` its date (tested), but
+    every date costs a comparison, not a radius search.
+
+    Returns
+    -------
+    DataFrame with :data:`SERIES_COLUMNS`, one row per date and district (16 + city),
+    ordered by date then district.
+    """
+    dates = month_ends(start, end)
+    places = assess_coverage(demand, supply, districts, standards).places
+    since = covered_from(demand, supply, standards).to_numpy()
+    if sector is not None:
+        keep = (places["sector"].astype(str) == sector).to_numpy()
+        places, since = places[keep], since[keep]
+    table = pd.DataFrame(districts)[["adcode", "name_zh", "name_en"]].astype(str)
+    codes = pd.Categorical(places["adcode"].astype(str), categories=table["adcode"]).codes
+    codes = np.asarray(codes, dtype=np.int64)  # Categorical codes are int8: no overflow
+    w = places["weight"].to_numpy("float64")
+    # covered[i, t]: place i covered on date t (NaT, never covered, compares False)
+    covered = since[:, None] <= dates.to_numpy()[None, :]
+    m, n_t = len(table), len(dates)
+    ok = codes >= 0
+    flat = (codes[ok, None] * n_t + np.arange(n_t)[None, :]).ravel()
+    cov_ok = covered[ok]
+    n_cov = np.bincount(flat, weights=cov_ok.ravel(), minlength=m * n_t).reshape(m, n_t)
+    w_cov = np.bincount(flat, weights=(cov_ok * w[ok, None]).ravel(), minlength=m * n_t).reshape(
+        m, n_t
+    )
+    n_dem = np.bincount(codes[ok], minlength=m).astype("float64")
+    w_dem = np.bincount(codes[ok], weights=w[ok], minlength=m)
+    # the city counts every place, also one in no listed district
+    n_cov = np.vstack([n_cov, covered.sum(axis=0)])
+    w_cov = np.vstack([w_cov, (covered * w[:, None]).sum(axis=0)])
+    n_dem = np.append(n_dem, len(places))
+    w_dem = np.append(w_dem, w.sum())
+    names = pd.concat(
+        [table, pd.DataFrame({"adcode": [CITY], "name_zh": ["北京市"], "name_en": ["Beijing"]})],
+        ignore_index=True,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n_dem[:, None] > 0, n_cov / n_dem[:, None], np.nan)
+        wshare = np.where(w_dem[:, None] > 0, w_cov / w_dem[:, None], np.nan)
+    k = len(names)
+    out = pd.DataFrame(
+        {
+            "date": np.repeat(dates.to_numpy(), k),
+            "adcode": np.tile(names["adcode"].to_numpy(), n_t),
+            "name_zh": np.tile(names["name_zh"].to_numpy(), n_t),
+            "name_en": np.tile(names["name_en"].to_numpy(), n_t),
+            "demand": np.tile(n_dem.astype(np.int64), n_t),
+            "covered": n_cov.T.ravel().astype(np.int64),
+            "coverage": share.T.ravel(),
+            "weighted_coverage": wshare.T.ravel(),
+        }
+    )
+    return out[list(SERIES_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A least-squares trend: ``slope`` (share per day), its standard error, and the
+    number of monthly values it was fitted on."""
+
+    slope: float
+    stderr: float
+    n: int
+
+
+def trend(dates: pd.Series | pd.DatetimeIndex, values: pd.Series | np.ndarray) -> Trend:
+    """The least-squares slope of ``values`` over ``dates`` (NaN values left out); with
+    fewer than two values the slope is 0, with two its standard error is 0."""
+    x = np.asarray((pd.DatetimeIndex(dates) - pd.Timestamp(0)) / pd.Timedelta(days=1), "float64")
+    y = np.asarray(values, dtype="float64")
+    ok = ~np.isnan(y)
+    x, y = x[ok], y[ok]
+    n = len(y)
+    if n < 2:
+        return Trend(0.0, 0.0, n)
+    xc = x - x.mean()
+    sxx = float((xc**2).sum())
+    if sxx == 0:
+        return Trend(0.0, 0.0, n)
+    slope = float((xc * (y - y.mean())).sum() / sxx)
+    if n < 3:
+        return Trend(slope, 0.0, n)
+    resid = y - (y.mean() + slope * xc)
+    stderr = math.sqrt(float((resid**2).sum()) / (n - 2) / sxx)
+    return Trend(slope, stderr, n)
+
+
+STATUS_COLUMNS = (
+    "adcode",
+    "metric",
+    "sector",
+    "example",
+    "value",
+    "due",
+    "target",
+    "slope_per_month",
+    "projected",
+    "projected_low",
+    "projected_high",
+    "gap",
+    "status",
+)
+
+
+def target_status(
+    series: pd.DataFrame,
+    targets: Targets,
+    as_of: DateLike,
+    *,
+    sector_series: dict[str, pd.DataFrame] | None = None,
+    window: int = TREND_WINDOW,
+) -> pd.DataFrame:
+    """The status of every target at ``as_of`` (see the module docstring for the method).
+
+    ``series`` is :func:`coverage_series` up to ``as_of``; ``sector_series`` the same per
+    sector, for the targets that name one (a target whose series is missing is skipped).
+    Shares are 0–1 like the series; ``gap`` is the target minus the projection (positive:
+    behind).
+
+    Returns
+    -------
+    DataFrame with :data:`STATUS_COLUMNS`, one row per target, furthest behind first.
+    """
+    when = pd.Timestamp(as_of).normalize()
+    rows = []
+    for t in targets:
+        src = series if t.sector is None else (sector_series or {}).get(t.sector)
+        if src is None:
+            continue
+        rows.append(_status_row(t, src, when, window))
+    out = pd.DataFrame(rows, columns=list(STATUS_COLUMNS))
+    return out.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _status_row(t: Target, series: pd.DataFrame, when: pd.Timestamp, window: int) -> dict:
+    mine = series[(series["adcode"] == t.district) & (series["date"] <= when)]
+    mine = mine.sort_values("date").tail(window)
+    value = float(mine[t.metric].iloc[-1]) if len(mine) else float("nan")
+    milestone = t.due_after(when.date()) or t.milestones[-1]
+    goal = milestone.share
+    fit = trend(mine["date"], mine[t.metric]) if len(mine) else Trend(0.0, 0.0, 0)
+    days = max((pd.Timestamp(milestone.due) - when).days, 0)
+    # a share stays within [0, 1] whatever the trend says
+    raw = value + fit.slope * days
+    band = BAND_Z * fit.stderr * days
+    projected, low, high = (min(max(x, 0.0), 1.0) for x in (raw, raw - band, raw + band))
+    if value >= goal:
+        status = "achieved"
+    elif days == 0:
+        status = "off_track"  # the date has come (or passed) unmet
+    elif projected >= goal:
+        status = "on_track"
+    elif high >= goal:
+        status = "at_risk"
+    else:
+        status = "off_track"
+    return {
+        "adcode": t.district,
+        "metric": t.metric,
+        "sector": t.sector,
+        "example": t.example,
+        "value": value,
+        "due": milestone.due,
+        "target": goal,
+        "slope_per_month": fit.slope * 30.4375,
+        "projected": projected,
+        "projected_low": low,
+        "projected_high": high,
+        "gap": goal - projected,
+        "status": status,
+    }
+
+
+def most_improved(series: pd.DataFrame, months: int = TREND_WINDOW) -> pd.DataFrame:
+    """Change of coverage per district over the last ``months`` monthly values, most
+    improved first (the city row left out): ``adcode``, ``name_zh``, ``name_en``,
+    ``coverage_start``, ``coverage_end``, ``change``."""
+    dates = np.sort(series["date"].unique())
+    first, last = dates[max(len(dates) - months, 0)], dates[-1]
+    a = series[series["date"] == first].set_index("adcode")
+    b = series[series["date"] == last].set_index("adcode")
+    out = b[["name_zh", "name_en"]].copy()
+    out["coverage_start"] = a["coverage"]
+    out["coverage_end"] = b["coverage"]
+    out["change"] = out["coverage_end"] - out["coverage_start"]
+    out = out.drop(index=CITY, errors="ignore").reset_index()
+    return out.sort_values("change", ascending=False, kind="stable").reset_index(drop=True)

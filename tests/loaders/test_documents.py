@@ -1,0 +1,71 @@
+"""loaders.documents: versioned JSON documents, every change undoable, writers serialised."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loaders.documents import (
+    document_dir,
+    document_history,
+    load_document,
+    reset_document,
+    save_document,
+    undo_document,
+)
+from loaders.workspace import WorkspaceError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_save_reset_undo_and_history(tmp_path):
+    assert load_document("notes", tmp_path) is None
+    save_document("notes", {"a": 1}, tmp_path, "first")
+    save_document("notes", {"a": 2}, tmp_path, "second")
+    assert load_document("notes", tmp_path) == {"a": 2}
+    assert reset_document("notes", tmp_path) == "v0003.json"
+    assert load_document("notes", tmp_path) is None
+    assert reset_document("notes", tmp_path) is None  # nothing to reset: nothing written
+    assert undo_document("notes", tmp_path) == "v0002.json"  # the reset is undone
+    assert load_document("notes", tmp_path) == {"a": 2}
+    assert undo_document("notes", tmp_path) == "v0001.json"
+    assert undo_document("notes", tmp_path) is None  # back to the shipped default
+    with pytest.raises(WorkspaceError, match="nothing to undo"):
+        undo_document("notes", tmp_path)
+    h = document_history("notes", tmp_path)
+    assert [v.action for v in h] == ["save", "save", "reset"]
+    assert not any(v.current for v in h)
+
+
+def test_versions_are_write_once_and_a_bad_pointer_is_ignored(tmp_path):
+    save_document("notes", {"a": 1}, tmp_path)
+    d = document_dir("notes", tmp_path)
+    first = (d / "v0001.json").read_bytes()
+    save_document("notes", {"a": 2}, tmp_path)
+    assert (d / "v0001.json").read_bytes() == first
+    (d / "CURRENT").write_text("../../elsewhere.json", encoding="utf-8")
+    assert load_document("notes", tmp_path) is None
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from loaders.documents import save_document
+home, who = Path(sys.argv[1]), sys.argv[2]
+for i in range(5):
+    save_document("notes", {"who": who, "i": i}, home, who)
+"""
+
+
+def test_concurrent_writers_lose_no_version(tmp_path):
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), f"w{k}"], cwd=ROOT)
+        for k in range(4)
+    ]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    h = document_history("notes", tmp_path)
+    assert [v.number for v in h] == list(range(1, 21))
+    assert sum(v.current for v in h) == 1
