@@ -645,22 +645,58 @@ def covered_from(
         for clause in list(req) if req else [None]:
             mask = _clause_mask(capmat, clause)
             sel = np.arange(len(supply)) if mask is None else np.flatnonzero(mask)
-            first = np.full(rows.size, never, dtype=np.int64)
-            if sel.size:
-                tree = cKDTree(supply_xy[sel])
-                r = radius[rows]
-                # the same inclusive bound as nearest_within, exact on the distances
-                lists = tree.query_ball_point(
-                    demand_xy[rows], r * (1 + 1e-9) + 1e-6, workers=workers
-                )
-                owner = np.repeat(np.arange(rows.size), [len(x) for x in lists])
-                cols = np.fromiter((j for x in lists for j in x), dtype=np.intp, count=owner.size)
-                delta = demand_xy[rows][owner] - supply_xy[sel][cols]
-                ok = np.sqrt((delta**2).sum(axis=1)) <= r[owner]
-                np.minimum.at(first, owner[ok], start[sel][cols[ok]])
+            first = _first_start(demand_xy[rows], radius[rows], supply_xy, start, sel, workers)
             latest = np.maximum(latest, first)
         since[rows] = latest
     return _as_dates(since, demand.index)
+
+
+#: Supply points per chronological chunk in :func:`_first_start`.
+_CHUNK = 1024
+
+
+def _first_start(
+    xy: np.ndarray,
+    r: np.ndarray,
+    supply_xy: np.ndarray,
+    start: np.ndarray,
+    sel: np.ndarray,
+    workers: int,
+) -> np.ndarray:
+    """For each demand point (``xy``, radius ``r``) the earliest ``start`` of the supply
+    points ``sel`` within its radius (int64 max: none).
+
+    The supply is taken in chronological chunks: the first chunk with a point in reach
+    holds the earliest start, so a place leaves the search once found and only the pairs
+    of that one chunk are ever listed (listing every pair at once costs ~20M Python
+    integers for a city-wide survey of clustered points).
+    """
+    never = np.iinfo(np.int64).max
+    first = np.full(len(xy), never, dtype=np.int64)
+    if sel.size == 0 or len(xy) == 0:
+        return first
+    order = sel[np.argsort(start[sel], kind="stable")]
+    bound = r * (1 + 1e-9) + 1e-6  # the same inclusive bound as nearest_within
+    pending = np.arange(len(xy))
+    for lo in range(0, order.size, _CHUNK):
+        if pending.size == 0:
+            break
+        chunk = order[lo : lo + _CHUNK]
+        tree = cKDTree(supply_xy[chunk])
+        d, _ = tree.query(
+            xy[pending], k=1, distance_upper_bound=float(bound[pending].max()), workers=workers
+        )
+        near = pending[d <= bound[pending]]
+        if near.size == 0:
+            continue
+        lists = tree.query_ball_point(xy[near], bound[near], workers=workers)
+        owner = np.repeat(np.arange(near.size), [len(x) for x in lists])
+        cols = np.fromiter((j for x in lists for j in x), dtype=np.intp, count=owner.size)
+        delta = xy[near][owner] - supply_xy[chunk][cols]
+        ok = np.sqrt((delta**2).sum(axis=1)) <= r[near][owner]  # exact on the distances
+        np.minimum.at(first, near[owner[ok]], start[chunk][cols[ok]])
+        pending = pending[first[pending] == never]
+    return first
 
 
 def _as_dates(ns: np.ndarray, index: pd.Index) -> pd.Series:

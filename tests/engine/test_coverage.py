@@ -157,9 +157,21 @@ def test_random_instance_with_dates_and_clauses():
     ),
     radius=st.floats(100, 4000),
     require=st.lists(clause, min_size=0, max_size=2),
+    chunk=st.sampled_from([1, 3, 1024]),
 )
-def test_covered_from_answers_every_date(dem, sup, radius, require):
-    """covered_from <= t is place_coverage(as_of=t) for every t, undated points included."""
+def test_covered_from_answers_every_date(dem, sup, radius, require, chunk):
+    """covered_from <= t is place_coverage(as_of=t) for every t, undated points included,
+    whatever the size of the chronological chunks the supply is searched in."""
+    import dashboard.engine.coverage as engine
+
+    saved, engine._CHUNK = engine._CHUNK, chunk
+    try:
+        _check_covered_from(dem, sup, radius, require)
+    finally:
+        engine._CHUNK = saved
+
+
+def _check_covered_from(dem, sup, radius, require):
     demand = pd.DataFrame(
         {
             "category": ["hotel" if i % 2 else "museum" for i in range(len(dem))],
@@ -203,9 +215,13 @@ def test_in_service_from_answers_every_date(layers):
     assert (in_service_from(p.drop(columns="in_service_date")) == since[0]).all()  # all undated
 
 
-def test_covered_from_on_shipped_data(layers):
+@pytest.mark.parametrize("chunk", [1, 7, 1024])
+def test_covered_from_on_shipped_data(layers, monkeypatch, chunk):
+    import dashboard.engine.coverage as engine
+
     k, p = layers["key-locations"], layers["payments"]
     std = shipped_standards()
+    monkeypatch.setattr(engine, "_CHUNK", chunk)
     since = covered_from(k, p, std)
     for t in ("2023-06-30", "2024-12-31", None):
         want = place_coverage(k, p, std, as_of=t)["covered"].to_numpy()
