@@ -21,6 +21,7 @@ PAGES = [
     ("explore.py", "page_explore", "🔎", "explore", False),
     ("compare.py", "page_compare", "📊", "compare", False),
     ("district.py", "page_district", "🏙️", "district", False),
+    ("progress.py", "page_progress", "📈", "progress", False),
     ("standards.py", "page_standards", "📏", "standards", False),
     ("events.py", "page_events", "📅", "events", False),
     ("data.py", "page_data", "📥", "data", False),
