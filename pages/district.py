@@ -11,37 +11,14 @@ from dashboard.core.state import ALL
 from dashboard.engine import compare, stats
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import compare as uc
+from dashboard.ui import progress as up
 from dashboard.ui.page_state import PageState as P
-from dashboard.views import charts, maps, reports
+from dashboard.views import reports
 
 v = session.view()
 lang = v.lang
 names = cache.district_names(lang)
 layers = cache.load_layers()
-
-
-def gap_map(box, ad: str, pay, proposed: list[dict]) -> None:
-    """The district's (or, before one is chosen, the city's) gap map in ``box``.
-
-    The same layers at the same place on the page in every state, so choosing a district
-    updates the map instead of rebuilding it (see ``widgets.notices``).
-    """
-    covered, uncovered = uc.gap_records(session.view(), ad)
-    points = cache.point_records(pay, "payments", lang)
-    scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
-    deck_layers = [
-        *cache.district_layers(lang, ad),
-        maps.label_layer(cache.district_labels(lang)),
-        *charts.gap_layers(points, covered, uncovered, proposed, scale),
-    ]
-    with box:
-        st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
-        st.pydeck_chart(
-            maps.make_deck(deck_layers, maps.view_for(layers["districts"], ad), height=520),
-            height=520,
-            key="district-map",
-        )
-        st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
 
 
 # The whole city's profile until a district is chosen, in the same layout, so choosing
@@ -123,8 +100,11 @@ for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
         else t("dp_kpi_help", lang, value=fm[0], city=fm[1], previous=fm[2], target=fm[3]),
         border=True,
     )
-note = t("dp_city_note" if is_city else "dp_city_uncovered_note", lang)
-head.caption(note + " " + t("cmpm_access_help", lang))
+head.caption(
+    t("dp_city_note" if is_city else "dp_city_uncovered_note", lang)
+    + " "
+    + t("cmpm_access_help", lang)
+)
 if not has_demand:
     head.info(t("dp_no_demand_city" if is_city else "dp_no_demand", lang))
 all_covered = t("dp_all_covered_city" if is_city else "dp_all_covered", lang)
@@ -195,4 +175,5 @@ else:
                 place = t("all_districts", lang) if is_city else names[ad]
                 uc.what_if_cards(res.before.districts, res.after.districts, ad, place, lang)
 
-gap_map(map_box, ad, pay, proposed)
+uc.gap_map(map_box, session.view(), ad, pay, proposed)
+up.trend_panel(v, ad, lang)  # the stored target's status and the trend, below the map

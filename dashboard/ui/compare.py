@@ -22,7 +22,7 @@ from dashboard.engine.coverage import coverage_by_sector, coverage_progress
 from dashboard.engine.siting import SitingResult, recommend_sites
 from dashboard.ui import cache
 from dashboard.ui.cache import ViewInputs
-from dashboard.views import charts, reports
+from dashboard.views import charts, maps, reports
 
 
 def end_date(v: ViewState) -> date:
@@ -219,3 +219,31 @@ def what_if_cards(
             ),
             border=True,
         )
+
+
+def gap_map(box, v: ViewState, ad: str, pay, proposed: list[dict]) -> None:
+    """The District profile's gap map of ``ad`` (``all``: the city) in ``box``: payment
+    points ``pay``, covered and uncovered places, the what-if's ``proposed`` sites.
+
+    The same layers at the same place on the page in every state, so choosing a district
+    updates the map instead of rebuilding it (see ``widgets.notices``).
+    """
+    lang = v.lang
+    covered, uncovered = gap_records(v, ad)
+    points = cache.point_records(pay, "payments", lang)
+    scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
+    deck_layers = [
+        *cache.district_layers(lang, ad),
+        maps.label_layer(cache.district_labels(lang)),
+        *charts.gap_layers(points, covered, uncovered, proposed, scale),
+    ]
+    with box:
+        st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
+        st.pydeck_chart(
+            maps.make_deck(
+                deck_layers, maps.view_for(cache.load_layers()["districts"], ad), height=520
+            ),
+            height=520,
+            key="district-map",
+        )
+        st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))

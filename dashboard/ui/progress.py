@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import streamlit as st
 
-from dashboard.core.targets import Targets, targets_from_dict, targets_to_dict
+from dashboard.core.i18n import t
+from dashboard.core.targets import CITY, Targets, target_for, targets_from_dict, targets_to_dict
 from dashboard.engine import progress
-from dashboard.ui import cache
+from dashboard.ui import cache, widgets
 from dashboard.ui.cache import ViewInputs
+from dashboard.views import progress as vp
 from loaders.targets_store import is_customised, load_targets
 
 
@@ -66,3 +69,38 @@ def improved(inputs: ViewInputs) -> pd.DataFrame:
 def examples_in_effect() -> bool:
     """Whether the shipped example targets apply (nothing set in the workspace)."""
     return not is_customised()
+
+
+def target_line(v, adcode: str, lang: str) -> str | None:
+    """One sentence on the target of ``adcode`` (``all``: the city) at the view's date:
+    the next milestone, today's value, the projection and the status; None without one."""
+    _, key = targets()
+    rows = status(v, key)
+    district = CITY if adcode == "all" else adcode
+    mine = rows[(rows["adcode"] == district) & rows["sector"].isna()]
+    if mine.empty:
+        return None
+    r = mine.iloc[0]
+    text = t(
+        "pg_line",
+        lang,
+        metric=t(f"pg_metric_{r['metric']}", lang),
+        target=f"{100 * r['target']:.0f}%",
+        due=str(r["due"]),
+        value=f"{100 * r['value']:.1f}%",
+        projected=f"{100 * r['projected']:.1f}%",
+        status=t(f"pg_status_{r['status']}", lang),
+    )
+    return text + (" " + t("pg_line_example", lang) if bool(r["example"]) else "")
+
+
+def trend_panel(v, adcode: str, lang: str) -> None:
+    """The District profile's progress block: the target sentence and, in a lazily drawn
+    expander, the trend against the target (:func:`dashboard.views.progress.trend_spec`)."""
+    line = target_line(v, adcode, lang)
+    st.caption(line or t("pg_no_target", lang))
+    box = widgets.lazy_expander(t("pg_trend_here", lang), "dp_trend")
+    if box is not None:
+        ad = "110000" if adcode == "all" else adcode
+        spec = vp.trend_spec(series(v), ad, lang, target_for(targets()[0], adcode))
+        box.vega_lite_chart(spec=spec, width="stretch")

@@ -47,3 +47,21 @@ def test_the_district_follows_the_shared_view():
     at = open_page("../pages/progress.py", {"lang": "en", "district": "110105"})
     assert not at.exception
     assert "Chaoyang" in at.subheader[0].value
+
+
+def test_the_district_profile_shows_its_target_status_and_trend():
+    at = open_page("../pages/district.py", {"lang": "en", "district": "110105"})
+    assert not at.exception
+    line = [c.value for c in at.caption if c.value.startswith("Target:")]
+    assert len(line) == 1 and "by 2026-06-30" in line[0] and "(example target)" in line[0]
+    assert any(s in line[0] for s in ("Achieved", "On track", "At risk", "Off track"))
+    n = len(at.get("vega_lite_chart"))
+    at.session_state["_open_dp_trend"] = True  # as a click on the expander does
+    at.run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == n + 1
+
+
+def test_a_district_without_a_target_says_so():
+    at = open_page("../pages/district.py", {"lang": "zh", "district": "110119"})
+    assert not at.exception
+    assert any("未设置目标" in c.value for c in at.caption)

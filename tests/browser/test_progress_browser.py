@@ -38,3 +38,15 @@ def test_progress_page_draws_in_both_languages(app_url, page, lang, title, statu
     page.wait_for_timeout(600)
     shot(page, f"progress-{lang}-districts")
     assert page.errors == []
+
+
+@pytest.mark.parametrize("lang, word", [("zh", "目标："), ("en", "Target:")])
+def test_district_profile_shows_the_target_status(app_url, page, lang, word):
+    page.goto(f"{app_url}/district?lang={lang}&district=110105")
+    settle(page)
+    line = page.get_by_text(word, exact=False).first
+    line.scroll_into_view_if_needed()
+    line.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    shot(page, f"district-target-{lang}")
+    assert page.errors == []

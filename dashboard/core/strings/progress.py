@@ -50,4 +50,15 @@ STRINGS = {
     "pg_axis_coverage": ("覆盖率", "Coverage"),
     "pg_axis_month": ("月份", "Month"),
     "pg_target_label": ("目标", "Target"),
+    "pg_line": (
+        "目标：{due}前{metric}达到{target}；当前{value}，按近期趋势外推{projected}——{status}。",
+        "Target: {metric} {target} by {due}; now {value}, {projected} on the recent trend — "
+        "{status}.",
+    ),
+    "pg_line_example": ("（示例目标）", "(example target)"),
+    "pg_no_target": (
+        "未设置目标（exchange-atlas targets set）。",
+        "No target is set (exchange-atlas targets set).",
+    ),
+    "pg_trend_here": ("覆盖率趋势与目标", "Coverage trend and target"),
 }
