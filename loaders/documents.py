@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from loaders.workspace import (
     WorkspaceError,
@@ -27,6 +29,25 @@ from loaders.workspace import (
 )
 
 VERSION_RE = re.compile(r"^v(\d{4,})\.json$")
+T = TypeVar("T")
+
+
+def read_json_file(path: Path, parse: Callable[[Mapping], T]) -> T:
+    """``parse`` of the JSON in ``path`` (a shipped default or a user's file).
+
+    Raises
+    ------
+    ValueError
+        When the file is not valid JSON or ``parse`` refuses it; the message names the file.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    try:
+        return parse(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def document_dir(name: str, home: Path | None = None) -> Path:

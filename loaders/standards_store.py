@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from dashboard.core.standards import Standards, standards_from_dict, standards_to_dict
+from loaders.documents import read_json_file
 from loaders.workspace import default_home
 
 SHIPPED_STANDARDS = Path(__file__).resolve().parents[1] / "geodata" / "standards.json"
@@ -32,14 +33,7 @@ def read_standards(path: Path) -> Standards:
     ValueError
         When the file is not valid JSON or breaks the rules (the message names the file).
     """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    try:
-        return standards_from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    return read_json_file(path, standards_from_dict)
 
 
 def workspace_standards_path(home: Path | None = None) -> Path:

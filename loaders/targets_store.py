@@ -8,7 +8,6 @@ are :mod:`dashboard.core.targets`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from dashboard.core.targets import Targets, targets_from_dict, targets_to_dict
@@ -16,6 +15,7 @@ from loaders.documents import (
     DocumentVersion,
     document_history,
     load_document,
+    read_json_file,
     reset_document,
     save_document,
     undo_document,
@@ -38,14 +38,7 @@ def read_targets(path: Path) -> Targets:
     ValueError
         When the file is not valid JSON or breaks the rules (the message names the file).
     """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    try:
-        return targets_from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    return read_json_file(path, targets_from_dict)
 
 
 def load_targets(home: Path | None = None) -> Targets:

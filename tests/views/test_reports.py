@@ -9,25 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.views import reports
-
-TABLE = pd.DataFrame(
-    {
-        "rank": pd.array([1, 2, 3, None], dtype="Int64"),
-        "adcode": ["110105", "110101", "110102", "110115"],
-        "name_zh": ["朝阳区", "东城区", "西城区", "大兴区"],
-        "name_en": ["Chaoyang", "Dongcheng", "Xicheng", "Daxing"],
-        "demand": [10, 8, 4, 0],
-        "covered": [8, 4, 1, 0],
-        "uncovered": [2, 4, 3, 0],
-        "coverage": [0.8, 0.5, 0.25, np.nan],
-        "weighted_coverage": [0.85, 0.55, 0.2, np.nan],
-        "access": [1.2, 0.7, 0.1, np.nan],
-        "share_without_access": [0.0, 0.1, 0.5, np.nan],
-        "coverage_baseline": [0.5, 0.5, 0.25, np.nan],
-        "change": [0.3, 0.0, 0.0, np.nan],
-        "newly_covered": [3, 0, 0, 0],
-    }
-)
+from tests.views.test_charts import TABLE
 
 
 @pytest.mark.parametrize(
