@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -84,6 +84,27 @@ def layer_data(layer: str) -> LayerData:
     return LayerData(layer, dict(data_signature(home))[layer], str(home))
 
 
+def _resource(
+    fn: Callable[..., R], key: Callable[..., Any], max_entries: int, hash_funcs: dict | None = None
+) -> Callable[..., R]:
+    """``st.cache_resource`` of ``fn`` called with the three fields of its key object
+    (:class:`LayerData` or :class:`ViewInputs`, rebuilt by ``key``) and its own arguments,
+    so Streamlit hashes plain strings and tuples.
+
+    Streamlit keys a cache by the function's module and qualified name: the decorated
+    function's are copied, so that every decorated function has a cache of its own.
+    """
+
+    def compute(a: Any, b: Any, c: Any, *args: Any, **kwargs: Any) -> R:
+        return fn(key(a, b, c), *args, **kwargs)
+
+    compute.__module__, compute.__qualname__ = fn.__module__, fn.__qualname__
+    compute.__name__, compute.__doc__ = fn.__name__, fn.__doc__
+    return st.cache_resource(show_spinner=False, max_entries=max_entries, hash_funcs=hash_funcs)(
+        compute
+    )
+
+
 def layer_cached(
     *, max_entries: int = 64, hash_funcs: dict | None = None
 ) -> Callable[[Callable[Concatenate[LayerData, P], R]], Callable[Concatenate[str, P], R]]:
@@ -95,14 +116,7 @@ def layer_cached(
     def decorate(
         fn: Callable[Concatenate[LayerData, P], R],
     ) -> Callable[Concatenate[str, P], R]:
-        def compute(name: str, signature: str, home: str | None, *args, **kwargs):
-            return fn(LayerData(name, signature, home), *args, **kwargs)
-
-        compute.__module__, compute.__qualname__ = fn.__module__, fn.__qualname__
-        compute.__name__, compute.__doc__ = fn.__name__, fn.__doc__
-        cached = st.cache_resource(
-            show_spinner=False, max_entries=max_entries, hash_funcs=hash_funcs
-        )(compute)
+        cached = _resource(fn, LayerData, max_entries, hash_funcs)
 
         @functools.wraps(fn)
         def call(layer: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -321,14 +335,7 @@ def view_cached(
     def decorate(
         fn: Callable[Concatenate[ViewInputs, P], R],
     ) -> Callable[Concatenate[ViewState | ViewInputs, P], R]:
-        def compute(signature: tuple, standards_json: str, as_of: str | None, *args, **kwargs):
-            return fn(ViewInputs(signature, standards_json, as_of), *args, **kwargs)
-
-        # Streamlit keys a cache by the function's module and qualified name: the decorated
-        # function's, so that every decorated function has a cache of its own.
-        compute.__module__, compute.__qualname__ = fn.__module__, fn.__qualname__
-        compute.__name__, compute.__doc__ = fn.__name__, fn.__doc__
-        cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(compute)
+        cached = _resource(fn, ViewInputs, max_entries)
 
         @functools.wraps(fn)
         def call(view: ViewState | ViewInputs, /, *args: P.args, **kwargs: P.kwargs) -> R:
