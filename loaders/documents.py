@@ -80,6 +80,14 @@ def _current(d: Path) -> str | None:
     return name if VERSION_RE.fullmatch(name) and (d / name).is_file() else None
 
 
+def document_signature(name: str, home: Path | None = None) -> str:
+    """What identifies the version of document ``name`` in effect (``default``: none), for
+    caches: a new save, reset or undo changes it."""
+    d = document_dir(name, home)
+    cur = _current(d)
+    return f"{d / cur}:{(d / cur).stat().st_mtime_ns}" if cur else "default"
+
+
 def _read(d: Path, name: str) -> dict:
     try:
         return json.loads((d / name).read_text(encoding="utf-8"))

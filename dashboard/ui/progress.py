@@ -4,6 +4,7 @@ view, cached (:func:`dashboard.ui.cache.view_cached`)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +15,9 @@ from dashboard.engine import progress
 from dashboard.ui import cache, widgets
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import progress as vp
-from loaders.targets_store import is_customised, load_targets
+from loaders.documents import document_signature
+from loaders.targets_store import DOCUMENT, is_customised, load_targets
+from loaders.workspace import default_home
 
 
 def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -42,8 +45,15 @@ def series(inputs: ViewInputs, sector: str | None = None) -> pd.DataFrame:
 
 
 def targets() -> tuple[Targets, str]:
-    """The targets in effect and their canonical JSON (the cache key of their status)."""
-    current = load_targets()
+    """The targets in effect and their canonical JSON (the cache key of their status),
+    read again only when the workspace's version of them changes."""
+    home = default_home()
+    return _targets(document_signature(DOCUMENT, home), str(home))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _targets(signature: str, home: str) -> tuple[Targets, str]:
+    current = load_targets(Path(home))
     return current, json.dumps(targets_to_dict(current), sort_keys=True)
 
 

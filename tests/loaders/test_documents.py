@@ -69,3 +69,17 @@ def test_concurrent_writers_lose_no_version(tmp_path):
     h = document_history("notes", tmp_path)
     assert [v.number for v in h] == list(range(1, 21))
     assert sum(v.current for v in h) == 1
+
+
+def test_the_signature_changes_with_every_version_in_effect(tmp_path):
+    from loaders.documents import document_signature
+
+    seen = {document_signature("notes", tmp_path)}
+    assert seen == {"default"}
+    save_document("notes", {"a": 1}, tmp_path)
+    seen.add(document_signature("notes", tmp_path))
+    save_document("notes", {"a": 2}, tmp_path)
+    seen.add(document_signature("notes", tmp_path))
+    undo_document("notes", tmp_path)
+    back = document_signature("notes", tmp_path)
+    assert len(seen) == 3 and back in seen and back != "default"
