@@ -1,4 +1,4 @@
-"""The app: page setup, the shared sidebar, navigation and the URL mirror.
+"""The app: page setup, the shared sidebar, navigation, presenter mode and the URL mirror.
 
 :func:`main` runs once per rerun from the entry script ``dashboard/app.py`` (which
 ``exchange-atlas run`` serves through :mod:`dashboard.ui.server`).
@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.ui import cache, session, widgets
+from dashboard.ui import cache, present, session, widgets
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
@@ -39,10 +39,17 @@ def main() -> None:
         for f, key, icon, path, default in PAGES
         if (PAGES_DIR / f).exists()
     ]
-    nav = st.navigation(pages)
-    st.sidebar.markdown(f"### {t('app_title', lang)}")
-    widgets.sidebar_controls()
+    presenting = bool(session.page_state().present)
+    # presenting: the page stays the current one (leaving returns to it) but is not run
+    nav = st.navigation(pages, position="hidden" if presenting else "sidebar")
+    if not presenting:
+        st.sidebar.markdown(f"### {t('app_title', lang)}")
+        widgets.sidebar_controls()
+        present.enter_button(st.sidebar, lang)
     session.keep_widget_state()
     cache.freeze_heap_once()
-    nav.run()
+    if presenting:
+        present.render()
+    else:
+        nav.run()
     session.sync_url()  # pages that end early call session.stop(), which syncs first

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Final
 
 from dashboard.core.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
-from dashboard.core.state import first_value
+from dashboard.core.state import DISTRICT_CODES, first_value
 from dashboard.engine.compare import MAX_SITES, RANK_METRICS
 from dashboard.engine.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.engine.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
@@ -96,6 +96,12 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     ),
     "event": PageParam("k_event", "ref_id", None),
     "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event")),
+    # presenter mode (any page): on/off, the slide shown, seconds between slides (0: off),
+    # the districts presented (none chosen: every district in ranking order)
+    "present": PageParam("k_present", "bool", False),
+    "slide": PageParam("k_slide", "int", 1, bounds=(1, 999)),
+    "auto": PageParam("k_present_auto", "int", 0, bounds=(0, 3600)),
+    "districts": PageParam("k_present_districts", "list", (), DISTRICT_CODES),
 }
 
 

@@ -155,6 +155,11 @@ class PageState:
     venue_r: Param[int] = Param()
     event: Param[str | None] = Param()
     ev_tab: Param[str] = Param()
+    # Presenter mode
+    present: Param[bool] = Param()
+    slide: Param[int] = Param()
+    auto: Param[int] = Param()
+    districts: Param[list[str]] = Param()
 
     # kept in the session, not in links
     selected: Kept[dict | None] = Kept("k_selected", None)
@@ -163,6 +168,7 @@ class PageState:
     last_pick: Kept[tuple[str, int] | None] = Kept("_last_pick", None)
     advance: Kept[bool] = Kept("_advance", False)
     data_columns: Kept[list[str]] = Kept("data_columns", [])
+    present_shown: Kept[tuple[int, float] | None] = Kept("_present_shown", None)
 
     # bound widgets of the pages
     as_of_picker: Widget[date] = Widget("w_as_of")
@@ -173,6 +179,7 @@ class PageState:
     events_table: Widget[dict] = Widget("w_ev_table")
     standards_editor: Widget[object] = Widget("standards-editor")
     data_example: Widget[bool] = Widget("data_example")
+    present_lang: Widget[str] = Widget("w_present_lang")
 
     def __init__(self, session: MutableMapping[str, Any]) -> None:
         self.session = session
