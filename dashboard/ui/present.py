@@ -51,11 +51,13 @@ CSS = """
 .st-key-present-slide h2, .st-key-present-slide h3 { font-size: 1.8rem !important; }
 .st-key-present-slide p, .st-key-present-slide li { font-size: 1.3rem !important; }
 .st-key-present-slide [data-testid=stCaptionContainer] p { font-size: 1.1rem !important; }
-.st-key-present-slide [data-testid=stMetricValue] { font-size: 2.6rem !important; }
-.st-key-present-slide [data-testid=stMetricLabel] p { font-size: 1.2rem !important; }
-.st-key-present-slide [data-testid=stMetricDelta] { font-size: 1.15rem !important; }
-.st-key-present-slide table td, .st-key-present-slide table th {
-  font-size: 1.15rem !important; }
+.st-key-present-slide [data-testid=stMetricValue] p { font-size: 2.6rem !important;
+  line-height: 1.2; }
+.st-key-present-slide [data-testid=stMetricLabel] p { font-size: 1.25rem !important; }
+.st-key-present-slide [data-testid=stMetricDelta] p { font-size: 1.2rem !important; }
+.st-key-present-slide table td, .st-key-present-slide table th,
+.st-key-present-slide table td p, .st-key-present-slide table th p {
+  font-size: 1.1rem !important; padding-top: .2rem; padding-bottom: .2rem; }
 .st-key-present-bar { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999;
   background: rgba(255, 255, 255, .94); border-top: 1px solid #d0d7de;
   padding: .35rem 2.4rem; }
@@ -166,15 +168,25 @@ def _footer(v: ViewState) -> None:
         st.caption(t("pr_synthetic", lang, n=f"{n:,}"))
 
 
+def _literal(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every cell as literal text: ``st.table`` reads Markdown in cells,
+    and names and venues are data."""
+    return table.astype(str).map(md_literal)
+
+
 def _kpi_cards(kpis: pd.DataFrame, lang: str) -> None:
     """One card per KPI: value, change since the previous period."""
     for col, (m, row) in zip(st.columns(len(kpis)), kpis.iterrows()):
-        m = str(m)
+        m, change = str(m), row["value"] - row["previous"]
         col.metric(
             reports.header(m, lang),
             reports.format_metric(m, row["value"]),
-            delta=reports.format_delta(m, row["value"] - row["previous"]),
-            delta_color="normal" if row["higher_is_better"] else "inverse",
+            delta=reports.format_delta(m, change),
+            delta_color="off"
+            if change == 0
+            else "normal"
+            if row["higher_is_better"]
+            else "inverse",
             border=True,
         )
 
@@ -188,7 +200,14 @@ def _summary(v: ViewState, _slide: Slide) -> None:
     city, before = uc.city_reference(v), uc.city_reference(v.with_(as_of=_previous(v)))
     _kpi_cards(compare.city_kpis(city, before), lang)
     st.markdown(up.target_line(v, ALL, lang) or t("pg_no_target", lang))
-    st.caption(t("dp_city_note", lang))
+    improved = up.improved(v)
+    left, right = st.columns(2)
+    for box, key, rows in (
+        (left, "pg_improved", improved),
+        (right, "pg_behind", improved.sort_values("coverage_end", kind="stable")),
+    ):
+        box.markdown(f"**{t(key, lang)}**")
+        box.table(_literal(vp.improvement_table(rows, lang, n=3)), hide_index=True)
 
 
 def _ranking(v: ViewState, _slide: Slide) -> None:
@@ -232,7 +251,7 @@ def _district(v: ViewState, slide: Slide) -> None:
 
 
 #: Upcoming or ongoing events shown on the events slide (the most recent when none are).
-EVENT_ROWS = 6
+EVENT_ROWS = 5
 
 
 def _events(v: ViewState, _slide: Slide) -> None:
@@ -253,11 +272,8 @@ def _events(v: ViewState, _slide: Slide) -> None:
     full = evv.events_table(rows, lang)
     cols = ["ev_col_status", "ev_col_start", "ev_col_name", "ev_col_venue", "ev_col_readiness"]
     table = full[[t(c, lang) for c in cols]].copy()
-    for c in ("ev_col_name", "ev_col_venue", "ev_col_status"):  # st.table reads Markdown
-        table[t(c, lang)] = table[t(c, lang)].map(md_literal)
-    table[t("ev_col_start", lang)] = table[t("ev_col_start", lang)].astype(str)
     table[t("ev_col_readiness", lang)] = [evv.pct(x) for x in rows["readiness"]]
-    st.table(table, hide_index=True)
+    st.table(_literal(table), hide_index=True)
     st.caption(t("pr_events_caption", lang, r=float(ps.ev_r), d=ref.isoformat()))
 
 
@@ -349,7 +365,7 @@ def render() -> None:
     slide_list = deck(v)
     total = len(slide_list)
     n = slides.clamp(ps.slide, total)
-    if ps.slide != n:
+    if not ps.has(P.slide) or ps.slide != n:
         ps.slide = n
     ps.set_default(P.slide, None)  # while presenting, the link always names the slide
     with st.container(key="present-slide"):
