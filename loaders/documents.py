@@ -21,9 +21,9 @@ from typing import TypeVar
 
 from loaders.workspace import (
     WorkspaceError,
-    _atomic_write_bytes,
     _fsync_dir,
     _number,
+    atomic_write_bytes,
     default_home,
     dir_lock,
 )
@@ -124,8 +124,8 @@ def _write(name: str, content: dict | None, action: str, source: str, home: Path
             "content": content,
         }
         data = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-        _atomic_write_bytes(d / version, data, exclusive=True)
-        _atomic_write_bytes(d / "CURRENT", version.encode())
+        atomic_write_bytes(d / version, data, exclusive=True)
+        atomic_write_bytes(d / "CURRENT", version.encode())
         return version
 
 
@@ -158,7 +158,7 @@ def undo_document(name: str, home: Path | None = None) -> str | None:
             raise WorkspaceError(f"nothing to undo: the {name} were never changed")
         prev = _read(d, cur).get("previous")
         if prev and VERSION_RE.fullmatch(prev) and (d / prev).is_file():
-            _atomic_write_bytes(d / "CURRENT", prev.encode())
+            atomic_write_bytes(d / "CURRENT", prev.encode())
             return prev
         (d / "CURRENT").unlink()
         _fsync_dir(d)

@@ -142,7 +142,7 @@ def _next_number(d: Path) -> int:
     return max(taken, default=0) + 1
 
 
-def _atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write ``path`` whole or not at all (fsynced temporary file, then renamed).
 
     With ``exclusive`` the file is only created, never replaced: the temporary file is
@@ -384,7 +384,7 @@ def commit(
         )
         record = json.dumps(info.to_dict(), ensure_ascii=False).encode()
         _write_version(d, layer, name, buf.getvalue(), record)
-        _atomic_write_bytes(d / "CURRENT", name.encode())
+        atomic_write_bytes(d / "CURRENT", name.encode())
         info.current = True
         return info, renamed
 
@@ -393,11 +393,11 @@ def _write_version(d: Path, layer: str, name: str, data: bytes, record: bytes) -
     """Create the version file, then its record; never replace an existing one."""
     path = d / name
     try:
-        _atomic_write_bytes(path, data, exclusive=True)
+        atomic_write_bytes(path, data, exclusive=True)
     except FileExistsError:
         raise _taken(layer, name) from None
     try:
-        _atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
+        atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
     except FileExistsError:
         path.unlink()  # ours, created just above and never in effect
         raise _taken(layer, path.with_suffix(".json").name) from None
@@ -457,7 +457,7 @@ def undo(layer: str, home: Path | None = None) -> str | None:
             raise WorkspaceError(f"nothing to undo: the {layer} layer has no imported version")
         prev = _read_meta(d, cur).previous
         if prev and (d / prev).is_file():
-            _atomic_write_bytes(d / "CURRENT", prev.encode())
+            atomic_write_bytes(d / "CURRENT", prev.encode())
             return prev
         (d / "CURRENT").unlink()
         _fsync_dir(d)

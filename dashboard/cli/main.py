@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.recommend",
     "dashboard.cli.standards",
     "dashboard.cli.targets",
+    "dashboard.cli.report",
 )
 
 

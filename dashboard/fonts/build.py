@@ -56,7 +56,7 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
     font = next(f for f in faces if f["name"].getDebugName(4) == FACE)
     options = subset.Options()
     options.layout_features = ["*"]
-    options.name_IDs = ["*"]
+    setattr(options, "name_IDs", ["*"])  # noqa: B010 (set at runtime by fontTools)
     options.notdef_outline = True
     sub = subset.Subsetter(options)
     sub.populate(unicodes=charset())

@@ -37,7 +37,7 @@ def font_codepoints() -> frozenset[int]:
     """The code points the bundled font can draw."""
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(str(FONT_PATH), lazy=True).getBestCmap())
+    return frozenset(TTFont(str(FONT_PATH), lazy=True).getBestCmap() or {})
 
 
 def missing_glyphs(text: str) -> list[str]:

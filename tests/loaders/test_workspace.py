@@ -98,11 +98,11 @@ import sys, time
 import pandas as pd
 from pathlib import Path
 import loaders.workspace as ws
-real = ws._atomic_write_bytes
+real = ws.atomic_write_bytes
 def slow(path, data):
     real(path, data)
     time.sleep(0.15)   # widen every window between steps
-ws._atomic_write_bytes = slow
+ws.atomic_write_bytes = slow
 home = Path(sys.argv[1])
 frame = pd.read_parquet(sys.argv[2])
 while True:
