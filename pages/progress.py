@@ -9,7 +9,7 @@ from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.core.targets import target_for
 from dashboard.engine import stats
-from dashboard.ui import cache, session, widgets
+from dashboard.ui import cache, report, session, widgets
 from dashboard.ui import progress as up
 from dashboard.views import progress as vp
 
@@ -28,6 +28,7 @@ targets, targets_json = up.targets()
 if any(x.example for x in targets):
     notes.info(t("pg_examples", lang))
 
+report.download(v)
 series = up.series(v)
 ad = "110000" if v.district == "all" else v.district
 place = t("all_districts", lang) if v.district == "all" else md_literal(names[v.district])
