@@ -25,9 +25,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from dashboard.core.model import CATEGORY_SECTOR, KEY_LOCATION_CATEGORIES, SECTORS
 from dashboard.core.standards import Standards
 from dashboard.core.targets import CITY, Target, Targets
-from dashboard.engine.coverage import DateLike, assess_coverage, covered_from
+from dashboard.engine.coverage import DateLike, assess_coverage, assign_districts, covered_from
 
 #: Status codes, best first.
 STATUSES: tuple[str, ...] = ("achieved", "on_track", "at_risk", "off_track")
@@ -136,6 +137,87 @@ def coverage_series(
         }
     )
     return out[list(SERIES_COLUMNS)]
+
+
+GAP_COLUMNS = ("date", "group", "demand", "covered", "uncovered", "coverage")
+#: What the gaps can be grouped by, and the groups each shows (every one, in this order).
+GAP_GROUPS: dict[str, tuple[str, ...]] = {
+    "sector": tuple(SECTORS),
+    "category": tuple(KEY_LOCATION_CATEGORIES),
+}
+
+
+def gap_series(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    districts: gpd.GeoDataFrame | None,
+    standards: Standards,
+    start: DateLike,
+    end: DateLike,
+    *,
+    by: str = "sector",
+    district: str | None = None,
+) -> pd.DataFrame:
+    """Gaps by sector (or key-location category) over time: how many key locations of
+    each group are uncovered, and the group's coverage, at the end of every month from
+    ``start`` to ``end`` (:func:`month_ends`), in ``district`` (an adcode; None or
+    :data:`~dashboard.core.targets.CITY`: the whole city; ``districts`` is needed only
+    for one district).
+
+    Like :func:`coverage_series`, one :func:`covered_from` radius search answers every
+    month; districts are assigned by point in polygon, as :func:`assess_coverage` does. A
+    place's sector is its ``sector`` (else its category's). Every group of
+    :data:`GAP_GROUPS` is listed, also one without places (coverage NaN).
+
+    Returns
+    -------
+    DataFrame with :data:`GAP_COLUMNS`, ordered by date then group.
+
+    Raises
+    ------
+    ValueError
+        When ``by`` is not one of :data:`GAP_GROUPS` (or ``end`` is before ``start``).
+    """
+    if by not in GAP_GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(GAP_GROUPS)}")
+    dates = month_ends(start, end)
+    groups = GAP_GROUPS[by]
+    since = covered_from(demand, supply, standards).to_numpy()
+    cats = demand["category"].astype(str)
+    if by == "category":
+        labels = cats
+    elif "sector" in demand.columns:
+        labels = demand["sector"].astype("string").fillna(cats.map(CATEGORY_SECTOR))
+    else:
+        labels = cats.map(CATEGORY_SECTOR)
+    codes = np.asarray(pd.Categorical(labels.astype(str), categories=groups).codes, np.int64)
+    keep = codes >= 0
+    if district is not None and district != CITY:
+        if districts is None:
+            raise ValueError("the districts are needed for the gaps of one district")
+        lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
+        fallback = demand["adcode"].astype(str).to_numpy() if "adcode" in demand else None
+        keep &= assign_districts(lon, lat, districts, fallback) == district
+    codes, since = codes[keep], since[keep]
+    m, n_t = len(groups), len(dates)
+    covered = since[:, None] <= dates.to_numpy()[None, :]  # NaT (never) compares False
+    flat = (codes[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
+    n_cov = np.bincount(flat, weights=covered.ravel(), minlength=m * n_t).reshape(m, n_t)
+    n_dem = np.bincount(codes, minlength=m).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n_dem[:, None] > 0, n_cov / np.maximum(n_dem[:, None], 1), np.nan)
+    n_cov = n_cov.astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "date": np.repeat(dates.to_numpy(), m),
+            "group": np.tile(np.asarray(groups, dtype=object), n_t),
+            "demand": np.tile(n_dem, n_t),
+            "covered": n_cov.T.ravel(),
+            "uncovered": (n_dem[:, None] - n_cov).T.ravel(),
+            "coverage": share.T.ravel(),
+        }
+    )
+    return out[list(GAP_COLUMNS)]
 
 
 @dataclass(frozen=True)

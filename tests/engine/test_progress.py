@@ -9,11 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.core.model import CATEGORY_SECTOR
 from dashboard.core.targets import CITY, Milestone, Target
-from dashboard.engine.coverage import assess_coverage
+from dashboard.engine.coverage import assess_coverage, place_coverage
 from dashboard.engine.progress import (
+    GAP_COLUMNS,
+    GAP_GROUPS,
     SERIES_COLUMNS,
     coverage_series,
+    gap_series,
     month_ends,
     most_improved,
     target_status,
@@ -109,3 +113,58 @@ def test_most_improved_ranks_the_change():
     got = most_improved(pd.concat([a, b]), months=3)
     assert got["adcode"].tolist() == ["110101", "110102"]
     assert got["change"].tolist() == pytest.approx([0.2, 0.1])
+
+
+def _gaps_by_brute_force(demand, supply, districts, std, dates, by, district):
+    """The reference: one coverage run per month, counted per group with pandas."""
+    rows = []
+    for when in dates:
+        places = place_coverage(demand, supply, std, as_of=when, districts=districts)
+        if district is not None:
+            places = places[places["adcode"].astype(str) == district]
+        key = places["category"] if by == "category" else places["sector"]
+        for group in GAP_GROUPS[by]:
+            mine = places[key.astype(str) == group]
+            n, c = len(mine), int(mine["covered"].sum())
+            rows.append((when, group, n, c, n - c))
+    return pd.DataFrame(rows, columns=["date", "group", "demand", "covered", "uncovered"])
+
+
+@pytest.mark.parametrize(
+    "by, district", [("sector", None), ("category", None), ("sector", "110105")]
+)
+def test_gaps_equal_a_coverage_run_per_month(layers, by, district):
+    std = shipped_standards()
+    k, p, d = layers["key-locations"], layers["payments"], layers["districts"]
+    got = gap_series(k, p, d, std, "2023-01-01", "2025-10-12", by=by, district=district)
+    assert list(got.columns) == list(GAP_COLUMNS)
+    dates = got["date"].unique()
+    assert len(got) == len(dates) * len(GAP_GROUPS[by])
+    some = dates[[0, 9, 20, len(dates) - 1]]
+    want = _gaps_by_brute_force(k, p, d, std, some, by, district)
+    mine = got[got["date"].isin(some)].reset_index(drop=True)
+    for col in ("group", "demand", "covered", "uncovered"):
+        assert mine[col].tolist() == want[col].tolist(), col
+    share = np.where(want["demand"] > 0, want["covered"] / want["demand"].clip(lower=1), np.nan)
+    np.testing.assert_allclose(mine["coverage"], share, equal_nan=True)
+    assert (mine["uncovered"] > 0).any()  # the shipped data has gaps to show
+
+
+def test_gaps_on_random_data_with_the_category_sector_fallback():
+    from tests.engine.conftest import random_instance
+
+    demand, supply = random_instance(7, n_demand=400, n_supply=150)
+    demand = demand.drop(columns="sector")  # the sector comes from the category
+    std = shipped_standards()
+    got = gap_series(demand, supply, None, std, "2023-01-01", "2025-12-31")
+    dates = got["date"].unique()
+    for when in dates[[0, 12, len(dates) - 1]]:
+        places = place_coverage(demand, supply, std, as_of=when)
+        sectors = places["category"].map(CATEGORY_SECTOR)
+        here = got[got["date"] == when].set_index("group")
+        for group in GAP_GROUPS["sector"]:
+            mask = (sectors == group).to_numpy()
+            assert here.loc[group, "demand"] == mask.sum()
+            assert here.loc[group, "uncovered"] == (~places["covered"].to_numpy()[mask]).sum()
+    with pytest.raises(ValueError, match="unknown grouping"):
+        gap_series(demand, supply, None, std, "2023-01-01", "2025-12-31", by="colour")
