@@ -36,6 +36,8 @@ from dashboard.engine.siting import recommend_sites
 TOP_UNCOVERED = 5
 SITES_PER_DISTRICT = 5
 UPCOMING_EVENTS = 12
+#: Seconds the exact siting solver may spend per district page.
+SITING_TIME_LIMIT = 2.0
 #: The layers a briefing names as its sources (cover page, method notes).
 SOURCE_LAYERS = ("key-locations", "payments", "venues", "organizations", "events")
 #: The city's four major international event series, in the order they are listed.
@@ -229,6 +231,7 @@ def build_briefing(
     top_uncovered: int = TOP_UNCOVERED,
     sites_per_district: int = SITES_PER_DISTRICT,
     upcoming_events: int = UPCOMING_EVENTS,
+    siting_time_limit: float = SITING_TIME_LIMIT,
 ) -> Briefing:
     """Every figure of the report as of ``as_of`` against ``since``.
 
@@ -249,6 +252,9 @@ def build_briefing(
     districts : sequence of str
         Adcodes of the district pages, in this order; empty: every district in ranking
         order.
+    siting_time_limit : float
+        Seconds the exact siting solver may take per district before the better of its
+        incumbent and the greedy solution is kept (sixteen districts: a bounded report).
 
     Raises
     ------
@@ -310,7 +316,15 @@ def build_briefing(
         if len(unc) and sites_per_district > 0:
             k = min(sites_per_district, len(unc))
             siting = recommend_sites(
-                demand, supply, polys, standards, k, district=ad, as_of=end, before=now
+                demand,
+                supply,
+                polys,
+                standards,
+                k,
+                district=ad,
+                as_of=end,
+                before=now,
+                time_limit=siting_time_limit,
             )
             names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
             sites = siting.sites.assign(id=siting.sites["id"].astype(str)).merge(
