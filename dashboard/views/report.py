@@ -437,10 +437,19 @@ def multiples_figure(b: Briefing, lang: str) -> Figure:
 # --------------------------------------------------------------------------- blocks
 
 
-def _summary(b: Briefing, lang: str) -> list[Block]:
+_ZH_NUMERALS = "一二三四五六七八九十"
+
+
+def section(n: int, key: str, lang: str) -> Heading:
+    """The ``n``-th section's heading (一、… in Chinese, 1. … in English), on a new page."""
+    num = _ZH_NUMERALS[n - 1] if lang == "zh" and n <= len(_ZH_NUMERALS) else str(n)
+    return Heading(t("rp_section", lang, n=num, title=t(key, lang)), new_page=True)
+
+
+def _summary(b: Briefing, lang: str, n: int) -> list[Block]:
     city, prev = b.city, b.city_previous
     out: list[Block] = [
-        Heading(t("rp_summary", lang), new_page=True),
+        section(n, "rp_summary", lang),
         Para(
             t(
                 "rp_summary_line",
@@ -517,7 +526,7 @@ def _summary(b: Briefing, lang: str) -> list[Block]:
             )
         )
     )
-    out.append(kpi_table(b.city_kpis, lang, _sheet("summary", lang), t("rp_summary", lang)))
+    out.append(kpi_table(b.city_kpis, lang, _sheet("summary", lang), ""))
     return out
 
 
@@ -532,7 +541,7 @@ def _district_blocks(
     )
     out: list[Block] = [
         Heading(head, level=2, new_page=True),
-        kpi_table(d.kpis, lang, _sheet("kpi", lang, code=d.adcode), name),
+        kpi_table(d.kpis, lang, _sheet("kpi", lang, code=d.adcode), ""),
     ]
     for r in d.status.itertuples(index=False):
         out.append(
@@ -604,32 +613,32 @@ def report_blocks(
     if b.targets and all(x.example for x in b.targets):
         blocks.append(Para(t("rp_examples", lang), tone="warn"))
     blocks += [sources_table(b, lang), Para(t("rp_generated", lang), tone="note")]
-    blocks += _summary(b, lang)
+    counter = iter(range(1, 100))
+    blocks += _summary(b, lang, next(counter))
     blocks += [
-        Heading(t("rp_ranking", lang), new_page=True),
+        section(next(counter), "rp_ranking", lang),
         ranking_table(b, lang),
         ranking_figure(b, lang),
     ]
     blocks += [
-        Heading(t("rp_trend", lang), new_page=True),
+        section(next(counter), "rp_trend", lang),
         trend_figure(b, CITY, lang, t("rp_trend_caption", lang)),
         multiples_figure(b, lang),
         series_table(b, lang),
     ]
     if len(b.status):
         blocks += [
-            Heading(t("rp_status", lang), new_page=True),
-            status_table(b.status, b, lang, _sheet("status", lang), t("rp_status", lang)),
+            section(next(counter), "rp_status", lang),
+            status_table(b.status, b, lang, _sheet("status", lang), ""),
             Para(t("pg_method", lang), tone="note"),
         ]
-    if maps is not None:
-        fig = maps(b, CITY, lang)
-        if fig is not None:
-            blocks += [Heading(t("rp_map", lang), new_page=True), fig]
-    blocks.append(Heading(t("rp_districts", lang), new_page=True))
+    city_map = maps(b, CITY, lang) if maps is not None else None
+    if city_map is not None:
+        blocks += [section(next(counter), "rp_map", lang), city_map]
+    blocks.append(section(next(counter), "rp_districts", lang))
     for n, d in enumerate(b.districts, start=1):
         blocks += _district_blocks(b, d, n, lang, top_uncovered, maps)
-    blocks.append(Heading(t("rp_events", lang), new_page=True))
+    blocks.append(section(next(counter), "rp_events", lang))
     if len(b.events):
         blocks += [
             Para(t("rp_events_caption", lang), tone="note"),
@@ -642,7 +651,7 @@ def report_blocks(
             events_table(b.major_editions, lang, _sheet("major", lang), t("rp_major", lang))
         )
     blocks += [
-        Heading(t("rp_method", lang), new_page=True),
+        section(next(counter), "rp_method", lang),
         Para(t("rp_method_coverage", lang)),
         Para(t("rp_method_access", lang)),
         Para(t("rp_method_sites", lang)),

@@ -124,7 +124,8 @@ def pdf_bytes(blocks: Sequence[Block], lang: str, title: str) -> bytes:
                 continue
             pdf.set_font("atlas", size=9)
             pdf.set_text_color(87, 96, 106)
-            pdf.multi_cell(width, 5, block.title)
+            if block.title:
+                pdf.multi_cell(width, 5, block.title)
             pdf.set_text_color(33, 37, 41)
             pdf.set_font("atlas", size=7.5)
             cols = len(block.frame.columns)
@@ -200,7 +201,8 @@ def html_text(blocks: Sequence[Block], lang: str, title: str) -> str:
             if not block.show or block.frame.empty:
                 continue
             kinds = [block.kinds.get(c, "text") for c in block.frame.columns]
-            rows = ["<table>", f"<caption>{e(block.title)}</caption><thead><tr>"]
+            caption = f"<caption>{e(block.title)}</caption>" if block.title else ""
+            rows = ["<table>", f"{caption}<thead><tr>"]
             rows += [f"<th>{e(str(c))}</th>" for c in block.frame.columns]
             rows.append("</tr></thead><tbody>")
             for row in _cells(block):

@@ -40,7 +40,7 @@ STRINGS = {
         "The targets are examples, not an official decision.",
     ),
     "rp_contents": ("目录", "Contents"),
-    "rp_summary": ("一、全市概况", "1. The city against its target"),
+    "rp_summary": ("全市概况", "The city against its target"),
     "rp_summary_line": (
         "截至{as_of}，全市{demand}个重点场所中{covered}个已覆盖，覆盖率{coverage}（{since}为{previous}，变化{change}）；加权覆盖率{weighted}。",
         "As of {as_of}, {covered} of the city's {demand} key locations are covered: "
@@ -67,25 +67,25 @@ STRINGS = {
     "rp_kpi_previous": ("上期", "Previous period"),
     "rp_kpi_city": ("全市", "City"),
     "rp_kpi_target": ("目标", "Target"),
-    "rp_ranking": ("二、各区排名", "2. Ranking of the districts"),
+    "rp_ranking": ("各区排名", "Ranking of the districts"),
     "rp_ranking_caption": (
         "按覆盖率排名；变化为自{since}以来。",
         "Ranked by coverage; change since {since}.",
     ),
-    "rp_trend": ("三、覆盖率趋势", "3. Coverage month by month"),
+    "rp_trend": ("覆盖率趋势", "Coverage month by month"),
     "rp_trend_caption": (
         "全市按月覆盖率（实线）与目标（虚线）。",
         "The city's coverage at each month's end (line) and its target (dashed).",
     ),
     "rp_multiples_caption": ("各区按月覆盖率。", "Each district's coverage month by month."),
-    "rp_status": ("四、目标达成状态", "4. Status of every target"),
-    "rp_map": ("五、全市支付服务缺口分布", "5. Where the gaps are"),
+    "rp_status": ("目标达成状态", "Status of every target"),
+    "rp_map": ("全市支付服务缺口分布", "Where the gaps are"),
     "rp_map_caption": (
         "红色：未覆盖的重点场所；蓝色：已覆盖；绿色：支付服务点。离线绘制，无底图。",
         "Red: uncovered key locations; blue: covered; green: payment points. Drawn offline, "
         "without tiles.",
     ),
-    "rp_districts": ("六、分区情况", "6. District by district"),
+    "rp_districts": ("分区情况", "District by district"),
     "rp_district_heading": ("{n}. {name}（排名第{rank}）", "{n}. {name} (rank {rank})"),
     "rp_district_heading_norank": ("{n}. {name}", "{n}. {name}"),
     "rp_district_trend": ("覆盖率趋势与目标", "Coverage trend against the target"),
@@ -103,7 +103,7 @@ STRINGS = {
     "rp_col_rank": ("序号", "No."),
     "rp_col_gain": ("新增覆盖", "Newly covered"),
     "rp_col_lonlat": ("经纬度（WGS-84）", "Lon, lat (WGS-84)"),
-    "rp_events": ("七、重大活动周边支付准备情况", "7. Payment readiness around upcoming events"),
+    "rp_events": ("重大活动周边支付准备情况", "Payment readiness around upcoming events"),
     "rp_events_caption": (
         "即将举办或正在举办的活动，四大国际活动优先；准备度为场馆周边重点场所在开幕日的覆盖率。",
         "Upcoming and ongoing events, the four major international events first; readiness is "
@@ -125,7 +125,7 @@ STRINGS = {
     "rp_col_covered": ("已覆盖", "Covered"),
     "rp_col_readiness": ("准备度", "Readiness"),
     "rp_col_venue_points": ("场馆服务点", "Points at the venue"),
-    "rp_method": ("八、方法说明", "8. Method notes"),
+    "rp_method": ("方法说明", "Method notes"),
     "rp_method_coverage": (
         "覆盖：重点场所在其类别的服务半径内有至少一个满足支付能力要求且在截至日期已投入使用的服务点。覆盖率=已覆盖场所数/场所总数；加权覆盖率按场所权重计算。",
         "Covered: a key location with at least one payment point in service on the date, "
@@ -154,6 +154,7 @@ STRINGS = {
         "The report's embedded font lacks these characters; a system font was used where "
         "available: {chars}",
     ),
+    "rp_section": ("{n}、{title}", "{n}. {title}"),
     "rp_page": ("第{n}页", "Page {n}"),
     "rp_layer_key-locations": ("重点场所", "Key locations"),
     "rp_layer_payments": ("支付服务点", "Payment points"),
