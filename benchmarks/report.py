@@ -27,16 +27,19 @@ if str(ROOT) not in sys.path:
 from benchmarks.progress import resample  # noqa: E402
 from dashboard.engine.briefing import build_briefing  # noqa: E402
 from dashboard.engine.layers import load_all  # noqa: E402
-from dashboard.views.report import report_blocks  # noqa: E402
-from dashboard.views.report_formats import report_bytes  # noqa: E402
+from dashboard.views.report_formats import make_report  # noqa: E402
 from loaders.standards_store import shipped_standards  # noqa: E402
 from loaders.targets_store import shipped_targets  # noqa: E402
 
 
+def _count(s: str) -> int:
+    scale = {"k": 1_000, "m": 1_000_000}.get(s[-1], 1)
+    return int(float(s.rstrip("km")) * scale)
+
+
 def _size(text: str) -> tuple[int, int]:
     k, p = text.lower().split("×")
-    num = lambda s: int(float(s.rstrip("km")) * (1000 if s.endswith("k") else 1_000_000 if s.endswith("m") else 1))  # noqa: E731
-    return num(k), num(p)
+    return _count(k), _count(p)
 
 
 def measure(label: str, layers: dict, formats: list[str]) -> None:
@@ -46,14 +49,13 @@ def measure(label: str, layers: dict, formats: list[str]) -> None:
     t_brief = time.perf_counter() - t0
     print(f"{label}: briefing {t_brief:6.2f} s")
     for lang in ("zh", "en"):
-        t0 = time.perf_counter()
-        blocks = report_blocks(briefing, lang)
-        t_blocks = time.perf_counter() - t0
         for fmt in formats:
             t0 = time.perf_counter()
-            data = report_bytes(blocks, fmt, lang)
+            data = make_report(
+                briefing, lang, fmt, districts=layers["districts"], payments=layers["payments"]
+            )
             took = time.perf_counter() - t0
-            total = t_brief + t_blocks + took
+            total = t_brief + took
             print(
                 f"{label}: {lang} {fmt:4s} {took:6.2f} s to write, {total:6.2f} s in all, "
                 f"{len(data) / 1e6:6.2f} MB"

@@ -55,7 +55,8 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def build(args: argparse.Namespace):
-    """The :class:`~dashboard.engine.briefing.Briefing` the command reports on."""
+    """The :class:`~dashboard.engine.briefing.Briefing` the command reports on, and the
+    layers it was made from."""
     from dashboard.core.standards import uniform_standards
     from dashboard.engine.briefing import build_briefing, resolve_districts
     from dashboard.engine.layers import load_all
@@ -75,7 +76,7 @@ def build(args: argparse.Namespace):
     layers = load_all(home)
     try:
         chosen = resolve_districts(args.district or [], layers["districts"])
-        return build_briefing(
+        briefing = build_briefing(
             layers,
             standards,
             targets,
@@ -87,6 +88,7 @@ def build(args: argparse.Namespace):
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    return briefing, layers
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -98,8 +100,10 @@ def _run_report(args: argparse.Namespace) -> int:
     fmt = _format(args, out)
     if args.sites < 0 or args.top < 1:
         raise CliError("--sites must be 0 or more and --top 1 or more")
-    briefing = build(args)
-    data = make_report(briefing, args.lang, fmt)
+    briefing, layers = build(args)
+    data = make_report(
+        briefing, args.lang, fmt, districts=layers["districts"], payments=layers["payments"]
+    )
     try:
         atomic_write_bytes(out, data)
     except OSError as exc:

@@ -34,7 +34,8 @@ def report_file(inputs: ViewInputs, district: str, lang: str, fmt: str, targets_
         as_of=date.fromisoformat(inputs.as_of) if inputs.as_of else None,
         districts=() if district == ALL else (district,),
     )
-    return make_report(briefing, lang, fmt)
+    lay = inputs.layers
+    return make_report(briefing, lang, fmt, districts=lay["districts"], payments=lay["payments"])
 
 
 def file_name(v: ViewState, fmt: str) -> str:

@@ -67,6 +67,8 @@ class Figure:
 
 
 Block = Heading | Para | Table | Figure
+#: The key of the city map's close-up of the central districts (see ``report_maps``).
+CORE_MAP = "core"
 #: Draws an offline gap map of a district (or ``110000``, the city) as a figure.
 MapMaker = Callable[[Briefing, str, str], "Figure | None"]
 
@@ -632,9 +634,10 @@ def report_blocks(
             status_table(b.status, b, lang, _sheet("status", lang), ""),
             Para(t("pg_method", lang), tone="note"),
         ]
-    city_map = maps(b, CITY, lang) if maps is not None else None
-    if city_map is not None:
-        blocks += [section(next(counter), "rp_map", lang), city_map]
+    city_maps = [maps(b, key, lang) for key in (CITY, CORE_MAP)] if maps is not None else []
+    if city_maps and city_maps[0] is not None:
+        blocks += [section(next(counter), "rp_map", lang)]
+        blocks += [f for f in city_maps if f is not None]
     blocks.append(section(next(counter), "rp_districts", lang))
     for n, d in enumerate(b.districts, start=1):
         blocks += _district_blocks(b, d, n, lang, top_uncovered, maps)

@@ -17,10 +17,12 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from dashboard.core.i18n import t
 from dashboard.core.safetext import spreadsheet_safe
+from dashboard.engine.briefing import Briefing
 from dashboard.views import render
 from dashboard.views.report import Block, Figure, Heading, Kind, Para, Table, cell_text
 
@@ -122,6 +124,8 @@ def pdf_bytes(blocks: Sequence[Block], lang: str, title: str) -> bytes:
         elif isinstance(block, Table):
             if not block.show or block.frame.empty:
                 continue
+            if pdf.get_y() > pdf.h - 45:  # keep a caption with its first rows
+                pdf.add_page()
             pdf.set_font("atlas", size=9)
             pdf.set_text_color(87, 96, 106)
             if block.title:
@@ -275,11 +279,25 @@ def report_bytes(blocks: Sequence[Block], fmt: str, lang: str) -> bytes:
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def make_report(briefing, lang: str, fmt: str, *, maps=None) -> bytes:
+def make_report(
+    briefing: Briefing,
+    lang: str,
+    fmt: str,
+    *,
+    districts: gpd.GeoDataFrame | None = None,
+    payments: pd.DataFrame | None = None,
+) -> bytes:
     """The report of ``briefing`` (:func:`dashboard.engine.briefing.build_briefing`) in
-    ``lang`` and ``fmt``; ``maps`` draws the gap maps (default: the offline static maps)."""
+    ``lang`` and ``fmt``; with the ``districts`` polygons and the ``payments`` layer, the
+    gap maps too (drawn offline, :mod:`dashboard.views.report_maps`)."""
+    from dashboard.engine.coverage import in_service
     from dashboard.views.report import report_blocks
+    from dashboard.views.report_maps import map_maker
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    maps = None
+    if districts is not None and payments is not None and fmt != "xlsx":
+        live = payments[in_service(payments, briefing.as_of)]
+        maps = map_maker(districts, live)
     return report_bytes(report_blocks(briefing, lang, maps=maps), fmt, lang)

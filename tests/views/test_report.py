@@ -1,0 +1,103 @@
+"""The report's blocks and formats: display of numbers, section numbering, sheet names, the
+offline gap maps (every point drawn or sampled and said so) and the missing-glyph notice."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from dashboard.core.targets import CITY
+from dashboard.engine.briefing import build_briefing
+from dashboard.engine.coverage import in_service
+from dashboard.engine.layers import load_all
+from dashboard.views import render
+from dashboard.views.report import CORE_MAP, Heading, Table, cell_text, report_blocks
+from dashboard.views.report_formats import all_text, sheet_names
+from dashboard.views.report_maps import MAX_POINTS, gap_map_spec, map_maker
+from loaders.standards_store import shipped_standards
+from loaders.targets_store import shipped_targets
+
+
+@pytest.fixture(scope="module")
+def setup():
+    lay = load_all()
+    b = build_briefing(lay, shipped_standards(), shipped_targets(), as_of=date(2025, 6, 30))
+    live = lay["payments"][in_service(lay["payments"], b.as_of)]
+    return lay, b, live
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (0.3412, "share", "34.1%"),
+        (0.025, "pp", "+2.5 pp"),
+        (-0.01, "pp", "-1.0 pp"),
+        (12345, "count", "12,345"),
+        (0.5, "num", "0.50"),
+        (float("nan"), "share", "—"),
+        (float("inf"), "count", "—"),
+        (None, "count", "—"),
+        ("=1+1", "text", "=1+1"),
+    ],
+)
+def test_cell_text(value, kind, text):
+    assert cell_text(value, kind) == text
+
+
+def test_sections_numbered_in_order_in_both_languages(setup):
+    lay, b, live = setup
+    for lang, first, second in (("zh", "一、", "二、"), ("en", "1. ", "2. ")):
+        heads = [x.text for x in report_blocks(b, lang) if isinstance(x, Heading) and x.new_page]
+        assert heads[0].startswith(first) and heads[1].startswith(second)
+        n = len([h for h in heads if h[:2] in ("一、", "二、") or h[:3] in ("1. ", "2. ")])
+        assert n >= 2
+
+
+def test_sheet_names_unique_and_excel_safe():
+    tables = [Table(name, "", pd.DataFrame()) for name in ["a/b", "x" * 40, "x" * 40, "A/B"]]
+    names = sheet_names(tables)
+    assert len(set(n.casefold() for n in names)) == 4
+    assert all(len(n) <= 31 and "/" not in n for n in names)
+
+
+def test_district_map_draws_every_point_of_the_district(setup):
+    lay, b, live = setup
+    d = b.districts[0]
+    spec, dropped = gap_map_spec(lay["districts"], b.places, live, d.sites, d.adcode, "zh")
+    rows = spec["layer"][1]["data"]["values"]
+    mine = b.places[b.places["adcode"].astype(str) == d.adcode]
+    want = len(mine) + int((live["adcode"].astype(str) == d.adcode).sum()) + len(d.sites)
+    assert dropped == 0 and len(rows) == want
+    png = render.png(spec, scale=1)
+    im = Image.open(io.BytesIO(png))
+    assert im.size[0] >= 640 and len(im.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 10
+
+
+def test_large_layers_are_sampled_and_the_caption_says_so(setup):
+    lay, b, live = setup
+    many = pd.concat([live] * (MAX_POINTS // len(live) + 2), ignore_index=True)
+    spec, dropped = gap_map_spec(lay["districts"], b.places, many, b.districts[0].sites, CITY, "en")
+    assert dropped == len(many) - MAX_POINTS
+    fig = map_maker(lay["districts"], many)(b, CITY, "en")
+    assert fig is not None and "left out" in fig.caption
+
+
+def test_city_and_core_maps_are_in_the_report(setup):
+    lay, b, live = setup
+    maps = map_maker(lay["districts"], live)
+    blocks = report_blocks(b, "zh", maps=maps)
+    captions = [getattr(x, "caption", "") for x in blocks]
+    assert any("中心城区" in c for c in captions)
+    assert sum("离线绘制" in c for c in captions) == 2 + len(b.districts)
+    assert maps(b, CORE_MAP, "zh") is not None
+
+
+def test_missing_glyphs_named():
+    assert render.missing_glyphs("朝阳区 Chaoyang 34.1%") == []
+    assert render.missing_glyphs("䜣䜣") == ["䜣"]
+    blocks = [Heading("标题"), Table("s", "表", pd.DataFrame({"名称": ["䜣"]}))]
+    assert "䜣" in all_text(blocks)
