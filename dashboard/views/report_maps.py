@@ -159,8 +159,8 @@ def gap_map_spec(
             {
                 "data": {
                     "values": [
-                        {"lon": p.x, "lat": p.y, "name": n}
-                        for p, n in zip(pts, labels[name_col(lang)])
+                        {"lon": float(x), "lat": float(y), "name": n}
+                        for x, y, n in zip(pts.x, pts.y, labels[name_col(lang)])
                     ]
                 },
                 "mark": {
