@@ -133,6 +133,55 @@ def small_multiples_spec(
     }
 
 
+def gaps_spec(gaps: pd.DataFrame, by: str, lang: str) -> dict:
+    """Gaps by sector (``by="sector"``) or key-location category over time
+    (:func:`dashboard.engine.progress.gap_series`): the uncovered key locations of each
+    group month by month, one coloured line each; the tooltip adds the group's coverage.
+    Groups without key locations are left out."""
+    kind = "sector" if by == "sector" else "key-locations"
+    shown = gaps[gaps["demand"] > 0]
+    rows = [
+        {
+            "date": pd.Timestamp(d).date().isoformat(),
+            "group": label_of(kind, str(g), lang),
+            "uncovered": int(u),
+            "coverage": None if math.isnan(c) else float(c),
+        }
+        for d, g, u, c in zip(shown["date"], shown["group"], shown["uncovered"], shown["coverage"])
+    ]
+    group_title = t("pg_col_sector" if by == "sector" else "pg_col_category", lang)
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "height": 260,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%Y-%m"}},
+            "y": {
+                "field": "uncovered",
+                "type": "quantitative",
+                "title": t("pg_axis_uncovered", lang),
+            },
+            "color": {"field": "group", "type": "nominal", "title": group_title},
+            "tooltip": [
+                {"field": "group", "type": "nominal", "title": group_title},
+                {"field": "date", "type": "temporal", "title": t("pg_axis_month", lang)},
+                {
+                    "field": "uncovered",
+                    "type": "quantitative",
+                    "title": t("pg_axis_uncovered", lang),
+                },
+                {
+                    "field": "coverage",
+                    "type": "quantitative",
+                    "format": ".1%",
+                    "title": t("pg_axis_coverage", lang),
+                },
+            ],
+        },
+    }
+
+
 def _pct(v: float) -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}%"
 

@@ -31,6 +31,8 @@ Kind = Literal["share", "pp", "count", "num", "text"]
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading: ``level`` 0 the title, 1 a section, 2 a district page."""
+
     text: str
     level: int = 1
     new_page: bool = False
@@ -442,10 +444,10 @@ def multiples_figure(b: Briefing, lang: str) -> Figure:
 _ZH_NUMERALS = "一二三四五六七八九十"
 
 
-def section(n: int, key: str, lang: str) -> Heading:
-    """The ``n``-th section's heading (一、… in Chinese, 1. … in English), on a new page."""
+def section(n: int, key: str, lang: str, *, new_page: bool = True) -> Heading:
+    """The ``n``-th section's heading (一、… in Chinese, 1. … in English)."""
     num = _ZH_NUMERALS[n - 1] if lang == "zh" and n <= len(_ZH_NUMERALS) else str(n)
-    return Heading(t("rp_section", lang, n=num, title=t(key, lang)), new_page=True)
+    return Heading(t("rp_section", lang, n=num, title=t(key, lang)), new_page=new_page)
 
 
 def _summary(b: Briefing, lang: str, n: int) -> list[Block]:
@@ -598,7 +600,7 @@ def report_blocks(
         else t("rp_scope_all", lang)
     )
     blocks: list[Block] = [
-        Heading(t("rp_title", lang)),
+        Heading(t("rp_title", lang), level=0),
         Para(t("rp_subtitle", lang), tone="note"),
         Para(t("rp_as_of", lang, date=b.as_of.isoformat())),
         Para(t("rp_period", lang, since=b.since.isoformat(), as_of=b.as_of.isoformat())),
@@ -618,7 +620,7 @@ def report_blocks(
     counter = iter(range(1, 100))
     blocks += _summary(b, lang, next(counter))
     blocks += [
-        section(next(counter), "rp_ranking", lang),
+        section(next(counter), "rp_ranking", lang, new_page=False),  # under the summary
         ranking_table(b, lang),
         ranking_figure(b, lang),
     ]

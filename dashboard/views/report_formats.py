@@ -111,7 +111,9 @@ def pdf_bytes(blocks: Sequence[Block], lang: str, title: str) -> bytes:
         if isinstance(block, Heading):
             if block.new_page and pdf.page_no() >= 1 and pdf.get_y() > 30:
                 pdf.add_page()
-            size = {1: 17, 2: 14}.get(block.level, 12)
+            if pdf.get_y() > pdf.h - 60:  # never a heading alone at the foot of a page
+                pdf.add_page()
+            size = {0: 19, 1: 16, 2: 14}.get(block.level, 12)
             pdf.set_font("atlas", size=size)
             pdf.set_text_color(9, 105, 218)
             pdf.multi_cell(width, size * 0.55, block.text)
@@ -147,10 +149,11 @@ def pdf_bytes(blocks: Sequence[Block], lang: str, title: str) -> bytes:
                 head = tbl.row()
                 for c in block.frame.columns:
                     head.cell(str(c))
+                kinds = [block.kinds.get(c, "text") for c in block.frame.columns]
                 for row in _cells(block):
                     r = tbl.row()
-                    for v in row:
-                        r.cell(v)
+                    for v, k in zip(row, kinds):
+                        r.cell(v, align="LEFT" if k == "text" else "RIGHT")
             pdf.ln(3)
         elif isinstance(block, Figure):
             png = render.png(_figure_spec(block), scale=2.0)
@@ -197,7 +200,7 @@ def html_text(blocks: Sequence[Block], lang: str, title: str) -> str:
     ]
     for block in blocks:
         if isinstance(block, Heading):
-            tag = "h1" if block.level == 1 else "h2" if block.new_page else "h3"
+            tag = f"h{min(block.level + 1, 4)}"
             out.append(f"<{tag}>{e(block.text)}</{tag}>")
         elif isinstance(block, Para):
             out.append(f'<p class="{block.tone}">{e(block.text)}</p>')
