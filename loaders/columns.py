@@ -145,6 +145,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "card_schemes": ("card_schemes", "受理卡种", "卡组织"),
     "wallets": ("wallets", "钱包"),
     "venue_id": ("venue_id", "场馆编号"),
+    "major_event": ("major_event", "重大活动"),
     "host_id": ("host_id", "所属场所编号"),
     "source": ("source", "来源", "数据来源"),
     "coord_precision_m": ("coord_precision_m", "精度", "坐标精度"),

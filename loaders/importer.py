@@ -906,7 +906,7 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
                 col,
                 f"no {col}: add a column or --set {col}=code;code",
             )
-    for col in ("address", "source", "venue_id", "host_id", "synthetic"):
+    for col in ("address", "source", "venue_id", "major_event", "host_id", "synthetic"):
         if col in spec.columns:
             out[col] = pick(col)
     if "source" in out.columns:

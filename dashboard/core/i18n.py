@@ -135,14 +135,15 @@ def layer_label(layer: str, lang: str, short: bool = False) -> str:
 
 
 def label_of(kind: str, code: str, lang: str) -> str:
-    """Label of a code of ``kind``: sector, capability, card_scheme, wallet, payment_type
-    or a layer's category."""
+    """Label of a code of ``kind``: sector, capability, card_scheme, wallet, payment_type,
+    major_event or a layer's category."""
     tables = {
         "sector": model.SECTORS,
         "capability": model.CAPABILITIES,
         "card_scheme": model.CARD_SCHEMES,
         "wallet": model.WALLETS,
         "payment_type": model.PAYMENT_TYPES,
+        "major_event": model.MAJOR_EVENTS,
     }
     if kind in tables:
         return model.label(tables[kind], code, lang)

@@ -50,6 +50,17 @@ EVENT_CATEGORIES: Final[dict[str, tuple[str, str]]] = {
     "festival": ("节庆", "Festival"),
     "conference": ("会议", "Conference"),
 }
+#: The four major international events Beijing hosts every year (``major_event`` of the
+#: events layer), in the order they are listed: series key → (zh, en).
+MAJOR_EVENTS: Final[dict[str, tuple[str, str]]] = {
+    "zgc_forum": ("中关村论坛", "Zhongguancun Forum"),
+    "ciftis": (
+        "中国国际服务贸易交易会（服贸会）",
+        "China International Fair for Trade in Services",
+    ),
+    "financial_street_forum": ("金融街论坛年会", "Financial Street Forum"),
+    "beijing_culture_forum": ("北京文化论坛", "Beijing Culture Forum"),
+}
 KEY_LOCATION_CATEGORIES: Final[dict[str, tuple[str, str]]] = {
     "shopping_mall": ("购物中心", "Shopping mall"),
     "department_store": ("百货商场", "Department store"),
@@ -176,7 +187,7 @@ LAYERS: Final[dict[str, LayerSpec]] = {
         ("展会与论坛", "Exhibitions & forums"),
         "events.csv",
         POINT_BASE + ("start_date", "end_date"),
-        ("venue_id",) + COMMON_OPTIONAL,
+        ("venue_id", "major_event") + COMMON_OPTIONAL,
         EVENT_CATEGORIES,
         (140, 40, 170),
         date_columns=("start_date", "end_date"),
@@ -322,6 +333,18 @@ def validate_points(df: pd.DataFrame, layer: str, file: str = "<data>") -> list[
             d = pd.to_datetime(df[col], errors="coerce", format="mixed")
             for r in rows[(d.isna() & df[col].notna()).to_numpy()]:
                 problems.append(Problem(file, int(r), col, f"not a date: {df[col].iloc[r - 1]!r}"))
+    if "major_event" in spec.columns and "major_event" in df.columns:
+        key = df["major_event"].astype("string").str.strip()
+        bad = key.notna() & (key != "") & ~key.isin(list(MAJOR_EVENTS))
+        for r in rows[bad.to_numpy()]:
+            problems.append(
+                Problem(
+                    file,
+                    int(r),
+                    "major_event",
+                    f"unknown major event {key.iloc[r - 1]!r}; known: {', '.join(MAJOR_EVENTS)}",
+                )
+            )
     vocab = {"capabilities": CAPABILITIES, "card_schemes": CARD_SCHEMES, "wallets": WALLETS}
     for col in spec.list_columns:
         if col not in df.columns:
