@@ -1,16 +1,20 @@
-"""Progress: coverage month by month against the targets, the status of every target, the
-16 districts side by side."""
+"""Progress: coverage month by month against the targets (metric and sector in the link),
+the status of every target and its editor, the 16 districts side by side, the gaps by
+sector over time."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.i18n import t
+from dashboard.core.i18n import label_of, t
+from dashboard.core.model import SECTORS
 from dashboard.core.safetext import md_literal
-from dashboard.core.targets import target_for
+from dashboard.core.targets import METRICS, target_for
 from dashboard.engine import stats
+from dashboard.engine.progress import GAP_GROUPS
 from dashboard.ui import cache, report, session, widgets
 from dashboard.ui import progress as up
+from dashboard.ui.page_state import PageState as P
 from dashboard.views import progress as vp
 
 v = session.view()
@@ -29,13 +33,28 @@ if any(x.example for x in targets):
     notes.info(t("pg_examples", lang))
 
 report.download(v)
-series = up.series(v)
+ps = session.page_state()
+ps.ensure(P.pg_metric, P.pg_sector, P.pg_gaps)
+c1, c2, _ = st.columns([1, 1, 2])
+c1.selectbox(
+    t("pg_choose_metric", lang),
+    METRICS,
+    format_func=lambda m: t(f"pg_metric_{m}", lang),
+    key=P.pg_metric.key,
+)
+c2.selectbox(
+    t("pg_choose_sector", lang),
+    ["all", *SECTORS],
+    format_func=lambda c: t("pg_all_sectors", lang) if c == "all" else label_of("sector", c, lang),
+    key=P.pg_sector.key,
+)
+metric, sector = ps.pg_metric, None if ps.pg_sector == "all" else ps.pg_sector
+series = up.series(v, sector)
 ad = "110000" if v.district == "all" else v.district
 place = t("all_districts", lang) if v.district == "all" else md_literal(names[v.district])
 st.subheader(t("pg_trend", lang, place=place))
-st.vega_lite_chart(
-    spec=vp.trend_spec(series, ad, lang, target_for(targets, v.district)), width="stretch"
-)
+target = target_for(targets, v.district, metric, sector)
+st.vega_lite_chart(spec=vp.trend_spec(series, ad, lang, target, metric), width="stretch")
 
 st.subheader(t("pg_status", lang))
 status = up.status(v, targets_json)
@@ -44,6 +63,8 @@ if status.empty:
 else:
     st.dataframe(vp.status_table(status, names, lang), hide_index=True, width="stretch")
 st.caption(t("pg_method", lang))
+dates = layers["payments"]["in_service_date"].dropna()
+up.target_editor(v, targets, names, dates.min() if len(dates) else None)
 
 left, right = st.columns(2)
 improved = up.improved(v)
@@ -56,4 +77,16 @@ with right:
     st.dataframe(vp.improvement_table(behind, lang), hide_index=True, width="stretch")
 
 st.subheader(t("pg_districts", lang))
-st.vega_lite_chart(spec=vp.small_multiples_spec(series, names, lang), width="content")
+st.vega_lite_chart(spec=vp.small_multiples_spec(series, names, lang, metric), width="content")
+
+st.subheader(t("pg_gaps", lang))
+st.radio(
+    t("pg_gaps_by", lang),
+    tuple(GAP_GROUPS),
+    format_func=lambda g: t(f"pg_gaps_by_{g}", lang),
+    horizontal=True,
+    key=P.pg_gaps.key,
+)
+st.caption(t("pg_gaps_caption", lang, place=place))
+gaps = up.gaps(v, ps.pg_gaps, v.district)
+st.vega_lite_chart(spec=vp.gaps_spec(gaps, ps.pg_gaps, lang), width="stretch")

@@ -26,9 +26,17 @@ from dashboard.cli.common import (
     workspace_home,
 )
 from dashboard.cli.errors import CliError
+from dashboard.core.messages import Msg
 from dashboard.core.model import SECTORS
 from dashboard.core.safetext import csv_text
-from dashboard.core.targets import CITY, METRICS, Target, Targets, parse_milestones
+from dashboard.core.targets import (
+    CITY,
+    METRICS,
+    Target,
+    Targets,
+    check_after_data,
+    milestones_from_text,
+)
 
 # Engine and loader modules are imported inside the commands: at module level they add
 # 0.23 s (geopandas, shapely, scipy) to every start, --help and run included (0.42 → 0.65 s).
@@ -138,21 +146,18 @@ def _set(args: argparse.Namespace) -> int:
     from dashboard.core.targets import set_target
     from loaders.targets_store import save_targets
 
-    pairs = []
     for item in args.milestone:
-        due, sep, percent = item.partition("=")
-        if not sep:
-            raise CliError(f"--milestone {item!r}: expected DATE=PERCENT (e.g. 2026-12-31=80)")
-        pairs.append((due.strip(), percent.strip().removesuffix("%")))
+        if "=" not in item:  # one message naming the option and the item
+            raise CliError(f"--milestone {Msg('tg_pair', item=repr(item))}")
     try:
-        milestones = parse_milestones(pairs)
+        milestones = milestones_from_text(args.milestone)
     except ValueError as exc:
         raise CliError(f"--milestone: {exc}") from None
     first = _first_in_service(args)
-    if first is not None and milestones[0].due < first.date():
-        raise CliError(
-            f"--milestone {milestones[0].due}: before the data, which starts on {first.date()}"
-        )
+    try:
+        check_after_data(milestones, None if first is None else first.date())
+    except ValueError as exc:
+        raise CliError(f"--milestone {exc}") from None
     target = Target(_district(args), milestones, args.metric, args.sector, note=args.note or "")
     try:
         new = set_target(_load(args), target)

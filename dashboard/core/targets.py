@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
+from dashboard.core.messages import Msg
 from dashboard.core.model import SECTORS
 from dashboard.core.state import DISTRICT_CODES
 
@@ -79,37 +80,72 @@ def parse_milestones(items: Iterable[tuple[object, object]]) -> tuple[Milestone,
         try:
             d = due if isinstance(due, date) else date.fromisoformat(str(due))
         except ValueError:
-            raise ValueError(f"milestone date {due!r} is not a date (YYYY-MM-DD)") from None
+            raise ValueError(Msg("tg_not_a_date", due=repr(due))) from None
         try:
             p = float(str(percent))
         except (TypeError, ValueError):
-            raise ValueError(f"milestone {d}: {percent!r} is not a percentage") from None
+            raise ValueError(Msg("tg_not_a_percent", due=d, percent=repr(percent))) from None
         if not 0 < p <= 100:
-            raise ValueError(f"milestone {d}: {p:g} % is outside (0, 100]")
+            raise ValueError(Msg("tg_percent_range", due=d, percent=f"{p:g}"))
         if out and d <= out[-1].due:
-            raise ValueError(f"milestone {d} is not after the previous one ({out[-1].due})")
+            raise ValueError(Msg("tg_not_rising", due=d, previous=out[-1].due))
         if out and p < out[-1].percent:
-            raise ValueError(
-                f"milestone {d}: {p:g} % is below the earlier milestone's {out[-1].percent:g} %"
-            )
+            previous = f"{out[-1].percent:g}"
+            raise ValueError(Msg("tg_falling", due=d, percent=f"{p:g}", previous=previous))
         out.append(Milestone(d, p))
     if not out:
-        raise ValueError("a target needs at least one milestone (DATE=PERCENT)")
+        raise ValueError(Msg("tg_no_milestone"))
     return tuple(out)
+
+
+def milestones_from_text(items: Iterable[str]) -> tuple[Milestone, ...]:
+    """Milestones from ``DATE=PERCENT`` items (a trailing ``%`` allowed; blank items
+    skipped), checked as :func:`parse_milestones` does: the form the CLI's
+    ``--milestone`` and the Progress page's editor take.
+
+    Raises
+    ------
+    ValueError
+        Naming the item that is not ``DATE=PERCENT``, or the milestone that is wrong.
+    """
+    pairs = []
+    for item in items:
+        if not item.strip():
+            continue
+        due, sep, percent = item.partition("=")
+        if not sep:
+            raise ValueError(Msg("tg_pair", item=repr(item)))
+        pairs.append((due.strip(), percent.strip().removesuffix("%").strip()))
+    return parse_milestones(pairs)
+
+
+def check_after_data(milestones: tuple[Milestone, ...], first: date | None) -> None:
+    """Refuse milestones whose first date is before ``first``, the date the data starts
+    (the first in-service date; None: no dated data, nothing to refuse).
+
+    Raises
+    ------
+    ValueError
+        Naming the milestone and the first date.
+    """
+    if first is not None and milestones and milestones[0].due < first:
+        raise ValueError(Msg("tg_before_data", due=milestones[0].due, first=first))
 
 
 def check_target(t: Target) -> Target:
     """``t`` if its district, metric and sector are known (see :func:`parse_milestones`
     for the milestones)."""
     if t.district not in (CITY, *DISTRICT_CODES):
+        first, last = DISTRICT_CODES[0], DISTRICT_CODES[-1]
         raise ValueError(
-            f"unknown district {t.district!r}; expected {CITY} (the city) or an adcode "
-            f"{DISTRICT_CODES[0]}…{DISTRICT_CODES[-1]}"
+            Msg("tg_unknown_district", district=repr(t.district), city=CITY, first=first, last=last)
         )
     if t.metric not in METRICS:
-        raise ValueError(f"unknown metric {t.metric!r}; expected one of {', '.join(METRICS)}")
+        known = ", ".join(METRICS)
+        raise ValueError(Msg("tg_unknown_metric", metric=repr(t.metric), known=known))
     if t.sector is not None and t.sector not in SECTORS:
-        raise ValueError(f"unknown sector {t.sector!r}; expected one of {', '.join(SECTORS)}")
+        known = ", ".join(SECTORS)
+        raise ValueError(Msg("tg_unknown_sector", sector=repr(t.sector), known=known))
     parse_milestones((m.due, m.percent) for m in t.milestones)
     return t
 
@@ -191,7 +227,9 @@ def remove_target(targets: Targets, district: str, metric: str, sector: str | No
     """
     kept = tuple(t for t in targets if t.key != (district, metric, sector))
     if len(kept) == len(targets):
-        raise ValueError(f"no {metric} target for {district}, sector {sector or 'all'}")
+        raise ValueError(
+            Msg("tg_no_such_target", metric=metric, district=district, sector=sector or "all")
+        )
     return kept
 
 

@@ -19,9 +19,11 @@ from typing import Final
 
 from dashboard.core.model import CAPABILITIES, CARD_SCHEMES, LAYERS, POINT_LAYERS, SECTORS
 from dashboard.core.state import DISTRICT_CODES, first_value
+from dashboard.core.targets import METRICS as TARGET_METRICS
 from dashboard.engine.compare import MAX_SITES, RANK_METRICS
 from dashboard.engine.events import DEFAULT_RADIUS_M, DEFAULT_VENUE_RADIUS_M
 from dashboard.engine.explore import CHOROPLETH_METRICS, CLASS_SCHEMES
+from dashboard.engine.progress import GAP_GROUPS
 from dashboard.views.maps import valid_tile_url
 
 #: A default only the page can compute (the baseline one year before the view's date,
@@ -96,6 +98,10 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     ),
     "event": PageParam("k_event", "ref_id", None),
     "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event")),
+    # progress: the trend's metric and sector, the gaps' grouping
+    "pg_metric": PageParam("k_pg_metric", "choice", "coverage", TARGET_METRICS),
+    "pg_sector": PageParam("k_pg_sector", "choice", "all", ("all", *SECTORS)),
+    "pg_gaps": PageParam("k_pg_gaps", "choice", "sector", tuple(GAP_GROUPS)),
     # presenter mode (any page): on/off, the slide shown, seconds between slides (0: off),
     # the districts presented (none chosen: every district in ranking order)
     "present": PageParam("k_present", "bool", False),

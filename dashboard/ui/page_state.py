@@ -155,6 +155,10 @@ class PageState:
     venue_r: Param[int] = Param()
     event: Param[str | None] = Param()
     ev_tab: Param[str] = Param()
+    # Progress
+    pg_metric: Param[str] = Param()
+    pg_sector: Param[str] = Param()
+    pg_gaps: Param[str] = Param()
     # Presenter mode
     present: Param[bool] = Param()
     slide: Param[int] = Param()

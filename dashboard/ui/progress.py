@@ -1,5 +1,6 @@
-"""Streamlit glue of the Progress page: the monthly series and the target status of the
-view, cached (:func:`dashboard.ui.cache.view_cached`)."""
+"""Streamlit glue of the Progress page: the monthly series, the gaps by sector and the
+target status of the view, cached (:func:`dashboard.ui.cache.view_cached`), and the
+target editor (the same checks and store as ``exchange-atlas targets set``)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,42 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.i18n import t
-from dashboard.core.targets import CITY, Targets, target_for, targets_from_dict, targets_to_dict
+from dashboard.core.i18n import label_of, t
+from dashboard.core.messages import error_text
+from dashboard.core.model import SECTORS
+from dashboard.core.safetext import md_literal
+from dashboard.core.state import DISTRICT_CODES
+from dashboard.core.targets import (
+    CITY,
+    METRICS,
+    Target,
+    Targets,
+    check_after_data,
+    milestones_from_text,
+    remove_target,
+    set_target,
+    target_for,
+    targets_from_dict,
+    targets_to_dict,
+)
 from dashboard.engine import progress
 from dashboard.ui import cache, widgets
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import progress as vp
 from loaders.documents import document_signature
-from loaders.targets_store import DOCUMENT, is_customised, load_targets
-from loaders.workspace import default_home
+from loaders.targets_store import (
+    DOCUMENT,
+    is_customised,
+    load_targets,
+    reset_targets,
+    save_targets,
+    targets_history,
+    undo_targets,
+)
+from loaders.workspace import WorkspaceError, default_home
+
+#: What the editor's saves are recorded as coming from (``targets history``).
+EDIT_SOURCE = "Progress page"
 
 
 def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -41,6 +69,24 @@ def series(inputs: ViewInputs, sector: str | None = None) -> pd.DataFrame:
         start,
         end,
         sector=sector,
+    )
+
+
+@cache.view_cached()
+def gaps(inputs: ViewInputs, by: str, district: str) -> pd.DataFrame:
+    """:func:`progress.gap_series` of ``district`` (``all``: the city) grouped ``by``
+    sector or category, from the first in-service date to the view's date (cached)."""
+    lay = inputs.layers
+    start, end = _period(inputs)
+    return progress.gap_series(
+        lay["key-locations"],
+        lay["payments"],
+        lay["districts"],
+        inputs.standards,
+        start,
+        end,
+        by=by,
+        district=None if district == "all" else district,
     )
 
 
@@ -114,3 +160,144 @@ def trend_panel(v, adcode: str, lang: str) -> None:
         ad = "110000" if adcode == "all" else adcode
         spec = vp.trend_spec(series(v), ad, lang, target_for(targets()[0], adcode))
         box.vega_lite_chart(spec=spec, width="stretch")
+
+
+# --------------------------------------------------------------------------- the editor
+
+_FLASH = "_pg_edit_flash"
+
+
+def _milestone_text(target: Target | None) -> str:
+    if target is None:
+        return ""
+    return "\n".join(f"{m.due.isoformat()}={m.percent:g}" for m in target.milestones)
+
+
+def _scope_label(code: str, names: dict[str, str], lang: str) -> str:
+    return t("all_districts", lang) if code == CITY else names.get(code, code)
+
+
+def _done(text: str) -> None:
+    """Say ``text`` after the rerun that shows the new targets everywhere on the page."""
+    st.session_state[_FLASH] = text
+    st.rerun()
+
+
+def target_editor(v, targets: Targets, names: dict[str, str], first: pd.Timestamp | None) -> None:
+    """The target editor in a lazily drawn expander: choose the city or a district, the
+    metric and the sector, write the milestones (``DATE=PERCENT`` a line), then save,
+    remove, undo or restore the examples; the versions listed below.
+
+    Every change goes through :mod:`loaders.targets_store` (a new version under a lock,
+    undoable) after the checks ``exchange-atlas targets set`` makes
+    (:func:`~dashboard.core.targets.milestones_from_text`,
+    :func:`~dashboard.core.targets.check_after_data`,
+    :func:`~dashboard.core.targets.set_target`); a refused change writes nothing and says
+    why in the page's language. ``first`` is the first in-service date of the data.
+    """
+    lang = v.lang
+    box = widgets.lazy_expander(t("tg_edit", lang), "pg_edit")
+    flash = st.session_state.pop(_FLASH, None)
+    if box is None:
+        if flash:
+            st.success(flash)
+        return
+    with box:
+        if flash:
+            st.success(flash)
+        st.caption(t("tg_edit_intro", lang))
+        scopes = [CITY, *DISTRICT_CODES]
+        here = CITY if v.district == "all" else v.district
+        c1, c2, c3 = st.columns(3)
+        scope = str(  # a selectbox with options never returns None
+            c1.selectbox(
+                t("tg_scope", lang),
+                scopes,
+                index=scopes.index(here) if here in scopes else 0,
+                format_func=lambda c: _scope_label(c, names, lang),
+                key="pg_edit_scope",
+            )
+        )
+        metric = str(
+            c2.selectbox(
+                t("tg_metric", lang),
+                METRICS,
+                format_func=lambda m: t(f"pg_metric_{m}", lang),
+                key="pg_edit_metric",
+            )
+        )
+        sector_pick = c3.selectbox(
+            t("tg_sector", lang),
+            ["all", *SECTORS],
+            format_func=lambda c: (
+                t("pg_all_sectors", lang) if c == "all" else label_of("sector", c, lang)
+            ),
+            key="pg_edit_sector",
+        )
+        sector = None if sector_pick == "all" else sector_pick
+        existing = target_for(targets, scope, metric, sector)
+        if existing is not None and existing.example:
+            st.info(t("tg_is_example", lang))
+        suffix = f"{scope}_{metric}_{sector_pick}"
+        text = st.text_area(
+            t("tg_milestones", lang),
+            _milestone_text(existing),
+            key=f"pg_edit_ms_{suffix}",
+            height=100,
+        )
+        note = st.text_input(
+            t("tg_note", lang),
+            existing.note if existing and not existing.example else "",
+            key=f"pg_edit_note_{suffix}",
+        )
+        b1, b2, b3, b4 = st.columns(4)
+        home = default_home()
+        if b1.button(t("tg_save", lang), type="primary", key="pg_edit_save"):
+            try:
+                milestones = milestones_from_text(text.splitlines())
+                check_after_data(milestones, None if first is None else first.date())
+                new = set_target(targets, Target(scope, milestones, metric, sector, note=note))
+                version = save_targets(new, home, source=EDIT_SOURCE)
+            except (ValueError, OSError) as exc:
+                st.error(t("tg_not_saved", lang, msg=md_literal(error_text(exc, lang))))
+            else:
+                _done(t("tg_saved", lang, version=version))
+        if b2.button(t("tg_remove", lang), key="pg_edit_remove", disabled=existing is None):
+            try:
+                version = save_targets(
+                    remove_target(targets, scope, metric, sector), home, source=EDIT_SOURCE
+                )
+            except (ValueError, OSError) as exc:
+                st.error(t("tg_not_saved", lang, msg=md_literal(error_text(exc, lang))))
+            else:
+                _done(t("tg_removed", lang, version=version))
+        versions = targets_history(home)
+        if b3.button(t("tg_undo", lang), key="pg_edit_undo", disabled=not versions):
+            try:
+                back = undo_targets(home)
+            except WorkspaceError as exc:
+                st.error(md_literal(exc))
+            else:
+                done = t("tg_undone", lang, version=back) if back else t("tg_undone_shipped", lang)
+                _done(done)
+        if b4.button(t("tg_reset", lang), key="pg_edit_reset", disabled=not is_customised(home)):
+            reset_targets(home)
+            _done(t("tg_was_reset", lang))
+        st.markdown(f"**{t('tg_history', lang)}**")
+        if versions:
+            st.dataframe(history_table(versions, lang), hide_index=True, width="stretch")
+        else:
+            st.caption(t("tg_never_changed", lang))
+
+
+def history_table(versions: list, lang: str) -> pd.DataFrame:
+    """The targets' stored versions for reading, newest first."""
+    return pd.DataFrame(
+        {
+            t("tg_col_version", lang): [x.name for x in versions],
+            t("tg_col_created", lang): [x.created for x in versions],
+            t("tg_col_action", lang): [x.action for x in versions],
+            t("tg_col_source", lang): [x.source for x in versions],
+            t("tg_col_current", lang): ["✓" if x.current else "" for x in versions],
+        }
+    ).iloc[::-1]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.targets import CITY, Milestone, Target
-from dashboard.views.progress import small_multiples_spec, status_table, trend_spec
+from dashboard.views.progress import gaps_spec, small_multiples_spec, status_table, trend_spec
 
 SERIES = pd.DataFrame(
     {
@@ -58,3 +58,28 @@ def test_status_table_in_both_languages():
     assert en["Now"].tolist() == ["34.1%", "50.0%"] and en["Range"][0] == "34.7% – 36.1%"
     zh = status_table(status, {"110101": "东城区"}, "zh")
     assert zh["状态"].tolist() == ["滞后", "按期"] and zh["区"][0] == "全市"
+
+
+def test_gaps_spec_draws_a_line_per_group_with_places_in_the_language():
+    gaps = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-31"] * 3 + ["2025-02-28"] * 3),
+            "group": ["dining", "accommodation", "shopping"] * 2,
+            "demand": [4, 2, 0] * 2,
+            "covered": [1, 2, 0, 3, 2, 0],
+            "uncovered": [3, 0, 0, 1, 0, 0],
+            "coverage": [0.25, 1.0, np.nan, 0.75, 1.0, np.nan],
+        }
+    )
+    spec = gaps_spec(gaps, "sector", "zh")
+    rows = spec["data"]["values"]
+    assert [(r["group"], r["uncovered"]) for r in rows] == [
+        ("餐饮", 3),
+        ("住宿", 0),
+        ("餐饮", 1),
+        ("住宿", 0),
+    ]  # shopping has no places: no line
+    assert spec["encoding"]["color"]["field"] == "group"
+    assert spec["encoding"]["y"]["title"] == "未覆盖场所数"
+    en = gaps_spec(gaps.assign(group=["hotel", "museum", "market"] * 2), "category", "en")
+    assert en["data"]["values"][0]["group"] == "Hotel"

@@ -9,9 +9,10 @@ STRINGS = {
         "date), under the service standard in force.",
     ),
     "pg_examples": (
-        "示例目标（非正式决定）：请通过 exchange-atlas targets set 设置本地目标。",
-        "Example targets, not an official decision: set your own with "
-        "'exchange-atlas targets set'.",
+        "示例目标（非正式决定）：请在本页“编辑目标”中或通过 exchange-atlas targets set "
+        "设置本地目标。",
+        "Example targets, not an official decision: set your own under 'Edit targets' on "
+        "this page or with 'exchange-atlas targets set'.",
     ),
     "pg_trend": ("{place}覆盖率趋势", "Coverage trend: {place}"),
     "pg_status": ("目标达成状态", "Target status"),
@@ -61,4 +62,17 @@ STRINGS = {
         "No target is set (exchange-atlas targets set).",
     ),
     "pg_trend_here": ("覆盖率趋势与目标", "Coverage trend and target"),
+    "pg_col_category": ("类别", "Category"),
+    "pg_axis_uncovered": ("未覆盖场所数", "Uncovered places"),
+    "pg_choose_metric": ("指标", "Metric"),
+    "pg_choose_sector": ("行业", "Sector"),
+    "pg_gaps": ("各行业缺口变化", "Gaps by sector over time"),
+    "pg_gaps_by": ("分组", "Group by"),
+    "pg_gaps_by_sector": ("按行业", "Sector"),
+    "pg_gaps_by_category": ("按场所类别", "Key-location category"),
+    "pg_gaps_caption": (
+        "每月末{place}尚未覆盖的重点场所数（悬停查看该组覆盖率）；与趋势线同一套按月计算。",
+        "Key locations in {place} not yet covered at the end of each month (hover for the "
+        "group's coverage); the same monthly computation as the trend.",
+    ),
 }
