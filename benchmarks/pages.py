@@ -4,7 +4,9 @@ Starts ``exchange-atlas run`` on loopback with a throwaway workspace, then measu
 each page (the Events page on each of its two tabs): cold start (navigation until the app
 has settled), a page switch from the sidebar, and four interactions: choosing a district in
 the shared selector (whole city → Chaoyang), then another (Chaoyang → Haidian), one 50 m
-step of the shared radius and one day back on the as-of slider (keyboard). Each is wall time
+step of the shared radius and one day back on the as-of slider (keyboard); and the presenter
+mode's slide changes (→ at 1280×720: summary → ranking → trend → a district → the next
+district, and the last district → the events). Each is wall time
 from the input reaching the page until Streamlit reports the script finished and the page
 stayed still for 1 s, minus that 1 s of stillness; with the bytes the browser received (HTTP
 responses plus WebSocket frames, from the Chrome DevTools Protocol). Run it on an otherwise
@@ -13,6 +15,7 @@ idle machine: on 2 cores a concurrent job doubles the figures.
 Usage::
 
     python benchmarks/pages.py [--repeat 5] [--json] [--gl gpu-process] [--pages overview ...]
+    python benchmarks/pages.py --pages present --repeat 1   # the presenter's slide changes
 
 Needs Debian's ``chromium`` at /usr/bin/chromium and the ``[test]`` extra (Playwright).
 Not part of the test suite: it prints figures, it asserts nothing.
@@ -189,6 +192,29 @@ def _measure_once(browser, url: str, path: str, title: str, query: str = "") -> 
     return out
 
 
+#: The presenter's slide changes measured: (name, slide opened by the link); → goes on.
+PRESENT_STEPS = (
+    ("summary>ranking", 1),
+    ("ranking>trend", 2),
+    ("trend>district", 3),
+    ("district>district", 4),
+    ("district>events", 19),
+)
+
+
+def _measure_present(browser, url: str) -> dict:
+    """Each of :data:`PRESENT_STEPS`: the link opens the slide, → shows the next one."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    out: dict = {}
+    for name, slide in PRESENT_STEPS:
+        page.goto(f"{url}/?present=1&lang=en&slide={slide}")
+        page.evaluate(SETTLED_AT)
+        out[name] = _timed(page, lambda: page.keyboard.press("ArrowRight"))
+    ctx.close()
+    return out
+
+
 TIMES = ("cold_s", "switch_s", "district_s", "next_s", "radius_s", "date_s")
 BYTES = ("cold_bytes", "switch_bytes", "district_bytes", "next_bytes", "radius_bytes", "date_bytes")
 
@@ -220,6 +246,12 @@ def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> lis
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=GL_MODES[gl])
+            if not only or "present" in only:
+                runs = [_measure_present(browser, url) for _ in range(repeat)]
+                row = {"page": "present"}
+                row |= {f"{k}_s": _median([r[k] for r in runs], 3) for k, _ in PRESENT_STEPS}
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
             for name, path, title, query in PAGES:
                 if only and name not in only:
                     continue
@@ -259,7 +291,7 @@ def main() -> None:
     ap.add_argument(
         "--pages",
         nargs="+",
-        choices=[p[0] for p in PAGES],
+        choices=[p[0] for p in PAGES] + ["present"],
         help="measure only these pages (default: all)",
     )
     args = ap.parse_args()
@@ -274,12 +306,18 @@ def main() -> None:
         + "".join(f"{h + ' KB':>13}" for h in heads)
     )
     for r in rows:
+        if r["page"] == "present":
+            continue
         cells = [f"{r[k]:>11.2f}" if r[k] is not None else f"{'–':>11}" for k in TIMES]
         cells += [f"{r[k] / 1e3:>13.0f}" if r[k] is not None else f"{'–':>13}" for k in BYTES]
         print(f"{r['page']:<10}" + "".join(cells))
     print("times run from the user's input reaching the page until Streamlit reports the run")
     print("finished (the 1 s of stillness used to decide that is excluded); – = no such control;")
     print("district: whole city → Chaoyang, next: Chaoyang → Haidian")
+    for r in rows:
+        if r["page"] == "present":
+            steps = "  ".join(f"{k} {r[f'{k}_s']:.2f} s" for k, _ in PRESENT_STEPS)
+            print(f"presenter slide change (→, 1280×720): {steps}")
 
 
 if __name__ == "__main__":
