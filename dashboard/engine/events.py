@@ -30,6 +30,11 @@ key locations of :math:`N_v`, each with the distance to the nearest qualifying p
 Coverage is computed once per distinct start date, only for the key locations that lie
 within :math:`R` of some site; neighbourhoods are sparse site × place matrices, so the
 per-event counts are one sparse product.
+
+*Major events*: the four series of :data:`dashboard.core.model.MAJOR_EVENTS` (the events
+layer's ``major_event`` key). :func:`major_event_readiness` gives one row per edition with
+its readiness as of its own start date, the change from the series' previous edition and
+the same neighbourhood's readiness as of a reference date.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from scipy import sparse
 # scipy has no type stub for its compiled _ckdtree module
 from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
+from dashboard.core.model import MAJOR_EVENTS
 from dashboard.core.standards import Standards
 from dashboard.engine.coverage import (
     covered_from,
@@ -132,12 +138,16 @@ def event_status(events: pd.DataFrame, ref: date | pd.Timestamp | str) -> pd.Ser
     return pd.Series(status, index=events.index, dtype=object, name="status")
 
 
-def order_events(events: pd.DataFrame, ref: date | pd.Timestamp | str) -> pd.DataFrame:
+def order_events(
+    events: pd.DataFrame, ref: date | pd.Timestamp | str, *, major_first: bool = False
+) -> pd.DataFrame:
     """Events with a ``status`` column, what matters next first.
 
     Order: ongoing events (ending soonest first), then upcoming ones (starting soonest
-    first), then past ones (most recent first: latest end, then latest start). Ties
-    break on ``id`` so the order is stable.
+    first), then past ones (most recent first: latest end, then latest start). With
+    ``major_first``, within each of the three the editions of the four major events
+    (:func:`major_key`) come before the others. Ties break on ``id`` so the order is
+    stable.
     """
     out = events.copy()
     out["status"] = event_status(events, ref)
@@ -152,12 +162,29 @@ def order_events(events: pd.DataFrame, ref: date | pd.Timestamp | str) -> pd.Dat
     # one ascending key per group: ongoing by end, upcoming by start, past by -end, -start
     k1 = np.select([rank == 0, rank == 1], [end_ns, start_ns], -end_ns)
     k2 = np.select([rank == 0, rank == 1], [start_ns, end_ns], -start_ns)
+    minor = (major_key(out) == "").to_numpy().astype(np.int64) if major_first else 0
     keys = pd.DataFrame(
-        {"rank": rank, "k1": k1, "k2": k2, "id": out["id"].astype(str).to_numpy()},
+        {
+            "rank": rank,
+            "minor": minor,
+            "k1": k1,
+            "k2": k2,
+            "id": out["id"].astype(str).to_numpy(),
+        },
         index=out.index,
     )
-    order = keys.sort_values(["rank", "k1", "k2", "id"], kind="stable").index
+    order = keys.sort_values(["rank", "minor", "k1", "k2", "id"], kind="stable").index
     return out.loc[order]
+
+
+def major_key(events: pd.DataFrame) -> pd.Series:
+    """The major-event series key of each event (:data:`MAJOR_EVENTS`); ``""`` for the
+    other events, for unknown keys and when the layer has no ``major_event`` column."""
+    if "major_event" not in events.columns:
+        return pd.Series("", index=events.index, dtype=object, name="major_event")
+    key = events["major_event"].astype("string").str.strip().fillna("")
+    key = key.where(key.isin(list(MAJOR_EVENTS)), "")
+    return pd.Series(key.to_numpy(dtype=object), index=events.index, name="major_event")
 
 
 def filter_events(
@@ -166,13 +193,17 @@ def filter_events(
     years: list[int] | tuple[int, ...] | None = None,
     categories: list[str] | tuple[str, ...] | None = None,
     district: str | None = None,
+    major_only: bool = False,
 ) -> pd.DataFrame:
-    """Events overlapping any of ``years``, of any of ``categories``, in ``district``.
+    """Events overlapping any of ``years``, of any of ``categories``, in ``district``;
+    with ``major_only``, only editions of the four major events (:func:`major_key`).
 
     ``None`` (or ``"all"`` for the district) means no filter on that field; an empty
     list keeps nothing. An event spanning New Year belongs to both years.
     """
     keep = np.ones(len(events), dtype=bool)
+    if major_only:
+        keep &= (major_key(events) != "").to_numpy()
     if years is not None:
         y0 = pd.to_datetime(events["start_date"]).dt.year.to_numpy()
         end_year = cast("pd.Series[float]", pd.to_datetime(events["end_date"]).dt.year)  # NaT→NaN
@@ -405,3 +436,123 @@ def venue_payments(
     out = payments.iloc[dist.col[keep]].copy()
     out["to_venue_m"] = dist.data[keep]
     return out.sort_values(["to_venue_m", "id"], kind="stable")
+
+
+# --------------------------------------------------------------------------- major events
+
+#: Columns of :func:`major_event_readiness`'s answer, in order.
+MAJOR_READINESS_COLUMNS = (
+    "major_event",
+    "edition",
+    "id",
+    "name_zh",
+    "name_en",
+    "start_date",
+    "end_date",
+    "status",
+    "venue_id",
+    "venue_name_zh",
+    "venue_name_en",
+    "venue_found",
+    "adcode",
+    "site_lon",
+    "site_lat",
+    "nearby",
+    "covered",
+    "gaps",
+    "readiness",
+    "venue_points",
+    "change",
+    "covered_as_of",
+    "readiness_as_of",
+    "venue_points_as_of",
+)
+
+
+def _reference_day(payments: pd.DataFrame, as_of: date | pd.Timestamp | str | None) -> pd.Timestamp:
+    """``as_of`` as a day; ``None``: the latest in-service date in ``payments`` (every
+    point of the data in service), or today when no point has a date."""
+    if as_of is not None:
+        return _day(as_of)
+    latest = pd.NaT
+    if "in_service_date" in payments.columns and len(payments):
+        latest = pd.to_datetime(payments["in_service_date"], errors="coerce").max()
+    return _day(date.today()) if pd.isna(latest) else pd.Timestamp(latest).normalize()
+
+
+def major_event_readiness(
+    events: pd.DataFrame,
+    venues: pd.DataFrame | None,
+    key_locations: pd.DataFrame,
+    payments: pd.DataFrame,
+    standards: Standards,
+    *,
+    radius_m: float = DEFAULT_RADIUS_M,
+    venue_radius_m: float = DEFAULT_VENUE_RADIUS_M,
+    as_of: date | pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """Payment readiness around each major event's venue, edition by edition.
+
+    The editions are the dated events whose ``major_event`` names one of the four series
+    (:data:`MAJOR_EVENTS`). Each is measured with :func:`event_readiness` (key locations
+    within ``radius_m`` of its venue covered under ``standards`` by the payment points in
+    service on its start date), and its neighbourhood once more as of ``as_of``.
+
+    Parameters
+    ----------
+    events, venues, key_locations, payments, standards, radius_m, venue_radius_m
+        As for :func:`event_readiness`; events without a ``major_event`` key or without a
+        start date are left out.
+    as_of : date, optional
+        The reference date: of ``status`` and of the ``*_as_of`` columns. ``None``: every
+        payment point of the data (the latest in-service date).
+
+    Returns
+    -------
+    DataFrame
+        One row per (series, edition), series in :data:`MAJOR_EVENTS` order, editions by
+        start date; columns :data:`MAJOR_READINESS_COLUMNS`: ``edition`` (the start year),
+        ``status`` against the reference date, ``nearby`` / ``covered`` / ``gaps`` /
+        ``readiness`` / ``venue_points`` as of the edition's start date, ``change`` (its
+        readiness minus the series' previous edition's; NaN for the first or when either
+        is undefined), and ``covered_as_of`` / ``readiness_as_of`` / ``venue_points_as_of``
+        for the same neighbourhood as of the reference date. Index 0…n-1.
+    """
+    key = major_key(events)
+    dated = pd.to_datetime(events["start_date"]).notna().to_numpy()
+    majors = events[(key != "").to_numpy() & dated].copy()
+    majors["major_event"] = key[(key != "").to_numpy() & dated].to_numpy()
+    if "venue_id" not in majors.columns:
+        majors["venue_id"] = pd.NA
+    order = {k: i for i, k in enumerate(MAJOR_EVENTS)}
+    majors = majors.assign(_s=majors["major_event"].map(order)).sort_values(
+        ["_s", "start_date", "id"], kind="stable"
+    )
+    majors = majors.drop(columns="_s").reset_index(drop=True)
+    ready = event_readiness(
+        majors,
+        venues,
+        key_locations,
+        payments,
+        standards,
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
+    ref = _reference_day(payments, as_of)
+    later = event_readiness(
+        majors.assign(start_date=ref),
+        venues,
+        key_locations,
+        payments,
+        standards,
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+    )
+    out = ready.copy()
+    out["edition"] = pd.to_datetime(out["start_date"]).dt.year.astype("int64")
+    out["status"] = event_status(out, ref) if len(out) else pd.Series(dtype=object)
+    out["change"] = out["readiness"] - out.groupby("major_event")["readiness"].shift(1)
+    out["covered_as_of"] = later["covered"].to_numpy(dtype=np.int64)
+    out["readiness_as_of"] = later["readiness"].to_numpy(dtype="float64")
+    out["venue_points_as_of"] = later["venue_points"].to_numpy(dtype=np.int64)
+    return out[list(MAJOR_READINESS_COLUMNS)].reset_index(drop=True)

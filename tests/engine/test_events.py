@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.core.model import CAPABILITIES
+from dashboard.core.model import CAPABILITIES, MAJOR_EVENTS
 from dashboard.core.standards import set_standard, uniform_standards
 from dashboard.engine import events as ev
 from dashboard.engine.coverage import project_lonlat
@@ -295,3 +295,99 @@ def test_sites_fall_back_to_event_coordinates():
     assert sites.loc[0, "venue_name_en"] == "A"
     assert sites.loc[4, ["site_lon", "site_lat"]].tolist() == events.loc[4, ["lon", "lat"]].tolist()
     assert not sites.loc[4, "venue_found"] and sites.loc[4, "venue_name_en"] == ""
+
+
+# --------------------------------------------------------------------------- major events
+
+
+def _with_majors(events: pd.DataFrame) -> pd.DataFrame:
+    """The instance's events with three series over several editions, one unknown key."""
+    out = events.copy()
+    keys = ["zgc_forum", "ciftis", None, "beijing_culture_forum", "olympics", "ciftis"]
+    out["major_event"] = [keys[i % len(keys)] for i in range(len(out))]
+    return out
+
+
+@pytest.mark.parametrize("as_of", ["2024-03-01", "2025-06-30", None])
+@pytest.mark.parametrize("radius_m,venue_radius_m", [(2000, 500), (900, 300)])
+def test_major_event_readiness_matches_brute_force(as_of, radius_m, venue_radius_m):
+    events, venues, keys, pays = _instance()
+    events = _with_majors(events)
+    std = _standards()
+    got = ev.major_event_readiness(
+        events,
+        venues,
+        keys,
+        pays,
+        std,
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+        as_of=as_of,
+    )
+    assert list(got.columns) == list(ev.MAJOR_READINESS_COLUMNS)
+    # brute force: the flagged editions in series order, then by start date
+    order = {k: i for i, k in enumerate(MAJOR_EVENTS)}
+    flagged = events[events["major_event"].isin(list(MAJOR_EVENTS))].copy()
+    flagged["_s"] = flagged["major_event"].map(order)
+    flagged = flagged.sort_values(["_s", "start_date", "id"]).reset_index(drop=True)
+    assert got["id"].tolist() == flagged["id"].tolist()
+    assert set(got["major_event"]) == {"zgc_forum", "ciftis", "beijing_culture_forum"}
+    assert (got["edition"] == flagged["start_date"].dt.year).all()
+    want = _brute(flagged, venues, keys, pays, std, radius_m, venue_radius_m)
+    assert got["nearby"].tolist() == [w[0] for w in want]
+    assert got["covered"].tolist() == [w[1] for w in want]
+    assert got["venue_points"].tolist() == [w[2] for w in want]
+    share = np.array([c / n if n else np.nan for n, c, _ in want])
+    np.testing.assert_allclose(got["readiness"].to_numpy(), share, equal_nan=True)
+    # change: against the same series' previous edition, by hand
+    changes: list[float] = []
+    prev: dict[str, float] = {}
+    for k, r in zip(flagged["major_event"], share):
+        changes.append(r - prev[k] if k in prev else np.nan)
+        prev[k] = r
+    np.testing.assert_allclose(got["change"].to_numpy(), changes, equal_nan=True)
+    # as of the reference date: the same neighbourhoods, the points in service then
+    ref = pd.Timestamp(as_of) if as_of is not None else pays["in_service_date"].max().normalize()
+    later = _brute(
+        flagged.assign(start_date=ref), venues, keys, pays, std, radius_m, venue_radius_m
+    )
+    assert got["covered_as_of"].tolist() == [w[1] for w in later]
+    assert got["venue_points_as_of"].tolist() == [w[2] for w in later]
+    share_later = [c / n if n else np.nan for n, c, _ in later]
+    np.testing.assert_allclose(got["readiness_as_of"].to_numpy(), share_later, equal_nan=True)
+    assert got["status"].tolist() == ev.event_status(flagged, ref).tolist()
+    # coverage only grows: nothing covered at an edition is uncovered later
+    if as_of is None:
+        assert (got["covered_as_of"] >= got["covered"]).all()
+    # not degenerate: readiness differs between editions and some change is non-zero
+    assert got["readiness"].nunique() > 1 and (got["change"].abs() > 0).any()
+
+
+def test_major_event_readiness_without_the_column_or_majors():
+    events, venues, keys, pays = _instance()
+    got = ev.major_event_readiness(events, venues, keys, pays, _standards())
+    assert got.empty and list(got.columns) == list(ev.MAJOR_READINESS_COLUMNS)
+    events["major_event"] = None
+    assert ev.major_event_readiness(events, venues, keys, pays, _standards()).empty
+
+
+def test_major_filter_and_major_first_order():
+    events, *_ = _instance()
+    events = _with_majors(events)
+    major = ev.filter_events(events, major_only=True)
+    assert set(major["major_event"]) == {"zgc_forum", "ciftis", "beijing_culture_forum"}
+    assert len(ev.filter_events(events)) == len(events)
+    both = ev.filter_events(events, major_only=True, years=[2024])
+    assert (both["start_date"].dt.year == 2024).all() and len(both) < len(major)
+    ref = "2024-03-01"
+    plain = ev.order_events(events, ref)
+    first = ev.order_events(events, ref, major_first=True)
+    assert sorted(first["id"]) == sorted(plain["id"])
+    # within each status, the major editions come first, each part in the plain order
+    for status in ev.STATUSES:
+        p = plain[plain["status"] == status]
+        f = first[first["status"] == status]
+        is_major = ev.major_key(p) != ""
+        assert f["id"].tolist() == p[is_major]["id"].tolist() + p[~is_major]["id"].tolist()
+    assert first["status"].tolist() == sorted(first["status"], key=lambda s: ev.STATUSES.index(s))
+    assert ev.major_key(events.drop(columns="major_event")).eq("").all()

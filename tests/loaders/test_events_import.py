@@ -31,6 +31,5 @@ def test_unknown_major_event_is_named_by_row_and_column(tmp_path):
     assert res.report.rows_kept == 0
     probs = res.report.to_dict()["problems"]
     assert any(
-        p["row"] == 1 and p["column"] == "major_event" and "olympics" in p["message"]
-        for p in probs
+        p["row"] == 1 and p["column"] == "major_event" and "olympics" in p["message"] for p in probs
     ), probs
