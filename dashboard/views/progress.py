@@ -150,6 +150,7 @@ def gaps_spec(gaps: pd.DataFrame, by: str, lang: str) -> dict:
         for d, g, u, c in zip(shown["date"], shown["group"], shown["uncovered"], shown["coverage"])
     ]
     group_title = t("pg_col_sector" if by == "sector" else "pg_col_category", lang)
+    order = list(dict.fromkeys(r["group"] for r in rows))
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "height": 260,
@@ -162,7 +163,14 @@ def gaps_spec(gaps: pd.DataFrame, by: str, lang: str) -> dict:
                 "type": "quantitative",
                 "title": t("pg_axis_uncovered", lang),
             },
-            "color": {"field": "group", "type": "nominal", "title": group_title},
+            # the groups in the engine's order, so a group keeps its colour in both languages
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "title": group_title,
+                "scale": {"domain": order},
+                "sort": order,
+            },
             "tooltip": [
                 {"field": "group", "type": "nominal", "title": group_title},
                 {"field": "date", "type": "temporal", "title": t("pg_axis_month", lang)},

@@ -79,7 +79,7 @@ def test_gaps_spec_draws_a_line_per_group_with_places_in_the_language():
         ("餐饮", 1),
         ("住宿", 0),
     ]  # shopping has no places: no line
-    assert spec["encoding"]["color"]["field"] == "group"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["餐饮", "住宿"]  # engine order
     assert spec["encoding"]["y"]["title"] == "未覆盖场所数"
     en = gaps_spec(gaps.assign(group=["hotel", "museum", "market"] * 2), "category", "en")
     assert en["data"]["values"][0]["group"] == "Hotel"
