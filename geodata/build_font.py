@@ -1,7 +1,9 @@
-"""Rebuild ``NotoSansSC-GB2312-Regular.otf``, the CJK font embedded in every report.
+"""Rebuild ``dashboard/fonts/NotoSansSC-GB2312-Regular.otf``, the CJK font embedded in
+every report.
 
-Source: Noto Sans CJK SC Regular (SIL Open Font License 1.1, see ``OFL.txt``), as Debian's
-``fonts-noto-cjk`` installs it (``NotoSansCJK-Regular.ttc``, face "Noto Sans CJK SC").
+Source: Noto Sans CJK SC Regular (SIL Open Font License 1.1, ``dashboard/fonts/OFL.txt``),
+as Debian's ``fonts-noto-cjk`` installs it (``NotoSansCJK-Regular.ttc``, face "Noto Sans
+CJK SC").
 Kept: ASCII, Latin-1 and Latin Extended-A, general punctuation, the symbols the reports
 draw, CJK symbols and punctuation, full-width forms, and every character of GB 2312
 (6,763 hanzi and its symbols) — 3.5 MB instead of 16 MB, so that a fresh install on any
@@ -9,7 +11,7 @@ platform renders a Chinese report without the machine's own fonts. Characters ou
 subset are named by ``dashboard.views.render.missing_glyphs`` and drawn with a system
 CJK font when one is installed.
 
-Run: ``python dashboard/fonts/build.py [path/to/NotoSansCJK-Regular.ttc]``
+Run: ``python geodata/build_font.py [path/to/NotoSansCJK-Regular.ttc]``
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import sys
 from pathlib import Path
 
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-TARGET = Path(__file__).with_name("NotoSansSC-GB2312-Regular.otf")
+TARGET = (
+    Path(__file__).resolve().parents[1] / "dashboard" / "fonts" / "NotoSansSC-GB2312-Regular.otf"
+)
 FACE = "Noto Sans CJK SC"
 
 _RANGES = [

@@ -66,6 +66,9 @@ class Figure:
     caption: str
     width: int = 680
     height: int = 260
+    #: Drawn as an image in the HTML report too (maps: thousands of marks as SVG weigh
+    #: megabytes; a PNG stays small).
+    raster: bool = False
 
 
 Block = Heading | Para | Table | Figure

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 from collections.abc import Iterable, Sequence
@@ -185,7 +186,7 @@ caption{text-align:left;color:#57606a;padding:4px 0}
 th{background:#eaeef2;text-align:left}th,td{padding:3px 8px;border-bottom:1px solid #d0d7de}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:8px 0 18px}figcaption{color:#57606a;font-size:13px}
-figure svg{max-width:100%;height:auto}
+figure svg,figure img{max-width:100%;height:auto}
 """
 
 
@@ -221,8 +222,15 @@ def html_text(blocks: Sequence[Block], lang: str, title: str) -> str:
             rows.append("</tbody></table>")
             out.append("".join(rows))
         elif isinstance(block, Figure):
-            svg = render.svg(_figure_spec(block))
-            out.append(f"<figure>{svg}<figcaption>{e(block.caption)}</figcaption></figure>")
+            if block.raster:
+                data = base64.b64encode(render.png(_figure_spec(block), scale=1.5)).decode()
+                body = (
+                    f'<img src="data:image/png;base64,{data}" width="{block.width}" '
+                    f'alt="{e(block.caption)}">'
+                )
+            else:
+                body = render.svg(_figure_spec(block))
+            out.append(f"<figure>{body}<figcaption>{e(block.caption)}</figcaption></figure>")
     out.append("</body></html>")
     return "\n".join(out)
 

@@ -205,6 +205,6 @@ def map_maker(districts: gpd.GeoDataFrame, payments: pd.DataFrame):
             caption = t("rp_map_core", lang) + " " + caption
         if dropped:
             caption += " " + t("rp_map_sampled", lang, n=f"{dropped:,}")
-        return Figure(spec, caption, w, h)
+        return Figure(spec, caption, w, h, raster=True)
 
     return make
