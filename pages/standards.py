@@ -59,7 +59,7 @@ edited = st.data_editor(
 left, right, _ = st.columns([1, 1, 4])
 if left.button(t("stdp_save", lang), type="primary", key="standards-save"):
     try:
-        save_standards(standards_from_table(edited.to_dict(orient="records"), current))
+        save_standards(standards_from_table(edited.to_dict(orient="records"), current, lang))
     except ValueError as exc:
         st.error(t("stdp_invalid", lang, msg=md_literal(exc)))
     else:

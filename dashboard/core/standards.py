@@ -10,7 +10,9 @@ A standard gives, per key-location category,
   or a foreign-friendly wallet, and cash". An empty list means any payment point;
 * ``weight`` -- the weight of one place of the category in weighted coverage and in
   siting;
-* ``rationale`` -- one line saying why.
+* ``rationale`` -- one line saying why, in English, and ``rationale_zh``, the same in
+  Chinese (:meth:`Standard.rationale_in` picks the language; a missing Chinese line
+  falls back to the English one).
 
 The rules live here: parsing, validation, edits and the one-radius override. Pure: no
 Streamlit, no files. Where standards are kept (the shipped defaults in
@@ -39,6 +41,11 @@ class Standard:
     require: Requirement = ()
     weight: float = 1.0
     rationale: str = ""
+    rationale_zh: str = ""
+
+    def rationale_in(self, lang: str) -> str:
+        """The rationale in ``lang`` (Chinese falls back to English when it has none)."""
+        return (self.rationale_zh or self.rationale) if lang == "zh" else self.rationale
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +53,7 @@ class Standard:
             "require": [list(c) for c in self.require],
             "weight": self.weight,
             "rationale": self.rationale,
+            "rationale_zh": self.rationale_zh,
         }
 
 
@@ -161,6 +169,7 @@ def standards_from_dict(data: Mapping) -> Standards:
                 require=parse_requirement(req),
                 weight=weight,
                 rationale=str(spec.get("rationale", "")),
+                rationale_zh=str(spec.get("rationale_zh", "")),
             )
         )
     missing = [c for c in KEY_LOCATION_CATEGORIES if c not in out]
@@ -185,6 +194,7 @@ def set_standard(
     require: Iterable[str | Iterable[str]] | None = None,
     weight: float | None = None,
     rationale: str | None = None,
+    rationale_zh: str | None = None,
 ) -> Standards:
     """A copy of ``standards`` with one category's fields replaced (``None`` keeps a field).
 
@@ -207,6 +217,8 @@ def set_standard(
         changes["weight"] = float(weight)
     if rationale is not None:
         changes["rationale"] = rationale
+    if rationale_zh is not None:
+        changes["rationale_zh"] = rationale_zh
     out = dict(standards)
     out[category] = _check(replace(std, **changes))
     return out
@@ -236,7 +248,8 @@ def uniform_standards(
 
 
 def standards_table(standards: Standards, lang: str = "en") -> list[dict]:
-    """One plain dict per category (for tables, the page and ``standards show``)."""
+    """One plain dict per category (for tables, the page and ``standards show``); its
+    ``rationale`` is the one in ``lang``."""
     return [
         {
             "category": c,
@@ -244,15 +257,17 @@ def standards_table(standards: Standards, lang: str = "en") -> list[dict]:
             "radius_m": s.radius_m,
             "require": format_requirement(s.require),
             "weight": s.weight,
-            "rationale": s.rationale,
+            "rationale": s.rationale_in(lang),
         }
         for c, s in standards.items()
     ]
 
 
-def standards_from_table(rows: Iterable[Mapping], base: Standards) -> Standards:
+def standards_from_table(rows: Iterable[Mapping], base: Standards, lang: str = "en") -> Standards:
     """Apply edited table rows (``category``, ``radius_m``, ``require`` text, ``weight``,
-    optional ``rationale``) to ``base``; the inverse of :func:`standards_table`.
+    optional ``rationale`` in ``lang``) to ``base``; the inverse of
+    :func:`standards_table`. A rationale left as the table showed it changes nothing (in
+    Chinese, the English fallback is not copied into the Chinese line).
 
     Raises
     ------
@@ -262,6 +277,9 @@ def standards_from_table(rows: Iterable[Mapping], base: Standards) -> Standards:
     out = dict(base)
     for row in rows:
         cat = str(row["category"])
+        text = None if row.get("rationale") is None else str(row["rationale"])
+        if cat in base and text == base[cat].rationale_in(lang):
+            text = None  # unchanged
         try:
             out = set_standard(
                 out,
@@ -269,7 +287,8 @@ def standards_from_table(rows: Iterable[Mapping], base: Standards) -> Standards:
                 radius_m=float(row["radius_m"]),
                 require=list(parse_requirement_text(str(row.get("require", "any")))),
                 weight=float(row["weight"]),
-                rationale=None if row.get("rationale") is None else str(row["rationale"]),
+                rationale=text if lang != "zh" else None,
+                rationale_zh=text if lang == "zh" else None,
             )
         except (TypeError, ValueError) as exc:
             msg = str(exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,33 @@ def test_page_shows_saves_and_resets(isolated_home):
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception
     assert is_customised(isolated_home) and load_standards(isolated_home) == shipped_standards()
+
+
+def test_every_rationale_is_in_chinese_and_english():
+    raw = json.loads(SHIPPED_STANDARDS.read_text(encoding="utf-8"))["categories"]
+    std = shipped_standards()
+    for cat, spec in raw.items():
+        assert spec["rationale"].isascii() and spec["rationale"], cat
+        assert re.search("[\u4e00-\u9fff]", spec["rationale_zh"]), cat
+        assert std[cat].rationale_in("zh") == spec["rationale_zh"]
+        assert std[cat].rationale_in("en") == spec["rationale"]
+    for row in standards_table(std, "zh"):
+        assert row["rationale"] == raw[row["category"]]["rationale_zh"]
+
+
+def test_a_rationale_edited_in_one_language_leaves_the_other():
+    std = shipped_standards()
+    rows = standards_table(std, "zh")
+    assert standards_from_table(rows, std, "zh") == std  # shown as is: nothing changes
+    rows[3]["rationale"] = "新的理由"
+    new = standards_from_table(rows, std, "zh")
+    cat = rows[3]["category"]
+    assert new[cat].rationale_zh == "新的理由" and new[cat].rationale == std[cat].rationale
+    en = standards_table(new, "en")
+    en[3]["rationale"] = "A new reason"
+    newer = standards_from_table(en, new, "en")
+    assert newer[cat].rationale == "A new reason" and newer[cat].rationale_zh == "新的理由"
+    # a standard saved before the Chinese line existed shows its English one in Chinese
+    old = set_standard(std, cat, rationale_zh="")
+    assert standards_table(old, "zh")[3]["rationale"] == std[cat].rationale
+    assert standards_from_table(standards_table(old, "zh"), old, "zh") == old
