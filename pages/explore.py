@@ -10,7 +10,7 @@ from dashboard.core import model
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.state import BASEMAPS
 from dashboard.engine import explore, stats
-from dashboard.ui import cache, playback, selection, session, widgets
+from dashboard.ui import cache, map_download, playback, selection, session, widgets
 from dashboard.ui import explore as ux
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
@@ -156,12 +156,13 @@ deck_layers.append(
 )
 
 with map_col:
+    deck = maps.make_deck(
+        deck_layers,
+        maps.view_for(layers["districts"], v.district),
+        basemap_style=maps.basemap_style(basemap, custom),
+    )
     st.pydeck_chart(
-        maps.make_deck(
-            deck_layers,
-            maps.view_for(layers["districts"], v.district),
-            basemap_style=maps.basemap_style(basemap, custom),
-        ),
+        deck,
         height=640,
         on_select="rerun",
         selection_mode="single-object",
@@ -180,6 +181,7 @@ with map_col:
         )
     if basemap != "none":
         st.caption(t("basemap_note", lang))
+    map_download.map_buttons(deck, "explore")
 
 with side:
     widgets.place_details(ps.selected, layers, cov, v, names)

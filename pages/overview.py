@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.safetext import md_literal
 from dashboard.engine import stats
-from dashboard.ui import cache, session, widgets
+from dashboard.ui import cache, map_download, session, widgets
 from dashboard.views import maps
 
 v = session.view()
@@ -47,12 +47,10 @@ for layer in visible:
     deck_layers.append(maps.point_layer(cache.layer_view(layer, v.district, lang)[1], layer))
 if not visible:
     notes.info(t("no_layers", lang))
-st.pydeck_chart(
-    maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district)),
-    height=620,
-    key="overview-map",
-)
+deck = maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district))
+st.pydeck_chart(deck, height=620, key="overview-map")
 widgets.legend(visible, lang)
+map_download.map_buttons(deck, "overview")
 st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))
 
 st.subheader(t("per_district", lang))

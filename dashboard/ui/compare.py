@@ -20,7 +20,7 @@ from dashboard.engine import compare
 from dashboard.engine.accessibility import accessibility, district_accessibility
 from dashboard.engine.coverage import coverage_by_sector, coverage_progress
 from dashboard.engine.siting import SitingResult, recommend_sites
-from dashboard.ui import cache
+from dashboard.ui import cache, map_download
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import charts, maps, reports
 
@@ -239,11 +239,9 @@ def gap_map(box, v: ViewState, ad: str, pay, proposed: list[dict]) -> None:
     ]
     with box:
         st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
-        st.pydeck_chart(
-            maps.make_deck(
-                deck_layers, maps.view_for(cache.load_layers()["districts"], ad), height=520
-            ),
-            height=520,
-            key="district-map",
+        deck = maps.make_deck(
+            deck_layers, maps.view_for(cache.load_layers()["districts"], ad), height=520
         )
+        st.pydeck_chart(deck, height=520, key="district-map")
         st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
+        map_download.map_buttons(deck, "district", ad)
