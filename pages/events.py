@@ -31,13 +31,17 @@ if len(dated) < len(events_all):
     st.caption(t("ev_undated", lang, n=len(events_all) - len(dated)))
 
 # ----------------------------------------------------------------------------- controls
-chosen_years, chosen_cats, group_by, radius_km, venue_radius = uev.event_filters(dated, lang)
+chosen_years, chosen_cats, group_by, radius_km, venue_radius, major_only = uev.event_filters(
+    dated, lang
+)
 
 ref = v.as_of or date.today()
 src = t("ev_ref_asof" if v.as_of else "ev_ref_today", lang)
 st.caption(t("ev_ref_date", lang, d=ref.isoformat(), src=src))
 
-view = uev.events_view(v, radius_km, venue_radius, chosen_years, chosen_cats, ref, group_by)
+view = uev.events_view(
+    v, radius_km, venue_radius, chosen_years, chosen_cats, ref, group_by, major_only
+)
 shown = view.shown
 
 widgets.synthetic_notice(st, layers["payments"], lang)
@@ -65,8 +69,13 @@ event_id = str(ps.event)
 
 # only the selected tab is drawn (widgets.lazy_tabs): a change redraws the calendar or the
 # event's surroundings, not both
-calendar_tab, event_tab = widgets.lazy_tabs(
-    {"calendar": t("ev_tab_calendar", lang), "event": t("ev_tab_event", lang)}, P.ev_tab.key
+calendar_tab, event_tab, major_tab = widgets.lazy_tabs(
+    {
+        "calendar": t("ev_tab_calendar", lang),
+        "event": t("ev_tab_event", lang),
+        "major": t("ev_tab_major", lang),
+    },
+    P.ev_tab.key,
 )
 
 
@@ -158,3 +167,16 @@ if event_tab is not None:
             st.success(t("ev_no_gaps", lang))
         else:
             st.dataframe(detail.gaps_table, hide_index=True, width="stretch")
+
+
+# ----------------------------------------------------------------------------- four major events
+if major_tab is not None:
+    with major_tab:
+        st.subheader(t("ev_major_title", lang))
+        major = uev.major_view(v, radius_km, venue_radius, ref)
+        if major.table is None:
+            st.info(t("ev_major_none", lang))
+        else:
+            st.vega_lite_chart(spec=major.spec, width="content")
+            st.dataframe(major.table, hide_index=True, width="stretch")
+            st.caption(t("ev_major_caption", lang, r=radius_km, d=ref.isoformat()))

@@ -78,6 +78,14 @@ ROWS = [
     ),
 ]
 
+#: The sample events that are editions of the four major events (``major_event``).
+MAJOR = {
+    "TE01": "zgc_forum",
+    "TE02": "ciftis",
+    "TE04": "financial_street_forum",
+    "TE05": "beijing_culture_forum",
+}
+
 
 def sample_events(venues: pd.DataFrame) -> pd.DataFrame:
     """The sample rows with coordinates and adcodes copied from ``venues`` (as SCHEMA.md says).
@@ -95,6 +103,7 @@ def sample_events(venues: pd.DataFrame) -> pd.DataFrame:
                 "name_en": en,
                 "category": cat,
                 "venue_id": vid or None,
+                "major_event": MAJOR.get(eid),
                 "start_date": start,
                 "end_date": end,
                 "adcode": str(src["adcode"]),

@@ -85,10 +85,13 @@ def _events_view(
     ref: str,
     lang: str,
     group_by: str,
+    major_only: bool = False,
 ) -> EventsView:
     ready = _readiness(inputs, radius_m, venue_radius_m)
-    shown = ev.filter_events(ready, years=list(years), categories=list(cats), district=district)
-    shown = ev.order_events(shown, ref)
+    shown = ev.filter_events(
+        ready, years=list(years), categories=list(cats), district=district, major_only=major_only
+    )
+    shown = ev.order_events(shown, ref, major_first=True)
     if shown.empty:
         return EventsView(shown, None, None, lang)
     rows = evv.timeline_data(shown, lang, group_by, ref)
@@ -103,9 +106,11 @@ def events_view(
     cats: list[str],
     ref: date,
     group_by: str,
+    major_only: bool = False,
 ) -> EventsView:
     """Readiness of every dated event (:func:`events.event_readiness`) filtered to the
-    years, categories and the view's district, ordered around ``ref``, with the timeline
+    years, categories, the view's district and (``major_only``) the four major events,
+    ordered around ``ref`` with the major events first in each status, with the timeline
     spec and the table in the view's language (cached)."""
     return _events_view(
         v,
@@ -117,6 +122,48 @@ def events_view(
         ref.isoformat(),
         v.lang,
         group_by,
+        bool(major_only),
+    )
+
+
+@dataclass(frozen=True)
+class MajorView:
+    """The four major events edition by edition: the engine's rows, chart and table."""
+
+    rows: pd.DataFrame  #: :func:`events.major_event_readiness` (in the district)
+    spec: dict | None  #: :func:`events_views.major_readiness_spec`; None when no row
+    table: pd.DataFrame | None  #: :func:`events_views.major_readiness_table`
+
+
+@cache.view_cached(max_entries=32, dated=False)
+def _major_view(
+    inputs: ViewInputs, radius_m: float, venue_radius_m: float, district: str, ref: str, lang: str
+) -> MajorView:
+    lay = inputs.layers
+    rows = ev.major_event_readiness(
+        dated_events(),
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        inputs.standards,
+        radius_m=radius_m,
+        venue_radius_m=venue_radius_m,
+        as_of=ref,
+    )
+    if district != "all":
+        rows = rows[rows["adcode"].astype(str) == district].reset_index(drop=True)
+    if rows.empty:
+        return MajorView(rows, None, None)
+    return MajorView(
+        rows, evv.major_readiness_spec(rows, lang), evv.major_readiness_table(rows, lang)
+    )
+
+
+def major_view(v: ViewState, radius_km: float, venue_radius_m: float, ref: date) -> MajorView:
+    """Readiness around the four major events' venues at every edition
+    (:func:`events.major_event_readiness`, as of ``ref``) in the view's district (cached)."""
+    return _major_view(
+        v, radius_km * 1000, float(venue_radius_m), v.district, ref.isoformat(), v.lang
     )
 
 
@@ -184,9 +231,10 @@ def for_options(ps: PageState, param: Param[list[T]], options: list[T]) -> None:
     ps.set_default(param, options)
 
 
-def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, float, int]:
-    """The Events page's filters: years, categories, grouping and the two radii (km
-    around a venue, m for the venue's own points), each kept under its page key."""
+def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, float, int, bool]:
+    """The Events page's filters: years, categories, grouping, the two radii (km around a
+    venue, m for the venue's own points) and "only the four major events", each kept
+    under its page key."""
     years = ev.event_years(dated)
     cats = [c for c in EVENT_CATEGORIES if c in set(dated["category"].astype(str))]
     ps = session.page_state()
@@ -194,7 +242,7 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
     # are drawn
     for_options(ps, P.ev_years, years)
     for_options(ps, P.ev_cats, cats)
-    ps.ensure(P.ev_r, P.venue_r)
+    ps.ensure(P.ev_r, P.venue_r, P.ev_major)
     c1, c2, c3 = st.columns([2, 3, 2])
     chosen_years = c1.multiselect(t("ev_years", lang), years, key=P.ev_years.key)
     chosen_cats = c2.multiselect(
@@ -209,6 +257,9 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
         horizontal=True,
         key=P.ev_group.key,
         format_func=lambda g: t(f"ev_group_{g}", lang),
+    )
+    major_only = st.toggle(
+        t("ev_major_only", lang), key=P.ev_major.key, help=t("ev_major_only_help", lang)
     )
     c4, c5 = st.columns(2)
     radius_km = c4.slider(
@@ -228,4 +279,4 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
         key=P.venue_r.key,
         help=t("ev_venue_radius_help", lang),
     )
-    return chosen_years, chosen_cats, str(group_by), radius_km, venue_radius
+    return chosen_years, chosen_cats, str(group_by), radius_km, venue_radius, bool(major_only)

@@ -97,7 +97,8 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
         "k_ev_venue_radius", "int", int(DEFAULT_VENUE_RADIUS_M), bounds=(100, 1000)
     ),
     "event": PageParam("k_event", "ref_id", None),
-    "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event")),
+    "ev_tab": PageParam("k_ev_tab", "choice", "calendar", ("calendar", "event", "major")),
+    "ev_major": PageParam("k_ev_major", "bool", False),
     # progress: the trend's metric and sector, the gaps' grouping
     "pg_metric": PageParam("k_pg_metric", "choice", "coverage", TARGET_METRICS),
     "pg_sector": PageParam("k_pg_sector", "choice", "all", ("all", *SECTORS)),

@@ -155,6 +155,7 @@ class PageState:
     venue_r: Param[int] = Param()
     event: Param[str | None] = Param()
     ev_tab: Param[str] = Param()
+    ev_major: Param[bool] = Param()
     # Progress
     pg_metric: Param[str] = Param()
     pg_sector: Param[str] = Param()

@@ -16,7 +16,8 @@ import pandas as pd
 import pydeck as pdk
 
 from dashboard.core.i18n import label_of, name_col, t
-from dashboard.core.model import EVENT_CATEGORIES
+from dashboard.core.model import EVENT_CATEGORIES, MAJOR_EVENTS
+from dashboard.engine.events import major_key
 from dashboard.views import maps
 
 if TYPE_CHECKING:
@@ -29,6 +30,13 @@ CATEGORY_COLORS = {
     "fair": "#2b8a3e",
     "festival": "#c2255c",
     "conference": "#7048e8",
+}
+#: One colour per major-event series (stable whatever the filters).
+MAJOR_COLORS = {
+    "zgc_forum": "#1971c2",
+    "ciftis": "#2b8a3e",
+    "financial_street_forum": "#e67700",
+    "beijing_culture_forum": "#c2255c",
 }
 VENUE_RGB = (140, 40, 170)
 COVERED_RGB = (30, 110, 220)
@@ -207,6 +215,13 @@ def timeline_spec(lang: str, width: int = 500) -> dict:
 # --------------------------------------------------------------------------- tables
 
 
+def _major_labels(events: pd.DataFrame, lang: str) -> np.ndarray:
+    """The major-event series label of each event; empty for the others."""
+    return np.array(
+        [label_of("major_event", k, lang) if k else "" for k in major_key(events)], dtype=object
+    )
+
+
 def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The events list for display, in the given order, with localised headers."""
     return pd.DataFrame(
@@ -215,6 +230,7 @@ def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("ev_col_start", lang): pd.to_datetime(events["start_date"]).dt.date.to_numpy(),
             t("ev_col_end", lang): pd.to_datetime(events["end_date"]).dt.date.to_numpy(),
             t("ev_col_name", lang): _name(events, lang).to_numpy(),
+            t("ev_col_major", lang): _major_labels(events, lang),
             t("ev_col_venue", lang): _name(events, lang, "venue_")
             .replace("", t("ev_no_venue", lang))
             .to_numpy(),
@@ -356,3 +372,103 @@ def event_deck(
     layers.append(_points([site], "venue", 10))
     layers.append(maps.label_layer([site], "venue-label", 15, (60, 20, 80, 255), (0, -22)))
     return maps.make_deck(layers, view_around(lon, lat, radius_m), height=height)
+
+
+# --------------------------------------------------------------------------- major events
+
+
+def _dates(frame: pd.DataFrame) -> pd.Series:
+    start = pd.to_datetime(frame["start_date"]).dt.strftime("%Y-%m-%d")
+    end = pd.to_datetime(frame["end_date"]).dt.strftime("%Y-%m-%d").fillna(start)
+    return (start + " – " + end).where(start != end, start)
+
+
+def _pct_points(x: float) -> object:
+    """A change in shares as whole percentage points; None when undefined."""
+    return None if x is None or not np.isfinite(x) else int(round(x * 100))
+
+
+def major_readiness_table(majors: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`dashboard.engine.events.major_event_readiness` for display: one row per
+    edition, the series in their order, readiness in whole percent (blank = undefined)."""
+    venue = _name(majors, lang, "venue_").replace("", t("ev_no_venue", lang))
+    return pd.DataFrame(
+        {
+            t("ev_mcol_series", lang): [
+                label_of("major_event", k, lang) for k in majors["major_event"]
+            ],
+            t("ev_mcol_edition", lang): majors["edition"].to_numpy(),
+            t("ev_mcol_dates", lang): _dates(majors).to_numpy(),
+            t("ev_mcol_venue", lang): venue.to_numpy(),
+            t("ev_mcol_status", lang): [status_label(x, lang) for x in majors["status"]],
+            t("ev_mcol_nearby", lang): majors["nearby"].to_numpy(),
+            t("ev_mcol_covered", lang): majors["covered"].to_numpy(),
+            t("ev_mcol_readiness", lang): (majors["readiness"] * 100).round(0).to_numpy(),
+            t("ev_mcol_change", lang): [_pct_points(x) for x in majors["change"]],
+            t("ev_mcol_readiness_as_of", lang): (majors["readiness_as_of"] * 100)
+            .round(0)
+            .to_numpy(),
+            t("ev_mcol_venue_points", lang): majors["venue_points"].to_numpy(),
+        }
+    )
+
+
+def major_readiness_rows(majors: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One chart row per edition with a defined readiness (the others cannot be drawn)."""
+    ok = majors[majors["readiness"].notna()]
+    return pd.DataFrame(
+        {
+            "series": [label_of("major_event", k, lang) for k in ok["major_event"]],
+            "start": pd.to_datetime(ok["start_date"]).dt.strftime("%Y-%m-%dT00:00:00").to_numpy(),
+            "edition": ok["edition"].astype(str).to_numpy(),
+            "dates": _dates(ok).to_numpy(),
+            "venue": _name(ok, lang, "venue_").to_numpy(),
+            "readiness": ok["readiness"].to_numpy(dtype="float64"),
+            "covered": [f"{c} / {n}" for c, n in zip(ok["covered"], ok["nearby"])],
+            "status": [status_label(x, lang) for x in ok["status"]],
+        }
+    )
+
+
+def major_readiness_chart(majors: pd.DataFrame, lang: str, width: int = 640) -> alt.LayerChart:
+    """Readiness on each edition's opening day, one line per series (the four colours
+    fixed), a point per edition with its venue and counts in the tooltip."""
+    rows = major_readiness_rows(majors, lang)
+    domain = [label_of("major_event", k, lang) for k in MAJOR_EVENTS]
+    color = alt.Color(
+        "series:N",
+        title=t("ev_major_series", lang),
+        scale=alt.Scale(domain=domain, range=[MAJOR_COLORS[k] for k in MAJOR_EVENTS]),
+        legend=alt.Legend(orient="top", columns=2),
+    )
+    x = alt.X(
+        "start:T",
+        title=t("ev_major_axis", lang),
+        axis=alt.Axis(format="%Y-%m", labelAngle=0),
+        scale=alt.Scale(padding=16),
+    )
+    y = alt.Y(
+        "readiness:Q",
+        title=t("ev_mcol_readiness", lang),
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
+    )
+    base = alt.Chart(rows).encode(x=x, y=y, color=color)
+    tips = [
+        alt.Tooltip("series:N", title=t("ev_mcol_series", lang)),
+        alt.Tooltip("dates:N", title=t("ev_mcol_dates", lang)),
+        alt.Tooltip("venue:N", title=t("ev_mcol_venue", lang)),
+        alt.Tooltip("readiness:Q", title=t("ev_mcol_readiness", lang), format=".0%"),
+        alt.Tooltip("covered:N", title=t("ev_mcol_covered", lang)),
+        alt.Tooltip("status:N", title=t("ev_mcol_status", lang)),
+    ]
+    lines = base.mark_line(strokeWidth=2)
+    dots = base.mark_point(filled=True, size=70).encode(tooltip=tips)
+    return alt.layer(lines, dots).properties(width=width, height=260)
+
+
+def major_readiness_spec(majors: pd.DataFrame, lang: str, width: int = 640) -> dict:
+    """Vega-Lite spec of :func:`major_readiness_chart` (data inline) for the page."""
+    from dashboard.views.charts import vega_spec
+
+    return vega_spec(major_readiness_chart(majors, lang, width))

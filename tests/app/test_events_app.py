@@ -16,7 +16,7 @@ from dashboard.views import events as evv
 from dashboard.views.maps import NO_BASEMAP
 from loaders.standards_store import load_standards
 from tests.app.conftest import open_page
-from tests.events_sample import install
+from tests.events_sample import MAJOR, install
 
 PAGE = "../pages/events.py"
 
@@ -43,7 +43,9 @@ def _expected(home, ref: date, *, district="all", radius_m=2000.0, venue_radius_
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
     )
-    return ev.order_events(ev.filter_events(ready, district=district), ref), layers
+    return ev.order_events(
+        ev.filter_events(ready, district=district), ref, major_first=True
+    ), layers
 
 
 def _metrics(at) -> dict[str, str]:
@@ -229,3 +231,76 @@ def test_link_restores_filters_radius_and_event(home):
     assert at.query_params["event"] == "TE05" and at.query_params["ev_tab"] == "event"
     at.multiselect(key="k_ev_cats").set_value([]).run()
     assert at.query_params["ev_cats"] == "none" and at.query_params["ev_years"] == "2024,2025"
+
+
+@pytest.mark.parametrize(
+    "lang,toggle,col,labels",
+    [
+        ("zh", "只看四大国际活动", "四大活动", ["中关村论坛", "北京文化论坛"]),
+        ("en", "Only the four major international events", "Major event", ["Zhongguancun Forum"]),
+    ],
+)
+def test_filter_to_the_four_major_events(home, lang, toggle, col, labels):
+    at = _run({"lang": lang, "as_of": "2024-09-01"})
+    assert not at.exception
+    assert at.toggle(key="k_ev_major").label == toggle
+    assert len(at.dataframe[0].value) == 10  # every sample event while the toggle is off
+    at.toggle(key="k_ev_major").set_value(True).run()
+    assert not at.exception
+    want, _ = _expected(home, date(2024, 9, 1))
+    want = want[ev.major_key(want) != ""]
+    assert sorted(want["id"]) == sorted(MAJOR)
+    shown = at.dataframe[0].value
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), evv.events_table(want, lang).reset_index(drop=True)
+    )
+    assert shown[col].ne("").all() and set(labels) <= set(shown[col])
+    assert _metrics(at)["活动" if lang == "zh" else "Events"] == "4"
+    assert at.query_params["ev_major"] == "1"
+    # the link restores it
+    again = _run({"lang": lang, "as_of": "2024-09-01", "ev_major": "1"})
+    assert again.toggle(key="k_ev_major").value is True
+    assert len(again.dataframe[0].value) == 4
+
+
+def test_major_events_are_listed_first_within_each_status(home):
+    at = _run({"lang": "en", "as_of": "2024-09-01"})
+    shown = at.dataframe[0].value
+    upcoming = shown[shown["Status"].str.endswith("Upcoming")]
+    major = upcoming["Major event"] != ""
+    # every upcoming major edition comes before every other upcoming event
+    assert major.any() and (~major).any()
+    assert major.tolist() == sorted(major.tolist(), reverse=True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_major_tab_shows_the_engine_readiness_by_edition(home, lang):
+    at = _run({"lang": lang, "as_of": "2025-01-01", "ev_tab": "major"})
+    assert not at.exception
+    layers = load_all(home)
+    std = uniform_standards(load_standards(home))
+    rows = ev.major_event_readiness(
+        layers["events"],
+        layers["venues"],
+        layers["key-locations"],
+        layers["payments"],
+        std,
+        as_of="2025-01-01",
+    )
+    assert len(rows) == 4
+    table = at.dataframe[0].value
+    pd.testing.assert_frame_equal(
+        table.reset_index(drop=True), evv.major_readiness_table(rows, lang)
+    )
+    assert len(at.get("vega_lite_chart")) == 1  # the readiness chart, not the timeline
+    assert len(at.get("deck_gl_json_chart")) == 0
+    title = "四大国际活动场馆周边的支付便利（历届）" if lang == "zh" else "Payment readiness"
+    assert any(s.value.startswith(title) for s in at.subheader)
+    assert any("2025-01-01" in c.value and "PROVENANCE" in c.value for c in at.caption)
+    # the district follows the shared view: Xicheng holds only the Financial Street Forum
+    at = _run({"lang": lang, "as_of": "2025-01-01", "ev_tab": "major", "district": "110102"})
+    xicheng = rows[rows["adcode"] == "110102"].reset_index(drop=True)
+    assert xicheng["id"].tolist() == ["TE04"]
+    pd.testing.assert_frame_equal(
+        at.dataframe[0].value.reset_index(drop=True), evv.major_readiness_table(xicheng, lang)
+    )

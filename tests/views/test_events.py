@@ -147,3 +147,41 @@ def test_tables_and_deck(ready):
 def test_pct_and_labels():
     assert evv.pct(float("nan")) == "—" and evv.pct(0.456) == "46%"
     assert evv.status_label("upcoming", "zh").endswith("即将举办")
+
+
+@pytest.fixture(scope="module")
+def majors():
+    from tests.engine.test_events import _with_majors
+
+    events, venues, keys, pays = _instance()
+    events = _with_majors(events)
+    return ev.major_event_readiness(events, venues, keys, pays, _standards(), as_of="2024-06-01")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_major_readiness_table_and_chart(majors, lang):
+    table = evv.major_readiness_table(majors, lang)
+    assert len(table) == len(majors)
+    series = table[evv.t("ev_mcol_series", lang)]
+    assert series.iloc[0] == evv.label_of("major_event", majors["major_event"].iloc[0], lang)
+    got = table[evv.t("ev_mcol_readiness", lang)].to_numpy(dtype="float64")
+    np.testing.assert_allclose(got, (majors["readiness"] * 100).round(0), equal_nan=True)
+    change = table[evv.t("ev_mcol_change", lang)].tolist()
+    for c, want in zip(change, majors["change"]):
+        assert pd.isna(c) if np.isnan(want) else c == round(want * 100)
+    # the chart: one point per edition with a defined readiness, the four colours fixed
+    chart = evv.major_readiness_chart(majors, lang)
+    chart.to_dict(validate=True)  # a valid Vega-Lite spec
+    spec = evv.major_readiness_spec(majors, lang)
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == int(majors["readiness"].notna().sum())
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["range"] == list(evv.MAJOR_COLORS.values()) and len(scale["domain"]) == 4
+    # the events list names each event's series
+    from tests.engine.test_events import _with_majors
+
+    events, venues, keys, pays = _instance()
+    r = ev.event_readiness(_with_majors(events), venues, keys, pays, _standards())
+    r = ev.order_events(r, "2024-06-01")
+    col = evv.events_table(r, lang)[evv.t("ev_col_major", lang)]
+    assert (col != "").sum() == len(majors) and (col == "").any()

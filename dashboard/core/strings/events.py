@@ -6,8 +6,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_events": ("展会与论坛", "Events"),
     "ev_title": ("展会与论坛：时间线与支付便利准备度", "Events: timeline and payment readiness"),
     "ev_caption": (
-        "2023–2025 年在京举办的论坛、展览等活动；准备度按每场活动开幕当日已启用的支付服务点计算。",
-        "Forums, exhibitions and other events in Beijing, 2023–2025; readiness counts the "
+        "2023–2026 年在京举办的论坛、展览等活动；准备度按每场活动开幕当日已启用的支付服务点计算。",
+        "Forums, exhibitions and other events in Beijing, 2023–2026; readiness counts the "
         "payment points in service on each event's opening day.",
     ),
     "ev_none": (
@@ -125,4 +125,43 @@ STRINGS: dict[str, tuple[str, str]] = {
         "即将举办的活动按计划启用日期计入支付点（数据中启用日期晚于今天的点）。",
         "For upcoming events, points are counted by their planned in-service dates.",
     ),
+    # the four major international events
+    "ev_major_only": ("只看四大国际活动", "Only the four major international events"),
+    "ev_major_only_help": (
+        "中关村论坛、服贸会、金融街论坛年会、北京文化论坛；四大活动在列表中排在前面。",
+        "Zhongguancun Forum, CIFTIS, Financial Street Forum and Beijing Culture Forum; "
+        "they are listed first.",
+    ),
+    "ev_col_major": ("四大活动", "Major event"),
+    "ev_tab_major": ("四大活动：历届准备度", "Four major events: readiness by edition"),
+    "ev_major_title": (
+        "四大国际活动场馆周边的支付便利（历届）",
+        "Payment readiness around the four major events' venues, edition by edition",
+    ),
+    "ev_major_caption": (
+        "每届按开幕当日已启用的支付服务点计算场馆 R={r} 公里内重点场所的覆盖率；"
+        "“截至参考日期”一列为同一范围截至 {d} 的覆盖率。仅列出公开资料载明日期与场馆的届次"
+        "（见 geodata/PROVENANCE.md）。",
+        "Each edition: share of the key locations within R = {r} km of its venue covered by "
+        'the payment points in service on its opening day; the "as of" column is the same '
+        "area as of {d}. Only editions whose dates and venue a published source states are "
+        "listed (see geodata/PROVENANCE.md).",
+    ),
+    "ev_major_none": (
+        "当前数据（及所选区）中没有四大国际活动的届次。",
+        "The data (in the chosen district) holds no edition of the four major events.",
+    ),
+    "ev_major_axis": ("开幕日期", "Opening day"),
+    "ev_major_series": ("活动", "Event"),
+    "ev_mcol_series": ("活动", "Event"),
+    "ev_mcol_edition": ("届次（年）", "Edition (year)"),
+    "ev_mcol_dates": ("日期", "Dates"),
+    "ev_mcol_venue": ("场馆", "Venue"),
+    "ev_mcol_status": ("状态", "Status"),
+    "ev_mcol_nearby": ("R 内重点场所", "Key locations within R"),
+    "ev_mcol_covered": ("开幕日已覆盖", "Covered on opening day"),
+    "ev_mcol_readiness": ("开幕日准备度", "Readiness on opening day"),
+    "ev_mcol_change": ("较上届（百分点）", "Change from previous edition (points)"),
+    "ev_mcol_readiness_as_of": ("截至参考日期准备度", "Readiness as of reference date"),
+    "ev_mcol_venue_points": ("场馆周边支付点", "Payment points at venue"),
 }
