@@ -387,7 +387,7 @@ def standards_table(b: Briefing, lang: str) -> Table:
             c["radius"]: s.radius_m,
             c["require"]: format_requirement(s.require) or "—",
             c["weight"]: s.weight,
-            c["rationale"]: _rationale(s, lang),
+            c["rationale"]: s.rationale_in(lang),
         }
         for cat, s in b.standards.items()
     ]
@@ -399,12 +399,6 @@ def standards_table(b: Briefing, lang: str) -> Table:
         kinds,
         widths=(28, 18, 44, 14, 76),
     )
-
-
-def _rationale(std: object, lang: str) -> str:
-    """The standard's rationale in ``lang`` when it has one (``rationale_zh``), else its own."""
-    zh = getattr(std, "rationale_zh", "")
-    return str(zh) if lang == "zh" and zh else str(getattr(std, "rationale", ""))
 
 
 # --------------------------------------------------------------------------- figures

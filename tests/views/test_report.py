@@ -101,3 +101,19 @@ def test_missing_glyphs_named():
     assert render.missing_glyphs("䜣䜣") == ["䜣"]
     blocks = [Heading("标题"), Table("s", "表", pd.DataFrame({"名称": ["䜣"]}))]
     assert "䜣" in all_text(blocks)
+
+
+def test_standards_rationale_in_the_reports_language(setup):
+    lay, b, live = setup
+    for lang in ("zh", "en"):
+        table = next(
+            x
+            for x in report_blocks(b, lang)
+            if isinstance(x, Table)
+            and x.frame.shape[1] == 5
+            and x.title == ("现行服务标准" if lang == "zh" else "The service standards in force")
+        )
+        want = [s.rationale_in(lang) for s in b.standards.values()]
+        assert list(table.frame.iloc[:, 4]) == want
+    hotel = b.standards["hotel"]
+    assert hotel.rationale_in("zh") != hotel.rationale_in("en")  # a Chinese line ships
