@@ -226,10 +226,11 @@ def deck_layers(spec: dict, lang: str) -> list[MapLayer]:
 
 
 def legend_rows(layers: Sequence[MapLayer], lang: str) -> list[tuple[str, str]]:
-    """``(css colour, "label (count)")`` of the labelled dot and ring layers, once each."""
+    """``(css colour, "label (count)")`` of the labelled dot and ring layers that hold
+    points, once each."""
     seen: dict[str, str] = {}
     for layer in layers:
-        if layer.kind in ("dots", "rings") and layer.label:
+        if layer.kind in ("dots", "rings") and layer.label and layer.count:
             text = t("mf_count", lang, label=layer.label, n=f"{layer.count:,}")
             seen.setdefault(text, css(layer.color[:3]))
     return [(c, text) for text, c in seen.items()]

@@ -10,7 +10,7 @@ The parts:
 - :class:`MapLayer` — one thing drawn: ``dots`` or ``rings`` (points, a fixed pixel
   radius), ``areas`` (GeoJSON features with deck-style ``fill``/``line`` RGBA properties:
   H3 cells, a radius around a venue, a choropleth) or ``text`` (labels). Dots and rings
-  with a ``label`` are in the legend, with their count.
+  with a ``label`` and any point are in the legend, with their count.
 - :func:`map_spec` — the districts (outlined, the focused one filled, as on the pages)
   plus any layers, fitted to ``focus_adcode``, an ``extent`` or the city.
 - :func:`gap_map_spec` — the gap map of the city or one district (payment points, covered
@@ -327,7 +327,7 @@ def _point_layer(layer: MapLayer, legend: dict, domain: list[str], rng: list[str
     return {"data": {"values": rows}, "mark": mark, "encoding": encoding}
 
 
-def _legend_layer(domain: list[str], rng: list[str], rings: set[str], lang: str) -> dict:
+def _legend_layer(domain: list[str], rng: list[str]) -> dict:
     """An invisible layer that carries the one legend of every labelled point layer."""
     return {
         "data": {"values": [{"layer": d} for d in domain]},
@@ -396,20 +396,17 @@ def map_spec(
     legend: dict[int, str] = {}
     domain: list[str] = []
     rng: list[str] = []
-    rings: set[str] = set()
     for layer, original in zip(shown, layers):
         if layer.kind not in ("dots", "rings"):
             continue
-        name = (
-            t("mf_count", lang, label=layer.label, n=f"{original.count:,}") if layer.label else ""
-        )
-        name = name or f"\u200b{len(domain)}"  # an unlabelled layer: a key kept out of sight
+        if layer.label and original.count:  # an empty layer is left out of the legend
+            name = t("mf_count", lang, label=layer.label, n=f"{original.count:,}")
+            if name not in domain:
+                domain.append(name)
+                rng.append(css(layer.color[:3]))
+        else:
+            name = f"\u200b{len(legend)}"  # a key of its own, never shown
         legend[id(layer)] = name
-        if layer.label and name not in domain:
-            domain.append(name)
-            rng.append(css(layer.color[:3]))
-            if layer.kind == "rings":
-                rings.add(name)
 
     parts: list[dict] = []
     for layer in [*base, *shown, *top]:
@@ -426,7 +423,7 @@ def map_spec(
             else:  # unlabelled: its own colour, no legend entry
                 parts.append(_point_layer(layer, legend, [name], [css(layer.color[:3])]))
     if domain:
-        parts.append(_legend_layer(domain, rng, rings, lang))
+        parts.append(_legend_layer(domain, rng))
 
     notes = [subtitle] if subtitle else []
     if cell:

@@ -16,7 +16,7 @@ STRINGS = {
     "mf_covered": ("已覆盖的重点场所", "Covered key location"),
     "mf_uncovered": ("未覆盖的重点场所（缺口）", "Uncovered key location (gap)"),
     "mf_proposed": ("建议新增点", "Proposed new point"),
-    "mf_gaps": ("覆盖缺口（红圈）", "Coverage gap (red ring)"),
+    "mf_gaps": ("覆盖缺口", "Coverage gap"),
     "mf_selected": ("选中的地点", "Selected place"),
     "mf_heat": ("缺口热力", "Gap density"),
     "mf_venue": ("场馆", "Venue"),
