@@ -383,14 +383,18 @@ def _dates(frame: pd.DataFrame) -> pd.Series:
     return (start + " – " + end).where(start != end, start)
 
 
-def _pct_points(x: float) -> object:
-    """A change in shares as whole percentage points; None when undefined."""
-    return None if x is None or not np.isfinite(x) else int(round(x * 100))
+def _pct_points(x: float) -> str:
+    """A change in shares as signed whole percentage points; an em dash when undefined."""
+    if x is None or not np.isfinite(x):
+        return "—"
+    n = int(round(x * 100))
+    return f"{n:+d}" if n else "0"
 
 
 def major_readiness_table(majors: pd.DataFrame, lang: str) -> pd.DataFrame:
     """:func:`dashboard.engine.events.major_event_readiness` for display: one row per
-    edition, the series in their order, readiness in whole percent (blank = undefined)."""
+    edition, the series in their order, readiness in whole percent (blank = undefined),
+    the change in signed percentage points (— for the first edition)."""
     venue = _name(majors, lang, "venue_").replace("", t("ev_no_venue", lang))
     return pd.DataFrame(
         {
@@ -399,15 +403,15 @@ def major_readiness_table(majors: pd.DataFrame, lang: str) -> pd.DataFrame:
             ],
             t("ev_mcol_edition", lang): majors["edition"].to_numpy(),
             t("ev_mcol_dates", lang): _dates(majors).to_numpy(),
-            t("ev_mcol_venue", lang): venue.to_numpy(),
-            t("ev_mcol_status", lang): [status_label(x, lang) for x in majors["status"]],
-            t("ev_mcol_nearby", lang): majors["nearby"].to_numpy(),
-            t("ev_mcol_covered", lang): majors["covered"].to_numpy(),
             t("ev_mcol_readiness", lang): (majors["readiness"] * 100).round(0).to_numpy(),
             t("ev_mcol_change", lang): [_pct_points(x) for x in majors["change"]],
             t("ev_mcol_readiness_as_of", lang): (majors["readiness_as_of"] * 100)
             .round(0)
             .to_numpy(),
+            t("ev_mcol_nearby", lang): majors["nearby"].to_numpy(),
+            t("ev_mcol_covered", lang): majors["covered"].to_numpy(),
+            t("ev_mcol_venue", lang): venue.to_numpy(),
+            t("ev_mcol_status", lang): [status_label(x, lang) for x in majors["status"]],
             t("ev_mcol_venue_points", lang): majors["venue_points"].to_numpy(),
         }
     )
@@ -439,7 +443,7 @@ def major_readiness_chart(majors: pd.DataFrame, lang: str, width: int = 640) -> 
         "series:N",
         title=t("ev_major_series", lang),
         scale=alt.Scale(domain=domain, range=[MAJOR_COLORS[k] for k in MAJOR_EVENTS]),
-        legend=alt.Legend(orient="top", columns=2),
+        legend=alt.Legend(orient="top", columns=2, labelLimit=320),
     )
     x = alt.X(
         "start:T",
@@ -464,7 +468,7 @@ def major_readiness_chart(majors: pd.DataFrame, lang: str, width: int = 640) -> 
     ]
     lines = base.mark_line(strokeWidth=2)
     dots = base.mark_point(filled=True, size=70).encode(tooltip=tips)
-    return alt.layer(lines, dots).properties(width=width, height=260)
+    return alt.layer(lines, dots).properties(width=width, height=380)
 
 
 def major_readiness_spec(majors: pd.DataFrame, lang: str, width: int = 640) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import canvas_painted, settle, shot, start_server, stop_server
-from tests.events_sample import ROWS, install
+from tests.events_sample import MAJOR, ROWS, install
 
 pytestmark = pytest.mark.browser
 
@@ -107,3 +107,59 @@ def test_a_row_of_the_calendar_opens_the_event_and_its_map(events_url, page, lan
     assert _timeline_marks(page) > 0
     assert dialogs == [], "a data value ran as script"
     assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    "lang,toggle,tab",
+    [
+        ("zh", "只看四大国际活动", "四大活动：历届准备度"),
+        ("en", "Only the four major international events", "Four major events"),
+    ],
+)
+def test_filter_to_the_four_major_events_and_their_readiness_by_edition(
+    events_url, page, lang, toggle, tab
+):
+    dialogs = _open(page, f"{events_url}/events?lang={lang}&as_of=2024-09-01")
+    kpi = page.locator("[data-testid=stMetricValue]").first
+    assert kpi.inner_text().strip() == str(len(ROWS))
+    page.get_by_text(toggle, exact=True).click()
+    settle(page)
+    assert "ev_major=1" in page.url
+    assert kpi.inner_text().strip() == str(len(MAJOR))  # only the four major editions
+    assert _timeline_marks(page) > 0
+    shot(page, f"events-major-{lang}")
+    # the readiness of each major event's venue, edition by edition
+    page.get_by_role("tab", name=tab).click()
+    settle(page)
+    assert "ev_tab=major" in page.url
+    page.wait_for_selector("[data-testid=stVegaLiteChart]", timeout=30_000)
+    page.wait_for_selector("[data-testid=stDataFrame]", timeout=30_000)
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    assert _chart_painted(page) > 0, "the readiness chart drew nothing"
+    shot(page, f"events-major-{lang}-editions")
+    # a shared link reopens the tab with the filter on
+    page.goto(page.url)
+    settle(page)
+    assert tab in page.get_by_role("tab", selected=True).inner_text()
+    page.wait_for_selector("[data-testid=stVegaLiteChart]", timeout=30_000)
+    assert dialogs == [] and page.errors == []
+
+
+def _chart_painted(pg) -> int:
+    """Non-transparent pixels (sampled) or SVG marks of the first Vega chart."""
+    return pg.evaluate(
+        """() => {
+        const root = document.querySelector('[data-testid=stVegaLiteChart]');
+        if (!root) return -1;
+        const svg = root.querySelectorAll('g.mark-symbol path, g.mark-line path');
+        if (svg.length) return svg.length;
+        const c = root.querySelector('canvas');
+        if (!c || !c.width) return 0;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4 * 53) if (d[i] > 0) n++;
+        return n;
+    }"""
+    )
