@@ -73,7 +73,10 @@ def deck_json(deck: pdk.Deck, static_dir: Path = maps.STATIC_DIR) -> dict:
     no basemap (``mapProvider`` and ``mapStyle`` null)."""
     from pydeck.bindings.json_tools import default_serialize
 
-    spec = json.loads(json.dumps(deck, default=default_serialize))
+    # under the lock CompactDeck.to_json holds while it swaps served data for URLs: a cached
+    # deck may be drawn by another session while a download builds its file
+    with maps._SERIALIZING:  # noqa: SLF001 - the one lock over a deck's layer data
+        spec = json.loads(json.dumps(deck, default=default_serialize))
     for layer in spec.get("layers", []):
         layer["data"] = _resolve_data(layer.get("data"), static_dir)
     spec["mapProvider"] = None
