@@ -8,7 +8,10 @@ STRINGS = {
     ),
     "rp_subtitle": ("北京国际交往地图", "Beijing Exchange Atlas"),
     "rp_as_of": ("截至日期：{date}", "As of {date}"),
-    "rp_period": ("对比期：{since} 至 {as_of}", "Compared with {since} (previous period)"),
+    "rp_period": (
+        "对比期：{since} 至 {as_of}",
+        "Period: {since} to {as_of} (compared with {since})",
+    ),
     "rp_scope_all": ("范围：全市16个区", "Scope: the whole city, 16 districts"),
     "rp_scope": ("范围：{names}", "Scope: {names}"),
     "rp_standard": ("服务标准：{name}", "Service standard: {name}"),
