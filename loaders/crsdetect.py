@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.core.messages import Msg
 from loaders.chinacrs import to_wgs84
 
 HYPOTHESES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
@@ -104,7 +105,7 @@ def district_evidence(lon: np.ndarray, lat: np.ndarray, named: np.ndarray) -> tu
     has = (named != "") & np.isfinite(lon) & np.isfinite(lat)
     n = int(has.sum())
     if n == 0:
-        return Evidence("districts", None, 0, "no row names a recognisable district"), {}
+        return Evidence("districts", None, 0, Msg("imp_e_no_district")), {}
     lon, lat, named = lon[has], lat[has], named[has]
     hits = {}
     for h in HYPOTHESES:
@@ -116,14 +117,13 @@ def district_evidence(lon: np.ndarray, lat: np.ndarray, named: np.ndarray) -> tu
     shares = {h: hits[h] / n for h in HYPOTHESES}
     detail = ", ".join(f"{LABELS[h]} {hits[h]}/{n} ({shares[h]:.1%})" for h in HYPOTHESES)
     if margin == 0:
-        return Evidence(
-            "districts", None, 0, f"rows in their named district: {detail} — no difference"
-        ), shares
+        return Evidence("districts", None, 0, Msg("imp_e_districts_tie", detail=detail)), shares
     strength = 3 if margin >= 3 and shares[best] >= 0.8 else 2 if margin >= 2 else 1
-    text = f"rows in their named district: {detail}; {LABELS[best]} leads by {margin}"
+    code = "imp_e_districts"
     if shares[best] < 0.5:
         strength = min(strength, 1)
-        text += " (but fewer than half match under any system: check the district column)"
+        code = "imp_e_districts_few"
+    text = Msg(code, detail=detail, system=LABELS[best], margin=margin)
     return Evidence("districts", best, strength, text), shares
 
 
@@ -184,10 +184,10 @@ def landmark_evidence(lon: np.ndarray, lat: np.ndarray, names: pd.Series) -> Evi
     ranked = sorted(med, key=med.__getitem__)
     best, second = ranked[0], ranked[1]
     detail = ", ".join(f"{LABELS[h]} {med[h]:.0f} m" for h in HYPOTHESES)
-    text = f"{n} rows name shipped places; median distance to them: {detail}"
     if med[best] < 100 and med[second] > 3 * med[best] + 150:
+        text = Msg("imp_e_landmarks", n=n, detail=detail)
         return Evidence("landmarks", best, 3 if n >= 5 else 2, text)
-    return Evidence("landmarks", None, 0, text + " — no clear winner")
+    return Evidence("landmarks", None, 0, Msg("imp_e_landmarks_none", n=n, detail=detail))
 
 
 # --------------------------------------------------------------------------- decision
@@ -200,9 +200,7 @@ def name_evidence(texts: list[str]) -> list[Evidence]:
     for pattern, system in _NAME_HINTS:
         m = re.search(pattern, blob)
         if m:
-            out.append(
-                Evidence("names", system, 1, f"the file's names/metadata mention {m.group(0)!r}")
-            )
+            out.append(Evidence("names", system, 1, Msg("imp_e_names", match=repr(m.group(0)))))
     return out
 
 
@@ -222,8 +220,7 @@ def decide(evidence: list[Evidence]) -> CrsDecision:
             "wgs84",
             "undetermined",
             evidence,
-            warning="coordinate system undetermined: no evidence in the file; WGS-84 assumed. "
-            "Declare it (--crs gcj02 for AMap/Tencent, bd09 for Baidu) or add a district column.",
+            warning=Msg("imp_w_no_evidence"),
         )
     ranked = sorted(
         totals,
@@ -237,8 +234,7 @@ def decide(evidence: list[Evidence]) -> CrsDecision:
             "wgs84",
             "undetermined",
             evidence,
-            warning=f"coordinate system undetermined: the evidence for {LABELS[best]} and "
-            f"{LABELS[ranked[1]]} is equally strong; WGS-84 assumed. Declare it with --crs.",
+            warning=Msg("imp_w_tie", a=LABELS[best], b=LABELS[ranked[1]]),
         )
     strongest = max(e.strength for e in evidence if e.system == best)
     if strongest >= 3 and contrary < 2:
@@ -249,10 +245,7 @@ def decide(evidence: list[Evidence]) -> CrsDecision:
         conf = "low"
     warning = None
     if conf == "low":
-        warning = (
-            f"coordinate system {LABELS[best]} chosen on weak evidence; check the preview "
-            "or declare it with --crs"
-        )
+        warning = Msg("imp_w_weak", system=LABELS[best])
     return CrsDecision(best, conf, evidence, warning=warning)
 
 

@@ -23,6 +23,8 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from dashboard.core.i18n import STRINGS
+from dashboard.core.messages import Msg, localize
 from dashboard.core.model import (
     BEIJING_BBOX,
     CAPABILITIES,
@@ -102,17 +104,45 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
+        """The report as JSON, its messages in ``lang`` (English by default); each problem
+        also carries its message's ``code`` (stable whatever the language)."""
         d = asdict(self)
-        d["problems"] = [p.to_dict() for p in self.problems]
+        d["notes"] = [localize(x, lang) for x in self.notes]
+        d["warnings"] = [localize(x, lang) for x in self.warnings]
+        d["crs_evidence"] = self.evidence(lang)
+        d["problems"] = [
+            {**p.to_dict(), "message": localize(p.message, lang), "code": message_code(p.message)}
+            for p in self.problems
+        ]
         return d
 
-    def summary(self) -> str:
-        """One line: rows read/kept/dropped, system and confidence."""
-        return (
-            f"{self.rows_read} rows read, {self.rows_kept} kept, {self.rows_dropped} dropped; "
-            f"coordinates {crsdetect.LABELS.get(self.crs, self.crs)} ({self.crs_confidence})"
-        )
+    def evidence(self, lang: str = "en") -> list[dict]:
+        """The coordinate-system evidence, its texts in ``lang``."""
+        return [{**e, "text": localize(e.get("text"), lang)} for e in self.crs_evidence]
+
+    def summary(self, lang: str = "en") -> str:
+        """One line: rows read/kept/dropped, system and confidence, in ``lang``."""
+        return Msg(
+            "imp_summary",
+            read=self.rows_read,
+            kept=self.rows_kept,
+            dropped=self.rows_dropped,
+            system=crsdetect.LABELS.get(self.crs, self.crs),
+            confidence=confidence_label(self.crs_confidence),
+        ).text(lang)
+
+
+def message_code(message: object) -> str | None:
+    """The template key a report message was worded from (None: a library's own text)."""
+    return message.code if isinstance(message, Msg) else None
+
+
+def confidence_label(confidence: str) -> str:
+    """The confidence of a coordinate-system decision, as a message (the code itself when
+    it has no template)."""
+    code = f"imp_conf_{confidence}"
+    return Msg(code) if code in STRINGS else confidence
 
 
 @dataclass
@@ -137,39 +167,45 @@ class _Problems:
         self.rowmap = np.arange(1, n + 1) if rowmap is None else rowmap
         self.items: list[Problem] = []
         self.drop: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)
+        #: why each dropped row was dropped, in English and in Chinese (the preview's tooltip)
         self.reason = np.full(n, "", dtype=object)
+        self.reason_zh = np.full(n, "", dtype=object)
 
     def add(
         self,
         mask: np.ndarray,
         column: str | None,
-        message: str,
+        code: str,
         values: pd.Series | np.ndarray | None = None,
         severity: str = "error",
+        **params: object,
     ) -> int:
+        """List the rows of ``mask`` with the message ``code`` of the importer's strings
+        (``{value}``: the row's cell of ``values``) and, for errors, drop them."""
         mask = np.asarray(mask, dtype=bool)
         rows = np.flatnonzero(mask)
         if len(rows) == 0:
             return 0
         vals = None if values is None else np.asarray(values, dtype=object)
         for r in rows[:MAX_LISTED]:
-            msg = message if vals is None else message.format(_short(vals[r]))
+            value = "" if vals is None else _short(vals[r])
+            msg = Msg(code, value=value, **params)
             self.items.append(Problem(self.file, int(self.rowmap[r]), column, msg, severity))
         if len(rows) > MAX_LISTED:
-            self.items.append(
-                Problem(
-                    self.file,
-                    None,
-                    column,
-                    f"{len(rows) - MAX_LISTED} more rows: " + message.format("…"),
-                    severity,
-                )
+            more = Msg(
+                "imp_more_rows", n=len(rows) - MAX_LISTED, message=Msg(code, value="…", **params)
             )
+            self.items.append(Problem(self.file, None, column, more, severity))
         if severity == "error":
             fresh = mask & ~self.drop
-            self.reason[fresh] = " ".join(message.replace("{}", "").split())
+            self.set_reason(fresh, Msg(code, value="", **params))
             self.drop |= mask
         return len(rows)
+
+    def set_reason(self, mask: np.ndarray, msg: Msg) -> None:
+        """Record ``msg`` (without its value) as the reason the rows of ``mask`` are dropped."""
+        self.reason[mask] = " ".join(msg.split())
+        self.reason_zh[mask] = " ".join(msg.text("zh").split())
 
 
 def _short(v: object) -> str:
@@ -295,7 +331,7 @@ def library_notes(
         text = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
         if path is not None:
             text = _name_only(text, path, name or path.name)
-        note = f"{lib} warned: {text[:300]}"
+        note = Msg("imp_n_library", lib=lib, text=text[:300])
         if note not in out:
             out.append(note)
     return out
@@ -322,9 +358,7 @@ def clean(
     rep.columns = dict(mapping)
     osm = osm_fields(df) if raw.osm else None
     if raw.osm:
-        rep.notes.append(
-            "OpenStreetMap tags mapped: payment:*, currency:*, amenity=atm|bank|bureau_de_change"
-        )
+        rep.notes.append(Msg("imp_n_osm"))
     prefer_cols = "lon" in options.mapping or "location" in options.mapping
     pts = coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols)
     named = named_districts(df, mapping, osm, fixed, probs)
@@ -388,12 +422,9 @@ def start_report(
         rowmap = np.setdiff1d(np.arange(1, n + len(skipped) + 1), skipped)[:n]
     probs = _Problems(name, n, rowmap)
     if raw.bad_lines:
-        rep.warnings.append(
-            f"{len(raw.bad_lines)} row(s) did not have as many fields as the header and were "
-            f"skipped (first: row {raw.bad_lines[0]}); check quoting and the delimiter"
-        )
+        rep.warnings.append(Msg("imp_w_bad_lines", n=len(raw.bad_lines), first=raw.bad_lines[0]))
         for r in raw.bad_lines[:MAX_LISTED]:
-            probs.items.append(Problem(name, int(r), None, "wrong number of fields: row skipped"))
+            probs.items.append(Problem(name, int(r), None, Msg("imp_bad_line")))
     return rep, probs
 
 
@@ -423,10 +454,8 @@ def coordinates(
     if swap.any():
         lon, lat = np.where(swap, lat, lon), np.where(swap, lon, lat)
         rep.swapped = int(swap.sum())
-        probs.add(
-            swap, coord_col, "latitude and longitude were swapped; corrected", severity="warning"
-        )
-        rep.warnings.append(f"{rep.swapped} row(s) had latitude and longitude swapped; corrected")
+        probs.add(swap, coord_col, "imp_swapped", severity="warning")
+        rep.warnings.append(Msg("imp_w_swapped", n=rep.swapped))
     finite = np.isfinite(lon) & np.isfinite(lat)
     bad_range = finite & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     if proj_crs is None and finite.sum() and (bad_range.sum() > 0.5 * finite.sum()):
@@ -437,8 +466,8 @@ def coordinates(
                 f"{lat[big][0]:.0f}), not degrees; declare the system with --crs EPSG:N "
                 "(e.g. EPSG:32650 for UTM 50N, EPSG:4547 for CGCS2000 3° zone 117°E)"
             )
-    probs.add(bad_range, coord_col, "coordinate out of range (longitude ±180, latitude ±90)")
-    probs.add(~finite & ~probs.drop, coord_col, "no usable coordinate (empty, infinite or NaN)")
+    probs.add(bad_range, coord_col, "imp_out_of_range")
+    probs.add(~finite & ~probs.drop, coord_col, "imp_no_coord")
     return Points(lon, lat, coord_col, proj_crs, finite & ~bad_range)
 
 
@@ -465,7 +494,7 @@ def named_districts(
         probs.add(
             unknown,
             mapping.get("district"),
-            "district {} is not one of Beijing's 16 districts",
+            "imp_unknown_district",
             dist_src,
             severity="warning",
         )
@@ -511,16 +540,15 @@ def locate(
     in_box = usable & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
     outside = usable & (located == "")
     rep.outside_beijing = int(outside.sum())
-    probs.add(outside & ~in_box, coord_col, "point lies outside Beijing")
-    probs.add(outside & in_box, coord_col, "point lies outside Beijing's 16 districts")
+    probs.add(outside & ~in_box, coord_col, "imp_outside_beijing")
+    probs.add(outside & in_box, coord_col, "imp_outside_districts")
     mismatch = usable & (named != "") & (located != "") & (named != located)
     rep.district_mismatches = int(mismatch.sum())
     if mismatch.any():
         probs.add(
             mismatch,
             mapping.get("district"),
-            "the named district differs from the district the point lies in ({}); "
-            "the point's location is used",
+            "imp_district_mismatch",
             pd.Series(named).astype(str) + " vs " + pd.Series(located).astype(str),
             severity="warning",
         )
@@ -553,7 +581,7 @@ def drop_duplicates(
     dup = alive & key.duplicated(keep="first").to_numpy()
     del key
     rep.duplicates = int(dup.sum())
-    probs.add(dup, None, "duplicate of an earlier row (same name, category and position); dropped")
+    probs.add(dup, None, "imp_duplicate")
     alive = ~probs.drop
     ids = out["id"].astype("string")
     dup_id = (
@@ -564,9 +592,7 @@ def drop_duplicates(
     if dup_id.any():
         k = pd.Series(np.arange(n))[dup_id]
         new = ids[dup_id] + "-dup" + k.astype("string")
-        probs.add(
-            dup_id, mapping.get("id", "id"), "duplicate id {}; renamed", ids, severity="warning"
-        )
+        probs.add(dup_id, mapping.get("id", "id"), "imp_duplicate_id", ids, severity="warning")
         out.loc[dup_id, "id"] = new
         rep.ids_renamed += int(dup_id.sum())
 
@@ -586,8 +612,9 @@ def model_check(out: pd.DataFrame, layer: str, name: str, probs: _Problems) -> p
         for p in check[:MAX_LISTED]:
             if p.row is not None:
                 p.row = int(probs.rowmap[kept_idx[p.row - 1]])
+            p.message = Msg("imp_model_check", detail=p.message)  # the model's words, framed
         probs.items.extend(check[:MAX_LISTED])
-        probs.reason[bad & ~probs.drop] = "fails the model check"
+        probs.set_reason(bad & ~probs.drop, Msg("imp_model_reason"))
         probs.drop |= bad
         kept_idx = np.flatnonzero(~probs.drop)
         frame = out.iloc[kept_idx].reset_index(drop=True)
@@ -612,6 +639,7 @@ def result(
             "name": out["name_zh"].fillna(out["name_en"]).fillna(""),
             "kept": ~probs.drop,
             "reason": pd.Categorical(probs.reason.astype(object)),
+            "reason_zh": pd.Categorical(probs.reason_zh.astype(object)),
         }
     )
     return ImportResult(gdf, rep, preview)
@@ -624,7 +652,7 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
     if raw.geometry is not None and not prefer_cols:
         geoms = np.asarray(raw.geometry.values, dtype=object)
         missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        probs.add(missing, "geometry", "empty or missing geometry")
+        probs.add(missing, "geometry", "imp_geom_missing")
         rep.geometries_dropped += int(missing.sum())
         invalid = ~missing & ~shapely.is_valid(geoms)
         if invalid.any():
@@ -635,14 +663,14 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
             rep.geometries_repaired = int((~still).sum())
             bad = np.zeros(n, dtype=bool)
             bad[np.flatnonzero(invalid)[still]] = True
-            probs.add(bad, "geometry", "invalid geometry that could not be repaired")
+            probs.add(bad, "geometry", "imp_geom_invalid")
             rep.geometries_dropped += int(bad.sum())
-            rep.warnings.append(f"{rep.geometries_repaired} invalid geometries repaired")
+            rep.warnings.append(Msg("imp_w_repaired", n=rep.geometries_repaired))
         ok = ~missing
         kinds = shapely.get_type_id(geoms[ok])
         reduced = int((kinds != 0).sum())
         if reduced:
-            rep.notes.append(f"{reduced} line/polygon geometries reduced to a representative point")
+            rep.notes.append(Msg("imp_n_reduced", n=reduced))
         x = np.full(n, np.nan)
         y = np.full(n, np.nan)
         if ok.any():
@@ -675,15 +703,15 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
                 rawv.isna().to_numpy()
                 | rawv.astype("string").str.strip().eq("").fillna(True).to_numpy()
             )
-            probs.add(empty, col, "missing coordinate")
-            probs.add(num.isna().to_numpy() & ~empty, col, "not a number: {}", rawv)
+            probs.add(empty, col, "imp_coord_missing")
+            probs.add(num.isna().to_numpy() & ~empty, col, "imp_not_number", rawv)
         coord_col = mapping["lon"]
         x, y = lon.to_numpy(), lat.to_numpy()
     elif "location" in mapping:
         src = df[mapping["location"]]
         lon, lat = colmod.split_location(src)
         bad = lon.isna().to_numpy() | lat.isna().to_numpy()
-        probs.add(bad, mapping["location"], "not a 'longitude,latitude' pair: {}", src)
+        probs.add(bad, mapping["location"], "imp_not_pair", src)
         coord_col = mapping["location"]
         x, y = lon.to_numpy(), lat.to_numpy()
     elif "wkt" in mapping:
@@ -694,7 +722,7 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
             shapely.is_missing(geoms)
             & src.astype("string").fillna("").str.strip().ne("").to_numpy()
         )
-        probs.add(bad, mapping["wkt"], "not valid WKT: {}", src)
+        probs.add(bad, mapping["wkt"], "imp_not_wkt", src)
         m2 = {k: v for k, v in mapping.items() if k not in ("lon", "lat")}
         x, y, _, proj_crs = _coordinates(raw2, df, m2, probs, rep, declared_crs, name)
         return x, y, mapping["wkt"], proj_crs
@@ -723,8 +751,9 @@ def _name_series(df: pd.DataFrame, mapping: dict, osm: pd.DataFrame | None) -> p
 def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapping, name):
     if proj_crs is not None:
         label = f"EPSG:{proj_crs.to_epsg()}" if proj_crs.to_epsg() else proj_crs.name
-        src = "--crs" if declared not in ("auto",) else "the file's metadata (.prj/CRS)"
-        ev = crsdetect.Evidence("declared", label, 3, f"declared by {src}: {proj_crs.name}")
+        src = Msg("imp_e_src_option" if declared not in ("auto",) else "imp_e_src_metadata")
+        text = Msg("imp_e_declared_by", src=src, name=proj_crs.name)
+        ev = crsdetect.Evidence("declared", label, 3, text)
         return label, crsdetect.CrsDecision(label, "declared", [ev])
     idx = np.flatnonzero(usable)
     idx = idx[crsdetect.sample_index(len(idx))]
@@ -740,17 +769,14 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
             if lm is not None:
                 evidence.append(lm)
     if raw.osm:
-        evidence.append(
-            crsdetect.Evidence("provenance", "wgs84", 2, "OpenStreetMap data is WGS-84")
-        )
+        evidence.append(crsdetect.Evidence("provenance", "wgs84", 2, Msg("imp_e_osm")))
     if raw.fmt in ("GeoJSON", "KML"):
         evidence.append(
             crsdetect.Evidence(
                 "format",
                 "wgs84",
                 1,
-                f"{raw.fmt} is WGS-84 by specification "
-                "(though Chinese providers often export GCJ-02)",
+                Msg("imp_e_format", fmt=raw.fmt),
             )
         )
     elif raw.crs is not None:
@@ -764,7 +790,7 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
                     "declared",
                     "wgs84",
                     2 if epsg == 4490 else 1,
-                    f"the file declares EPSG:{epsg} (GCJ-02 data is often mislabelled so)",
+                    Msg("imp_e_epsg", epsg=epsg),
                 )
             )
     texts = [name, *raw.hints, *[str(c) for c in raw.df.columns]]
@@ -775,15 +801,16 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
         dec = crsdetect.CrsDecision(
             system,
             "declared",
-            [crsdetect.Evidence("declared", system, 3, f"declared: --crs {declared}"), *evidence],
+            [crsdetect.Evidence("declared", system, 3, Msg("imp_e_declared", declared=declared))]
+            + evidence,
             scores,
         )
         if strong:
             top = strong[0]
             assert top.system is not None  # strong keeps only evidence with a system
-            dec.warning = (
-                f"--crs {declared} was declared but the evidence points to "
-                f"{crsdetect.LABELS[top.system]}: {top.text}"
+            system_label = crsdetect.LABELS[top.system]
+            dec.warning = Msg(
+                "imp_w_declared_conflict", declared=declared, system=system_label, text=top.text
             )
         return declared, dec
     dec = crsdetect.decide(evidence)
@@ -830,17 +857,17 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
         ctrl = v.str.contains(_CONTROL, na=False)
         if ctrl.any():
             out[col] = v.str.replace(_CONTROL, "", regex=True)
-            probs.add(ctrl.to_numpy(), col, "control characters removed", severity="warning")
+            probs.add(ctrl.to_numpy(), col, "imp_control", severity="warning")
         markup = out[col].str.contains(_HTML, na=False)
         probs.add(
             markup.to_numpy(),
             col,
-            "name contains HTML/script markup {}; it is kept as plain text and escaped when shown",
+            "imp_markup",
             out[col],
             severity="warning",
         )
     noname = out["name_zh"].isna().to_numpy()
-    probs.add(noname, mapping.get("name", "name"), "no name (名称)")
+    probs.add(noname, mapping.get("name", "name"), "imp_no_name")
 
     cat_src = pick("category")
     if osm is not None and "category" not in mapping and "category" not in fixed:
@@ -851,13 +878,14 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
     probs.add(
         (cats == "").to_numpy() & cat_src.notna().to_numpy(),
         mapping.get("category", "category"),
-        "unknown category {} for " + layer + " (use --set category=CODE or a recognised type)",
+        "imp_unknown_category",
         cat_src,
+        layer=layer,
     )
     probs.add(
         cat_src.isna().to_numpy(),
         mapping.get("category", "category"),
-        "no category (类型): add a type column or --set category=CODE",
+        "imp_no_category",
     )
     if "sector" in spec.required:
         sec_src = pick("sector")
@@ -867,17 +895,19 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
         probs.add(
             out["sector"].isna().to_numpy() & out["category"].notna().to_numpy(),
             "sector",
-            "no sector: add a sector column or --set sector=CODE",
+            "imp_no_sector",
         )
     for col in spec.date_columns:
         src = pick(col)
         d = pd.to_datetime(src, errors="coerce", format="mixed")
-        probs.add((d.isna() & src.notna()).to_numpy(), mapping.get(col, col), "not a date: {}", src)
+        probs.add((d.isna() & src.notna()).to_numpy(), mapping.get(col, col), "imp_not_date", src)
         if col in spec.required:
             probs.add(
                 src.isna().to_numpy(),
                 col,
-                f"missing {col} (required for {layer}; add a column or --set {col}=YYYY-MM-DD)",
+                "imp_missing_date",
+                col=col,
+                layer=layer,
             )
         out[col] = d.dt.strftime("%Y-%m-%d").astype("string")
     vocab = {"capabilities": CAPABILITIES, "card_schemes": CARD_SCHEMES, "wallets": WALLETS}
@@ -896,15 +926,18 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
         probs.add(
             (unknown != "").to_numpy() & norm.notna().to_numpy(),
             mapping.get(col, col),
-            f"unknown {col} code(s) {{}}; known: {', '.join(vocab[col])}",
+            "imp_unknown_codes",
             unknown,
+            col=col,
+            known=", ".join(vocab[col]),
         )
         out[col] = norm.fillna("")
         if col in spec.required:
             probs.add(
                 (norm.fillna("") == "").to_numpy(),
                 col,
-                f"no {col}: add a column or --set {col}=code;code",
+                "imp_no_codes",
+                col=col,
             )
     for col in ("address", "source", "venue_id", "major_event", "host_id", "synthetic"):
         if col in spec.columns:

@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from dashboard.core.messages import Msg
 from loaders.errors import LoaderError
 from loaders.osm import looks_like_osm, overpass_table
 from loaders.table import RawTable
@@ -556,7 +557,9 @@ def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable
         chosen = next((n for n in names if not sheets[n].dropna(how="all").empty), names[0])
     df = sheets[chosen].dropna(how="all")
     df.columns = [str(c).strip() for c in df.columns]
-    notes = [f"read sheet {chosen!r}"] + ([f"other sheets: {names}"] if len(names) > 1 else [])
+    notes: list[str] = [Msg("imp_n_sheet", sheet=repr(chosen))]
+    if len(names) > 1:
+        notes.append(Msg("imp_n_other_sheets", names=str(names)))
     return RawTable(df=df.reset_index(drop=True), fmt="Excel", notes=notes)
 
 
@@ -656,9 +659,9 @@ def _read_zip(path: Path, layer_name: str | None, limit: int, encoding: str | No
                 table = _read_ogr(dest / pick, "shp", None, encoding)
                 table.fmt = "Shapefile (zip)"
                 if len(shps) > 1:
-                    table.notes.append(f"read {pick!r}; the archive also has {shps}")
+                    table.notes.append(Msg("imp_n_archive_pick", pick=repr(pick), others=str(shps)))
                 if not any(n.lower() == base.lower() + ".prj" for n in names):
-                    table.notes.append("no .prj file: the coordinate system is not declared")
+                    table.notes.append(Msg("imp_n_no_prj"))
                 return table
             inner = _pick(kmls or others, layer_name, path.name)
             try:
@@ -723,14 +726,14 @@ def _read_ogr(path: Path, fmt: str, layer_name: str | None, encoding: str | None
                 raw = dbf.read_bytes()
                 if not raw.isascii():
                     kw["encoding"] = _dbf_encoding(raw)
-                    notes.append(f"no .cpg file: attribute encoding detected as {kw['encoding']}")
+                    notes.append(Msg("imp_n_no_cpg", encoding=kw["encoding"]))
     if fmt == "kml" and layer_name is None and len(names) > 1:
         frames = [pyogrio.read_dataframe(path, layer=n, **kw) for n in names]
         frames = [f for f in frames if len(f)]
         if not frames:
             raise LoaderError(f"{path.name} has no placemarks")
         gdf = pd.concat(frames, ignore_index=True)
-        notes.append(f"read {len(frames)} KML folder(s): {names}")
+        notes.append(Msg("imp_n_kml_folders", n=len(frames), names=str(names)))
     else:
         if layer_name is not None:
             if layer_name not in names:
@@ -741,7 +744,7 @@ def _read_ogr(path: Path, fmt: str, layer_name: str | None, encoding: str | None
             chosen = points[0] if points else names[0]
         gdf = pyogrio.read_dataframe(path, layer=chosen, **kw)
         if len(names) > 1:
-            notes.append(f"read layer {chosen!r}; the file also has {names}")
+            notes.append(Msg("imp_n_layer", layer=repr(chosen), names=str(names)))
     label = {"shp": "Shapefile", "gpkg": "GeoPackage", "kml": "KML"}[fmt]
     geom = gpd.GeoSeries(gdf.geometry.values, crs=gdf.crs)
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import t
+from dashboard.core.messages import localize
 from dashboard.core.model import LAYERS, POINT_LAYERS, label
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
@@ -25,7 +26,7 @@ from dashboard.views import maps
 from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
-from loaders.importer import ImportOptions
+from loaders.importer import ImportOptions, confidence_label
 from loaders.workspace import WorkspaceError, commit, default_home
 
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
@@ -113,20 +114,22 @@ m[0].metric(S["rows_read"], f"{rep.rows_read:,}")
 m[1].metric(S["rows_kept"], f"{rep.rows_kept:,}")
 m[2].metric(S["rows_dropped"], f"{rep.rows_dropped:,}")
 m[3].metric(S["crs_used"], CRS_LABELS.get(rep.crs, rep.crs))
-m[4].metric(S["confidence"], rep.crs_confidence)
+m[4].metric(S["confidence"], localize(confidence_label(rep.crs_confidence), lang))
 st.text(
     f"{S['format']}: {rep.format} · {S['encoding']}: {rep.encoding or '-'}"
     + (f" · {S['delimiter']}: {rep.delimiter!r}" if rep.delimiter else "")
 )
 for w in rep.warnings:
-    st.warning(md_literal(w))
+    st.warning(md_literal(localize(w, lang)))
 if "synthetic" in result.frame.columns and (result.frame["synthetic"] == "true").any():
     st.warning(S["synthetic"])
 
 c1, c2 = st.columns(2)
 c1.markdown(f"**{S['evidence']}**")
 c1.dataframe(
-    pd.DataFrame(rep.crs_evidence, columns=["source", "system", "strength", "text"]),
+    pd.DataFrame(
+        rep.to_dict(lang)["crs_evidence"], columns=["source", "system", "strength", "text"]
+    ),
     hide_index=True,
     width="stretch",
 )
@@ -146,12 +149,13 @@ if len(kept) > MAX_PREVIEW:
 rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 
 
+kept_records, rejected_records = (ui_data.preview_records(x, S, lang) for x in (kept, rejected))
 st.markdown(f"**{S['preview']}**")
 deck = maps.make_deck(
     [
         *cache.district_layers(lang, "all"),
-        maps.scatter_layer(ui_data.preview_records(kept, S), "kept", [20, 150, 90, 220]),
-        maps.scatter_layer(ui_data.preview_records(rejected, S), "rejected", [220, 30, 40, 240]),
+        maps.scatter_layer(kept_records, "kept", [20, 150, 90, 220]),
+        maps.scatter_layer(rejected_records, "rejected", [220, 30, 40, 240]),
     ],
     maps.BEIJING_VIEW,
     height=520,
@@ -164,7 +168,7 @@ st.subheader(S["problems"])
 if rep.problems:
     st.dataframe(
         pd.DataFrame(
-            [(p.row, p.column, p.message, p.severity) for p in rep.problems],
+            [(p.row, p.column, localize(p.message, lang), p.severity) for p in rep.problems],
             columns=[S["row"], S["column"], S["message"], S["severity"]],
         ),
         hide_index=True,
@@ -174,7 +178,7 @@ else:
     st.success(S["no_problems"])
 st.download_button(
     S["download"],
-    json.dumps(rep.to_dict(), ensure_ascii=False, indent=2, default=str),
+    json.dumps(rep.to_dict(lang), ensure_ascii=False, indent=2, default=str),
     file_name="import-report.json",
     mime="application/json",
 )

@@ -18,7 +18,9 @@ import tempfile
 from pathlib import Path
 
 from dashboard.cli.errors import CliError
-from dashboard.core.model import POINT_LAYERS
+from dashboard.core.i18n import LANGS, t
+from dashboard.core.messages import localize
+from dashboard.core.model import POINT_LAYERS, Problem
 from loaders.workspace import home_option
 
 CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
@@ -52,6 +54,14 @@ def _write_json(path: Path, data: dict) -> None:
             os.unlink(tmp)
 
 
+def problem_text(p: Problem, lang: str) -> str:
+    """One problem for reading, in ``lang``: file, row, column and message."""
+    where = p.file if p.row is None else t("imp_cli_where_row", lang, file=p.file, row=p.row)
+    if p.column:
+        where = t("imp_cli_where_column", lang, where=where, column=p.column)
+    return t("imp_cli_problem", lang, where=where, message=localize(p.message, lang))
+
+
 def _home(args: argparse.Namespace) -> Path | None:
     return home_option(getattr(args, "home", None))
 
@@ -77,21 +87,27 @@ def _run_import(args: argparse.Namespace) -> int:
     except LoaderError as exc:
         raise CliError(str(exc)) from None
     rep = result.report
+    lang = args.lang
     if args.report:
         try:
-            _write_json(Path(args.report), rep.to_dict())
+            _write_json(Path(args.report), rep.to_dict(lang))
         except OSError as exc:
             raise CliError(
                 f"cannot write the report {args.report}: {exc.strerror or exc}"
             ) from None
     for w in rep.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(t("imp_cli_warning", lang, text=localize(w, lang)), file=sys.stderr)
     if rep.rows_kept == 0:
-        first = "; ".join(str(p) for p in rep.problems if p.severity == "error")[:600]
+        errors = [problem_text(p, lang) for p in rep.problems if p.severity == "error"]
+        first = "; ".join(errors)[:600]
         raise CliError(
-            f"no usable rows in {args.file}: {rep.rows_read} read, all dropped"
-            + (f" ({first})" if first else "")
-            + ". Nothing was written."
+            t(
+                "imp_cli_no_rows",
+                lang,
+                file=args.file,
+                read=rep.rows_read,
+                first=f" ({first})" if first else "",
+            )
         )
     if args.export:
         try:
@@ -100,13 +116,14 @@ def _run_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
-    print(rep.summary())
-    print(f"  format {rep.format}, encoding {rep.encoding or '-'}, columns {rep.columns}")
-    for e in rep.crs_evidence:
+    print(rep.summary(lang))
+    fmt, enc = rep.format, rep.encoding or "-"
+    print(t("imp_cli_format", lang, fmt=fmt, encoding=enc, columns=rep.columns))
+    for e in rep.evidence(lang):
         if e.get("text"):
-            print(f"  evidence ({e['source']}): {e['text']}")
+            print(t("imp_cli_evidence", lang, source=e["source"], text=e["text"]))
     if args.dry_run:
-        print("dry run: the workspace was not changed")
+        print(t("imp_cli_dry_run", lang))
         return 0
     try:
         version, renamed = commit(
@@ -121,9 +138,9 @@ def _run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write the workspace: {exc.strerror or exc}") from None
     if renamed:
-        print(f"  {renamed} imported id(s) clashed with existing ones and were renamed (…~imp)")
-    verb = "replaced" if args.replace else "added to"
-    print(f"{verb} {args.layer}: version {version.name}, {version.rows} rows in effect")
+        print(t("imp_cli_renamed", lang, n=renamed))
+    done = "imp_cli_replaced" if args.replace else "imp_cli_added"
+    print(t(done, lang, layer=args.layer, version=version.name, rows=version.rows))
     return 0
 
 
@@ -151,4 +168,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sheet", help="Excel sheet (default: the first with data)")
     p.add_argument("--source-layer", help="GeoPackage/zip/KML layer to read")
     p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="en",
+        help="language of the report's messages, printed and in --report (default en)",
+    )
     p.set_defaults(func=_run_import)

@@ -51,8 +51,9 @@ def read_upload(data: bytes, name: str, options: ImportOptions) -> ImportResult:
     return result
 
 
-def preview_records(df: pd.DataFrame, s: dict[str, str]) -> list[dict]:
-    """Deck records: position, uploaded name, row number and the reason it was rejected."""
+def preview_records(df: pd.DataFrame, s: dict[str, str], lang: str = "en") -> list[dict]:
+    """Deck records: position, uploaded name, row number and the reason it was rejected
+    (in ``lang``)."""
     return [
         {
             "lon": float(x),
@@ -62,7 +63,12 @@ def preview_records(df: pd.DataFrame, s: dict[str, str]) -> list[dict]:
             "tt_body": str(reason) if reason else s["kept"],
         }
         for x, y, n, r, reason in zip(
-            df["lon"], df["lat"], df["name"], df["row"], df["reason"], strict=True
+            df["lon"],
+            df["lat"],
+            df["name"],
+            df["row"],
+            df["reason_zh" if lang == "zh" else "reason"],
+            strict=True,
         )
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.engine.layers import load_layer
@@ -16,8 +17,10 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "../pages/data.py"
 
 
-def _page() -> AppTest:
+def _page(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
+    if lang:
+        at.query_params["lang"] = lang
     at.run()
     return at.switch_page(PAGE).run()
 
@@ -33,7 +36,7 @@ def test_example_import_preview_confirm_and_undo(home):
     n = len(shipped_table("key-locations"))
     assert metrics["读取行数"] == f"{n:,}"
     assert metrics["所用坐标系"] == "GCJ-02"
-    assert metrics["可信度"] in ("high", "medium")
+    assert metrics["可信度"] in ("高", "中")  # the confidence in the page's language
     assert any("GB18030" in t.value.upper() for t in at.text)
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert deck["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
@@ -49,7 +52,16 @@ def test_example_import_preview_confirm_and_undo(home):
     assert len(load_layer("key-locations", home)) == n
 
 
-def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
+#: The hostile file's two messages, in each language: the markup warning of row 1 and the
+#: reason row 2 (Shanghai) is dropped.
+MESSAGES = {
+    "zh": ("名称含 HTML/脚本标记", "点位于北京以外"),
+    "en": ("name contains HTML/script markup", "point lies outside Beijing"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch, lang):
     from loaders import importer
 
     bad = tmp_path / "xss.csv"
@@ -64,7 +76,7 @@ def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
         return real(bad, options)
 
     monkeypatch.setattr(importer, "import_file", fixed_file)
-    at = _page()
+    at = _page(lang)
     at.selectbox[0].set_value("key-locations").run()
     at.toggle(key="data_example").set_value(True).run()
     assert not at.exception
@@ -75,8 +87,13 @@ def test_markup_in_uploaded_names_is_shown_as_text(home, tmp_path, monkeypatch):
     layers = {layer["id"]: layer["data"] for layer in deck["layers"] if layer["id"] != "districts"}
     assert [r["tt_title"] for r in layers["kept"]] == ["<img src=x onerror=alert(1)>"]
     assert [r["tt_title"] for r in layers["rejected"]] == ["外滩"]
-    assert "outside Beijing" in layers["rejected"][0]["tt_body"]
-    assert any("markup" in df.value.to_string() for df in at.dataframe)
+    markup, outside = MESSAGES[lang]
+    assert layers["rejected"][0]["tt_body"] == outside  # the reason, in the page's language
+    problems = next(df.value for df in at.dataframe if df.value.columns[0] in ("行", "Row"))
+    shown = dict(zip(problems.iloc[:, 0], problems.iloc[:, 2], strict=True))
+    assert shown[1].startswith(markup) and shown[2] == outside
+    other = MESSAGES["en" if lang == "zh" else "zh"]
+    assert not any(o in str(m) for o in other for m in shown.values())  # one language only
 
 
 def _uploads(tmp: Path) -> list[Path]:

@@ -150,3 +150,36 @@ def test_append_to_every_shipped_layer_with_empty_optional_columns(layer, tmp_pa
     for bad in ("<NA>", "nan", "None", "NaT"):
         assert not (text == bad).any().any(), bad
     assert len(load_layer(layer, home)) == len(table)
+
+
+def test_lang_zh_words_the_report_and_the_output_in_chinese(tmp_path, home, capsys):
+    src = tmp_path / "bad.csv"
+    src.write_text(
+        "名称,类型,经度,纬度\n国贸商城,商场,116.4595,39.9087\n外滩,商场,121.49,31.24\n",
+        encoding="utf-8",
+    )
+    reports = {}
+    for lang in ("en", "zh"):
+        rep = tmp_path / f"r-{lang}.json"
+        argv = ["import", str(src), "--layer", "key-locations", "--dry-run", "--report", str(rep)]
+        assert main([*argv, *(["--lang", lang] if lang == "zh" else [])]) == 0
+        reports[lang] = (json.loads(rep.read_text(encoding="utf-8")), capsys.readouterr())
+    (en, en_out), (zh, zh_out) = reports["en"], reports["zh"]
+    assert set(en) == set(zh) and REPORT_KEYS <= set(zh)  # the same keys in any language
+    assert en["problems"][0]["message"] == "point lies outside Beijing"  # the default: English
+    assert zh["problems"][0]["message"] == "点位于北京以外"
+    assert en["problems"][0]["code"] == zh["problems"][0]["code"] == "imp_outside_beijing"
+    assert "2 rows read, 1 kept, 1 dropped" in en_out.out and "dry run" in en_out.out
+    assert "读取 2 行，保留 1 行，剔除 1 行" in zh_out.out and "试运行：工作区未改动" in zh_out.out
+
+
+def test_lang_zh_words_the_no_rows_error(tmp_path, home, capsys):
+    src = tmp_path / "none.csv"
+    src.write_text("名称,类型,经度,纬度\n外滩,商场,121.49,31.24\n", encoding="utf-8")
+    assert main(["import", str(src), "--layer", "key-locations", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "中没有可用的行" in err and "第 1 行" in err and "点位于北京以外" in err
+    assert main(["import", str(src), "--layer", "key-locations"]) == 2
+    err = capsys.readouterr().err
+    assert "no usable rows" in err and "row 1, column '经度': point lies outside Beijing" in err
+    assert snapshot(home) == {}

@@ -150,3 +150,41 @@ def test_clean_runs_the_stages_into_a_result():
     assert res.report.rows_read == 2 and res.report.rows_kept == 1
     assert res.preview["kept"].tolist() == [True, False]
     assert res.frame.crs.to_epsg() == 4326 and res.frame["adcode"].tolist() == ["110105"]
+
+
+def test_the_report_reads_in_english_by_default_and_in_chinese_on_request(tmp_path):
+    """Every message of a report is a Msg: English as before by default, Chinese in the
+    JSON of ``to_dict("zh")`` and ``summary("zh")``, with the same keys and codes."""
+    import json
+    import re
+
+    from dashboard.core.messages import Msg
+
+    bad = tmp_path / "mixed.csv"
+    bad.write_text(
+        "名称,类型,经度,纬度,区\n"
+        "国贸商城,商场,39.9087,116.4595,朝阳区\n"  # latitude and longitude swapped
+        "某商场,商场,abc,39.9,朝阳区\n"  # not a number
+        "外滩,商场,121.49,31.24,黄浦区\n"  # outside Beijing, and not a Beijing district
+        "无类型,,116.40,39.90,东城区\n",  # no category
+        encoding="utf-8",
+    )
+    rep = im.import_file(bad, im.ImportOptions("key-locations")).report
+    messages = [*rep.warnings, *rep.notes, *(p.message for p in rep.problems)]
+    messages += [e["text"] for e in rep.crs_evidence]
+    assert messages and all(isinstance(m, Msg) for m in messages)  # nothing left unworded
+    en, zh = rep.to_dict(), rep.to_dict("zh")
+    assert set(en) == set(zh) and en["problems"][0].keys() == zh["problems"][0].keys()
+    assert [p["code"] for p in en["problems"]] == [p["code"] for p in zh["problems"]]
+    assert "not a number: 'abc'" in [p["message"] for p in en["problems"]]
+    assert "不是数字：'abc'" in [p["message"] for p in zh["problems"]]
+    assert any("swapped; corrected" in w for w in en["warnings"])
+    assert any("经纬度颠倒" in w for w in zh["warnings"])
+    cjk = re.compile("[\u4e00-\u9fff]")
+    for p in zh["problems"]:
+        assert cjk.search(p["message"]), p
+    for e in zh["crs_evidence"]:
+        assert cjk.search(e["text"]) or not e["text"], e
+    assert rep.summary().startswith("4 rows read, 1 kept, 3 dropped; coordinates")
+    assert rep.summary("zh").startswith("读取 4 行，保留 1 行，剔除 3 行；坐标系")
+    assert json.loads(json.dumps(en))["problems"] == en["problems"]  # plain JSON
