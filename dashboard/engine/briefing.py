@@ -23,13 +23,12 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.core import model
 from dashboard.core.standards import Standards
 from dashboard.core.targets import CITY, Targets, target_for
 from dashboard.engine import compare, progress
 from dashboard.engine.accessibility import accessibility, district_accessibility
 from dashboard.engine.coverage import CoverageResult, assess_coverage, coverage_progress
-from dashboard.engine.events import event_readiness, event_status
+from dashboard.engine.events import event_readiness, major_event_readiness, order_events
 from dashboard.engine.siting import recommend_sites
 
 #: How many uncovered places per sector, recommended sites and events a briefing keeps.
@@ -40,8 +39,6 @@ UPCOMING_EVENTS = 12
 SITING_TIME_LIMIT = 2.0
 #: The layers a briefing names as its sources (cover page, method notes).
 SOURCE_LAYERS = ("key-locations", "payments", "venues", "organizations", "events")
-#: The city's four major international event series, in the order they are listed.
-MAJOR_EVENTS = tuple(model.MAJOR_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -181,43 +178,25 @@ def _metrics(cov: CoverageResult, layers: Mapping[str, pd.DataFrame], std, when)
 def _events(
     layers: Mapping[str, pd.DataFrame], std: Standards, as_of: date, n: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Readiness around the ongoing and upcoming events at ``as_of`` (the four major ones
+    first, :func:`order_events`), at most ``n``; and every edition of the four major events
+    (:func:`major_event_readiness`, against ``as_of``)."""
     events = layers.get("events")
     if events is None or events.empty:
         return pd.DataFrame(), pd.DataFrame()
     ev = pd.DataFrame(events).dropna(subset=["start_date"])
     if ev.empty:
         return pd.DataFrame(), pd.DataFrame()
-    venues = layers.get("venues")
-    major = ev["major_event"].fillna("").astype(str) if "major_event" in ev else None
-    status = event_status(ev, as_of)
-    upcoming = ev[status.isin(["upcoming", "ongoing"]).to_numpy()].copy()
-    editions = ev[major.isin(MAJOR_EVENTS).to_numpy()].copy() if major is not None else ev.iloc[:0]
-
-    def ready(frame: pd.DataFrame) -> pd.DataFrame:
-        if frame.empty:
-            return frame
-        return event_readiness(
-            frame, venues, layers["key-locations"], layers["payments"], std
-        ).reset_index(drop=True)
-
-    up = ready(upcoming)
-    if not up.empty:
-        rank = (
-            up["major_event"].map({k: i for i, k in enumerate(MAJOR_EVENTS)})
-            if "major_event" in up
-            else pd.Series(float("nan"), index=up.index)
-        )
-        up = (
-            up.assign(_major=rank.fillna(len(MAJOR_EVENTS)))
-            .sort_values(["_major", "start_date"], kind="stable")
-            .drop(columns="_major")
-            .head(n)
-            .reset_index(drop=True)
-        )
-    ed = ready(editions)
-    if not ed.empty:
-        ed = ed.sort_values(["major_event", "start_date"], kind="stable").reset_index(drop=True)
-    return up, ed
+    venues, demand, supply = layers.get("venues"), layers["key-locations"], layers["payments"]
+    ordered = order_events(ev, as_of, major_first=True)
+    soon = ordered[ordered["status"].isin(["ongoing", "upcoming"])].head(n)
+    up = (
+        event_readiness(soon, venues, demand, supply, std).reset_index(drop=True)
+        if len(soon)
+        else soon
+    )
+    editions = major_event_readiness(ev, venues, demand, supply, std, as_of=as_of)
+    return up, editions
 
 
 def build_briefing(

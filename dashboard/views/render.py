@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-#: The bundled font: Noto Sans CJK SC Regular, subset to GB 2312 + Latin (see geodata/build_font.py).
+#: The bundled font: Noto Sans CJK SC Regular, subset to GB 2312 + Latin
+#: (geodata/build_font.py).
 FONT_PATH = Path(__file__).resolve().parents[1] / "fonts" / "NotoSansSC-GB2312-Regular.otf"
 #: Its family name, as charts and the PDF report ask for it.
 FONT_FAMILY = "Noto Sans CJK SC"

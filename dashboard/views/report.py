@@ -374,7 +374,12 @@ def events_table(events: pd.DataFrame, lang: str, sheet: str, title: str) -> Tab
         c["readiness"]: "share",
         c["venue_points"]: "count",
     }
-    return Table(sheet, title, frame, kinds, widths=(46, 28, 20, 34, 14, 12, 14, 12))
+    widths: tuple[float, ...] = (46, 28, 20, 34, 14, 12, 14, 12)
+    if "change" in events:  # editions of a series: the change from the previous one
+        frame[t("rp_col_change", lang)] = events["change"].to_numpy(dtype="float64")
+        kinds[t("rp_col_change", lang)] = "pp"
+        widths = (40, 26, 18, 30, 13, 12, 13, 12, 16)
+    return Table(sheet, title, frame, kinds, widths=widths)
 
 
 def standards_table(b: Briefing, lang: str) -> Table:

@@ -120,3 +120,27 @@ def test_sources_name_synthetic_layers(inputs, briefing):
     assert src.loc["payments", "synthetic"] == int(inputs[0]["payments"]["synthetic"].sum())
     assert ("payments" in briefing.synthetic_layers) == bool(src.loc["payments", "synthetic"])
     assert "key-locations" not in briefing.synthetic_layers
+
+
+def test_events_major_first_and_editions_equal_the_engine(inputs):
+    from dashboard.engine.events import major_event_readiness, major_key
+
+    lay, std, targets = inputs
+    b = build_briefing(lay, std, targets, as_of=date(2025, 3, 1), sites_per_district=0)
+    want = major_event_readiness(
+        lay["events"],
+        lay["venues"],
+        lay["key-locations"],
+        lay["payments"],
+        std,
+        as_of=date(2025, 3, 1),
+    )
+    assert list(b.major_editions["id"]) == list(want["id"])
+    assert b.major_editions["readiness"].tolist() == pytest.approx(
+        want["readiness"].tolist(), nan_ok=True
+    )
+    assert set(b.events["status"]) <= {"ongoing", "upcoming"}
+    majors = (major_key(b.events) != "").to_numpy()
+    for status in ("ongoing", "upcoming"):  # within each status, the major events first
+        mine = majors[(b.events["status"] == status).to_numpy()]
+        assert list(mine) == sorted(mine, reverse=True)

@@ -139,6 +139,7 @@ STRINGS = {
     "rp_col_nearby": ("周边场所", "Places nearby"),
     "rp_col_covered": ("已覆盖", "Covered"),
     "rp_col_readiness": ("准备度", "Readiness"),
+    "rp_col_change": ("较上届", "Change"),
     "rp_col_venue_points": ("场馆服务点", "Points at the venue"),
     "rp_method": ("方法说明", "Method notes"),
     "rp_method_coverage": (
