@@ -127,9 +127,7 @@ if "synthetic" in result.frame.columns and (result.frame["synthetic"] == "true")
 c1, c2 = st.columns(2)
 c1.markdown(f"**{S['evidence']}**")
 c1.dataframe(
-    pd.DataFrame(
-        rep.to_dict(lang)["crs_evidence"], columns=["source", "system", "strength", "text"]
-    ),
+    ui_data.evidence_table(rep, lang),
     hide_index=True,
     width="stretch",
 )

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.views import maps
 from loaders import importer
-from loaders.importer import ImportOptions, ImportResult
+from loaders.importer import ImportOptions, ImportReport, ImportResult
 from loaders.workspace import WorkspaceError, history, undo
 
 #: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
@@ -49,6 +50,14 @@ def read_upload(data: bytes, name: str, options: ImportOptions) -> ImportResult:
         result = importer.import_file(path, options)
     st.session_state["data_read"] = (key, result)
     return result
+
+
+def evidence_table(report: ImportReport, lang: str) -> pd.DataFrame:
+    """The coordinate-system evidence of ``report`` for reading, labelled in ``lang``."""
+    cols = ("source", "system", "strength", "text")
+    rows = pd.DataFrame(report.evidence(lang), columns=list(cols))
+    rows["source"] = [t(f"imp_src_{x}", lang) for x in rows["source"]]
+    return rows.set_axis([t(f"imp_ev_{c}", lang) for c in cols], axis=1)
 
 
 def preview_records(df: pd.DataFrame, s: dict[str, str], lang: str = "en") -> list[dict]:

@@ -38,6 +38,16 @@ def test_example_import_preview_confirm_and_undo(home):
     assert metrics["所用坐标系"] == "GCJ-02"
     assert metrics["可信度"] in ("高", "中")  # the confidence in the page's language
     assert any("GB18030" in t.value.upper() for t in at.text)
+    evidence = next(d.value for d in at.dataframe if "来源" in d.value.columns)
+    assert set(evidence["来源"]) <= {
+        "区名",
+        "已知场所",
+        "名称与元数据",
+        "声明",
+        "数据来源",
+        "文件格式",
+    }
+    assert all("落在所填区内的行" in x or "项目自带场所" in x for x in evidence["说明"])
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert deck["mapStyle"] == NO_BASEMAP  # no MapLibre map, no basemap request
     kept = next(layer for layer in deck["layers"] if layer["id"] == "kept")

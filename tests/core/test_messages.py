@@ -91,3 +91,13 @@ def test_every_confidence_of_a_decision_has_a_label():
     for confidence in ("high", "medium", "low", "undetermined", "declared"):
         label = confidence_label(confidence)
         assert isinstance(label, Msg) and label == confidence and CJK.search(label.text("zh"))
+
+
+def test_every_source_of_coordinate_evidence_has_a_label():
+    sources = set()
+    for path in ROOT.glob("loaders/*.py"):
+        sources |= set(re.findall(r'Evidence\(\s*"([a-z]+)"', path.read_text(encoding="utf-8")))
+    assert {"districts", "landmarks", "declared", "names", "provenance", "format"} <= sources
+    for source in sources:
+        zh, en = STRINGS[f"imp_src_{source}"]
+        assert CJK.search(zh) and en, source

@@ -213,4 +213,15 @@ STRINGS = {
     "imp_cli_where_row": ("{file}，第 {row} 行", "{file}, row {row}"),
     "imp_cli_where_column": ("{where}，列“{column}”", "{where}, column '{column}'"),
     "imp_cli_problem": ("{where}：{message}", "{where}: {message}"),
+    # the evidence table of the Data page: its columns and where each piece comes from
+    "imp_ev_source": ("来源", "Source"),
+    "imp_ev_system": ("坐标系", "System"),
+    "imp_ev_strength": ("强度", "Strength"),
+    "imp_ev_text": ("说明", "Evidence"),
+    "imp_src_declared": ("声明", "declared"),
+    "imp_src_districts": ("区名", "districts"),
+    "imp_src_landmarks": ("已知场所", "landmarks"),
+    "imp_src_names": ("名称与元数据", "names"),
+    "imp_src_provenance": ("数据来源", "provenance"),
+    "imp_src_format": ("文件格式", "format"),
 }
