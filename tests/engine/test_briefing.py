@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core.targets import CITY
-from dashboard.engine import compare, progress
+from dashboard.engine import progress
 from dashboard.engine.briefing import build_briefing, data_period, layer_sources, resolve_districts
 from dashboard.engine.coverage import assess_coverage
 from dashboard.engine.layers import load_all
