@@ -262,6 +262,8 @@ def deck_spec(
 ) -> dict:
     """A static map (Vega-Lite) of the page's deck: its layers, framed as its view."""
     spec = deck_json(deck)
+    if has_basemap(deck):
+        notes = [*notes, t("mf_basemap_dropped", lang)]
     return map_spec(
         None,
         deck_layers(spec, lang),

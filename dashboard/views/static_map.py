@@ -31,6 +31,8 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from shapely.geometry.polygon import orient
 
 from dashboard.core.i18n import name_col, t
 from dashboard.views import charts, maps
@@ -241,6 +243,20 @@ def _geo_data(features: list[dict]) -> dict:
     }
 
 
+def _d3_rings(geometry: dict) -> dict:
+    """A (multi)polygon with its rings wound as Vega's spherical geometry wants them
+    (exterior clockwise, holes anticlockwise: the reverse of RFC 7946); the other way
+    round a ring means the whole globe but that shape, and fills the map."""
+    geom = shapely.geometry.shape(geometry)
+    if isinstance(geom, shapely.Polygon):
+        geom = orient(geom, sign=-1.0)
+    elif isinstance(geom, shapely.MultiPolygon):
+        geom = shapely.MultiPolygon([orient(g, sign=-1.0) for g in geom.geoms])
+    else:
+        return geometry
+    return shapely.geometry.mapping(geom)
+
+
 def _area_features(layer: MapLayer) -> list[dict]:
     out = []
     for f in layer.features:
@@ -250,7 +266,7 @@ def _area_features(layer: MapLayer) -> list[dict]:
         out.append(
             {
                 "type": "Feature",
-                "geometry": f["geometry"],
+                "geometry": _d3_rings(f["geometry"]),
                 "properties": {
                     "fill": css(fill),
                     "line": css(line),

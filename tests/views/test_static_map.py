@@ -3,6 +3,7 @@ and a real drawing to PNG of the size asked for."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
@@ -10,6 +11,7 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from dashboard.engine import layers as data
 from dashboard.engine.coverage import assess_coverage
@@ -124,3 +126,30 @@ def test_empty_layers_are_left_out_of_the_legend(districts):
     spec = sm.map_spec(districts, [sm.MapLayer.dots(empty, "Nothing", (0, 0, 0))], lang="en")
     assert "Nothing" not in json.dumps(spec)
     _size(render.png(spec, scale=1))  # and it still draws
+
+
+def test_areas_fill_only_themselves_whatever_their_winding():
+    """An anticlockwise ring (RFC 7946, H3's boundaries) is drawn as the small shape, not
+    as the whole globe but it (Vega's spherical winding is the other way round)."""
+    ccw = [[116.40, 39.90], [116.42, 39.90], [116.42, 39.92], [116.40, 39.92], [116.40, 39.90]]
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"fill": [200, 0, 0, 255]},
+        }
+        for ring in (ccw, ccw[::-1])
+    ]
+    for feat in feats:
+        spec = sm.map_spec(
+            None,
+            [sm.MapLayer.areas([feat])],
+            lang="en",
+            width=200,
+            height=200,
+            extent=(116.3, 39.8, 116.5, 40.0),
+        )
+        img = np.asarray(Image.open(io.BytesIO(render.png(spec, scale=1))).convert("RGB"))
+        pad = spec["padding"]
+        assert tuple(img[pad + 92, pad + 108]) == (200, 0, 0)  # the square, up right of centre
+        assert tuple(img[pad + 10, pad + 10]) == (255, 255, 255)  # and nothing else
