@@ -500,6 +500,7 @@ def gap_map_spec(
     width: int = 800,
     height: int = 600,
     max_marks: int = MAX_MARKS,
+    extent: Sequence[float] | None = None,
 ) -> dict:
     """The gap map of the city (``focus_adcode`` None or ``all``) or of one district, as
     the District profile draws it: payment points, covered and uncovered key locations
@@ -508,7 +509,8 @@ def gap_map_spec(
 
     ``places`` has ``lon``/``lat`` (e.g. :attr:`CoverageResult.places`), ``covered`` is a
     boolean per row of it; ``payments`` and ``proposed`` have ``lon``/``lat``. Pass the
-    rows of the district or all of them; the legend counts what is drawn.
+    rows of the district or all of them; the legend counts what is drawn. ``extent``
+    (lon0, lat0, lon1, lat1) frames a part of the city map (the report's close-up).
     """
     mask = np.asarray(covered, dtype=bool)
     city = focus_adcode in (None, "all")
@@ -547,4 +549,5 @@ def gap_map_spec(
         height=height,
         focus_adcode=None if focus_adcode == "all" else focus_adcode,
         max_marks=max_marks,
+        extent=extent,
     )

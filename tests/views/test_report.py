@@ -4,20 +4,20 @@ offline gap maps (every point drawn or sampled and said so) and the missing-glyp
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pandas as pd
 import pytest
 from PIL import Image
 
-from dashboard.core.targets import CITY
 from dashboard.engine.briefing import build_briefing
 from dashboard.engine.coverage import in_service
 from dashboard.engine.layers import load_all
 from dashboard.views import render
 from dashboard.views.report import CORE_MAP, Heading, Table, cell_text, report_blocks
 from dashboard.views.report_formats import all_text, sheet_names
-from dashboard.views.report_maps import MAX_POINTS, gap_map_spec, map_maker
+from dashboard.views.report_maps import map_maker
 from loaders.standards_store import shipped_standards
 from loaders.targets_store import shipped_targets
 
@@ -64,26 +64,20 @@ def test_sheet_names_unique_and_excel_safe():
     assert all(len(n) <= 31 and "/" not in n for n in names)
 
 
-def test_district_map_draws_every_point_of_the_district(setup):
+def test_district_map_is_the_profiles_gap_map_drawn_offline(setup):
     lay, b, live = setup
     d = b.districts[0]
-    spec, dropped = gap_map_spec(lay["districts"], b.places, live, d.sites, d.adcode, "zh")
-    rows = spec["layer"][1]["data"]["values"]
-    mine = b.places[b.places["adcode"].astype(str) == d.adcode]
-    want = len(mine) + int((live["adcode"].astype(str) == d.adcode).sum()) + len(d.sites)
-    assert dropped == 0 and len(rows) == want
-    png = render.png(spec, scale=1)
+    fig = map_maker(lay["districts"], live)(b, d.adcode, "zh")
+    assert fig is not None and fig.raster
+    png = render.png(fig.spec, scale=1)
     im = Image.open(io.BytesIO(png))
-    assert im.size[0] >= 640 and len(im.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 10
-
-
-def test_large_layers_are_sampled_and_the_caption_says_so(setup):
-    lay, b, live = setup
-    many = pd.concat([live] * (MAX_POINTS // len(live) + 2), ignore_index=True)
-    spec, dropped = gap_map_spec(lay["districts"], b.places, many, b.districts[0].sites, CITY, "en")
-    assert dropped == len(many) - MAX_POINTS
-    fig = map_maker(lay["districts"], many)(b, CITY, "en")
-    assert fig is not None and "left out" in fig.caption
+    assert im.size[0] >= 600 and len(im.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 10
+    text = json.dumps(fig.spec, ensure_ascii=False)
+    mine = b.places[b.places["adcode"].astype(str) == d.adcode]
+    n_cov = int(mine["covered"].sum())
+    assert f"已覆盖的重点场所（{n_cov}）" in text  # the legend counts the district's places
+    assert f"（{len(mine) - n_cov}）" in text
+    assert "http" not in str(fig.spec.get("data", "")) and "url" not in str(fig.spec["layer"])
 
 
 def test_city_and_core_maps_are_in_the_report(setup):

@@ -84,21 +84,14 @@ STRINGS = {
     "rp_status": ("目标达成状态", "Status of every target"),
     "rp_map": ("全市支付服务缺口分布", "Where the gaps are"),
     "rp_map_caption": (
-        "红色：未覆盖的重点场所；蓝色：已覆盖；绿色：在用支付服务点；紫色：建议新增服务点。离线绘制，无底图。",
-        "Red: uncovered key locations; blue: covered; green: payment points in service; "
-        "purple: recommended new points. Drawn offline, without tiles.",
-    ),
-    "rp_map_sampled": (
-        "点数较多，图中均匀抽样显示，未画出{n}个点（表格与统计包含全部数据）。",
-        "Too many points to draw one by one: an even sample is shown, {n} left out (the "
-        "tables and figures count every one).",
+        "离线绘制，无底图；未覆盖场所画在最上层。",
+        "Drawn offline, without tiles; uncovered places on top.",
     ),
     "rp_map_core": (
         "中心城区放大图（东城、西城、朝阳、海淀、丰台、石景山）。",
         "Close-up of the central districts (Dongcheng, Xicheng, Chaoyang, Haidian, Fengtai, "
         "Shijingshan).",
     ),
-    "rp_status_site": ("建议新增点", "Recommended site"),
     "rp_status_payment": ("支付服务点", "Payment point"),
     "rp_districts": ("分区情况", "District by district"),
     "rp_district_heading": ("{n}. {name}（排名第{rank}）", "{n}. {name} (rank {rank})"),
