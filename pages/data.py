@@ -19,7 +19,7 @@ from dashboard.core.messages import localize
 from dashboard.core.model import LAYERS, POINT_LAYERS, label
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
-from dashboard.ui import cache, session
+from dashboard.ui import cache, map_download, session
 from dashboard.ui import data as ui_data
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
@@ -160,6 +160,7 @@ deck = maps.make_deck(
     tooltip=ui_data.TEXT_TOOLTIP,
 )
 st.pydeck_chart(deck, height=520, key="data-preview-map")
+map_download.map_buttons(deck, "data")
 
 # ------------------------------------------------------------------ report
 st.subheader(S["problems"])

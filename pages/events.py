@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
-from dashboard.ui import cache, session, widgets
+from dashboard.ui import cache, map_download, session, widgets
 from dashboard.ui import events as uev
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
@@ -161,6 +161,7 @@ if event_tab is not None:
             key="events-map",  # stable: a new event updates the map without a remount
         )
         st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
+        map_download.map_buttons(detail.deck, "events")
 
         st.subheader(t("ev_gaps", lang))
         if detail.gaps.empty:

@@ -23,6 +23,7 @@ MAP_PAGES = [
     (None, {}, "overview", "all"),
     ("../pages/explore.py", {"district": "110108"}, "explore", "110108"),
     ("../pages/district.py", {"district": "110105"}, "district", "110105"),
+    ("../pages/events.py", {"ev_tab": "event"}, "events", "all"),
 ]
 
 
@@ -72,3 +73,15 @@ def test_clicking_gives_the_map_of_the_page(private_home, deferred):
     assert "illustrative" in html
     png = files["png"]()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_data_page_preview_map_has_both_buttons(private_home, deferred, lang):
+    at = open_page("../pages/data.py", {"lang": lang})
+    at.toggle(key="data_example").set_value(True).run()
+    assert not at.exception
+    labels = {b.proto.label for b in at.get("download_button")}
+    want = (
+        ("下载地图（HTML）", "下载地图（PNG）") if lang == "zh" else ("Map as HTML", "Map as PNG")
+    )
+    assert set(want) <= labels
