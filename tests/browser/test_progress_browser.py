@@ -31,7 +31,8 @@ def test_progress_page_draws_in_both_languages(app_url, page, lang, title, statu
     )
     assert drawn > 0
     assert title in page.inner_text("h1")
-    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2
+    # the trend, the districts' small multiples, the gaps by sector over time
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 3
     grid = page.locator("[data-testid=stDataFrame]").first
     assert grid.is_visible()
     page.locator("[data-testid=stVegaLiteChart]").nth(1).scroll_into_view_if_needed()
