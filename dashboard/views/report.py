@@ -452,6 +452,13 @@ def section(n: int, key: str, lang: str, *, new_page: bool = True) -> Heading:
     return Heading(t("rp_section", lang, n=num, title=t(key, lang)), new_page=new_page)
 
 
+def _named_values(key: str, rows: pd.DataFrame, col: str, kind: Kind, lang: str) -> Para:
+    """One sentence naming districts with a value each: ``朝阳区 (+1.7 pp)、…``."""
+    sep = "、" if lang == "zh" else ", "
+    names = sep.join(f"{n} ({cell_text(v, kind)})" for n, v in zip(rows[name_col(lang)], rows[col]))
+    return Para(t(key, lang, names=names))
+
+
 def _summary(b: Briefing, lang: str, n: int) -> list[Block]:
     city, prev = b.city, b.city_previous
     out: list[Block] = [
@@ -504,33 +511,10 @@ def _summary(b: Briefing, lang: str, n: int) -> list[Block]:
             )
         )
     )
-    sep = "、" if lang == "zh" else ", "
-    top = b.improved.head(3)
-    out.append(
-        Para(
-            t(
-                "rp_improved_line",
-                lang,
-                names=sep.join(
-                    f"{n} ({cell_text(c, 'pp')})"
-                    for n, c in zip(top[name_col(lang)], top["change"])
-                ),
-            )
-        )
-    )
     ranked = b.comparison.dropna(subset=["rank"])
-    low = ranked.tail(3).iloc[::-1]
+    out.append(_named_values("rp_improved_line", b.improved.head(3), "change", "pp", lang))
     out.append(
-        Para(
-            t(
-                "rp_behind_line",
-                lang,
-                names=sep.join(
-                    f"{n} ({cell_text(c, 'share')})"
-                    for n, c in zip(low[name_col(lang)], low["coverage"])
-                ),
-            )
-        )
+        _named_values("rp_behind_line", ranked.tail(3).iloc[::-1], "coverage", "share", lang)
     )
     out.append(kpi_table(b.city_kpis, lang, _sheet("summary", lang), ""))
     return out
