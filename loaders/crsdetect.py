@@ -8,6 +8,10 @@ tested against whatever evidence the file offers:
   points inside the district they name wins (the strongest evidence a survey has);
 * **landmarks** — rows whose names match shipped places: the hypothesis that brings
   them closest to the shipped WGS-84 positions wins;
+* **boundaries** — a polygon file (districts, subdistricts, zones): the hypothesis that
+  lays the most of its vertices on the shipped district boundaries wins (a polygon's
+  point on surface lands in its district under every hypothesis, so the district test
+  cannot tell them apart);
 * **declarations** — the format (GeoJSON and KML say WGS-84, though Chinese providers
   often ignore that), a ``.prj``/CRS metadata, OpenStreetMap provenance;
 * **names** — headers, file names or metadata mentioning gcj/amap/高德 or bd/baidu/百度.
@@ -28,8 +32,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from dashboard.core.messages import Msg
+from dashboard.core.model import BEIJING_BBOX, METRIC_CRS
 from loaders.chinacrs import to_wgs84
 
 HYPOTHESES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
@@ -188,6 +194,94 @@ def landmark_evidence(lon: np.ndarray, lat: np.ndarray, names: pd.Series) -> Evi
         text = Msg("imp_e_landmarks", n=n, detail=detail)
         return Evidence("landmarks", best, 3 if n >= 5 else 2, text)
     return Evidence("landmarks", None, 0, Msg("imp_e_landmarks_none", n=n, detail=detail))
+
+
+# --------------------------------------------------------------------------- boundaries
+
+#: A vertex this close (metres, EPSG:32650) to a shipped district boundary lies "on" it.
+#: The offsets between the hypotheses are 300–700 m in Beijing.
+BOUNDARY_TOL_M = 50.0
+#: Largest sample of vertices compared; the shares are then known to about ±1 %.
+VERTEX_SAMPLE = 20_000
+#: Fewest vertices on a boundary, under the best hypothesis, for any conclusion.
+MIN_ON_BOUNDARY = 10
+_POLYGONAL = (3, 6)  # shapely type ids of Polygon and MultiPolygon
+
+
+@lru_cache(maxsize=1)
+def _metric() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def boundary_segments() -> shapely.STRtree:
+    """The shipped district boundaries as single segments in EPSG:32650, in a tree."""
+    rings = shapely.get_parts(shapely.boundary(districts().geometry.values))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    x, y = _metric().transform(xy[:, 0], xy[:, 1])
+    xy = np.column_stack([x, y])
+    same = ring[:-1] == ring[1:]
+    segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    return shapely.STRtree(np.asarray(segs, dtype=object))
+
+
+def polygon_vertices(geoms: np.ndarray, size: int = VERTEX_SAMPLE) -> np.ndarray:
+    """The vertices (n × 2, lon/lat as in the file) of the polygons among ``geoms``, a
+    deterministic sample of at most ``size``; empty when the file has no polygons."""
+    geoms = np.asarray(geoms, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    polys = geoms[ok][np.isin(shapely.get_type_id(geoms[ok]), _POLYGONAL)]
+    xy = shapely.get_coordinates(polys)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    return xy[sample_index(len(xy), size)]
+
+
+def boundary_evidence(geoms: np.ndarray) -> tuple[Evidence, dict[str, float]] | None:
+    """Score each hypothesis by the share of the polygons' vertices it lays on a shipped
+    district boundary (within :data:`BOUNDARY_TOL_M` in EPSG:32650); None without polygons.
+
+    A boundary file from AMap or DataV (GCJ-02) puts all its vertices on the shipped
+    boundaries once rectified from GCJ-02 and fewer than one in ten under the other
+    hypotheses; subdistricts put their outer edges there. The margin rule: the best
+    share wins with strength 3 when it is at least 20 % and at least three times the
+    runner-up's, with strength 2 when at least 5 % and twice the runner-up's (in both
+    with :data:`MIN_ON_BOUNDARY` vertices on a boundary at least). Otherwise the evidence
+    is neutral and the other evidence decides: when fewer than half the vertices lie in
+    Beijing (the file cannot be compared) or when no hypothesis follows the boundaries
+    (zones drawn inside the districts).
+    """
+    xy = polygon_vertices(geoms)
+    n = len(xy)
+    if n == 0:
+        return None
+    x0, y0, x1, y1 = BEIJING_BBOX
+    lon, lat = xy[:, 0], xy[:, 1]
+    inside = float(((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)).mean())
+    if inside < 0.5:
+        text = Msg("imp_e_boundaries_outside", n=n, share=f"{inside:.0%}")
+        return Evidence("boundaries", None, 0, text), {}
+    tree = boundary_segments()
+    on: dict[str, int] = {}
+    for h in HYPOTHESES:
+        wl, wt = to_wgs84(lon, lat, h)
+        mx, my = _metric().transform(np.asarray(wl), np.asarray(wt))
+        hit = tree.query(shapely.points(mx, my), predicate="dwithin", distance=BOUNDARY_TOL_M)
+        on[h] = len(np.unique(hit[0]))
+    shares = {h: on[h] / n for h in HYPOTHESES}
+    ranked = sorted(shares, key=shares.__getitem__, reverse=True)
+    best, second = shares[ranked[0]], shares[ranked[1]]
+    detail = ", ".join(f"{LABELS[h]} {shares[h]:.1%}" for h in HYPOTHESES)
+    params = {"n": n, "tol": f"{BOUNDARY_TOL_M:.0f}", "detail": detail}
+    strength = 0
+    if on[ranked[0]] >= MIN_ON_BOUNDARY:
+        if best >= 0.2 and best >= 3 * second:
+            strength = 3
+        elif best >= 0.05 and best >= 2 * second:
+            strength = 2
+    if strength == 0:
+        return Evidence("boundaries", None, 0, Msg("imp_e_boundaries_none", **params)), shares
+    text = Msg("imp_e_boundaries", system=LABELS[ranked[0]], **params)
+    return Evidence("boundaries", ranked[0], strength, text), shares
 
 
 # --------------------------------------------------------------------------- decision

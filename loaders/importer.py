@@ -151,11 +151,15 @@ class ImportResult:
 
     ``preview`` has one row per input row: ``row``, ``lon``, ``lat`` (WGS-84 where
     known), ``name``, ``kept`` and ``reason`` — what the data page draws.
+    ``geometries`` are the file's own geometries of the kept rows (aligned with
+    ``frame``), rectified to WGS-84 like the points — the polygons of a boundary file;
+    None when the coordinates came from columns.
     """
 
     frame: gpd.GeoDataFrame
     report: ImportReport
     preview: pd.DataFrame
+    geometries: np.ndarray | None = None
 
 
 class _Problems:
@@ -386,6 +390,8 @@ class Points:
     projected: CRS | None
     #: finite and within ±180/±90
     usable: np.ndarray
+    #: the file's geometries (degrees, the points' system), None for coordinate columns
+    geoms: np.ndarray | None = None
 
 
 def header_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -446,7 +452,7 @@ def coordinates(
     LoaderError
         When most coordinates look projected (metres) and no projected CRS is declared.
     """
-    lon, lat, coord_col, proj_crs = _coordinates(
+    lon, lat, coord_col, proj_crs, geoms = _coordinates(
         raw, df, mapping, probs, rep, declared_crs, name, prefer_cols
     )
     # swapped latitude/longitude: a Beijing latitude in the longitude column and vice versa
@@ -468,7 +474,7 @@ def coordinates(
             )
     probs.add(bad_range, coord_col, "imp_out_of_range")
     probs.add(~finite & ~probs.drop, coord_col, "imp_no_coord")
-    return Points(lon, lat, coord_col, proj_crs, finite & ~bad_range)
+    return Points(lon, lat, coord_col, proj_crs, finite & ~bad_range, geoms)
 
 
 def named_districts(
@@ -513,9 +519,7 @@ def rectify(
 ) -> Points:
     """Decide the coordinate system on the evidence (or the declaration), record the
     decision in the report, and return the points in WGS-84."""
-    system, decision = _decide_system(
-        raw, declared, pts.projected, pts.lon, pts.lat, pts.usable, named, names, mapping, name
-    )
+    system, decision = _decide_system(raw, declared, pts, named, names, mapping, name)
     rep.crs = system
     rep.crs_confidence = decision.confidence
     rep.crs_evidence = [e.to_dict() for e in decision.evidence]
@@ -525,7 +529,18 @@ def rectify(
     if system not in ("gcj02", "bd09"):
         return pts
     wl, wt = to_wgs84(pts.lon, pts.lat, system)
-    return replace(pts, lon=np.asarray(wl), lat=np.asarray(wt))
+    geoms = None if pts.geoms is None else rectify_geometries(pts.geoms, system)
+    return replace(pts, lon=np.asarray(wl), lat=np.asarray(wt), geoms=geoms)
+
+
+def rectify_geometries(geoms: np.ndarray, system: str) -> np.ndarray:
+    """``geoms`` (any kind, degrees in ``system``) with every vertex converted to WGS-84."""
+
+    def convert(xy: np.ndarray) -> np.ndarray:
+        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], system)
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(np.asarray(geoms, dtype=object), convert)
 
 
 def locate(
@@ -642,7 +657,8 @@ def result(
             "reason_zh": pd.Categorical(probs.reason_zh.astype(object)),
         }
     )
-    return ImportResult(gdf, rep, preview)
+    geoms = None if pts.geoms is None else pts.geoms[np.flatnonzero(~probs.drop)]
+    return ImportResult(gdf, rep, preview, geoms)
 
 
 def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=False):
@@ -692,7 +708,11 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
                 proj_crs = c
         if proj_crs is not None:
             x, y = _to_lonlat(x, y, proj_crs)
-        return x, y, "geometry", proj_crs
+            crs = proj_crs
+            geoms = shapely.transform(
+                geoms, lambda xy: np.column_stack(_to_lonlat(xy[:, 0], xy[:, 1], crs))
+            )
+        return x, y, "geometry", proj_crs, geoms
 
     coord_col: str | None
     if "lon" in mapping and "lat" in mapping:
@@ -724,8 +744,8 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
         )
         probs.add(bad, mapping["wkt"], "imp_not_wkt", src)
         m2 = {k: v for k, v in mapping.items() if k not in ("lon", "lat")}
-        x, y, _, proj_crs = _coordinates(raw2, df, m2, probs, rep, declared_crs, name)
-        return x, y, mapping["wkt"], proj_crs
+        x, y, _, proj_crs, geoms = _coordinates(raw2, df, m2, probs, rep, declared_crs, name)
+        return x, y, mapping["wkt"], proj_crs, geoms
     else:
         raise LoaderError(
             f"{name} has no coordinate columns: found {list(df.columns)[:30]}. Name them "
@@ -736,7 +756,7 @@ def _coordinates(raw, df, mapping, probs, rep, declared_crs, name, prefer_cols=F
     y = np.asarray(y, dtype="float64")
     if proj_crs is not None:
         x, y = _to_lonlat(x, y, proj_crs)
-    return x, y, coord_col, proj_crs
+    return x, y, coord_col, proj_crs, None
 
 
 def _name_series(df: pd.DataFrame, mapping: dict, osm: pd.DataFrame | None) -> pd.Series | None:
@@ -748,7 +768,8 @@ def _name_series(df: pd.DataFrame, mapping: dict, osm: pd.DataFrame | None) -> p
     return None
 
 
-def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapping, name):
+def _decide_system(raw, declared, pts, named, names, mapping, name):
+    proj_crs, lon, lat, usable = pts.projected, pts.lon, pts.lat, pts.usable
     if proj_crs is not None:
         label = f"EPSG:{proj_crs.to_epsg()}" if proj_crs.to_epsg() else proj_crs.name
         src = Msg("imp_e_src_option" if declared not in ("auto",) else "imp_e_src_metadata")
@@ -768,6 +789,11 @@ def _decide_system(raw, declared, proj_crs, lon, lat, usable, named, names, mapp
             )
             if lm is not None:
                 evidence.append(lm)
+    if pts.geoms is not None:
+        found = crsdetect.boundary_evidence(pts.geoms[usable])
+        if found is not None:
+            evidence.append(found[0])
+            scores = found[1] or scores
     if raw.osm:
         evidence.append(crsdetect.Evidence("provenance", "wgs84", 2, Msg("imp_e_osm")))
     if raw.fmt in ("GeoJSON", "KML"):

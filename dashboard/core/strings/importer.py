@@ -176,6 +176,25 @@ STRINGS = {
         "the file declares EPSG:{epsg} (GCJ-02 data is often mislabelled so)",
     ),
     "imp_e_declared": ("已声明：--crs {declared}", "declared: --crs {declared}"),
+    "imp_e_boundaries": (
+        "多边形顶点落在项目自带区界上（{tol} 米以内）的比例：{detail}；{system} 最吻合"
+        "（比较了 {n} 个顶点）",
+        "polygon vertices on a shipped district boundary (within {tol} m): {detail}; "
+        "{system} fits best ({n} vertices compared)",
+    ),
+    "imp_e_boundaries_none": (
+        "多边形顶点落在项目自带区界上（{tol} 米以内）的比例：{detail}——没有坐标系明显更吻合"
+        "（多边形不沿区界），由其他依据决定（比较了 {n} 个顶点）",
+        "polygon vertices on a shipped district boundary (within {tol} m): {detail} — no "
+        "system fits clearly better (the polygons do not follow the district boundaries); "
+        "the other evidence decides ({n} vertices compared)",
+    ),
+    "imp_e_boundaries_outside": (
+        "多边形顶点只有 {share} 位于北京：无法与项目自带区界比较，由其他依据决定"
+        "（比较了 {n} 个顶点）",
+        "only {share} of the polygon vertices lie in Beijing: they cannot be compared with "
+        "the shipped district boundaries; the other evidence decides ({n} vertices compared)",
+    ),
     # the summary and the confidence of the coordinate system
     "imp_summary": (
         "读取 {read} 行，保留 {kept} 行，剔除 {dropped} 行；坐标系 {system}（{confidence}）",
@@ -224,4 +243,5 @@ STRINGS = {
     "imp_src_names": ("名称与元数据", "names"),
     "imp_src_provenance": ("数据来源", "provenance"),
     "imp_src_format": ("文件格式", "format"),
+    "imp_src_boundaries": ("区界", "district boundaries"),
 }
