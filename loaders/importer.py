@@ -29,12 +29,14 @@ from dashboard.core.model import (
     BEIJING_BBOX,
     CAPABILITIES,
     CARD_SCHEMES,
+    CATEGORY_CAPABILITIES,
     CATEGORY_SECTOR,
     LAYERS,
     LIST_SEP,
     WALLETS,
     WGS84,
     Problem,
+    implied_capabilities,
     validate_points,
 )
 from loaders import columns as colmod
@@ -368,14 +370,59 @@ def clean(
     named = named_districts(df, mapping, osm, fixed, probs)
     pts = rectify(raw, declared, pts, named, _name_series(df, mapping, osm), mapping, name, rep)
     located = locate(pts, named, mapping, probs, rep)
-    out = _model_fields(df, mapping, osm, fixed, options.layer, probs, name, options.mapping)
+    filled = Filled()
+    out = _model_fields(
+        df, mapping, osm, fixed, options.layer, probs, name, options.mapping, filled
+    )
     out["adcode"] = pd.Series(located, dtype="string")
     with np.errstate(over="ignore"):  # 1e308 (a dropped row) rounds to inf, not a warning
         out["lon"] = np.round(pts.lon, 7)
         out["lat"] = np.round(pts.lat, 7)
     drop_duplicates(out, pts, mapping, probs, rep)
     frame = model_check(out, options.layer, name, probs)
+    report_filled(filled, out, ~probs.drop, rep)
     return result(out, frame, pts, probs, rep)
+
+
+@dataclass
+class Filled:
+    """Rows whose empty cells the import read as the model allows rather than refusing
+    them: an open date column left empty (column → rows, and the column of the file it
+    was read from), capabilities implied by the category (the rows)."""
+
+    undated: dict[str, np.ndarray] = field(default_factory=dict)
+    date_source: dict[str, str] = field(default_factory=dict)
+    implied: np.ndarray | None = None
+    capabilities_source: str = "capabilities"
+
+
+def report_filled(filled: Filled, out: pd.DataFrame, kept: np.ndarray, rep: ImportReport) -> None:
+    """One warning per open date column left empty and one per category whose implied
+    capabilities were filled in, counting the rows kept."""
+    for col, rows in filled.undated.items():
+        n = int((rows & kept).sum())
+        if n:
+            src = filled.date_source.get(col, col)
+            rep.warnings.append(Msg("imp_w_undated", n=n, col=src, field=col))
+    if filled.implied is None:
+        return
+    rows = filled.implied & kept
+    for cat, count in out.loc[rows, "category"].value_counts(sort=False).items():
+        codes = CATEGORY_CAPABILITIES[str(cat)]
+        names = Msg(f"imp_cap_{codes[0]}")
+        for c in codes[1:]:
+            names = Msg("imp_and", a=names, b=Msg(f"imp_cap_{c}"))
+        rep.warnings.append(
+            Msg(
+                "imp_w_implied",
+                n=int(count),
+                col=filled.capabilities_source,
+                category=cat,
+                cat=Msg(f"imp_ptype_{cat}"),
+                caps=LIST_SEP.join(codes),
+                caps_label=names,
+            )
+        )
 
 
 @dataclass
@@ -854,8 +901,13 @@ def _text(df: pd.DataFrame, col: str | None, n: int) -> pd.Series:
     return s.where(s != "", pd.NA)
 
 
-def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.DataFrame:
-    """Model columns of ``layer`` from mapped columns, OSM tags and ``--set`` values."""
+def _model_fields(
+    df, mapping, osm, fixed, layer, probs, name, explicit, filled: Filled | None = None
+) -> pd.DataFrame:
+    """Model columns of ``layer`` from mapped columns, OSM tags and ``--set`` values;
+    empty cells read as the model allows (an open date, implied capabilities) are
+    recorded in ``filled``."""
+    filled = Filled() if filled is None else filled
     n = len(df)
     spec = LAYERS[layer]
     out = pd.DataFrame(index=range(n))
@@ -927,7 +979,10 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
         src = pick(col)
         d = pd.to_datetime(src, errors="coerce", format="mixed")
         probs.add((d.isna() & src.notna()).to_numpy(), mapping.get(col, col), "imp_not_date", src)
-        if col in spec.required:
+        if col in spec.open_dates:
+            filled.undated[col] = src.isna().to_numpy()
+            filled.date_source[col] = mapping.get(col, col)
+        elif col in spec.required:
             probs.add(
                 src.isna().to_numpy(),
                 col,
@@ -940,6 +995,13 @@ def _model_fields(df, mapping, osm, fixed, layer, probs, name, explicit) -> pd.D
     for col in spec.list_columns:
         src = pick(col)
         norm = src.str.replace(r"\s*[,，、|/;；]\s*", LIST_SEP, regex=True).str.strip(LIST_SEP)
+        norm = norm.where(norm != "", pd.NA)
+        if col == "capabilities":
+            implied = implied_capabilities(out["category"])
+            fill = (norm.isna() & (implied != "")).to_numpy()
+            norm = norm.mask(pd.Series(fill), implied)
+            filled.implied = fill
+            filled.capabilities_source = mapping.get(col, col)
         table = {}
         for u in pd.unique(norm.dropna()):
             codes = [c for c in str(u).split(LIST_SEP) if c]

@@ -110,6 +110,19 @@ CAPABILITIES: Final[dict[str, tuple[str, str]]] = {
     "help_desk": ("支付咨询协助", "Payment help desk"),
 }
 
+#: Capabilities a payment-point type implies by itself: what any point of the type lets a
+#: visitor do, whatever the point (an ATM that takes foreign cards gives RMB cash by a
+#: foreign card; an exchange counter changes money into RMB cash). The importer fills them
+#: in for a row that states no capabilities, and says so in its report. Types absent here
+#: imply nothing: a foreign-card POS may take some schemes and wallets and not others (the
+#: very thing a field check verifies), so such a row must state its capabilities.
+CATEGORY_CAPABILITIES: Final[dict[str, tuple[str, ...]]] = {
+    "foreign_card_atm": ("atm_withdrawal", "cash"),
+    "currency_exchange": ("currency_exchange", "cash"),
+    "cash_acceptance": ("cash",),
+    "mobile_payment_help": ("help_desk",),
+}
+
 #: Card schemes a point may accept.
 CARD_SCHEMES: Final[dict[str, tuple[str, str]]] = {
     "visa": ("维萨", "Visa"),
@@ -155,6 +168,10 @@ class LayerSpec:
     color: tuple[int, int, int] = (80, 80, 80)
     list_columns: tuple[str, ...] = ()
     date_columns: tuple[str, ...] = ()
+    #: required date columns whose cell may be empty: no date sets no limit (a payment
+    #: point without ``in_service_date`` is in service on every date, as the coverage
+    #: engine's ``in_service`` reads it); an import warns instead of refusing the row
+    open_dates: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -211,6 +228,7 @@ LAYERS: Final[dict[str, LayerSpec]] = {
         (20, 150, 90),
         list_columns=("capabilities", "card_schemes", "wallets"),
         date_columns=("in_service_date",),
+        open_dates=("in_service_date",),
     ),
 }
 POINT_LAYERS: Final[tuple[str, ...]] = tuple(LAYERS)
@@ -282,6 +300,13 @@ def split_list(value: object) -> list[str]:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return []
     return [v.strip() for v in str(value).split(LIST_SEP) if v.strip()]
+
+
+def implied_capabilities(category: pd.Series) -> pd.Series:
+    """The capabilities each row's payment type implies (:data:`CATEGORY_CAPABILITIES`),
+    ``;``-joined; empty where the type implies none."""
+    table = {c: LIST_SEP.join(v) for c, v in CATEGORY_CAPABILITIES.items()}
+    return category.astype("string").map(table).fillna("").astype("string")
 
 
 def validate_points(df: pd.DataFrame, layer: str, file: str = "<data>") -> list[Problem]:

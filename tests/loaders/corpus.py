@@ -392,7 +392,11 @@ CASES: list[Case] = [
     ),
     Case(
         "payments-no-capabilities",
-        _w("pay.csv", "名称,类型,启用日期,经度,纬度\n甲,外币兑换点,2024-01-01,116.45,39.90\n"),
+        # a foreign-card POS implies no capabilities (which cards and wallets varies)
+        _w(
+            "pay.csv",
+            "名称,类型,启用日期,经度,纬度\n甲,境外银行卡受理终端,2024-01-01,116.45,39.90\n",
+        ),
         "fatal",
         "no capabilities",
         layer="payments",

@@ -4,6 +4,8 @@ keys ``imp_<name>``, worded with :class:`dashboard.core.messages.Msg`. The Engli
 are the report's (``exchange-atlas import`` and its ``--report`` JSON by default); the
 Data page and ``--lang zh`` show the Chinese ones. ``{value}`` is the cell's value."""
 
+from dashboard.core.model import CAPABILITIES, PAYMENT_TYPES
+
 STRINGS = {
     # problems of one row (the value is the cell's)
     "imp_geom_missing": ("几何为空或缺失", "empty or missing geometry"),
@@ -85,6 +87,19 @@ STRINGS = {
         "{n} 行经纬度颠倒，已更正",
         "{n} row(s) had latitude and longitude swapped; corrected",
     ),
+    "imp_w_undated": (
+        "{n} 行没有 {col}：按始终在用导入（覆盖计算在任何日期都计入这些点）；"
+        "如需注明日期，请添加该列或 --set {field}=YYYY-MM-DD",
+        "{n} row(s) have no {col}: imported as in service on every date (coverage counts "
+        "them on any date); to date them, add the column or --set {field}=YYYY-MM-DD",
+    ),
+    "imp_w_implied": (
+        "{n} 行没有 {col}，已按类别 {category}（{cat}）推定为 {caps}（{caps_label}）；"
+        "如不符，请在 {col} 列中注明",
+        "capabilities filled from category {category} ({cat}) for {n} row(s): {caps} "
+        "({caps_label}); state them in a {col} column if they differ",
+    ),
+    "imp_and": ("{a}、{b}", "{a}, {b}"),
     "imp_w_repaired": ("已修复 {n} 个无效几何", "{n} invalid geometries repaired"),
     "imp_w_declared_conflict": (
         "声明了 --crs {declared}，但证据指向 {system}：{text}",
@@ -245,3 +260,8 @@ STRINGS = {
     "imp_src_format": ("文件格式", "format"),
     "imp_src_boundaries": ("区界", "district boundaries"),
 }
+
+# The labels of the model's codes as messages, so that a report words them in its own
+# language (the labels' one home stays dashboard/core/model.py).
+STRINGS.update({f"imp_cap_{code}": pair for code, pair in CAPABILITIES.items()})
+STRINGS.update({f"imp_ptype_{code}": pair for code, pair in PAYMENT_TYPES.items()})
