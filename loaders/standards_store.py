@@ -1,23 +1,32 @@
 """Where the service standards are kept: the shipped defaults and the workspace's edits.
 
-The shipped defaults live in ``geodata/standards.json``; a user's edits are saved to
-``<workspace>/standards.json`` (see :func:`loaders.workspace.default_home`) and take
-precedence. The rules themselves are :mod:`dashboard.core.standards`.
+The shipped defaults live in ``geodata/standards.json``. A user's standards are a
+versioned document of the workspace (:mod:`loaders.documents`), as the targets are: every
+``save`` and ``reset`` is a new version written whole under a lock, and ``undo`` steps
+back. A ``<workspace>/standards.json`` saved by an earlier version is read until the next
+change moves it in as the first version. The rules are :mod:`dashboard.core.standards`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 
 from dashboard.core.standards import Standards, standards_from_dict, standards_to_dict
-from loaders.documents import read_json_file
-from loaders.workspace import default_home
+from loaders.documents import (
+    DocumentVersion,
+    document_dir,
+    document_history,
+    load_document,
+    read_json_file,
+    reset_document,
+    save_document,
+    undo_document,
+)
+from loaders.workspace import WorkspaceError, default_home
 
 SHIPPED_STANDARDS = Path(__file__).resolve().parents[1] / "geodata" / "standards.json"
 WORKSPACE_FILE = "standards.json"
+DOCUMENT = "standards"
 
 
 def shipped_standards() -> Standards:
@@ -36,49 +45,74 @@ def read_standards(path: Path) -> Standards:
     return read_json_file(path, standards_from_dict)
 
 
-def workspace_standards_path(home: Path | None = None) -> Path:
-    """Where the user's standards are saved: ``<workspace>/standards.json``."""
+def legacy_standards_path(home: Path | None = None) -> Path:
+    """Where earlier versions saved the user's standards: ``<workspace>/standards.json``
+    (read until the next change, which moves it into the versioned document)."""
     return Path(home or default_home()) / WORKSPACE_FILE
 
 
+def workspace_standards_path(home: Path | None = None) -> Path:
+    """Where the user's standards are kept: the versions of the ``standards`` document."""
+    return document_dir(DOCUMENT, home)
+
+
 def load_standards(home: Path | None = None) -> Standards:
-    """The standards in effect: the workspace's saved file if any, else the shipped defaults."""
-    path = workspace_standards_path(home)
-    if path.is_file():
-        return read_standards(path)
+    """The standards in effect: the workspace's current version, else a file saved by an
+    earlier version of the app, else the shipped defaults."""
+    try:
+        content = load_document(DOCUMENT, home)
+    except WorkspaceError as exc:  # a version broken by hand: say so as a bad file
+        raise ValueError(f"the workspace's standards: {exc}") from None
+    if content is not None:
+        try:
+            return standards_from_dict(content)
+        except ValueError as exc:
+            raise ValueError(f"the workspace's standards: {exc}") from None
+    legacy = legacy_standards_path(home)
+    if legacy.is_file() and not document_history(DOCUMENT, home):
+        return read_standards(legacy)
     return shipped_standards()
 
 
 def is_customised(home: Path | None = None) -> bool:
-    """Whether the workspace holds its own standards."""
-    return workspace_standards_path(home).is_file()
+    """Whether the workspace's own standards are in effect."""
+    if load_document(DOCUMENT, home) is not None:
+        return True
+    return legacy_standards_path(home).is_file() and not document_history(DOCUMENT, home)
 
 
-def save_standards(standards: Standards, home: Path | None = None) -> Path:
-    """Validate and atomically write ``standards`` to the workspace; return the path."""
+def _migrate(home: Path | None) -> None:
+    """Move a standards file of an earlier version into the document (its first version)."""
+    legacy = legacy_standards_path(home)
+    if legacy.is_file():
+        if not document_history(DOCUMENT, home):
+            data = standards_to_dict(read_standards(legacy))
+            save_document(DOCUMENT, data, home, f"migrated from {legacy.name}")
+        legacy.unlink()
+
+
+def save_standards(standards: Standards, home: Path | None = None, source: str = "") -> str:
+    """Validate ``standards`` and store them as a new version (atomic, under the
+    document's lock, undoable); return the version's file name."""
     data = standards_to_dict(standards)
     standards_from_dict(data)  # validate before writing
-    path = workspace_standards_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".standards-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    _migrate(home)
+    return save_document(DOCUMENT, data, home, source)
 
 
 def reset_standards(home: Path | None = None) -> bool:
-    """Remove the workspace's standards (the shipped defaults apply again).
+    """Make the shipped defaults apply again (a new, undoable version); False when they
+    already do."""
+    _migrate(home)
+    return reset_document(DOCUMENT, home, "reset") is not None
 
-    Returns True when a file was removed.
-    """
-    path = workspace_standards_path(home)
-    if path.is_file():
-        path.unlink()
-        return True
-    return False
+
+def undo_standards(home: Path | None = None) -> str | None:
+    """Step back to the previous version (None: the shipped defaults)."""
+    _migrate(home)
+    return undo_document(DOCUMENT, home)
+
+
+def standards_history(home: Path | None = None) -> list[DocumentVersion]:
+    """Every stored version of the standards, oldest first."""
+    return document_history(DOCUMENT, home)

@@ -1,4 +1,5 @@
-"""``exchange-atlas standards show | set | reset``: view or edit the service standards
+"""``exchange-atlas standards show | set | reset | undo | history``: view or edit the service
+standards
 saved in the workspace (the shipped ``geodata/standards.json`` stays the default)."""
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from dashboard.core.safetext import csv_text
 
 def _run_standards(args: argparse.Namespace) -> int:
     from dashboard.core.standards import set_standard, standards_table, standards_to_dict
-    from loaders.standards_store import load_standards, reset_standards, save_standards
+    from loaders.standards_store import (
+        load_standards,
+        reset_standards,
+        save_standards,
+        standards_history,
+        undo_standards,
+    )
 
     home = workspace_home(args)
     try:
@@ -46,6 +53,19 @@ def _run_standards(args: argparse.Namespace) -> int:
         removed = reset_standards(home)
         print("standards reset to the shipped defaults" if removed else "standards already default")
         return 0
+    if args.action == "undo":
+        back = undo_standards(home)
+        print(f"standards back to version {back}" if back else "shipped default standards apply")
+        return 0
+    if args.action == "history":
+        rows = [h.to_dict() for h in standards_history(home)]
+        if args.json:
+            emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", None)
+        else:
+            emit(
+                pd.DataFrame(rows).to_string(index=False) + "\n" if rows else "no versions\n", None
+            )
+        return 0
     # set
     if args.radius is None and args.require is None and args.weight is None:
         raise CliError("nothing to set: give --radius, --require and/or --weight")
@@ -53,7 +73,7 @@ def _run_standards(args: argparse.Namespace) -> int:
         new = set_standard(
             std, args.category, radius_m=args.radius, require=args.require, weight=args.weight
         )
-        path = save_standards(new, home)
+        version = save_standards(new, home)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -63,7 +83,7 @@ def _run_standards(args: argparse.Namespace) -> int:
 
     print(
         f"{args.category}: radius {s.radius_m:g} m, require {format_requirement(s.require)}, "
-        f"weight {s.weight:g} (saved to {path})"
+        f"weight {s.weight:g} (saved as version {version})"
     )
     return 0
 
@@ -82,6 +102,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--require", nargs="+", action="extend", metavar="CAPABILITY")
     st.add_argument("--weight", type=float)
     st.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
-    rs = ss.add_parser("reset", help="drop the workspace's standards (shipped defaults apply)")
+    rs = ss.add_parser(
+        "reset", help="make the shipped defaults apply again (a new version, undoable)"
+    )
     rs.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    un = ss.add_parser("undo", help="step back to the previous version of the standards")
+    un.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    hi = ss.add_parser("history", help="list the stored versions of the standards")
+    hi.add_argument("--json", action="store_true", help="as JSON")
+    hi.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
     s.set_defaults(func=_run_standards)

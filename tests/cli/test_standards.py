@@ -23,7 +23,7 @@ def test_standards_round_trip(capsys, isolated_home):
     doc = run_json(capsys, "standards", "show", "--format", "json")
     hotel = doc["categories"]["hotel"]
     assert hotel["radius_m"] == 350 and hotel["require"] == [["cash"]] and hotel["weight"] == 4
-    assert (isolated_home / "standards.json").is_file()
+    assert (isolated_home / "documents" / "standards" / "v0001.json").is_file()
     # the coverage command uses the saved radius
     rows = run_json(capsys, "coverage", "--format", "json", "--use-standards")
     want = _expected(isolated_home).districts

@@ -17,6 +17,7 @@ from dashboard.core.standards import (
     standards_from_dict,
     standards_from_table,
     standards_table,
+    standards_to_dict,
     uniform_standards,
 )
 from loaders.standards_store import (
@@ -26,6 +27,9 @@ from loaders.standards_store import (
     reset_standards,
     save_standards,
     shipped_standards,
+    standards_history,
+    undo_standards,
+    workspace_standards_path,
 )
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -84,16 +88,50 @@ def test_bad_files_are_named():
 def test_workspace_round_trip(isolated_home):
     assert not is_customised(isolated_home)
     std = set_standard(shipped_standards(), "museum", radius_m=420, require=["any"], weight=2)
-    path = save_standards(std, isolated_home)
-    assert path.parent == isolated_home and is_customised(isolated_home)
+    version = save_standards(std, isolated_home)
+    assert version == "v0001.json" and is_customised(isolated_home)
     again = load_standards(isolated_home)
     assert again["museum"].radius_m == 420 and again["museum"].require == ()
     assert again == std
-    (isolated_home / "standards.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
+    stored = workspace_standards_path(isolated_home) / version
+    good = stored.read_bytes()
+    stored.write_text("{not json", encoding="utf-8")  # a hand-broken version
+    with pytest.raises(ValueError, match="standards.*cannot be read.*undo"):
         load_standards(isolated_home)
+    stored.write_bytes(good)
     assert reset_standards(isolated_home) and load_standards(isolated_home) == shipped_standards()
     assert not reset_standards(isolated_home)
+
+
+def test_every_change_is_a_version_and_undoable(isolated_home):
+    """Standards are kept like the targets: versioned, written under a lock, undoable."""
+    a = set_standard(shipped_standards(), "hotel", radius_m=250)
+    b = set_standard(a, "hotel", radius_m=150)
+    save_standards(a, isolated_home)
+    save_standards(b, isolated_home)
+    assert load_standards(isolated_home)["hotel"].radius_m == 150
+    assert undo_standards(isolated_home) == "v0001.json"
+    assert load_standards(isolated_home)["hotel"].radius_m == 250
+    reset_standards(isolated_home)
+    assert load_standards(isolated_home) == shipped_standards()
+    undo_standards(isolated_home)  # the reset is undone too
+    assert load_standards(isolated_home)["hotel"].radius_m == 250
+    history = standards_history(isolated_home)
+    assert [h.action for h in history] == ["save", "save", "reset"]
+    assert [h.current for h in history] == [True, False, False]
+
+
+def test_a_file_of_an_earlier_version_is_read_then_moved_in(isolated_home):
+    old = set_standard(shipped_standards(), "museum", radius_m=333)
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    legacy = isolated_home / "standards.json"
+    legacy.write_text(json.dumps(standards_to_dict(old)), encoding="utf-8")
+    assert is_customised(isolated_home) and load_standards(isolated_home) == old
+    save_standards(set_standard(old, "museum", radius_m=444), isolated_home)
+    assert not legacy.exists()
+    assert [h.source for h in standards_history(isolated_home)][0].startswith("migrated")
+    assert undo_standards(isolated_home) == "v0001.json"
+    assert load_standards(isolated_home) == old  # the earlier file is its first version
 
 
 def test_table_round_trip_and_uniform():
