@@ -19,6 +19,8 @@ from loaders.standards_store import (
     reset_standards,
     save_standards,
     shipped_standards,
+    standards_history,
+    undo_standards,
     workspace_standards_path,
 )
 
@@ -56,7 +58,7 @@ edited = st.data_editor(
     },
 )
 
-left, right, _ = st.columns([1, 1, 4])
+left, right, back, _ = st.columns([1, 1, 1, 3])
 if left.button(t("stdp_save", lang), type="primary", key="standards-save"):
     try:
         save_standards(standards_from_table(edited.to_dict(orient="records"), current, lang))
@@ -69,6 +71,10 @@ if right.button(t("stdp_reset", lang), key="standards-reset"):
     reset_standards()
     session.page_state().forget(P.standards_editor)
     st.success(t("stdp_was_reset", lang))
+    st.rerun()
+if back.button(t("stdp_undo", lang), key="standards-undo", disabled=not standards_history()):
+    undo_standards()
+    session.page_state().forget(P.standards_editor)
     st.rerun()
 
 with st.expander(t("stdp_codes", lang)):

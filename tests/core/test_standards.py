@@ -175,6 +175,11 @@ def test_page_shows_saves_and_resets(isolated_home):
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception
     assert is_customised(isolated_home) and load_standards(isolated_home) == shipped_standards()
+    # undo on the page: back past the save and the reset to the 321 m hotel standard
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Undo the last change").click().run()
+        assert not at.exception
+    assert load_standards(isolated_home)["hotel"].radius_m == 321
 
 
 def test_every_rationale_is_in_chinese_and_english():

@@ -18,6 +18,7 @@ STRINGS = {
     "stdp_default": ("当前使用随附的默认标准。", "Using the shipped default standards."),
     "stdp_save": ("保存", "Save"),
     "stdp_reset": ("恢复默认", "Reset to defaults"),
+    "stdp_undo": ("撤销上次更改", "Undo the last change"),
     "stdp_saved": ("已保存。", "Saved."),
     "stdp_was_reset": ("已恢复默认标准。", "Defaults restored."),
     "stdp_category": ("类别", "Category"),
