@@ -8,6 +8,7 @@ rerun the page (``on_click="ignore"``). What goes into the files is
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pydeck as pdk
@@ -46,23 +47,18 @@ def map_buttons(deck: pdk.Deck, page: str, district: str | None = None, box=None
     title = _title(page, district, lang)
     notes = _notes(deck, district, v.as_of, lang)
     row = (box or st).container(horizontal=True, gap="small")
-    row.download_button(
-        t("mf_download_html", lang),
-        data=lambda: map_files.deck_html(deck, lang=lang, title=title, notes=notes),
-        file_name=map_files.file_name(page, district, v.as_of, "html"),
-        mime="text/html",
-        key=f"map-html-{page}",
-        help=t("mf_download_html_help", lang),
-        on_click="ignore",
-        icon=":material/download:",
+    files = (
+        ("html", map_files.deck_html, "text/html", ":material/download:"),
+        ("png", map_files.deck_png, "image/png", ":material/image:"),
     )
-    row.download_button(
-        t("mf_download_png", lang),
-        data=lambda: map_files.deck_png(deck, lang=lang, title=title, notes=notes),
-        file_name=map_files.file_name(page, district, v.as_of, "png"),
-        mime="image/png",
-        key=f"map-png-{page}",
-        help=t("mf_download_png_help", lang),
-        on_click="ignore",
-        icon=":material/image:",
-    )
+    for ext, make, mime, icon in files:
+        row.download_button(
+            t(f"mf_download_{ext}", lang),
+            data=functools.partial(make, deck, lang=lang, title=title, notes=notes),
+            file_name=map_files.file_name(page, district, v.as_of, ext),
+            mime=mime,
+            key=f"map-{ext}-{page}",
+            help=t(f"mf_download_{ext}_help", lang),
+            on_click="ignore",
+            icon=icon,
+        )

@@ -18,10 +18,9 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from dashboard.core import model
 from dashboard.core.i18n import label_of, name_col, t
 from dashboard.core.standards import format_requirement
-from dashboard.core.targets import CITY
+from dashboard.core.targets import CITY, target_for
 from dashboard.engine.briefing import Briefing, DistrictBrief
 from dashboard.views import charts
 from dashboard.views import progress as vp
@@ -428,8 +427,6 @@ def ranking_figure(b: Briefing, lang: str) -> Figure:
 
 
 def trend_figure(b: Briefing, adcode: str, lang: str, caption: str) -> Figure:
-    from dashboard.core.targets import target_for
-
     target = target_for(b.targets, "all" if adcode == CITY else adcode)
     spec = vp.trend_spec(b.series, adcode, lang, target)
     return Figure(_sized(spec, 640, 220), caption, 640, 220)
@@ -662,8 +659,3 @@ def report_blocks(
 def _standard_name(b: Briefing, lang: str) -> str:
     any_point = all(not s.require for s in b.standards.values())
     return t("rp_standard_any" if any_point else "rp_standard_in_force", lang)
-
-
-def major_label(code: str, lang: str) -> str:
-    """The name of a major event series in ``lang``."""
-    return model.label(model.MAJOR_EVENTS, code, lang)
