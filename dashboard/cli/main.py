@@ -28,6 +28,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.standards",
     "dashboard.cli.targets",
     "dashboard.cli.report",
+    "dashboard.cli.inspect",
+    "dashboard.cli.users",
+    "dashboard.cli.audit",
 )
 
 
