@@ -229,6 +229,11 @@ def _nfc(name: str) -> str:
     return unicodedata.normalize("NFC", str(name)).strip()
 
 
+def normal_name(name: str) -> str:
+    """A user name as the file keeps it (NFC, trimmed), without judging it."""
+    return _nfc(name)
+
+
 def validate_name(name: str) -> str:
     """The user name, normalised (NFC, trimmed): letters, digits and ``. _ - @``, at most
     64 characters.
