@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from dashboard.cli.errors import CliError
 from loaders.workspace import home_option
+
+if TYPE_CHECKING:
+    from dashboard.core.rights import Actor
 
 FORMATS = ("table", "csv", "json")
 
@@ -22,6 +27,18 @@ FORMATS = ("table", "csv", "json")
 
 def workspace_home(args: argparse.Namespace) -> Path | None:
     return home_option(getattr(args, "home", None))
+
+
+def cli_actor() -> Actor:
+    """Who the command line writes as: an admin named after the login (``cli:<login>``),
+    since whoever runs it can change the workspace's files anyway."""
+    from dashboard.core.rights import Actor
+
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment or the passwd file
+        login = "unknown"
+    return Actor(f"cli:{login}", "admin", via="cli")
 
 
 def effective_standards(args: argparse.Namespace):

@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from dashboard.cli.common import cli_actor
 from dashboard.cli.errors import CliError
 from dashboard.core.model import POINT_LAYERS
 from loaders.workspace import home_option
@@ -20,11 +21,13 @@ def _home(args: argparse.Namespace) -> Path | None:
 
 
 def _run_undo(args: argparse.Namespace) -> int:
-    from loaders.workspace import WorkspaceError, undo
+    from dashboard.core.rights import PermissionDenied
+    from loaders.workspace import WorkspaceError
+    from loaders.writes import undo_layer
 
     try:
-        restored = undo(args.layer, _home(args))
-    except WorkspaceError as exc:
+        restored = undo_layer(cli_actor(), args.layer, _home(args))
+    except (WorkspaceError, PermissionDenied) as exc:
         raise CliError(str(exc)) from None
     if restored is None:
         print(f"{args.layer}: back to the shipped data")

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dashboard.cli.common import cli_actor
 from dashboard.cli.errors import CliError
 from dashboard.core.i18n import LANGS, t
 from dashboard.core.messages import localize
@@ -67,10 +68,12 @@ def _home(args: argparse.Namespace) -> Path | None:
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    from dashboard.core.rights import PermissionDenied
     from loaders.errors import LoaderError
     from loaders.importer import ImportOptions, import_file
-    from loaders.workspace import WorkspaceError, commit
+    from loaders.workspace import WorkspaceError
     from loaders.writers import UnsupportedFormat, write_layer
+    from loaders.writes import import_layer
 
     options = ImportOptions(
         layer=args.layer,
@@ -125,14 +128,20 @@ def _run_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(t("imp_cli_dry_run", lang))
         return 0
+    kept = result.preview["row"].to_numpy()[result.preview["kept"].to_numpy(dtype=bool)]
     try:
-        version, renamed = commit(
+        version, renamed = import_layer(
+            cli_actor(),
             args.layer,
             result.frame,
             replace=args.replace,
             home=_home(args),
             source=str(Path(args.file).name),
+            file=str(Path(args.file).name),
+            rows=kept if len(kept) == len(result.frame) else None,
         )
+    except PermissionDenied as exc:
+        raise CliError(localize(exc.message, lang)) from None
     except WorkspaceError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

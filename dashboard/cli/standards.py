@@ -11,6 +11,7 @@ import pandas as pd
 
 from dashboard.cli.common import (
     FORMATS,
+    cli_actor,
     emit,
     workspace_home,
 )
@@ -22,14 +23,11 @@ from dashboard.core.safetext import csv_text
 
 
 def _run_standards(args: argparse.Namespace) -> int:
+    from dashboard.core.rights import PermissionDenied
     from dashboard.core.standards import set_standard, standards_table, standards_to_dict
-    from loaders.standards_store import (
-        load_standards,
-        reset_standards,
-        save_standards,
-        standards_history,
-        undo_standards,
-    )
+    from loaders.standards_store import load_standards, standards_history
+    from loaders.workspace import WorkspaceError
+    from loaders.writes import reset_standards, save_standards, undo_standards
 
     home = workspace_home(args)
     try:
@@ -50,11 +48,17 @@ def _run_standards(args: argparse.Namespace) -> int:
         emit(text, getattr(args, "out", None))
         return 0
     if args.action == "reset":
-        removed = reset_standards(home)
+        try:
+            removed = reset_standards(cli_actor(), home)
+        except (WorkspaceError, PermissionDenied) as exc:
+            raise CliError(str(exc)) from None
         print("standards reset to the shipped defaults" if removed else "standards already default")
         return 0
     if args.action == "undo":
-        back = undo_standards(home)
+        try:
+            back = undo_standards(cli_actor(), home)
+        except (WorkspaceError, PermissionDenied) as exc:
+            raise CliError(str(exc)) from None
         print(f"standards back to version {back}" if back else "shipped default standards apply")
         return 0
     if args.action == "history":
@@ -73,8 +77,8 @@ def _run_standards(args: argparse.Namespace) -> int:
         new = set_standard(
             std, args.category, radius_m=args.radius, require=args.require, weight=args.weight
         )
-        version = save_standards(new, home)
-    except ValueError as exc:
+        version = save_standards(cli_actor(), new, home)
+    except (ValueError, WorkspaceError, PermissionDenied) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot save standards: {exc.strerror or exc}") from None

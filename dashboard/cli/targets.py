@@ -19,6 +19,7 @@ import pandas as pd
 from dashboard.cli.common import (
     FORMATS,
     as_of_date,
+    cli_actor,
     effective_standards,
     emit,
     load_inputs,
@@ -143,8 +144,10 @@ def _first_in_service(args: argparse.Namespace) -> pd.Timestamp | None:
 
 
 def _set(args: argparse.Namespace) -> int:
+    from dashboard.core.rights import PermissionDenied
     from dashboard.core.targets import set_target
-    from loaders.targets_store import save_targets
+    from loaders.workspace import WorkspaceError
+    from loaders.writes import save_targets
 
     for item in args.milestone:
         if "=" not in item:  # one message naming the option and the item
@@ -161,8 +164,10 @@ def _set(args: argparse.Namespace) -> int:
     target = Target(_district(args), milestones, args.metric, args.sector, note=args.note or "")
     try:
         new = set_target(_load(args), target)
-        version = save_targets(new, workspace_home(args), source="exchange-atlas targets set")
-    except ValueError as exc:
+        version = save_targets(
+            cli_actor(), new, workspace_home(args), source="exchange-atlas targets set"
+        )
+    except (ValueError, WorkspaceError, PermissionDenied) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot save the targets: {exc.strerror or exc}") from None
@@ -176,33 +181,43 @@ def _set(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
+    from dashboard.core.rights import PermissionDenied
     from dashboard.core.targets import remove_target
-    from loaders.targets_store import save_targets
+    from loaders.workspace import WorkspaceError
+    from loaders.writes import save_targets
 
     try:
         new = remove_target(_load(args), _district(args), args.metric, args.sector)
-        version = save_targets(new, workspace_home(args), source="exchange-atlas targets remove")
-    except ValueError as exc:
+        version = save_targets(
+            cli_actor(), new, workspace_home(args), source="exchange-atlas targets remove"
+        )
+    except (ValueError, WorkspaceError, PermissionDenied) as exc:
         raise CliError(str(exc)) from None
     print(f"removed; {len(new)} target(s) in effect (version {version})")
     return 0
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from loaders.targets_store import reset_targets
+    from dashboard.core.rights import PermissionDenied
+    from loaders.workspace import WorkspaceError
+    from loaders.writes import reset_targets
 
-    done = reset_targets(workspace_home(args))
+    try:
+        done = reset_targets(cli_actor(), workspace_home(args))
+    except (WorkspaceError, PermissionDenied) as exc:
+        raise CliError(str(exc)) from None
     print("targets reset to the shipped examples" if done else "the shipped examples apply already")
     return 0
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from loaders.targets_store import undo_targets
+    from dashboard.core.rights import PermissionDenied
     from loaders.workspace import WorkspaceError
+    from loaders.writes import undo_targets
 
     try:
-        back = undo_targets(workspace_home(args))
-    except WorkspaceError as exc:
+        back = undo_targets(cli_actor(), workspace_home(args))
+    except (WorkspaceError, PermissionDenied) as exc:
         raise CliError(str(exc)) from None
     print(f"targets: restored {back}" if back else "targets: back to the shipped examples")
     return 0
