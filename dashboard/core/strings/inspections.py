@@ -81,6 +81,10 @@ STRINGS = {
         "新点位没有名称",
         "a new point has no name",
     ),
+    "insp_bad_photo": (
+        "照片 {value} 不是已保存的照片（photos/….jpg）；已忽略",
+        "photo {value} is not a stored photo (photos/….jpg); left out",
+    ),
     "insp_control": ("已删除控制字符", "control characters removed"),
     "insp_too_long": (
         "文字超过 {limit} 个字符，已截断",
