@@ -136,12 +136,12 @@ def read_audit(
     ValueError
         When ``since`` is text that is not an ISO date or time.
     """
+    start = _since(since) if since is not None else None
     path = audit_path(home)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return []
-    start = _since(since) if since is not None else None
     out: list[AuditEntry] = []
     skipped = 0
     for line in raw.splitlines():

@@ -337,6 +337,13 @@ def add_user(
     return _change(home, mutate)
 
 
+def _known(name: str, home: Path | None) -> None:
+    """Refuse a change of an unknown user before taking the lock (which creates the
+    directory and its lock file)."""
+    if name not in _read(users_path(home))["users"]:
+        raise UsersError(Msg("users_unknown", name=name))
+
+
 def set_password(name: str, password: str, home: Path | None = None) -> str:
     """Give user ``name`` a new password; return the version keeping the file before.
 
@@ -347,6 +354,7 @@ def set_password(name: str, password: str, home: Path | None = None) -> str:
     """
     n = _nfc(name)
     validate_password(password)
+    _known(n, home)
     digest = hash_password(password)
 
     def mutate(users: dict[str, Any]) -> None:
@@ -367,6 +375,7 @@ def remove_user(name: str, home: Path | None = None) -> str:
         For an unknown user: nothing is written.
     """
     n = _nfc(name)
+    _known(n, home)
 
     def mutate(users: dict[str, Any]) -> None:
         if n not in users:
@@ -387,6 +396,8 @@ def undo_users(home: Path | None = None) -> str | None:
         When the file was never changed (or is absent).
     """
     path = users_path(home)
+    if not path.is_file():  # checked again under the lock
+        raise UsersError(Msg("users_nothing_to_undo", file=str(path)))
     with dir_lock(path.parent, "the users file"):
         try:
             raw = path.read_bytes()
