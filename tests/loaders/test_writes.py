@@ -4,6 +4,7 @@ the store, then one audit entry with the version."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from dashboard.core.rights import LOCAL, Actor, PermissionDenied
 from dashboard.core.standards import set_standard
 from loaders import writes
 from loaders.audit import audit_path, read_audit
+from loaders.inspections_store import InspectionSettings
 from loaders.standards_store import load_standards, standards_history
 from loaders.targets_store import shipped_targets
 from loaders.users_store import list_users, users_path
@@ -207,3 +209,85 @@ def test_store_errors_pass_through_and_nothing_is_logged(home):
     with pytest.raises(WorkspaceError):
         writes.undo_layer(ADMIN, "venues", home)
     assert not audit_path(home).exists()
+
+
+# --------------------------------------------------------------------------- inspections
+
+NOW = datetime(2026, 3, 5, 12, 0)
+
+
+def inspections(*districts: str) -> pd.DataFrame:
+    """Prepared inspections, one of a payment point in each of ``districts``."""
+    from loaders.inspections_store import prepare_inspections
+
+    pay = shipped_table("payments")
+    ids = [pay.loc[pay["adcode"] == d, "id"].iloc[0] for d in districts]
+    raw = pd.DataFrame(
+        {
+            "place_id": ids,
+            "inspected_at": "2026-03-01 10:00",
+            "inspector": "王小明",
+            "check_foreign_card": "accepted",
+        }
+    )
+    frame, problems = prepare_inspections(
+        raw,
+        payments=pay,
+        key_locations=shipped_table("key-locations"),
+        now=NOW,
+        file="visits.csv",
+    )
+    assert not [p for p in problems if p.severity == "error"]
+    return frame
+
+
+def test_inspections_viewer_refused_editor_own_districts_only(home):
+    before = snapshot(home)
+    with pytest.raises(PermissionDenied, match="viewer"):
+        writes.add_inspections(VIEWER, inspections("110105"), home)
+    for call in (
+        lambda: writes.undo_inspections(VIEWER, home),
+        lambda: writes.save_inspection_settings(VIEWER, InspectionSettings(90), home),
+    ):
+        with pytest.raises(PermissionDenied, match="viewer"):
+            call()
+    with pytest.raises(PermissionDenied) as exc:
+        writes.add_inspections(EDITOR, inspections("110105", "110101"), home)
+    assert "110101" in str(exc.value) and "record inspections" in str(exc.value)
+    assert "记录核查结果" in error_text(exc.value, "zh")
+    with pytest.raises(PermissionDenied):
+        writes.save_inspection_settings(EDITOR, InspectionSettings(90), home)
+    assert snapshot(home) == before
+
+
+def test_inspections_added_logged_and_undone_by_their_maker_only(home):
+    from loaders.inspections_store import inspections_history, load_inspections, load_settings
+
+    batch = writes.add_inspections(EDITOR, inspections("110105"), home, source="visits.csv")
+    assert batch.actor == "wang" and len(load_inspections(home)) == 1
+    assert writes.inspections_creator(home) == "wang"
+    assert not writes.can_undo_inspections(OTHER, home)
+    with pytest.raises(PermissionDenied, match="made by wang"):
+        writes.undo_inspections(OTHER, home)
+    second = writes.add_inspections(ADMIN, inspections("110101", "110105"), home)
+    with pytest.raises(PermissionDenied, match="made by li"):
+        writes.undo_inspections(EDITOR, home)
+    assert writes.undo_inspections(ADMIN, home) == batch.number
+    assert writes.undo_inspections(EDITOR, home) is None
+    assert len(load_inspections(home)) == 0
+    from loaders.workspace import WorkspaceError
+
+    with pytest.raises(WorkspaceError):
+        writes.undo_inspections(EDITOR, home)
+    version = writes.save_inspection_settings(ADMIN, InspectionSettings(90), home)
+    assert load_settings(home).validity_days == 90
+    entries = [(e.actor, e.action, e.target, e.version) for e in read_audit(home)]
+    assert entries == [
+        ("wang", "inspect", "inspections", str(batch.number)),
+        ("li", "inspect", "inspections", str(second.number)),
+        ("li", "undo_inspections", "inspections", str(batch.number)),
+        ("wang", "undo_inspections", "inspections", ""),
+        ("li", "settings", "inspection-settings", version),
+    ]
+    assert read_audit(home)[0].detail == "1 inspection(s) from visits.csv"
+    assert [b.number for b in inspections_history(home)] == [batch.number, second.number]
