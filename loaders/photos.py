@@ -88,7 +88,19 @@ def store_photo(data: bytes, name: str, home: Path | None = None) -> StoredPhoto
     PhotoError
         Too large, not an image of an accepted format, too many pixels, or damaged.
     """
-    size = len(data)
+    check_size(len(data), name)
+    jpeg, (width, height), gps = clean_photo(data, name)
+    return StoredPhoto(save_photo(jpeg, home), gps, width, height)
+
+
+def check_size(size: int, name: str) -> None:
+    """Refuse a photo of ``size`` bytes before reading or decoding it.
+
+    Raises
+    ------
+    PhotoError
+        Over :data:`MAX_PHOTO_BYTES`, or empty.
+    """
     if size > MAX_PHOTO_BYTES:
         raise PhotoError(
             Msg(
@@ -100,9 +112,12 @@ def store_photo(data: bytes, name: str, home: Path | None = None) -> StoredPhoto
         )
     if size == 0:
         raise PhotoError(Msg("photo_empty", name=name))
-    jpeg, (width, height), gps = clean_photo(data, name)
+
+
+def save_photo(jpeg: bytes, home: Path | None = None) -> str:
+    """Store the cleaned ``jpeg`` (of :func:`clean_photo`) write-once under its sha256;
+    return its path relative to the workspace."""
     digest = hashlib.sha256(jpeg).hexdigest()
-    rel = f"{PHOTO_DIR}/{digest}.jpg"
     folder = (home or default_home()) / PHOTO_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.jpg"
@@ -111,20 +126,21 @@ def store_photo(data: bytes, name: str, home: Path | None = None) -> StoredPhoto
             atomic_write_bytes(path, jpeg, exclusive=True)
         except FileExistsError:
             pass  # stored meanwhile by another writer: the same bytes (same hash)
-    return StoredPhoto(rel, gps, width, height)
+    return f"{PHOTO_DIR}/{digest}.jpg"
 
 
 def clean_photo(
     data: bytes, name: str
 ) -> tuple[bytes, tuple[int, int], tuple[float, float] | None]:
     """The photo re-encoded as a metadata-free JPEG, its size, and its EXIF GPS
-    ``(lon, lat)``.
+    ``(lon, lat)``; nothing is written (:func:`save_photo` stores it).
 
     Raises
     ------
     PhotoError
-        Not an accepted image, too many pixels, or damaged.
+        Too large, not an accepted image, too many pixels, or damaged.
     """
+    check_size(len(data), name)
     try:
         im = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except Image.DecompressionBombError:

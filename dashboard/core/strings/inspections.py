@@ -152,4 +152,26 @@ STRINGS = {
         "--map {field}={column}：文件中没有列 {column}；文件的列：{columns}",
         "--map {field}={column}: the file has no column {column}; its columns are {columns}",
     ),
+    # what `exchange-atlas inspect` prints
+    "insp_cli_added": (
+        "检查记录 {id}：{kind} {place}（区 {adcode}），{when}",
+        "inspection {id}: {kind} {place} (district {adcode}), {when}",
+    ),
+    "insp_cli_photo_gps": (
+        "新点位的位置取自照片的 GPS：{lon}, {lat}",
+        "the new point's position is the photo's GPS: {lon}, {lat}",
+    ),
+    "insp_cli_lon_lat": (
+        "--lon 和 --lat 须同时给出",
+        "--lon and --lat go together: give both",
+    ),
+    "insp_cli_add_crs": (
+        "--crs {crs}：此处只接受 wgs84、cgcs2000、gcj02 或 bd09",
+        "--crs {crs}: use wgs84, cgcs2000, gcj02 or bd09 here",
+    ),
+    "insp_cli_settings": (
+        "通过的检查在 {days} 天内有效",
+        "an accepted check stays valid for {days} days",
+    ),
+    "insp_cli_saved": ("已保存为版本 {version}", "saved as version {version}"),
 }
