@@ -4,12 +4,15 @@ Layout (``<workspace>/inspections/``)::
 
     b000001.parquet   the rows one add stored (write-once)
     b000001.json      its record: number, created (UTC), rows, source, actor,
-                      previous (the batch in effect before it), ids
+                      previous (the batch in effect before it), chain (the numbers
+                      of the batches in effect with it, oldest first), ids
     CURRENT           the file name of the latest batch in effect
     .lock             the writers' OS lock (:func:`loaders.workspace.dir_lock`)
 
 The inspections in effect are the batches of the chain that ends at ``CURRENT``,
-following each record's ``previous``, oldest first. An add writes its batch file and
+following each record's ``previous`` (kept whole in ``chain``, so a read opens one
+record), oldest first. Row ids are ``I`` + the batch number and the row number in hex,
+so they never clash and a later row has a higher id. An add writes its batch file and
 record whole, then switches ``CURRENT`` with one atomic rename, all under the lock, so a
 crash leaves the previous state and concurrent adds lose nothing. Undo moves ``CURRENT``
 back to the previous batch; a later add chains onto the batch then in effect, so an
@@ -81,6 +84,8 @@ SAME_POINT_M = 25.0
 #: Longest text kept in a cell (longer text is cut, with a warning).
 MAX_TEXT = {"inspector": 100, "name": 200, "notes": 2000, "source": 300}
 VALIDITY_RANGE = (1, 3650)
+#: Largest batch number and row number an id holds (5 hex digits each).
+MAX_ID_PART = 0xFFFFF
 #: At most this many problems of one kind are listed; the rest are counted.
 MAX_LISTED = 200
 CHECK_COLUMNS: tuple[str, ...] = tuple(result_column(c) for c in CHECKS)
@@ -210,22 +215,37 @@ def _batch(rec: dict, current: int | None) -> InspectionBatch:
 
 
 def _chain(d: Path) -> list[int]:
-    """Numbers of the batches in effect, oldest first (``CURRENT`` back along ``previous``)."""
+    """Numbers of the batches in effect, oldest first: the ``chain`` the record of the
+    batch ``CURRENT`` names keeps, else ``CURRENT`` back along each ``previous``."""
+    number = _current(d)
+    if number is None:
+        return []
+    rec = _read_record(d, number)
+    chain = rec.get("chain")
+    if isinstance(chain, list) and chain and chain[-1] == number:
+        if all(isinstance(k, int) for k in chain):
+            for k in chain:
+                _require(d, k)
+            return [int(k) for k in chain]
     out: list[int] = []
     seen: set[int] = set()
-    number = _current(d)
-    while number is not None:
-        if number in seen:
-            raise WorkspaceError(f"the inspection batches in {d} loop at batch {number}")
-        if not (d / batch_name(number)).is_file():
-            raise WorkspaceError(
-                f"{d / batch_name(number)} is missing: the inspections in effect cannot be read"
-            )
-        seen.add(number)
-        out.append(number)
-        prev = _read_record(d, number).get("previous")
-        number = prev if isinstance(prev, int) and prev > 0 else None
+    current: int | None = number
+    while current is not None:
+        if current in seen:
+            raise WorkspaceError(f"the inspection batches in {d} loop at batch {current}")
+        _require(d, current)
+        seen.add(current)
+        out.append(current)
+        prev = _read_record(d, current).get("previous")
+        current = prev if isinstance(prev, int) and prev > 0 else None
     return out[::-1]
+
+
+def _require(d: Path, number: int) -> None:
+    if not (d / batch_name(number)).is_file():
+        raise WorkspaceError(
+            f"{d / batch_name(number)} is missing: the inspections in effect cannot be read"
+        )
 
 
 def _taken_numbers(d: Path) -> list[int]:
@@ -235,16 +255,30 @@ def _taken_numbers(d: Path) -> list[int]:
     ]
 
 
-def _new_ids(n: int, taken: set[str]) -> list[str]:
-    """``n`` distinct ids ``I`` + 10 hex digits that are not in ``taken``."""
-    out: list[str] = []
-    fresh: set[str] = set()
-    while len(out) < n:
-        for i in np.char.add("I", _hex(n - len(out), 10)).tolist():
-            if i not in taken and i not in fresh:
-                fresh.add(i)
-                out.append(i)
-    return out
+def batch_ids(number: int, n: int) -> list[str]:
+    """The ids of the ``n`` rows of batch ``number``: ``I`` + 10 hex digits, the batch's
+    number (5) then the row's (5). Unique by construction (a batch number is never used
+    twice), and a later row has a higher id.
+
+    Raises
+    ------
+    WorkspaceError
+        Past 1,048,575 batches or 1,048,576 rows in one batch (split the file).
+    """
+    if number > MAX_ID_PART or n > MAX_ID_PART + 1:
+        raise WorkspaceError(Msg("insp_too_many", rows=n, limit=MAX_ID_PART + 1))
+    rows = np.char.zfill(np.char.mod("%x", np.arange(n)), 5)
+    return np.char.add(f"I{number:05x}", rows).tolist()
+
+
+def _fresh_ids(prefix: str, n: int, digits: int, taken: set[str]) -> np.ndarray:
+    """``n`` distinct random ids ``prefix`` + ``digits`` hex digits, none in ``taken``."""
+    out = np.char.add(prefix, _hex(n, digits)).astype(object)
+    while True:
+        clash = pd.Series(out).duplicated().to_numpy() | np.isin(out, list(taken))
+        if not clash.any():
+            return out
+        out[clash] = np.char.add(prefix, _hex(int(clash.sum()), digits)).astype(object)
 
 
 def _hex(n: int, digits: int) -> np.ndarray:
@@ -256,7 +290,7 @@ def add_inspections(
     prepared: pd.DataFrame, home: Path | None = None, source: str = "", actor: str = ""
 ) -> InspectionBatch:
     """Append the ``prepared`` rows (of :func:`prepare_inspections`) as one new batch in
-    effect, giving each row an id ``I`` + 10 hex digits.
+    effect, giving each row an id ``I`` + 10 hex digits (:func:`batch_ids`).
 
     Atomic and locked: the batch file and its record are written whole (never over an
     existing one) before ``CURRENT`` is switched; on any error nothing is in effect that
@@ -277,13 +311,12 @@ def add_inspections(
     with dir_lock(d, "the inspections"):
         previous = _current(d)
         number = max(_taken_numbers(d), default=0) + 1
-        taken: set[str] = set()
-        for k in _chain(d):
-            taken.update(str(i) for i in _read_record(d, k).get("ids", ()))
+        chain = [*_chain(d), number]
         frame = storable(prepared)
-        ids = _new_ids(len(frame), taken)
+        ids = batch_ids(number, len(frame))
         frame["id"] = pd.Series(ids, dtype="str")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # one chunk per column: a frame concatenated from many pieces writes 40 times slower
+        table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -294,6 +327,7 @@ def add_inspections(
             "source": source,
             "actor": actor,
             "previous": previous,
+            "chain": chain,
             "ids": ids,
         }
         name = batch_name(number)
@@ -526,8 +560,8 @@ def new_point_ids(
             shape=(m, m),
         )
         _, labels = csgraph.connected_components(graph, directed=False)
-        fresh = np.char.add("F", _hex(int(labels.max()) + 1, 8)).astype(object)
-        out[rest] = fresh[labels]
+        taken = set() if known is None else set(known["place_id"].astype(str))
+        out[rest] = _fresh_ids("F", int(labels.max()) + 1, 8, taken)[labels]
     return out
 
 

@@ -166,6 +166,29 @@ def test_crash_before_the_switch_leaves_the_old_state(home):
     assert sorted(set(load_inspections(home)["inspector"])) == ["A", "B"]
 
 
+def test_ids_rise_with_batch_and_row_and_the_chain_is_recorded(home, monkeypatch):
+    import loaders.inspections_store as store
+
+    a = add_inspections(stored(3), home)
+    b = add_inspections(stored(2), home)
+    assert a.ids == ("I0000100000", "I0000100001", "I0000100002")
+    assert b.ids == ("I0000200000", "I0000200001")
+    got = load_inspections(home)
+    assert got["id"].is_monotonic_increasing  # a later row has a higher id
+    d = inspections_dir(home)
+    rec = json.loads((d / "b000002.json").read_text(encoding="utf-8"))
+    assert rec["chain"] == [1, 2] and rec["previous"] == 1
+    # a record without its chain (written by hand, or by an older version) is followed
+    # back along previous
+    del rec["chain"]
+    (d / "b000002.json").write_text(json.dumps(rec), encoding="utf-8")
+    pd.testing.assert_frame_equal(load_inspections(home), got)
+    monkeypatch.setattr(store, "MAX_ID_PART", 3)
+    with pytest.raises(WorkspaceError, match="at most 4 rows"):
+        add_inspections(stored(5), home)
+    assert len(inspections_history(home)) == 2
+
+
 def test_nothing_written_for_no_rows_or_missing_columns(home):
     with pytest.raises(WorkspaceError):
         add_inspections(stored(2).iloc[:0], home)

@@ -103,6 +103,10 @@ STRINGS = {
         "没有可撤销的检查记录",
         "no inspection batch to undo",
     ),
+    "insp_too_many": (
+        "一个检查批次最多 {limit} 行（此次 {rows} 行）；请拆分文件",
+        "one inspection batch holds at most {limit} rows ({rows} here); split the file",
+    ),
     "insp_no_rows": ("没有可保存的检查记录", "no inspection rows to store"),
     "insp_missing_columns": (
         "检查记录缺少列：{columns}",
