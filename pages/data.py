@@ -15,11 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.core.messages import localize
+from dashboard.core.messages import error_text, localize
 from dashboard.core.model import LAYERS, POINT_LAYERS, label
+from dashboard.core.rights import PermissionDenied, can
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
-from dashboard.ui import cache, map_download, session
+from dashboard.ui import auth, cache, map_download, session
 from dashboard.ui import data as ui_data
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
@@ -27,7 +28,8 @@ from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
 from loaders.importer import ImportOptions, confidence_label
-from loaders.workspace import WorkspaceError, commit, default_home
+from loaders.workspace import WorkspaceError, default_home
+from loaders.writes import import_layer
 
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
 MAX_PREVIEW = 20_000
@@ -39,6 +41,13 @@ st.title(t("page_data", lang))
 st.caption(S["intro"])
 home = default_home()
 st.caption(S["workspace"].format(p=md_literal(home)))
+
+actor = auth.actor()
+if not can(actor, "import"):  # a viewer: the layers' history only
+    st.info(t("data_read_only", lang))
+    for shown in POINT_LAYERS:
+        ui_data.history_section(shown, home, S, actor, lang)
+    session.stop()
 
 layer = st.selectbox(
     S["layer"],
@@ -61,7 +70,7 @@ elif use_example:
     source = (amap_style_example(), "example.csv")
     st.info(S["example_note"])
 if source is None:
-    ui_data.history_section(layer, home, S)
+    ui_data.history_section(layer, home, S, actor, lang)
     session.stop()
 display_name = source[1]
 
@@ -183,12 +192,23 @@ st.download_button(
 )
 
 # ------------------------------------------------------------------ confirm
-mode = st.radio(S["mode"], ["add", "replace"], format_func=lambda c: S[c], horizontal=True)
+modes = ["add", "replace"] if can(actor, "replace") else ["add"]
+mode = st.radio(S["mode"], modes, format_func=lambda c: S[c], horizontal=True)
 if st.button(S["confirm"], type="primary", disabled=rep.rows_kept == 0):
+    kept_rows = result.preview["row"].to_numpy()[result.preview["kept"].to_numpy(dtype=bool)]
     try:
-        version, renamed = commit(
-            layer, result.frame, replace=mode == "replace", home=home, source=display_name
+        version, renamed = import_layer(
+            actor,
+            layer,
+            result.frame,
+            replace=mode == "replace",
+            home=home,
+            source=display_name,
+            file=display_name,
+            rows=kept_rows if len(kept_rows) == len(result.frame) else None,
         )
+    except PermissionDenied as exc:
+        st.error(md_literal(error_text(exc, lang)))
     except (WorkspaceError, OSError) as exc:
         st.error(md_literal(exc))
     else:
@@ -196,4 +216,4 @@ if st.button(S["confirm"], type="primary", disabled=rep.rows_kept == 0):
 if rep.rows_kept == 0:
     st.info(S["nothing"])
 
-ui_data.history_section(layer, home, S)
+ui_data.history_section(layer, home, S, actor, lang)

@@ -24,6 +24,7 @@ from dashboard.cli.common import (
     parse_date,
     records,
     table_text,
+    workspace_home,
 )
 from dashboard.cli.errors import CliError
 from dashboard.core.safetext import csv_text
@@ -57,6 +58,31 @@ def _assess(args: argparse.Namespace, demand, supply, districts, std, as_of):
         raise CliError(str(exc)) from None
 
 
+def field_supply(args: argparse.Namespace, supply: pd.DataFrame, when) -> pd.DataFrame:
+    """The payment points as coverage counts them on ``when`` given the field checks in the
+    workspace: claimed capabilities less those whose latest check failed, or with
+    ``--verified`` only those a check within the validity period passed."""
+    from dashboard.engine.verification import effective_supply
+    from loaders.inspections_store import load_inspections, load_settings
+
+    home = workspace_home(args)
+    inspections = load_inspections(home)
+    basis = "verified" if getattr(args, "verified", False) else "claimed"
+    if inspections.empty and basis == "claimed":
+        return supply
+    days = load_settings(home).validity_days
+    return effective_supply(supply, inspections, as_of=when, basis=basis, validity_days=days)
+
+
+def add_verified_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--verified",
+        action="store_true",
+        help="count only capabilities a field check passed within the validity period "
+        "(default: claimed capabilities, less those whose latest check failed)",
+    )
+
+
 def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
     """The per-district table the ``coverage`` command prints (used by tests too).
 
@@ -71,10 +97,10 @@ def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
     if since is not None and as_of is not None and as_of < since:
         raise CliError(f"--since {since.date()} is after --as-of {as_of.date()}")
     demand, supply, districts = load_inputs(args)
-    end = _assess(args, demand, supply, districts, std, as_of)
+    end = _assess(args, demand, field_supply(args, supply, as_of), districts, std, as_of)
     table = end.districts
     if since is not None:
-        start = _assess(args, demand, supply, districts, std, since)
+        start = _assess(args, demand, field_supply(args, supply, since), districts, std, since)
         prog = progress_table(start, end, districts)
         table = table.assign(
             covered_since=prog["covered_start"].to_numpy(),
@@ -109,6 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also show the progress since DATE "
         "(covered_since, coverage_since, newly_covered, change)",
     )
+    add_verified_option(p)
     p.add_argument("--backend", choices=("local", "dask"), default="local")
     p.add_argument(
         "--scheduler",

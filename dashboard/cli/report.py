@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.cli.common import parse_date, workspace_home
+from dashboard.cli.coverage import add_verified_option, field_supply
 from dashboard.cli.errors import CliError
 from dashboard.core.state import DEFAULT_LANG, LANGS
 
@@ -74,6 +75,11 @@ def build(args: argparse.Namespace):
     except ValueError as exc:
         raise CliError(str(exc)) from None
     layers = load_all(home)
+    from loaders.inspections_store import load_inspections
+
+    pay = layers["payments"]
+    evidence = args.verified or not load_inspections(home).empty
+    supply_at = (lambda when: field_supply(args, pay, when)) if evidence else None
     try:
         chosen = resolve_districts(args.district or [], layers["districts"])
         briefing = build_briefing(
@@ -85,6 +91,8 @@ def build(args: argparse.Namespace):
             districts=chosen,
             sites_per_district=args.sites,
             top_uncovered=args.top,
+            supply_at=supply_at,
+            basis="verified" if args.verified else "claimed",
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
@@ -148,6 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--radius", type=float, metavar="M", help="one radius (metres) for every category"
     )
+    add_verified_option(p)
     p.add_argument(
         "--sites", type=int, default=5, metavar="K", help="recommended sites per district"
     )

@@ -49,6 +49,8 @@ def _run(args: argparse.Namespace) -> int:
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     if args.home:
         env["EXCHANGE_ATLAS_HOME"] = str(Path(args.home).expanduser().resolve())
+    if args.auth:
+        env["EXCHANGE_ATLAS_AUTH"] = args.auth
     cmd = streamlit_command(args.host, args.port)
     print(f"Beijing Exchange Atlas: http://{args.host}:{args.port}", flush=True)
     os.execve(sys.executable, cmd, env)  # replaces this process; signals reach Streamlit
@@ -60,4 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    p.add_argument(
+        "--auth",
+        choices=("none", "password", "oidc"),
+        help="sign-in: none (one's own machine), password (accounts of the users file), "
+        "oidc (the identity provider of .streamlit/secrets.toml [auth]); default: password "
+        "when the workspace has a users file with an account, else none "
+        "(overrides EXCHANGE_ATLAS_AUTH)",
+    )
     p.set_defaults(func=_run)

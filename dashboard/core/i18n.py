@@ -41,6 +41,14 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "开启时不要求特定支付能力（如外卡、现金）。",
         "On: the required capabilities (foreign cards, cash…) are ignored.",
     ),
+    "std_verified": ("只计实地核查通过的", "Verified by field checks only"),
+    "std_verified_help": (
+        "开启时，支付服务点的能力只有在有效期内的最近一次实地核查中通过才计入覆盖；"
+        "关闭时按申报能力计算，但最近一次核查未通过的能力不计。",
+        "On: a point's capability counts only when its latest field check within the "
+        "validity period passed. Off: claimed capabilities count, except those whose latest "
+        "field check failed.",
+    ),
     "page_overview": ("总览", "Overview"),
     "page_data": ("数据导入", "Data"),
     "page_standards": ("服务标准", "Service standards"),

@@ -39,6 +39,9 @@ DISTRICT_CODES: Final[tuple[str, ...]] = (
 #: How coverage is judged: each category's service standard, or any payment point.
 STANDARD_MODES: Final[tuple[str, ...]] = ("standards", "any")
 RADIUS_RANGE: Final[tuple[int, int]] = (50, 5000)
+#: What coverage counts: the points' claimed capabilities (corrected by failed field checks)
+#: or only capabilities a field check verified within the validity period.
+BASES: Final[tuple[str, ...]] = ("claimed", "verified")
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ class ViewState:
     ``district`` (adcode or ``all``), ``lang``, the visible point ``layers``, the
     ``as_of`` date (None: today's data, everything in service), the service standard
     (``std``: per-category ``standards`` or ``any`` point; ``radius``: one radius in
-    metres for every category, None for each category's own), the ``basemap`` and the
-    districts chosen for side-by-side comparison (``compare``).
+    metres for every category, None for each category's own; ``basis``: ``claimed`` or
+    ``verified`` coverage, see :data:`BASES`), the ``basemap`` and the districts chosen for
+    side-by-side comparison (``compare``).
     """
 
     district: str = ALL
@@ -58,6 +62,7 @@ class ViewState:
     as_of: date | None = None
     std: str = "standards"
     radius: int | None = None
+    basis: str = "claimed"
     basemap: str = "none"
     compare: tuple[str, ...] = ()
 
@@ -79,7 +84,7 @@ def from_query(params: dict[str, object]) -> ViewState:
     """Parse query parameters into a state; invalid values fall back to the defaults.
 
     Keys: ``district``, ``lang``, ``layers`` (comma list), ``as_of`` (ISO date), ``std``,
-    ``radius`` (metres), ``basemap``, ``compare`` (comma list of adcodes).
+    ``radius`` (metres), ``basis``, ``basemap``, ``compare`` (comma list of adcodes).
     """
     s = ViewState()
     district = first_value(params.get("district"))
@@ -104,6 +109,9 @@ def from_query(params: dict[str, object]) -> ViewState:
     radius = first_value(params.get("radius"))
     if radius and radius.isdigit() and RADIUS_RANGE[0] <= int(radius) <= RADIUS_RANGE[1]:
         s = s.with_(radius=int(radius))
+    basis = first_value(params.get("basis"))
+    if basis in BASES:
+        s = s.with_(basis=basis)
     basemap = first_value(params.get("basemap"))
     if basemap in BASEMAPS:
         s = s.with_(basemap=basemap)
@@ -128,6 +136,8 @@ def to_query(s: ViewState) -> dict[str, str]:
         out["std"] = s.std
     if s.radius is not None:
         out["radius"] = str(s.radius)
+    if s.basis != "claimed":
+        out["basis"] = s.basis
     if s.basemap != "none":
         out["basemap"] = s.basemap
     if s.compare:

@@ -3,7 +3,7 @@ slides, computed once from the layers, the standards in force and the targets.
 
 Nothing here computes coverage in a new way: it calls the functions the pages call —
 :func:`~dashboard.engine.coverage.assess_coverage`,
-:func:`~dashboard.engine.coverage.coverage_progress`,
+:func:`~dashboard.engine.coverage.progress_table`,
 :func:`~dashboard.engine.compare.comparison_table`,
 :func:`~dashboard.engine.progress.coverage_series`,
 :func:`~dashboard.engine.progress.target_status`,
@@ -27,7 +27,7 @@ from dashboard.core.standards import Standards
 from dashboard.core.targets import CITY, Targets, target_for
 from dashboard.engine import compare, progress
 from dashboard.engine.accessibility import accessibility, district_accessibility
-from dashboard.engine.coverage import CoverageResult, assess_coverage, coverage_progress
+from dashboard.engine.coverage import CoverageResult, assess_coverage, progress_table
 from dashboard.engine.events import event_readiness, major_event_readiness, order_events
 from dashboard.engine.siting import recommend_sites
 
@@ -74,7 +74,8 @@ class Briefing:
     ``events`` readiness around upcoming events (the four major ones first);
     ``major_editions`` readiness of every edition of the four major events; ``sources``
     one row per layer: rows, distinct sources, synthetic rows; ``places`` the per-place
-    coverage at ``as_of`` (for the gap maps).
+    coverage at ``as_of`` (for the gap maps); ``basis`` what coverage counted (``claimed``
+    or ``verified`` capabilities).
     """
 
     as_of: date
@@ -95,6 +96,7 @@ class Briefing:
     sources: pd.DataFrame
     places: pd.DataFrame
     scope: tuple[str, ...] = field(default=())
+    basis: str = "claimed"
 
     @property
     def synthetic_layers(self) -> list[str]:
@@ -164,10 +166,12 @@ def _top_by_sector(unc: pd.DataFrame, n: int) -> pd.DataFrame:
     return ordered.groupby("sector", sort=True).head(n).reset_index(drop=True)
 
 
-def _metrics(cov: CoverageResult, layers: Mapping[str, pd.DataFrame], std, when) -> tuple:
+def _metrics(
+    cov: CoverageResult, layers: Mapping[str, pd.DataFrame], supply: pd.DataFrame, std, when
+) -> tuple:
     scores = accessibility(
         layers["key-locations"],
-        layers["payments"],
+        supply,
         std,
         as_of=when,
         districts=cast(gpd.GeoDataFrame, layers["districts"]),
@@ -176,7 +180,7 @@ def _metrics(cov: CoverageResult, layers: Mapping[str, pd.DataFrame], std, when)
 
 
 def _events(
-    layers: Mapping[str, pd.DataFrame], std: Standards, as_of: date, n: int
+    layers: Mapping[str, pd.DataFrame], supply: pd.DataFrame, std: Standards, as_of: date, n: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Readiness around the ongoing and upcoming events at ``as_of`` (the four major ones
     first, :func:`order_events`), at most ``n``; and every edition of the four major events
@@ -187,7 +191,7 @@ def _events(
     ev = pd.DataFrame(events).dropna(subset=["start_date"])
     if ev.empty:
         return pd.DataFrame(), pd.DataFrame()
-    venues, demand, supply = layers.get("venues"), layers["key-locations"], layers["payments"]
+    venues, demand = layers.get("venues"), layers["key-locations"]
     ordered = order_events(ev, as_of, major_first=True)
     soon = ordered[ordered["status"].isin(["ongoing", "upcoming"])].head(n)
     up = (
@@ -211,6 +215,8 @@ def build_briefing(
     sites_per_district: int = SITES_PER_DISTRICT,
     upcoming_events: int = UPCOMING_EVENTS,
     siting_time_limit: float = SITING_TIME_LIMIT,
+    supply_at: progress.SupplyAt | None = None,
+    basis: str = "claimed",
 ) -> Briefing:
     """Every figure of the report as of ``as_of`` against ``since``.
 
@@ -234,6 +240,11 @@ def build_briefing(
     siting_time_limit : float
         Seconds the exact siting solver may take per district before the better of its
         incumbent and the greedy solution is kept (sixteen districts: a bounded report).
+    supply_at : callable, optional
+        The payment points as coverage counts them on a date, when field checks change
+        them (:func:`dashboard.engine.verification.effective_supply`); None: the layer's.
+    basis : str
+        What ``supply_at`` counts (``claimed`` or ``verified``), stated in the report.
 
     Raises
     ------
@@ -257,20 +268,27 @@ def build_briefing(
         if ad not in known:
             raise ValueError(f"unknown district {ad!r}")
 
+    raw = supply
+    supply = supply_at(pd.Timestamp(end)) if supply_at else raw
+    supply_prev = supply_at(pd.Timestamp(prev)) if supply_at else raw
     now = assess_coverage(demand, supply, polys, standards, as_of=end)
-    before = assess_coverage(demand, supply, polys, standards, as_of=prev)
-    scores, access = _metrics(now, layers, standards, end)
-    scores_prev, access_prev = _metrics(before, layers, standards, prev)
-    prog = coverage_progress(demand, supply, polys, standards, prev, end)
+    before = assess_coverage(demand, supply_prev, polys, standards, as_of=prev)
+    scores, access = _metrics(now, layers, supply, standards, end)
+    scores_prev, access_prev = _metrics(before, layers, supply_prev, standards, prev)
+    prog = progress_table(before, now, polys)  # = coverage_progress(prev, end)
     table = compare.comparison_table(now.districts, prog, access, by="coverage")
     city = compare.city_reference(now.districts, scores, prog)
     city_prev = compare.city_reference(before.districts, scores_prev)
     metrics_now = compare.district_metrics(now.districts, access)
     metrics_prev = compare.district_metrics(before.districts, access_prev)
 
-    series = progress.coverage_series(demand, supply, polys, standards, first, end)
+    series = progress.coverage_series(
+        demand, supply, polys, standards, first, end, supply_at=supply_at
+    )
     sector_series = {
-        s: progress.coverage_series(demand, supply, polys, standards, first, end, sector=s)
+        s: progress.coverage_series(
+            demand, supply, polys, standards, first, end, sector=s, supply_at=supply_at
+        )
         for s in {t.sector for t in targets if t.sector}
     }
     status = progress.target_status(series, targets, end, sector_series=sector_series)
@@ -327,7 +345,7 @@ def build_briefing(
                 sites_gain=gain,
             )
         )
-    up, editions = _events(layers, standards, end, upcoming_events)
+    up, editions = _events(layers, supply, standards, end, upcoming_events)
     return Briefing(
         as_of=end,
         since=prev,
@@ -347,4 +365,5 @@ def build_briefing(
         sources=layer_sources(layers),
         places=now.places,
         scope=tuple(districts),
+        basis=basis,
     )

@@ -19,6 +19,7 @@ status of a target projects the recent trend to the milestone's date:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -28,7 +29,40 @@ import pandas as pd
 from dashboard.core.model import CATEGORY_SECTOR, KEY_LOCATION_CATEGORIES, SECTORS
 from dashboard.core.standards import Standards
 from dashboard.core.targets import CITY, Target, Targets
-from dashboard.engine.coverage import DateLike, assess_coverage, assign_districts, covered_from
+from dashboard.engine.coverage import (
+    DateLike,
+    assess_coverage,
+    assign_districts,
+    covered_from,
+    place_coverage,
+)
+
+#: The payment points as coverage counts them on a date (field checks change them over
+#: time: a failed check removes a capability from its date on, a pass expires).
+SupplyAt = Callable[[pd.Timestamp], pd.DataFrame]
+
+
+def covered_matrix(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    standards: Standards,
+    dates: pd.DatetimeIndex,
+    supply_at: SupplyAt | None = None,
+) -> np.ndarray:
+    """``covered[i, t]``: demand place ``i`` covered on ``dates[t]``.
+
+    Without ``supply_at`` a place stays covered once covered (points only come into
+    service), so one :func:`covered_from` radius search answers every date; with it,
+    coverage can also be lost, and each date is assessed on its own supply.
+    """
+    if supply_at is None:
+        since = covered_from(demand, supply, standards).to_numpy()
+        return since[:, None] <= dates.to_numpy()[None, :]  # NaT (never) compares False
+    out = np.zeros((len(demand), len(dates)), dtype=bool)
+    for t, when in enumerate(dates):
+        out[:, t] = place_coverage(demand, supply_at(when), standards, as_of=when)["covered"]
+    return out
+
 
 #: Status codes, best first.
 STATUSES: tuple[str, ...] = ("achieved", "on_track", "at_risk", "off_track")
@@ -76,13 +110,15 @@ def coverage_series(
     end: DateLike,
     *,
     sector: str | None = None,
+    supply_at: SupplyAt | None = None,
 ) -> pd.DataFrame:
     """Coverage per district and for the city (adcode ``110000``) at the end of every
     month from ``start`` to ``end`` (:func:`month_ends`), under ``standards``; only the
     key locations of ``sector`` when given.
 
     Each row equals what :func:`assess_coverage` gives ``as_of`` its date (tested), but
-    every date costs a comparison, not a radius search.
+    every date costs a comparison, not a radius search — unless ``supply_at`` gives the
+    supply of each date (field checks counted, see :func:`covered_matrix`).
 
     Returns
     -------
@@ -91,16 +127,14 @@ def coverage_series(
     """
     dates = month_ends(start, end)
     places = assess_coverage(demand, supply, districts, standards).places
-    since = covered_from(demand, supply, standards).to_numpy()
+    covered = covered_matrix(demand, supply, standards, dates, supply_at)
     if sector is not None:
         keep = (places["sector"].astype(str) == sector).to_numpy()
-        places, since = places[keep], since[keep]
+        places, covered = places[keep], covered[keep]
     table = pd.DataFrame(districts)[["adcode", "name_zh", "name_en"]].astype(str)
     codes = pd.Categorical(places["adcode"].astype(str), categories=table["adcode"]).codes
     codes = np.asarray(codes, dtype=np.int64)  # Categorical codes are int8: no overflow
     w = places["weight"].to_numpy("float64")
-    # covered[i, t]: place i covered on date t (NaT, never covered, compares False)
-    covered = since[:, None] <= dates.to_numpy()[None, :]
     m, n_t = len(table), len(dates)
     ok = codes >= 0
     flat = (codes[ok, None] * n_t + np.arange(n_t)[None, :]).ravel()
@@ -157,6 +191,7 @@ def gap_series(
     *,
     by: str = "sector",
     district: str | None = None,
+    supply_at: SupplyAt | None = None,
 ) -> pd.DataFrame:
     """Gaps by sector (or key-location category) over time: how many key locations of
     each group are uncovered, and the group's coverage, at the end of every month from
@@ -167,7 +202,8 @@ def gap_series(
     Like :func:`coverage_series`, one :func:`covered_from` radius search answers every
     month; districts are assigned by point in polygon, as :func:`assess_coverage` does. A
     place's sector is its ``sector`` (else its category's). Every group of
-    :data:`GAP_GROUPS` is listed, also one without places (coverage NaN).
+    :data:`GAP_GROUPS` is listed, also one without places (coverage NaN). ``supply_at``:
+    as in :func:`coverage_series`.
 
     Returns
     -------
@@ -182,7 +218,7 @@ def gap_series(
         raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(GAP_GROUPS)}")
     dates = month_ends(start, end)
     groups = GAP_GROUPS[by]
-    since = covered_from(demand, supply, standards).to_numpy()
+    covered = covered_matrix(demand, supply, standards, dates, supply_at)
     cats = demand["category"].astype(str)
     if by == "category":
         labels = cats
@@ -198,9 +234,8 @@ def gap_series(
         lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
         fallback = demand["adcode"].astype(str).to_numpy() if "adcode" in demand else None
         keep &= assign_districts(lon, lat, districts, fallback) == district
-    codes, since = codes[keep], since[keep]
+    codes, covered = codes[keep], covered[keep]
     m, n_t = len(groups), len(dates)
-    covered = since[:, None] <= dates.to_numpy()[None, :]  # NaT (never) compares False
     flat = (codes[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
     n_cov = np.bincount(flat, weights=covered.ravel(), minlength=m * n_t).reshape(m, n_t)
     n_dem = np.bincount(codes, minlength=m).astype(np.int64)

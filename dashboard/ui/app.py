@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.ui import cache, present, session, widgets
+from dashboard.ui import auth, cache, present, session, widgets
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
@@ -25,7 +25,12 @@ PAGES = [
     ("standards.py", "page_standards", "📏", "standards", False),
     ("events.py", "page_events", "📅", "events", False),
     ("data.py", "page_data", "📥", "data", False),
+    ("inspect.py", "page_inspect", "✅", "inspect", False),
+    ("worklist.py", "page_worklist", "📋", "worklist", False),
+    ("audit.py", "page_audit", "🧾", "audit", False),
 ]
+#: Pages only an admin is shown (the page refuses anyone else too).
+ADMIN_PAGES = {"audit"}
 
 
 def main() -> None:
@@ -34,10 +39,14 @@ def main() -> None:
         page_title="Beijing Exchange Atlas · 北京国际交往地图", page_icon="🗺️", layout="wide"
     )
     lang = session.view().lang
+    if not auth.signed_in():
+        auth.sign_in_form(lang)
+        return
+    admin = auth.actor().role == "admin"
     pages = [
         st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)
         for f, key, icon, path, default in PAGES
-        if (PAGES_DIR / f).exists()
+        if (PAGES_DIR / f).exists() and (admin or path not in ADMIN_PAGES)
     ]
     presenting = bool(session.page_state().present)
     # presenting: the page stays the current one (leaving returns to it) but is not run
@@ -46,6 +55,7 @@ def main() -> None:
         st.sidebar.markdown(f"### {t('app_title', lang)}")
         widgets.sidebar_controls()
         present.enter_button(st.sidebar, lang)
+        auth.account_box(st.sidebar, lang, cache.district_names(lang))
     session.keep_widget_state()
     cache.freeze_heap_once()
     if presenting:

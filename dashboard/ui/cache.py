@@ -38,7 +38,16 @@ from dashboard.engine import layers as data
 from dashboard.engine import stats
 from dashboard.engine.coverage import CoverageResult, assess_coverage
 from dashboard.engine.explore import Filters, filter_layer
+from dashboard.engine.verification import effective_supply
 from dashboard.views import maps
+from loaders.documents import document_signature
+from loaders.inspections_store import (
+    SETTINGS_DOCUMENT,
+    InspectionSettings,
+    inspections_signature,
+    load_inspections,
+    load_settings,
+)
 from loaders.standards_store import load_standards
 from loaders.workspace import current_layer_file, default_home
 
@@ -288,10 +297,51 @@ def standards_from_key(standards_json: str) -> Standards:
     return standards_from_dict(json.loads(standards_json))
 
 
+def evidence_signature(basis: str, home: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """What identifies the field evidence a view counts: the coverage basis, the field checks
+    in effect and their validity period (part of :attr:`ViewInputs.signature`)."""
+    settings = _inspection_settings(document_signature(SETTINGS_DOCUMENT, home), str(home))
+    return (
+        ("basis", basis),
+        ("inspections", inspections_signature(home)),
+        ("validity_days", str(settings.validity_days)),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _inspection_settings(signature: str, home: str) -> InspectionSettings:
+    return load_settings(Path(home))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _inspections(signature: str, home: str) -> pd.DataFrame:
+    return load_inspections(Path(home))
+
+
+def inspections() -> pd.DataFrame:
+    """Every field check in effect (cached; do not modify)."""
+    home = default_home()
+    return _inspections(inspections_signature(home), str(home))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _supply(signature: tuple[tuple[str, str], ...], as_of: str | None) -> pd.DataFrame:
+    keys = dict(signature)
+    home = default_home()
+    return effective_supply(
+        load_layers()["payments"],
+        _inspections(keys["inspections"], str(home)),
+        as_of=as_of,
+        basis=keys["basis"],
+        validity_days=int(keys["validity_days"]),
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class ViewInputs:
     """What a result of the view is computed from, and so the key it is cached under: the
-    data in effect (:func:`data_signature`), the standards in effect (canonical JSON, see
+    data in effect (:func:`data_signature`, with the field evidence counted:
+    :func:`evidence_signature`), the standards in effect (canonical JSON, see
     :func:`standards_key`) and the view's date (ISO text; None: all data)."""
 
     signature: tuple[tuple[str, str], ...]
@@ -308,11 +358,39 @@ class ViewInputs:
         """The standards in effect."""
         return standards_from_key(self.standards_json)
 
+    @property
+    def basis(self) -> str:
+        """``claimed`` or ``verified`` coverage (:data:`dashboard.core.state.BASES`)."""
+        return dict(self.signature).get("basis", "claimed")
+
+    @property
+    def supply(self) -> pd.DataFrame:
+        """The payment points as coverage counts them on the view's date: claimed
+        capabilities corrected, or replaced, by field checks
+        (:func:`dashboard.engine.verification.effective_supply`, cached)."""
+        return self.supply_at(self.as_of)
+
+    def supply_at(self, as_of: str | None) -> pd.DataFrame:
+        """:attr:`supply` on another date (ISO; None: today's evidence), for series."""
+        keys = dict(self.signature)
+        if "basis" not in keys:
+            return load_layers()["payments"]
+        return _supply(self.signature, as_of)
+
+    @property
+    def evidence(self) -> bool:
+        """Whether field checks change what coverage counts (verified basis, or any check
+        recorded): a time series must then be assessed date by date."""
+        keys = dict(self.signature)
+        return keys.get("basis") == "verified" or not inspections().empty
+
 
 def view_inputs(v: ViewState) -> ViewInputs:
     """The :class:`ViewInputs` of a view: reads the workspace's signature and standards."""
     as_of = v.as_of.isoformat() if v.as_of else None
-    return ViewInputs(data_signature(default_home()), standards_key(standards_for(v)), as_of)
+    home = default_home()
+    signature = data_signature(home) + evidence_signature(v.basis, home)
+    return ViewInputs(signature, standards_key(standards_for(v)), as_of)
 
 
 def view_cached(
@@ -355,7 +433,7 @@ def coverage(inputs: ViewInputs) -> CoverageResult:
     lay = inputs.layers
     return assess_coverage(
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         lay["districts"],
         inputs.standards,
         as_of=inputs.as_of,

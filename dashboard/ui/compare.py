@@ -18,7 +18,7 @@ from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL, ViewState
 from dashboard.engine import compare
 from dashboard.engine.accessibility import accessibility, district_accessibility
-from dashboard.engine.coverage import coverage_by_sector, coverage_progress
+from dashboard.engine.coverage import assess_coverage, coverage_by_sector, progress_table
 from dashboard.engine.siting import SitingResult, recommend_sites
 from dashboard.ui import cache, map_download
 from dashboard.ui.cache import ViewInputs
@@ -33,9 +33,17 @@ def end_date(v: ViewState) -> date:
 @cache.view_cached(dated=False)
 def _progress(inputs: ViewInputs, start: str, end: str) -> pd.DataFrame:
     lay = inputs.layers
-    return coverage_progress(
-        lay["key-locations"], lay["payments"], lay["districts"], inputs.standards, start, end
+    a = assess_coverage(
+        lay["key-locations"],
+        inputs.supply_at(start),
+        lay["districts"],
+        inputs.standards,
+        as_of=start,
     )
+    b = assess_coverage(
+        lay["key-locations"], inputs.supply_at(end), lay["districts"], inputs.standards, as_of=end
+    )
+    return progress_table(a, b, lay["districts"])
 
 
 @cache.view_cached()
@@ -43,7 +51,7 @@ def _access(inputs: ViewInputs) -> pd.DataFrame:
     lay = inputs.layers
     return accessibility(
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         inputs.standards,
         as_of=inputs.as_of,
         districts=lay["districts"],
@@ -57,7 +65,7 @@ def siting(inputs: ViewInputs, district: str, k: int) -> SitingResult:
     lay = inputs.layers
     return recommend_sites(
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         lay["districts"],
         inputs.standards,
         k,

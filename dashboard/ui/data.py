@@ -10,11 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import t
+from dashboard.core.messages import error_text
+from dashboard.core.rights import LOCAL, Actor
 from dashboard.core.safetext import md_literal
 from dashboard.views import maps
 from loaders import importer
 from loaders.importer import ImportOptions, ImportReport, ImportResult
-from loaders.workspace import WorkspaceError, history, undo
+from loaders.workspace import WorkspaceError, history
+from loaders.writes import can_undo_layer, undo_layer
 
 #: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
 #: become markup, whatever the Streamlit version (an ``html`` tooltip would depend on the
@@ -82,9 +85,12 @@ def preview_records(df: pd.DataFrame, s: dict[str, str], lang: str = "en") -> li
     ]
 
 
-def history_section(layer: str, home: Path, s: dict[str, str]) -> None:
-    """The layer's stored versions and an undo button."""
-    st.subheader(s["history"])
+def history_section(
+    layer: str, home: Path, s: dict[str, str], actor: Actor = LOCAL, lang: str = "zh"
+) -> None:
+    """The layer's stored versions and, for an account that may undo the version in
+    effect, an undo button (the gateway checks again when it is pressed)."""
+    st.subheader(f"{s['history']} · {layer}")
     versions = history(layer, home)
     if versions:
         st.dataframe(
@@ -94,10 +100,10 @@ def history_section(layer: str, home: Path, s: dict[str, str]) -> None:
             hide_index=True,
             width="stretch",
         )
-        if st.button(s["undo"]):
+        if can_undo_layer(actor, layer, home) and st.button(s["undo"], key=f"undo-{layer}"):
             try:
-                restored = undo(layer, home)
-            except WorkspaceError as exc:
-                st.error(md_literal(exc))
+                restored = undo_layer(actor, layer, home)
+            except (WorkspaceError, PermissionError) as exc:
+                st.error(md_literal(error_text(exc, lang)))
             else:
                 st.success(s["undone"].format(v=restored or s["shipped"]))

@@ -41,7 +41,7 @@ def _readiness(inputs: ViewInputs, radius_m: float, venue_radius_m: float) -> pd
         dated_events(),
         lay["venues"],
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         inputs.standards,
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
@@ -144,7 +144,7 @@ def _major_view(
         dated_events(),
         lay["venues"],
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         inputs.standards,
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
@@ -194,12 +194,12 @@ def _detail(
         row,
         lay["venues"],
         lay["key-locations"],
-        lay["payments"],
+        inputs.supply,
         inputs.standards,
         radius_m=radius_m,
     )
-    pays = ev.venue_payments(row, lay["venues"], lay["payments"], radius_m)
-    gaps = ev.event_gaps(places, lay["payments"])
+    pays = ev.venue_payments(row, lay["venues"], inputs.supply, radius_m)
+    gaps = ev.event_gaps(places, inputs.supply)
     deck = evv.event_deck(
         event,
         places,

@@ -33,6 +33,8 @@ def report_file(inputs: ViewInputs, district: str, lang: str, fmt: str, targets_
         targets_from_dict(json.loads(targets_json)),
         as_of=date.fromisoformat(inputs.as_of) if inputs.as_of else None,
         districts=() if district == ALL else (district,),
+        supply_at=up.supply_at(inputs),
+        basis=inputs.basis,
     )
     lay = inputs.layers
     return make_report(briefing, lang, fmt, districts=lay["districts"], payments=lay["payments"])

@@ -174,6 +174,15 @@ def standard_controls(box) -> None:
         help=t("std_any_help", lang),
         on_change=lambda: set_view(std="any" if st.session_state["w_std_any"] else "standards"),
     )
+    bind_widget("w_verified", v.basis == "verified")
+    box.toggle(
+        t("std_verified", lang),
+        key="w_verified",
+        help=t("std_verified_help", lang),
+        on_change=lambda: set_view(
+            basis="verified" if st.session_state["w_verified"] else "claimed"
+        ),
+    )
 
 
 def layer_toggles(container=None, page: str = "overview") -> tuple[str, ...]:

@@ -589,6 +589,7 @@ def report_blocks(
         Para(t("rp_period", lang, since=b.since.isoformat(), as_of=b.as_of.isoformat())),
         Para(scope),
         Para(t("rp_standard", lang, name=_standard_name(b, lang))),
+        Para(t(f"rp_basis_{b.basis}", lang)),
     ]
     if syn:
         blocks.append(

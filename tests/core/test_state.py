@@ -15,6 +15,7 @@ def test_state_round_trip():
         as_of=date(2024, 12, 31),
         std="any",
         radius=500,
+        basis="verified",
         basemap="osm",
         compare=("110101", "110102"),
     )
@@ -26,6 +27,7 @@ def test_state_round_trip():
         "as_of": "2024-12-31",
         "std": "any",
         "radius": "500",
+        "basis": "verified",
         "basemap": "osm",
         "compare": "110101,110102",
     }
@@ -42,9 +44,11 @@ def test_state_ignores_bad_values():
             "layers": "x,venues",
             "radius": "-3",
             "std": "none",
+            "basis": "trusted",
             "basemap": "javascript:alert(1)",
         }
     )
     assert s.district == "all" and s.lang == "zh" and s.as_of is None
     assert s.radius is None and s.std == "standards" and s.basemap == "none"
     assert s.layers == ("venues",)
+    assert s.basis == "claimed"

@@ -57,6 +57,11 @@ STRINGS = {
     "data_history": ("版本历史", "Version history"),
     "data_undo": ("撤销上一次导入", "Undo the last import"),
     "data_undone": ("已恢复：{v}", "Restored: {v}"),
+    "data_read_only": (
+        "当前账号只能查看：导入与撤销需要区级编辑或市级管理员账号。",
+        "This account can view only: importing and undoing need a district editor or a city "
+        "admin account.",
+    ),
     "data_shipped": ("项目自带数据", "the shipped data"),
     "data_workspace": ("工作区：{p}", "Workspace: {p}"),
     "data_synthetic": (

@@ -23,6 +23,14 @@ STRINGS = {
         "任一服务点即视为覆盖（不区分支付能力）",
         "any payment point counts (capabilities not required)",
     ),
+    "rp_basis_claimed": (
+        "覆盖口径：申报能力（最近一次实地核查未通过的能力不计）",
+        "Coverage counts claimed capabilities (less those whose latest field check failed)",
+    ),
+    "rp_basis_verified": (
+        "覆盖口径：仅计有效期内实地核查通过的能力",
+        "Coverage counts only capabilities verified by a field check within the validity period",
+    ),
     "rp_generated": (
         "由 exchange-atlas 生成，所有数字均由数据计算得出。",
         "Made by exchange-atlas; every figure is computed from the data.",

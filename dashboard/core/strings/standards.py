@@ -20,6 +20,10 @@ STRINGS = {
     "stdp_reset": ("恢复默认", "Reset to defaults"),
     "stdp_undo": ("撤销上次更改", "Undo the last change"),
     "stdp_saved": ("已保存。", "Saved."),
+    "stdp_read_only": (
+        "当前账号只能查看服务标准；修改需要市级管理员账号。",
+        "This account can view the standards; changing them needs a city admin account.",
+    ),
     "stdp_was_reset": ("已恢复默认标准。", "Defaults restored."),
     "stdp_category": ("类别", "Category"),
     "stdp_radius_m": ("半径(米)", "Radius (m)"),

@@ -1,0 +1,391 @@
+"""Glue of the Inspect and Work list pages: the places an inspector can pick, their status
+by field checks, recording a visit (through :mod:`loaders.writes`, which checks the
+signed-in account's rights), and the work list of a district."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.core.i18n import name_col, t
+from dashboard.core.inspections import (
+    CHECKS,
+    POINT_STATUSES,
+    check_label,
+    result_column,
+    result_label,
+)
+from dashboard.core.messages import error_text, localize
+from dashboard.core.model import Problem
+from dashboard.core.rights import Actor
+from dashboard.core.state import ALL
+from dashboard.engine import verification
+from dashboard.ui import cache
+from dashboard.ui.cache import ViewInputs
+from dashboard.views import maps
+from loaders import writes
+from loaders.inspections_store import InspectionBatch, prepare_inspections
+from loaders.photos import PhotoError, store_photo
+from loaders.workspace import default_home
+
+#: What a visit recorded on the page is recorded as coming from (the batch's source).
+SOURCE = "Inspect page"
+#: Map colours of the point statuses (RGBA).
+STATUS_COLORS: dict[str, list[int]] = {
+    "verified": [26, 152, 80, 230],
+    "failed": [215, 48, 39, 230],
+    "expired": [244, 165, 30, 230],
+    "never": [140, 140, 140, 200],
+}
+#: How many matches the search lists.
+MATCHES = 30
+
+
+@cache.view_cached()
+def point_status(inputs: ViewInputs) -> pd.DataFrame:
+    """:func:`verification.point_status` of every payment point at the view's date, with the
+    points' id, names, category, district and position (cached; do not modify)."""
+    pay = inputs.layers["payments"]
+    status = verification.point_status(
+        pay, cache.inspections(), as_of=inputs.as_of, validity_days=validity_days(inputs)
+    )
+    cols = ["id", "name_zh", "name_en", "category", "adcode", "lon", "lat", "capabilities"]
+    return pd.concat(
+        [pd.DataFrame(pay[cols]).reset_index(drop=True), status.reset_index(drop=True)], axis=1
+    )
+
+
+def validity_days(inputs: ViewInputs) -> int:
+    """The validity period of a check in effect (days)."""
+    return int(dict(inputs.signature).get("validity_days", "180"))
+
+
+@cache.view_cached(dated=False)
+def places(inputs: ViewInputs) -> pd.DataFrame:
+    """Every place an inspector can visit: the payment points and the key locations, with
+    ``kind``, ``id``, both names, ``category``, ``adcode``, ``lon``, ``lat`` and a lower-case
+    search text (cached; do not modify)."""
+    lay = inputs.layers
+    cols = ["id", "name_zh", "name_en", "category", "adcode", "lon", "lat"]
+    pay = pd.DataFrame(lay["payments"][cols]).assign(kind="payment")
+    key = pd.DataFrame(lay["key-locations"][cols]).assign(kind="key_location")
+    out = pd.concat([pay, key], ignore_index=True)
+    for c in ("id", "name_zh", "name_en", "category", "adcode"):
+        out[c] = out[c].astype("string").fillna("")
+    out["search"] = (out["id"] + " " + out["name_zh"] + " " + out["name_en"]).str.lower()
+    return out
+
+
+def search(inputs: ViewInputs, kind: str, district: str, query: str) -> pd.DataFrame:
+    """The places of ``kind`` in ``district`` (``all``: the city) whose id or names contain
+    ``query`` (case-insensitive), at most :data:`MATCHES`, exact id matches first."""
+    p = places(inputs)
+    mask = (p["kind"] == kind).to_numpy()
+    if district != ALL:
+        mask = mask & (p["adcode"] == district).to_numpy()
+    q = query.strip().lower()
+    if q:
+        mask = mask & p["search"].str.contains(q, regex=False).to_numpy()
+    hits = p[mask]
+    exact = (hits["id"].str.lower() == q).to_numpy()
+    return pd.concat([hits[exact], hits[~exact]]).head(MATCHES)
+
+
+def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[dict]:
+    """Map records of the payment points of ``district`` coloured by status."""
+    s = point_status(inputs)
+    if district != ALL:
+        s = s[s["adcode"].astype(str) == district]
+    names = s[name_col(lang)].astype("string").fillna("").to_numpy()
+    labels = [POINT_STATUSES[x][0 if lang == "zh" else 1] for x in s["status"]]
+    return [
+        {
+            "id": str(i),
+            "lon": float(lo),
+            "lat": float(la),
+            "name": str(n),
+            "status": lab,
+            "color": STATUS_COLORS.get(st, STATUS_COLORS["never"]),
+        }
+        for i, lo, la, n, lab, st in zip(
+            s["id"], s["lon"], s["lat"], names, labels, s["status"], strict=True
+        )
+    ]
+
+
+def status_deck(inputs: ViewInputs, district: str, lang: str, selected: dict | None) -> pdk.Deck:
+    """A small map of the district's payment points by status, the selected place ringed."""
+    records = status_layer_records(inputs, district, lang)
+    layers = list(cache.district_layers(lang, district))
+    layers.append(maps.scatter_layer(records, "payments", "color", radius_px=6))
+    if selected:
+        ring = [{"id": selected["id"], "lon": selected["lon"], "lat": selected["lat"]}]
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=ring,
+                id="selected",
+                get_position="[lon, lat]",
+                filled=False,
+                stroked=True,
+                get_line_color=[20, 20, 20, 255],
+                line_width_min_pixels=3,
+                radius_units="'pixels'",
+                get_radius=12,
+            )
+        )
+    view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
+    if selected:
+        view = {**view, "longitude": selected["lon"], "latitude": selected["lat"], "zoom": 15}
+    tooltip = {"text": "{name}\n{status}"}
+    return maps.make_deck(layers, view, height=340, tooltip=tooltip)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the inspector entered for one visit."""
+
+    kind: str
+    place_id: str
+    inspected_at: datetime
+    inspector: str
+    results: dict[str, str]
+    notes: str = ""
+    name: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    photo: bytes | None = None
+    photo_name: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A visit saved (``batch``) or refused (``problems``, nothing written)."""
+
+    batch: InspectionBatch | None
+    problems: tuple[str, ...] = ()
+    place_id: str = ""
+
+
+def record_visit(actor: Actor, visit: Visit, inputs: ViewInputs, lang: str) -> Recorded:
+    """Store one visit: the photo re-encoded, the row checked against the layers (a place
+    that exists, a time not in the future, a result tried), then written through
+    :func:`loaders.writes.add_inspections`, which refuses it unless ``actor`` may inspect
+    the place's district. Nothing is written when anything is refused."""
+    home = default_home()
+    photo, lon, lat = "", visit.lon, visit.lat
+    if visit.photo:
+        try:
+            stored = store_photo(visit.photo, visit.photo_name or "photo", home)
+        except PhotoError as exc:
+            return Recorded(None, (_text(exc, lang),))
+        photo = stored.path
+        if visit.kind == "new" and (lon is None or lat is None) and stored.gps:
+            lon, lat = stored.gps
+    row: dict[str, object] = {
+        "place_kind": visit.kind,
+        "place_id": visit.place_id,
+        "inspected_at": pd.Timestamp(visit.inspected_at),
+        "inspector": visit.inspector,
+        "name": visit.name,
+        "lon": np.nan if lon is None else float(lon),
+        "lat": np.nan if lat is None else float(lat),
+        "notes": visit.notes,
+        "photo": photo,
+        "source": SOURCE,
+    }
+    for c in CHECKS:
+        row[result_column(c)] = visit.results.get(c, "")
+    lay = inputs.layers
+    prepared, problems = prepare_inspections(
+        pd.DataFrame([row]),
+        payments=lay["payments"],
+        key_locations=lay["key-locations"],
+        now=datetime.now(),
+        file=SOURCE,
+        districts=lay["districts"],
+    )
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        return Recorded(None, tuple(_problem_text(p, lang) for p in errors))
+    try:
+        batch = writes.add_inspections(actor, prepared, home, source=SOURCE)
+    except PermissionError as exc:
+        return Recorded(None, (_text(exc, lang),))
+    return Recorded(batch, (), str(prepared["place_id"].iloc[0]))
+
+
+def _text(exc: Exception, lang: str) -> str:
+    return error_text(exc, lang)
+
+
+def _problem_text(p: Problem, lang: str) -> str:
+    message = localize(p.message, lang)
+    return f"{p.column}: {message}" if p.column else message
+
+
+def last_inspector(place_id: str) -> str:
+    """Who inspected ``place_id`` last (plain text; empty when nobody did)."""
+    ins = cache.inspections()
+    rows = ins[ins["place_id"].astype(str) == place_id]
+    if rows.empty:
+        return ""
+    return str(rows.sort_values("inspected_at", kind="stable")["inspector"].iloc[-1])
+
+
+def place_status_label(inputs: ViewInputs, place_id: str, lang: str) -> str:
+    """The status label of a payment point, or, for another place, of its latest check."""
+    s = point_status(inputs)
+    row = s[s["id"].astype(str) == place_id]
+    if len(row):
+        return POINT_STATUSES[str(row["status"].iloc[0])][0 if lang == "zh" else 1]
+    ev = verification.latest_evidence(cache.inspections(), inputs.as_of)
+    ev = ev[ev["place_id"].astype(str) == place_id]
+    ok = bool((ev["result"] == "accepted").any()) if len(ev) else False
+    return POINT_STATUSES["verified" if ok else "failed"][0 if lang == "zh" else 1]
+
+
+def place_name(inputs: ViewInputs, place_id: str, lang: str) -> str:
+    """The name of a place (a new point's as its inspection gave it; else its id)."""
+    p = places(inputs)
+    hit = p[p["id"] == place_id]
+    if len(hit):
+        return str(hit[name_col(lang)].iloc[0]) or place_id
+    ins = cache.inspections()
+    own = ins.loc[ins["place_id"].astype(str) == place_id, "name"].dropna()
+    return str(own.iloc[-1]) if len(own) and str(own.iloc[-1]) else place_id
+
+
+#: How many recent inspections the page lists.
+RECENT = 20
+
+
+def recent_table(inputs: ViewInputs, district: str, lang: str) -> pd.DataFrame:
+    """The latest inspections in ``district`` (``all``: the city), newest first, as text."""
+    ins = cache.inspections()
+    if district != ALL:
+        ins = ins[ins["adcode"].astype(str) == district]
+    ins = ins.sort_values("inspected_at", ascending=False, kind="stable").head(RECENT)
+    names = cache.district_names(lang)
+    p = places(inputs)
+    known = dict(zip(p["id"], p[name_col(lang)], strict=True))
+    ids = ins["place_id"].astype(str)
+    own = ins["name"].astype("string").fillna("")
+    shown = [known.get(i) or n or i for i, n in zip(ids, own, strict=True)]
+    results = [
+        "; ".join(
+            f"{check_label(c, lang)}: {result_label(r[result_column(c)], lang)}"
+            for c in CHECKS
+            if isinstance(r[result_column(c)], str) and r[result_column(c)]
+        )
+        for _, r in ins.iterrows()  # at most RECENT rows
+    ]
+    return pd.DataFrame(
+        {
+            t("ip_col_when", lang): ins["inspected_at"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+            t("ip_col_place", lang): [f"{n} · {i}" for n, i in zip(shown, ids, strict=True)],
+            t("ip_col_district", lang): ins["adcode"].astype(str).map(names).fillna("").to_numpy(),
+            t("ip_col_inspector", lang): ins["inspector"].astype(str).to_numpy(),
+            t("ip_col_results", lang): results,
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- work list
+
+
+@cache.view_cached()
+def work_list(inputs: ViewInputs, since: str | None) -> pd.DataFrame:
+    """:func:`verification.work_list` of the whole city at the view's date (cached; do not
+    modify); ``since`` (ISO) is the date "newly uncovered" compares with (None: 30 days)."""
+    lay = inputs.layers
+    return verification.work_list(
+        lay["key-locations"],
+        lay["payments"],
+        cache.inspections(),
+        inputs.standards,
+        lay["districts"],
+        as_of=inputs.as_of,
+        validity_days=validity_days(inputs),
+        since=since,
+        basis=inputs.basis,
+    )
+
+
+def district_work_list(inputs: ViewInputs, district: str, since: str | None) -> pd.DataFrame:
+    """The work list of ``district`` (``all``: the city), in its order."""
+    wl = work_list(inputs, since)
+    if district == ALL:
+        return wl
+    return wl[wl["adcode"].astype(str) == district]
+
+
+def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The work list as the page shows and exports it: labelled columns, plain text."""
+    from dashboard.core.inspections import REASONS, WORK_KINDS
+    from dashboard.core.model import KEY_LOCATION_CATEGORIES, PAYMENT_TYPES
+
+    L = 0 if lang == "zh" else 1
+    names = cache.district_names(lang)
+    cats = {**PAYMENT_TYPES, **KEY_LOCATION_CATEGORIES}
+
+    def when(col: str) -> list[str]:
+        s = pd.to_datetime(items[col])
+        return [x.strftime("%Y-%m-%d") if pd.notna(x) else "" for x in s]
+
+    return pd.DataFrame(
+        {
+            t("wl_reason", lang): [REASONS[r][L] for r in items["reason"]],
+            t("wl_name", lang): items[name_col(lang)].astype("string").fillna("").to_numpy(),
+            "id": items["id"].astype(str).to_numpy(),
+            t("wl_kind", lang): [WORK_KINDS[k][L] for k in items["kind"]],
+            t("wl_category", lang): [cats.get(c, (c, c))[L] for c in items["category"]],
+            t("wl_district", lang): items["adcode"].astype(str).map(names).fillna("").to_numpy(),
+            t("wl_weight", lang): items["weight"].round(1).to_numpy(),
+            t("wl_last", lang): when("last_inspected"),
+            t("wl_due_since", lang): when("due_since"),
+            "lon": items["lon"].round(6).to_numpy(),
+            "lat": items["lat"].round(6).to_numpy(),
+        }
+    )
+
+
+#: Work-list items drawn on the map at most (the table lists them all).
+MAP_ITEMS = 2_000
+#: Map colours of the reasons (RGBA).
+REASON_COLORS: dict[str, list[int]] = {
+    "failed": [215, 48, 39, 235],
+    "newly_uncovered": [117, 42, 135, 235],
+    "expired": [244, 165, 30, 235],
+    "never": [120, 120, 120, 210],
+}
+
+
+def work_deck(inputs: ViewInputs, items: pd.DataFrame, district: str, lang: str) -> pdk.Deck:
+    """The work list's first :data:`MAP_ITEMS` items on a map, coloured by reason."""
+    from dashboard.core.inspections import REASONS
+
+    L = 0 if lang == "zh" else 1
+    top = items.head(MAP_ITEMS)
+    names = top[name_col(lang)].astype("string").fillna("").to_numpy()
+    records = [
+        {
+            "id": str(i),
+            "lon": float(lo),
+            "lat": float(la),
+            "name": str(n),
+            "status": REASONS[r][L],
+            "color": REASON_COLORS[r],
+        }
+        for i, lo, la, n, r in zip(
+            top["id"], top["lon"], top["lat"], names, top["reason"], strict=True
+        )
+    ]
+    layers = list(cache.district_layers(lang, district))
+    layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=6))
+    view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
+    return maps.make_deck(layers, view, height=420, tooltip={"text": "{name}\n{status}"})

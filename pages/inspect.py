@@ -1,0 +1,150 @@
+"""Inspect: find a place (search or map), record a field check, see its status turn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.i18n import name_col, t
+from dashboard.core.inspections import CHECKS, PLACE_KINDS, POINT_STATUSES, RESULTS, check_label
+from dashboard.core.rights import can
+from dashboard.core.safetext import md_literal
+from dashboard.ui import auth, cache, selection, session, widgets
+from dashboard.ui import inspect as ui
+
+v = session.view()
+lang = v.lang
+inputs = cache.view_inputs(v)
+actor = auth.actor()
+L = 0 if lang == "zh" else 1
+
+st.title(t("ip_title", lang))
+st.caption(t("ip_caption", lang))
+may_write = can(actor, "inspect")
+if not may_write:
+    st.info(t("ip_viewer", lang))
+
+# a tap on the map picks the place before the pickers are drawn
+clicked = selection.map_selection("ip_map")
+if clicked and clicked != st.session_state.get("ip_last_click"):
+    st.session_state["ip_last_click"] = clicked
+    st.session_state["k_ip_kind"], st.session_state["k_ip_place"] = "payment", clicked[1]
+st.session_state.setdefault("k_ip_kind", "payment")
+
+st.subheader(t("ip_find", lang))
+district = widgets.district_selector(st, "w_ip_district")
+kind = st.radio(
+    t("ip_kind", lang),
+    list(PLACE_KINDS),
+    key="k_ip_kind",
+    horizontal=True,
+    format_func=lambda k: PLACE_KINDS[k][L],
+)
+selected: dict | None = None
+if kind != "new":
+    query = st.text_input(t("ip_search", lang), key="k_ip_q")
+    hits = ui.search(inputs, kind, district, query)
+    chosen = st.session_state.get("k_ip_place")
+    ids = list(hits["id"])
+    if chosen and chosen not in ids and not query.strip():  # picked on the map or work list
+        extra = ui.places(inputs)
+        extra = extra[(extra["kind"] == kind) & (extra["id"] == chosen)]
+        hits = pd.concat([extra, hits])
+        ids = list(hits["id"])
+    if not ids:
+        st.caption(t("ip_none_found", lang))
+    else:
+        label = dict(zip(hits["id"], hits[name_col(lang)], strict=True))
+        if st.session_state.get("k_ip_place") not in ids:
+            st.session_state["k_ip_place"] = ids[0]
+        place_id = st.selectbox(
+            t("ip_pick", lang),
+            ids,
+            key="k_ip_place",
+            format_func=lambda i: f"{label.get(i, i)} · {i}",
+        )
+        row = hits[hits["id"] == place_id].iloc[0]
+        selected = {"id": place_id, "lon": float(row["lon"]), "lat": float(row["lat"])}
+        st.text(t("ip_selected", lang, name=row[name_col(lang)], id=place_id))
+        if kind == "payment":
+            status = ui.point_status(inputs)
+            s = status[status["id"].astype(str) == place_id]
+            if len(s):
+                s = s.iloc[0]
+                st.markdown(t("ip_status", lang, status=f"**{POINT_STATUSES[s['status']][L]}**"))
+                if pd.notna(s["last_inspected"]):
+                    last = ui.last_inspector(place_id)
+                    when = pd.Timestamp(s["last_inspected"]).strftime("%Y-%m-%d %H:%M")
+                    st.text(t("ip_last", lang, when=when, who=last))
+
+st.caption(t("ip_map_hint", lang))
+st.pydeck_chart(
+    ui.status_deck(inputs, district, lang, selected),
+    key="ip_map",
+    on_select="rerun",
+    selection_mode="single-object",
+)
+
+st.subheader(t("ip_form", lang))
+if may_write:
+    with st.form("ip_form", clear_on_submit=False, border=True):
+        if kind == "new":
+            new_name = st.text_input(t("ip_new_name", lang), key="k_ip_new_name")
+            c1, c2 = st.columns(2)
+            lon = c1.number_input(t("ip_lon", lang), value=None, format="%.6f", key="k_ip_lon")
+            lat = c2.number_input(t("ip_lat", lang), value=None, format="%.6f", key="k_ip_lat")
+        else:
+            new_name, lon, lat = "", None, None
+        now = datetime.now().replace(second=0, microsecond=0)
+        c1, c2 = st.columns(2)
+        day = c1.date_input(t("ip_date", lang), value=now.date(), max_value=now.date())
+        clock = c2.time_input(t("ip_time", lang), value=now.time())
+        inspector = st.text_input(t("ip_inspector", lang), value=auth.display_name(actor))
+        results = {}
+        for c in CHECKS:
+            results[c] = st.segmented_control(
+                check_label(c, lang),
+                list(RESULTS),
+                format_func=lambda r: RESULTS[r][L],
+                key=f"ip_check_{c}",
+            )
+        notes = st.text_area(t("ip_notes", lang), height=80)
+        photo = st.file_uploader(
+            t("ip_photo", lang), type=["jpg", "jpeg", "png", "webp"], help=t("ip_photo_help", lang)
+        )
+        submitted = st.form_submit_button(t("ip_submit", lang), type="primary", width="stretch")
+    if submitted:
+        if kind != "new" and selected is None:
+            st.error(t("ip_pick_first", lang))
+        else:
+            visit = ui.Visit(
+                kind=kind,
+                place_id="" if kind == "new" else selected["id"] if selected else "",
+                inspected_at=datetime.combine(day, clock),
+                inspector=inspector,
+                results={c: r or "" for c, r in results.items()},
+                notes=notes,
+                name=new_name,
+                lon=lon,
+                lat=lat,
+                photo=photo.getvalue() if photo is not None else None,
+                photo_name=photo.name if photo is not None else "",
+            )
+            done = ui.record_visit(actor, visit, inputs, lang)
+            if done.batch is None:
+                for p in done.problems:
+                    st.error(md_literal(t("ip_refused", lang, reason=p)))
+            else:
+                st.session_state["ip_saved"] = (done.place_id, done.batch.number)
+                st.rerun()
+saved = st.session_state.pop("ip_saved", None)
+if saved:
+    status = ui.place_status_label(cache.view_inputs(v), saved[0], lang)
+    shown = ui.place_name(cache.view_inputs(v), saved[0], lang)
+    st.success(md_literal(t("ip_saved", lang, name=shown, n=saved[1], status=status)))
+
+st.subheader(t("ip_recent", lang))
+st.dataframe(ui.recent_table(inputs, district, lang), hide_index=True, width="stretch")
+session.sync_url()

@@ -1,0 +1,66 @@
+"""Work list: the places of a district due for a field check, on a map and as a table to
+export; "Inspect" opens the Inspect page on the item (a visit recorded closes it)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard.core.i18n import name_col, t
+from dashboard.ui import cache, session, widgets
+from dashboard.ui import inspect as ui
+from dashboard.ui.app import PAGES_DIR
+from dashboard.views.reports import to_csv_bytes, to_xlsx_bytes
+
+v = session.view()
+lang = v.lang
+inputs = cache.view_inputs(v)
+
+st.title(t("wl_title", lang))
+st.caption(t("wl_caption", lang))
+c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+district = widgets.district_selector(c1, "w_wl_district")
+end = v.as_of or cache.date_bounds()[1]
+since = c2.date_input(t("wl_since", lang), value=end - timedelta(days=30), max_value=end)
+st.caption(t("wl_validity", lang, days=ui.validity_days(inputs)))
+
+items = ui.district_work_list(inputs, district, since.isoformat())
+names = cache.district_names(lang)
+where = t("all_districts", lang) if district == "all" else names.get(district, district)
+st.subheader(t("wl_count", lang, n=f"{len(items):,}", district=where))
+st.pydeck_chart(ui.work_deck(inputs, items, district, lang), key="wl_map")
+if len(items) > ui.MAP_ITEMS:
+    st.caption(t("wl_shown", lang, n=f"{ui.MAP_ITEMS:,}"))
+
+if items.empty:
+    st.success(t("wl_empty", lang))
+else:
+    table = ui.work_table(items, lang)
+    st.dataframe(table, hide_index=True, width="stretch", height=360)
+    d1, d2 = st.columns(2)
+    stem = f"worklist-{district}-{end.isoformat()}"
+    d1.download_button(
+        t("wl_csv", lang), to_csv_bytes(table), f"{stem}.csv", "text/csv", width="stretch"
+    )
+    d2.download_button(
+        t("wl_xlsx", lang),
+        to_xlsx_bytes(table, sheet="worklist"),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        width="stretch",
+    )
+    top = items.head(200)
+    labels = {
+        f"{k}:{i}": f"{n} · {i}"
+        for k, i, n in zip(top["kind"], top["id"].astype(str), top[name_col(lang)], strict=True)
+    }
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox(t("wl_visit", lang), list(labels), format_func=labels.__getitem__)
+    if c2.button(t("wl_go", lang), type="primary", width="stretch"):
+        kind, place = pick.split(":", 1)
+        st.session_state["k_ip_kind"], st.session_state["k_ip_place"] = kind, place
+        st.session_state["k_ip_q"] = ""
+        session.sync_url()
+        st.switch_page(PAGES_DIR / "inspect.py")
+session.sync_url()
