@@ -97,7 +97,7 @@ if may_write:
             lat = c2.number_input(t("ip_lat", lang), value=None, format="%.6f", key="k_ip_lat")
         else:
             new_name, lon, lat = "", None, None
-        now = datetime.now().replace(second=0, microsecond=0)
+        now = ui.beijing_now()
         c1, c2 = st.columns(2)
         day = c1.date_input(t("ip_date", lang), value=now.date(), max_value=now.date())
         clock = c2.time_input(t("ip_time", lang), value=now.time())

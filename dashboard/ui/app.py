@@ -39,15 +39,17 @@ def main() -> None:
         page_title="Beijing Exchange Atlas · 北京国际交往地图", page_icon="🗺️", layout="wide"
     )
     lang = session.view().lang
-    if not auth.signed_in():
-        auth.sign_in_form(lang)
-        return
-    admin = auth.actor().role == "admin"
+    signed_in = auth.signed_in()
+    admin = auth.actor().role == "admin" or not signed_in
     pages = [
         st.Page(PAGES_DIR / f, title=t(key, lang), icon=icon, url_path=path, default=default)
         for f, key, icon, path, default in PAGES
         if (PAGES_DIR / f).exists() and (admin or path not in ADMIN_PAGES)
     ]
+    if not signed_in:  # the page asked for stays in the URL, and opens once signed in
+        st.navigation(pages, position="hidden")
+        auth.sign_in_form(lang)
+        return
     presenting = bool(session.page_state().present)
     # presenting: the page stays the current one (leaving returns to it) but is not run
     nav = st.navigation(pages, position="hidden" if presenting else "sidebar")

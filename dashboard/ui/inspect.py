@@ -5,7 +5,8 @@ signed-in account's rights), and the work list of a district."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from dashboard.core.inspections import (
 )
 from dashboard.core.messages import error_text, localize
 from dashboard.core.model import Problem
-from dashboard.core.rights import Actor
+from dashboard.core.rights import Actor, check
 from dashboard.core.state import ALL
 from dashboard.engine import verification
 from dashboard.ui import cache
@@ -29,7 +30,7 @@ from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps
 from loaders import writes
 from loaders.inspections_store import InspectionBatch, prepare_inspections
-from loaders.photos import PhotoError, store_photo
+from loaders.photos import PhotoError, clean_photo, save_photo
 from loaders.workspace import default_home
 
 #: What a visit recorded on the page is recorded as coming from (the batch's source).
@@ -41,6 +42,16 @@ STATUS_COLORS: dict[str, list[int]] = {
     "expired": [244, 165, 30, 230],
     "never": [140, 140, 140, 200],
 }
+#: The time zone inspectors write times in (the records keep Beijing time, naive).
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_now() -> datetime:
+    """Now in Beijing, naive, to the minute: the form's default time, whatever the
+    server's own time zone."""
+    return datetime.now(BEIJING).replace(tzinfo=None, second=0, microsecond=0)
+
+
 #: How many matches the search lists.
 MATCHES = 30
 
@@ -178,14 +189,14 @@ def record_visit(actor: Actor, visit: Visit, inputs: ViewInputs, lang: str) -> R
     the place's district. Nothing is written when anything is refused."""
     home = default_home()
     photo, lon, lat = "", visit.lon, visit.lat
+    jpeg: bytes | None = None
     if visit.photo:
         try:
-            stored = store_photo(visit.photo, visit.photo_name or "photo", home)
+            jpeg, _size, gps = clean_photo(visit.photo, visit.photo_name or "photo")
         except PhotoError as exc:
             return Recorded(None, (_text(exc, lang),))
-        photo = stored.path
-        if visit.kind == "new" and (lon is None or lat is None) and stored.gps:
-            lon, lat = stored.gps
+        if visit.kind == "new" and (lon is None or lat is None) and gps:
+            lon, lat = gps
     row: dict[str, object] = {
         "place_kind": visit.kind,
         "place_id": visit.place_id,
@@ -205,14 +216,18 @@ def record_visit(actor: Actor, visit: Visit, inputs: ViewInputs, lang: str) -> R
         pd.DataFrame([row]),
         payments=lay["payments"],
         key_locations=lay["key-locations"],
-        now=datetime.now(),
+        now=datetime.now(timezone.utc),
         file=SOURCE,
         districts=lay["districts"],
+        known=cache.inspections(),
     )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         return Recorded(None, tuple(_problem_text(p, lang) for p in errors))
     try:
+        check(actor, "inspect", prepared["adcode"])  # before the photo is kept
+        if jpeg is not None:
+            prepared = prepared.assign(photo=save_photo(jpeg, home))
         batch = writes.add_inspections(actor, prepared, home, source=SOURCE)
     except PermissionError as exc:
         return Recorded(None, (_text(exc, lang),))
