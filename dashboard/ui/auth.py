@@ -75,12 +75,20 @@ def _client() -> str:
         return ""
 
 
+def _provider_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` has an ``[auth]`` section (no file: no)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # StreamlitSecretNotFoundError: no secrets file at all
+        return False
+
+
 def sign_in_form(lang: str) -> None:
     """The sign-in form (password mode) or the identity provider's button (oidc)."""
     st.title(t("si_title", lang))
     st.caption(t("si_caption", lang))
     if mode() == "oidc":
-        if "auth" not in st.secrets:
+        if not _provider_configured():
             st.error(t("si_oidc_missing", lang))
             return
         st.button(t("si_oidc", lang), type="primary", on_click=st.login)

@@ -21,7 +21,7 @@ from dashboard.core.state import (
     ViewState,
 )
 from dashboard.engine import explore
-from dashboard.ui.cache import date_bounds, district_names, standards_for
+from dashboard.ui.cache import date_bounds, district_names, standards_for, view_inputs
 from dashboard.ui.session import bind_widget, page_value, set_view, view
 from dashboard.views import maps
 
@@ -302,8 +302,9 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
                 d = p["distance_m"]
                 dist = f"{d:,.0f}" if d == d and d != float("inf") else t("d_none", lang)
                 st.error(t("d_uncovered", lang, d=dist, r=p["radius_m"]))
+    supply = view_inputs(v).supply  # as coverage counts them (field checks)
     near = explore.nearest_payment_points(
-        float(r["lon"]), float(r["lat"]), layers["payments"], require=require, as_of=v.as_of
+        float(r["lon"]), float(r["lat"]), supply, require=require, as_of=v.as_of
     )
     st.markdown(f"**{t('d_nearest', lang)}**")
     table = pd.DataFrame(

@@ -142,3 +142,29 @@ def test_an_admin_edits_a_standard(accounts: Path):
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception and not at.error
     assert [(e.action, e.actor) for e in read_audit(accounts)] == [("standards_save", "ada")]
+
+
+def _oidc_app(user: dict):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.user = user
+    return at.run()
+
+
+def test_oidc_maps_the_providers_identity_to_an_account(accounts: Path, monkeypatch):
+    monkeypatch.setenv("EXCHANGE_ATLAS_AUTH", "oidc")
+    add_user("wang@example.gov.cn", PASSWORD, "editor", ("110108",), home=accounts)
+    # not signed in, and no provider configured: the sign-in page says so, shows no data
+    at = _oidc_app({"is_logged_in": False})
+    assert at.title[0].value == "Sign in" and "none is configured" in at.error[0].value
+    # signed in by the provider as an account's address: that account's role and districts
+    at = _oidc_app({"is_logged_in": True, "email": "Wang@example.gov.cn"})
+    assert not at.exception and at.title[0].value != "Sign in"
+    assert any("district editor" in c.value for c in at.sidebar.caption)
+    # anyone else the provider signs in is a viewer
+    at = _oidc_app({"is_logged_in": True, "email": "someone@else.org"})
+    assert any("viewer" in c.value for c in at.sidebar.caption)
