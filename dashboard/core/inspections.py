@@ -91,7 +91,7 @@ INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
 
 #: Status of a payment point by its inspections → (zh, en) (engine ``point_status``).
 POINT_STATUSES: Final[dict[str, tuple[str, str]]] = {
-    "never": ("从未检查", "Never inspected"),
+    "never": ("从未核验", "Never verified"),
     "verified": ("已核验", "Verified"),
     "expired": ("核验已过期", "Verification expired"),
     "failed": ("检查未通过", "Failed inspection"),
@@ -103,7 +103,7 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     "failed": ("最近一次检查未通过", "Failed its latest check"),
     "newly_uncovered": ("新近失去覆盖", "Newly uncovered"),
     "expired": ("核验已过期", "Verification expired"),
-    "never": ("从未检查", "Never inspected"),
+    "never": ("从未核验", "Never verified"),
 }
 
 #: Kinds of work-list item → (zh, en).
