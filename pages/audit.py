@@ -32,7 +32,7 @@ if entries.empty:
     st.info(t("au_none", lang))
 else:
     st.caption(t("au_count", lang, n=f"{len(entries):,}"))
-    shown = entries.rename(columns={c: t(f"au_{c}", lang) for c in FIELDS if c != "via"})
+    shown = entries.rename(columns={c: t(f"au_{c}", lang) for c in FIELDS})
     st.dataframe(shown, hide_index=True, width="stretch", height=480)
     st.download_button(t("au_csv", lang), to_csv_bytes(entries), "audit.csv", "text/csv")
 session.sync_url()

@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.core.messages import error_text, localize
+from dashboard.core.messages import localize
 from dashboard.core.model import LAYERS, POINT_LAYERS, label
-from dashboard.core.rights import PermissionDenied, can
+from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
 from dashboard.ui import auth, cache, map_download, session
@@ -28,8 +28,7 @@ from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
 from loaders.importer import ImportOptions, confidence_label
-from loaders.workspace import WorkspaceError, default_home
-from loaders.writes import import_layer
+from loaders.workspace import default_home
 
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
 MAX_PREVIEW = 20_000
@@ -61,7 +60,6 @@ upload = st.file_uploader(
     type=["csv", "tsv", "txt", "xlsx", "xls", "json", "geojson", "zip", "gpkg", "parquet", "kml"],
 )
 use_example = st.toggle(S["example"], key=P.data_example.key)
-
 
 source: tuple[bytes, str] | None = None
 if upload is not None:
@@ -155,7 +153,6 @@ if len(kept) > MAX_PREVIEW:
     kept = kept.sample(MAX_PREVIEW, random_state=0)
 rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
 
-
 kept_records, rejected_records = (ui_data.preview_records(x, S, lang) for x in (kept, rejected))
 st.markdown(f"**{S['preview']}**")
 deck = maps.make_deck(
@@ -195,24 +192,7 @@ st.download_button(
 modes = ["add", "replace"] if can(actor, "replace") else ["add"]
 mode = st.radio(S["mode"], modes, format_func=lambda c: S[c], horizontal=True)
 if st.button(S["confirm"], type="primary", disabled=rep.rows_kept == 0):
-    kept_rows = result.preview["row"].to_numpy()[result.preview["kept"].to_numpy(dtype=bool)]
-    try:
-        version, renamed = import_layer(
-            actor,
-            layer,
-            result.frame,
-            replace=mode == "replace",
-            home=home,
-            source=display_name,
-            file=display_name,
-            rows=kept_rows if len(kept_rows) == len(result.frame) else None,
-        )
-    except PermissionDenied as exc:
-        st.error(md_literal(error_text(exc, lang)))
-    except (WorkspaceError, OSError) as exc:
-        st.error(md_literal(exc))
-    else:
-        st.success(S["imported"].format(v=version.name, n=f"{version.rows:,}", r=renamed))
+    ui_data.commit_import(actor, layer, result, mode == "replace", home, display_name, S, lang)
 if rep.rows_kept == 0:
     st.info(S["nothing"])
 

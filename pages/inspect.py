@@ -13,6 +13,7 @@ from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.ui import auth, cache, selection, session, widgets
 from dashboard.ui import inspect as ui
+from loaders.photos import MAX_PHOTO_BYTES
 
 v = session.view()
 lang = v.lang
@@ -112,7 +113,10 @@ if may_write:
             )
         notes = st.text_area(t("ip_notes", lang), height=80)
         photo = st.file_uploader(
-            t("ip_photo", lang), type=["jpg", "jpeg", "png", "webp"], help=t("ip_photo_help", lang)
+            t("ip_photo", lang),
+            type=["jpg", "jpeg", "png", "webp"],
+            help=t("ip_photo_help", lang),
+            max_upload_size=MAX_PHOTO_BYTES // 2**20,  # checked again when it is stored
         )
         submitted = st.form_submit_button(t("ip_submit", lang), type="primary", width="stretch")
     if submitted:

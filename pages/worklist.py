@@ -21,7 +21,7 @@ st.title(t("wl_title", lang))
 st.caption(t("wl_caption", lang))
 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 district = widgets.district_selector(c1, "w_wl_district")
-end = v.as_of or cache.date_bounds()[1]
+end = v.as_of or ui.beijing_now().date()  # the work list is of today unless a date is set
 since = c2.date_input(t("wl_since", lang), value=end - timedelta(days=30), max_value=end)
 st.caption(t("wl_validity", lang, days=ui.validity_days(inputs)))
 

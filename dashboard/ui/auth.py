@@ -21,6 +21,8 @@ import streamlit as st
 from dashboard.core.i18n import t
 from dashboard.core.rights import LOCAL, Actor
 from dashboard.core.safetext import md_literal
+from dashboard.core.state import ALL
+from dashboard.ui import session
 from loaders import users_store
 from loaders.workspace import default_home
 
@@ -109,6 +111,8 @@ def sign_in_form(lang: str) -> None:
             st.error(t("si_failed", lang))
             return
         st.session_state[ACTOR_KEY] = Actor(who.name, who.role, who.districts, via="web")
+        if who.role == "editor" and who.districts and session.view().district == ALL:
+            session.set_view(district=who.districts[0])  # an editor starts in their district
         st.rerun()
 
 

@@ -17,7 +17,7 @@ from dashboard.views import maps
 from loaders import importer
 from loaders.importer import ImportOptions, ImportReport, ImportResult
 from loaders.workspace import WorkspaceError, history
-from loaders.writes import can_undo_layer, undo_layer
+from loaders.writes import can_undo_layer, import_layer, undo_layer
 
 #: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
 #: become markup, whatever the Streamlit version (an ``html`` tooltip would depend on the
@@ -107,3 +107,33 @@ def history_section(
                 st.error(md_literal(error_text(exc, lang)))
             else:
                 st.success(s["undone"].format(v=restored or s["shipped"]))
+
+
+def commit_import(
+    actor: Actor,
+    layer: str,
+    result: ImportResult,
+    replace: bool,
+    home: Path,
+    name: str,
+    s: dict[str, str],
+    lang: str,
+) -> None:
+    """Store the checked rows through the write gateway (which refuses what ``actor`` may
+    not write, naming the rows), and say what happened."""
+    kept = result.preview["row"].to_numpy()[result.preview["kept"].to_numpy(dtype=bool)]
+    try:
+        version, renamed = import_layer(
+            actor,
+            layer,
+            result.frame,
+            replace=replace,
+            home=home,
+            source=name,
+            file=name,
+            rows=kept if len(kept) == len(result.frame) else None,
+        )
+    except (WorkspaceError, OSError) as exc:  # PermissionDenied is an OSError
+        st.error(md_literal(error_text(exc, lang)))
+    else:
+        st.success(s["imported"].format(v=version.name, n=f"{version.rows:,}", r=renamed))

@@ -127,6 +127,8 @@ def test_a_viewer_sees_no_write_control(accounts: Path):
 def test_a_district_editor_is_refused_another_districts_place(accounts: Path):
     at = sign_in(open_page(None, {"lang": "en"}), "ed")
     at.switch_page("../pages/inspect.py").run()
+    assert at.selectbox(key="w_ip_district").value == "110105"  # an editor starts at home
+    at.selectbox(key="w_ip_district").set_value("all").run()
     assert _pay("P0003")["adcode"] != "110105"
     at = record(at, "P0003", {0: "accepted"}, inspector="ed")
     assert not at.exception and at.error

@@ -19,7 +19,7 @@ from loaders.inspections_store import load_inspections, prepare_inspections
 from loaders.standards_store import load_standards, shipped_standards
 from loaders.users_store import add_user
 from loaders.workspace import effective_table
-from tests.browser.conftest import settle, shot, start_server, stop_server
+from tests.browser.conftest import choose, settle, shot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -159,6 +159,7 @@ def test_the_inspect_page_in_chinese_on_a_phone(url, context_for):
 def test_a_district_editor_is_refused_another_district(url, home, context_for):
     pg = context_for(viewport={"width": 1280, "height": 900})
     sign_in(pg, url, "ed", "inspect")
+    choose(pg, "District", "All of Beijing")  # an editor starts in their own district
     find_place(pg, PLACE)  # in Dongcheng; ed edits Chaoyang (110105) only
     tick(pg, 1)
     pg.locator("[data-testid=stForm]").get_by_role("button", name="Save the inspection").click()

@@ -104,6 +104,7 @@ STRINGS = {
     "au_time": ("时间（UTC）", "Time (UTC)"),
     "au_actor": ("操作人", "Actor"),
     "au_role": ("角色", "Role"),
+    "au_via": ("途径", "Via"),
     "au_action": ("操作", "Action"),
     "au_target": ("对象", "Target"),
     "au_version": ("版本", "Version"),
