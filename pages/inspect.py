@@ -149,6 +149,15 @@ if saved:
     shown = ui.place_name(cache.view_inputs(v), saved[0], lang)
     st.success(md_literal(t("ip_saved", lang, name=shown, n=saved[1], status=status)))
 
+if may_write:
+    with st.expander(t("ip_sheet", lang)):
+        st.caption(t("ip_sheet_help", lang))
+        sheet = st.file_uploader(
+            t("ip_sheet", lang), type=["csv", "txt", "xlsx", "xls"], key="ip_sheet"
+        )
+        if sheet is not None:
+            ui.import_sheet(actor, inputs, sheet.getvalue(), sheet.name, lang)
+
 st.subheader(t("ip_recent", lang))
 st.dataframe(ui.recent_table(inputs, district, lang), hide_index=True, width="stretch")
 session.sync_url()

@@ -4,13 +4,16 @@ signed-in account's rights), and the work list of a district."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import streamlit as st
 
 from dashboard.core.i18n import name_col, t
 from dashboard.core.inspections import (
@@ -23,15 +26,18 @@ from dashboard.core.inspections import (
 from dashboard.core.messages import error_text, localize
 from dashboard.core.model import Problem
 from dashboard.core.rights import Actor, check
+from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
 from dashboard.engine import verification
 from dashboard.ui import cache
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps
 from loaders import writes
+from loaders.errors import LoaderError
+from loaders.inspection_import import import_inspections
 from loaders.inspections_store import InspectionBatch, prepare_inspections
 from loaders.photos import PhotoError, clean_photo, save_photo
-from loaders.workspace import default_home
+from loaders.workspace import WorkspaceError, default_home
 
 #: What a visit recorded on the page is recorded as coming from (the batch's source).
 SOURCE = "Inspect page"
@@ -404,3 +410,49 @@ def work_deck(inputs: ViewInputs, items: pd.DataFrame, district: str, lang: str)
     layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=6))
     view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
     return maps.make_deck(layers, view, height=420, tooltip={"text": "{name}\n{status}"})
+
+
+# ----------------------------------------------------------------------------- a sheet
+
+
+def import_sheet(actor: Actor, inputs: ViewInputs, data: bytes, name: str, lang: str) -> None:
+    """Import a sheet of inspections (CSV/Excel, Chinese or English headers): the report's
+    problems listed by row and column, and the rows stored only when none has an error
+    (all or nothing) and the account may inspect every place's district."""
+    lay = inputs.layers
+    suffix = Path(name).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="exchange-atlas-inspections-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            result = import_inspections(
+                path,
+                payments=lay["payments"],
+                key_locations=lay["key-locations"],
+                districts=lay["districts"],
+                now=datetime.now(timezone.utc),
+                lang=lang,
+                known=cache.inspections(),
+                display_name=name,
+            )
+        except LoaderError as exc:
+            st.error(md_literal(error_text(exc, lang)))
+            return
+    rep = result.report
+    st.text(rep.summary(lang))
+    if rep.problems:
+        rows = [(p.row, p.column, localize(p.message, lang), p.severity) for p in rep.problems]
+        cols = [t(f"data_{k}", lang) for k in ("row", "column", "message", "severity")]
+        st.dataframe(pd.DataFrame(rows, columns=cols), hide_index=True, width="stretch")
+    if result.errors:
+        st.error(t("ip_sheet_refused", lang, n=result.errors))
+        return
+    if result.frame.empty:
+        return
+    if st.button(t("ip_sheet_store", lang, n=len(result.frame)), type="primary"):
+        try:
+            batch = writes.add_inspections(actor, result.frame, default_home(), source=name)
+        except (PermissionError, WorkspaceError) as exc:
+            st.error(md_literal(error_text(exc, lang)))
+        else:
+            st.success(t("ip_sheet_stored", lang, n=batch.rows, b=batch.number))

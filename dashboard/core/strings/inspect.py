@@ -53,6 +53,19 @@ STRINGS = {
         "This account can view but not record inspections.",
     ),
     "ip_recent": ("最近的检查", "Recent inspections"),
+    "ip_sheet": ("导入检查记录表（CSV / Excel）", "Import a sheet of inspections (CSV / Excel)"),
+    "ip_sheet_help": (
+        "中英文表头均可（场所编号、检查时间、检查人、外卡、境外钱包、现金……）；"
+        "任何一行有错误时不导入任何记录。",
+        "Chinese or English headers (place_id, inspected_at, inspector, foreign_card, "
+        "foreign_wallet, cash …); if any row has an error, nothing is stored.",
+    ),
+    "ip_sheet_refused": (
+        "{n} 行有错误：未导入任何记录。请改正后重新上传。",
+        "{n} row(s) with an error: nothing was stored. Correct them and upload again.",
+    ),
+    "ip_sheet_store": ("导入这 {n} 条检查记录", "Store these {n} inspections"),
+    "ip_sheet_stored": ("已导入 {n} 条（第 {b} 批）。", "Stored {n} inspections (batch {b})."),
     "ip_undo": ("撤销最近一批检查", "Undo the latest batch"),
     "ip_undone": ("已撤销。", "Undone."),
     "ip_col_when": ("时间", "When"),
