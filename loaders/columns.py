@@ -287,6 +287,25 @@ def normalise(header: object) -> str:
     return re.sub(r"[\s\-./]+", "_", h).strip("_")
 
 
+def match_synonyms(
+    cols: list[str], synonyms: dict[str, tuple[str, ...]], mapping: dict[str, str]
+) -> dict[str, str]:
+    """Add to ``mapping`` (field → column, the overrides already in it), for each field
+    not in it, the first column whose normalised header (:func:`normalise`) is one of the
+    field's ``synonyms``, in their order, never a column taken; return each column's
+    normalised header."""
+    used = set(mapping.values())
+    keys = {c: normalise(c) for c in cols}
+    for fld, names in synonyms.items():
+        if fld in mapping:
+            continue
+        hit = next((c for n in names for c in cols if keys[c] == n and c not in used), None)
+        if hit is not None:
+            mapping[fld] = hit
+            used.add(hit)
+    return keys
+
+
 def recognise(columns: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Map model fields to source columns: explicit ``overrides`` first, then synonyms.
 
@@ -306,15 +325,8 @@ def recognise(columns: list[str], overrides: dict[str, str] | None = None) -> di
                 f"--map {fld}={col}: the file has no column {col!r}; its columns are {cols}"
             )
         mapping[fld] = col
+    keys = match_synonyms(cols, SYNONYMS, mapping)
     used = set(mapping.values())
-    keys = {c: normalise(c) for c in cols}
-    for fld, names in SYNONYMS.items():
-        if fld in mapping:
-            continue
-        hit = next((c for n in names for c in cols if keys[c] == n and c not in used), None)
-        if hit is not None:
-            mapping[fld] = hit
-            used.add(hit)
     for fld, pattern in (
         ("lon", r"(^|_)(lon|lng|longitude)($|_)|经度"),
         ("lat", r"(^|_)(lat|latitude)($|_)|纬度"),

@@ -174,15 +174,7 @@ def recognise(columns: list[str], overrides: dict[str, str] | None = None) -> di
                 Msg("insp_missing_mapped", field=fld, column=col, columns=", ".join(cols))
             )
         mapping[fld] = col
-    used = set(mapping.values())
-    keys = {c: colmod.normalise(c) for c in cols}
-    for fld, names in SYNONYMS.items():
-        if fld in mapping:
-            continue
-        hit = next((c for n in names for c in cols if keys[c] == n and c not in used), None)
-        if hit is not None:
-            mapping[fld] = hit
-            used.add(hit)
+    colmod.match_synonyms(cols, SYNONYMS, mapping)
     return mapping
 
 
