@@ -11,7 +11,8 @@ from dashboard.core.i18n import name_col, t
 from dashboard.core.inspections import CHECKS, PLACE_KINDS, POINT_STATUSES, RESULTS, check_label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
-from dashboard.ui import auth, cache, selection, session, widgets
+from dashboard.core.state import ALL
+from dashboard.ui import auth, cache, locate, selection, session, widgets
 from dashboard.ui import inspect as ui
 from loaders.photos import MAX_PHOTO_BYTES
 
@@ -45,8 +46,15 @@ kind = st.radio(
 )
 selected: dict | None = None
 if kind != "new":
-    query = st.text_input(t("ip_search", lang), key="k_ip_q")
-    hits = ui.search(inputs, kind, district, query)
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    query = c1.text_input(t("ip_search", lang), key="k_ip_q")
+    with c2:
+        here = locate.near_me(lang)
+    hits = ui.search(inputs, kind, ALL if here else district, query, here[:2] if here else None)
+    if here:
+        st.caption(t("ip_near", lang, acc=f"{here[2]:,.0f}"))
+        if here != st.session_state.get("ip_here") and len(hits):  # a new position: nearest
+            st.session_state["ip_here"], st.session_state["k_ip_place"] = here, hits["id"].iloc[0]
     chosen = st.session_state.get("k_ip_place")
     ids = list(hits["id"])
     if chosen and chosen not in ids and not query.strip():  # picked on the map or work list
@@ -58,6 +66,9 @@ if kind != "new":
         st.caption(t("ip_none_found", lang))
     else:
         label = dict(zip(hits["id"], hits[name_col(lang)], strict=True))
+        if "distance_m" in hits.columns:
+            far = dict(zip(hits["id"], hits["distance_m"], strict=True))
+            label = {i: f"{n} · {far[i]:,.0f} m" if i in far else n for i, n in label.items()}
         if st.session_state.get("k_ip_place") not in ids:
             st.session_state["k_ip_place"] = ids[0]
         place_id = st.selectbox(

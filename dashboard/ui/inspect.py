@@ -97,9 +97,16 @@ def places(inputs: ViewInputs) -> pd.DataFrame:
     return out
 
 
-def search(inputs: ViewInputs, kind: str, district: str, query: str) -> pd.DataFrame:
+def search(
+    inputs: ViewInputs,
+    kind: str,
+    district: str,
+    query: str,
+    near: tuple[float, float] | None = None,
+) -> pd.DataFrame:
     """The places of ``kind`` in ``district`` (``all``: the city) whose id or names contain
-    ``query`` (case-insensitive), at most :data:`MATCHES`, exact id matches first."""
+    ``query`` (case-insensitive), at most :data:`MATCHES`: exact id matches first, or,
+    ``near`` a position (lon, lat, WGS-84), the nearest first with ``distance_m``."""
     p = places(inputs)
     mask = (p["kind"] == kind).to_numpy()
     if district != ALL:
@@ -108,8 +115,20 @@ def search(inputs: ViewInputs, kind: str, district: str, query: str) -> pd.DataF
     if q:
         mask = mask & p["search"].str.contains(q, regex=False).to_numpy()
     hits = p[mask]
+    if near is not None:
+        d = distance_m(hits["lon"].to_numpy(), hits["lat"].to_numpy(), *near)
+        return hits.assign(distance_m=d).sort_values("distance_m", kind="stable").head(MATCHES)
     exact = (hits["id"].str.lower() == q).to_numpy()
     return pd.concat([hits[exact], hits[~exact]]).head(MATCHES)
+
+
+def distance_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
+    """Great-circle distances (metres) from ``(lon0, lat0)``: haversine on a 6,371 km sphere,
+    within a few metres of the metric projection at walking distances."""
+    la, la0 = np.radians(lat.astype("float64")), np.radians(lat0)
+    dlat, dlon = la - la0, np.radians(lon.astype("float64") - lon0)
+    h = np.sin(dlat / 2) ** 2 + np.cos(la) * np.cos(la0) * np.sin(dlon / 2) ** 2
+    return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[dict]:

@@ -1,5 +1,6 @@
-"""A sheet of inspections uploaded on the Inspect page in a real browser: Chinese headers
-read, the rows stored through the gateway; a sheet with one bad row stores nothing."""
+"""The Inspect page in a real browser: a sheet of inspections uploaded (Chinese headers
+read, the rows stored through the gateway; a sheet with one bad row stores nothing), and
+"Near me" listing the places nearest to the phone's position first."""
 
 from __future__ import annotations
 
@@ -73,3 +74,36 @@ def test_a_sheet_with_a_bad_row_stores_nothing(served, page, tmp_path):
     assert "NOPE" in cells[2]
     assert len(load_inspections(home)) == before
     assert page.errors == []
+
+
+def test_near_me_lists_the_nearest_places_first(served, browser):
+    url, _home = served
+    # standing at the Beijing Hotel's foreign-card POS (P0003), position allowed
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": 116.404454, "latitude": 39.908012, "accuracy": 20},
+        permissions=["geolocation"],
+    )
+    try:
+        pg = ctx.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(f"{url}/inspect?lang=en&district=110105")  # another district: Near me wins
+        settle(pg)
+        pg.get_by_role("button", name="📍 Near me").click()
+        settle(pg)
+        assert pg.get_by_text("Nearest to where you are first").count() == 1
+        box = pg.locator("[data-testid=stSelectbox]").filter(has_text="Place").last
+        picked = (
+            box.inner_text()
+            + " "
+            + " ".join(box.locator("input").evaluate_all("els => els.map(e => e.value)"))
+        )
+        assert "P0003" in picked and "· 0 m" in picked, picked
+        assert pg.get_by_text("Selected: Beijing Hotel foreign-card POS (P0003)").count() == 1
+        shot(pg, "inspect-near-me-en")
+        assert errors == []
+    finally:
+        ctx.close()

@@ -18,6 +18,17 @@ STRINGS = {
     "ip_kind": ("场所类型", "Kind of place"),
     "ip_search": ("按名称或编号搜索", "Search by name or id"),
     "ip_pick": ("场所", "Place"),
+    "ip_near_me": ("📍 附近", "📍 Near me"),
+    "ip_locating": ("正在定位…", "Locating…"),
+    "ip_locate_refused": (
+        "未能获取位置（未允许或无信号）",
+        "No position (not allowed, or no signal)",
+    ),
+    "ip_locate_unavailable": ("此浏览器不能定位", "This browser cannot locate"),
+    "ip_near": (
+        "按与您所在位置的距离排序（定位精度约 {acc} 米）。",
+        "Nearest to where you are first (position accurate to about {acc} m).",
+    ),
     "ip_none_found": ("没有找到匹配的场所。", "No place matches."),
     "ip_map_hint": (
         "也可在地图上点击点位。颜色：绿=已核验，红=未通过，橙=已过期，灰=从未检查。",
