@@ -131,11 +131,24 @@ def distance_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np
     return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[dict]:
-    """Map records of the payment points of ``district`` coloured by status."""
+#: Payment points the Inspect page's map draws at most: the nearest to the chosen place
+#: (or to the district's centre) — an inspector looks around where they stand.
+MAP_POINTS = 3_000
+
+
+def status_layer_records(
+    inputs: ViewInputs, district: str, lang: str, near: tuple[float, float] | None = None
+) -> list[dict]:
+    """Map records of the payment points of ``district`` coloured by status: at most
+    :data:`MAP_POINTS`, the nearest to ``near`` (lon, lat) when there are more."""
     s = point_status(inputs)
     if district != ALL:
         s = s[s["adcode"].astype(str) == district]
+    if len(s) > MAP_POINTS:
+        lon, lat = s["lon"].to_numpy("float64"), s["lat"].to_numpy("float64")
+        here = near or (float(np.median(lon)), float(np.median(lat)))
+        d = distance_m(lon, lat, *here)
+        s = s.iloc[np.argpartition(d, MAP_POINTS)[:MAP_POINTS]]
     names = s[name_col(lang)].astype("string").fillna("").to_numpy()
     labels = [POINT_STATUSES[x][0 if lang == "zh" else 1] for x in s["status"]]
     return [
@@ -155,7 +168,8 @@ def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[d
 
 def status_deck(inputs: ViewInputs, district: str, lang: str, selected: dict | None) -> pdk.Deck:
     """A small map of the district's payment points by status, the selected place ringed."""
-    records = status_layer_records(inputs, district, lang)
+    near = (selected["lon"], selected["lat"]) if selected else None
+    records = status_layer_records(inputs, district, lang, near)
     layers = list(cache.district_layers(lang, district))
     layers.append(maps.scatter_layer(records, "payments", "color", radius_px=6))
     if selected:
