@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.core.i18n import name_col, t
 from dashboard.core.inspections import CHECKS, PLACE_KINDS, POINT_STATUSES, RESULTS, check_label
+from dashboard.core.model import label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
@@ -20,7 +21,6 @@ v = session.view()
 lang = v.lang
 inputs = cache.view_inputs(v)
 actor = auth.actor()
-L = 0 if lang == "zh" else 1
 
 st.title(t("ip_title", lang))
 st.caption(t("ip_caption", lang))
@@ -42,7 +42,7 @@ kind = st.radio(
     list(PLACE_KINDS),
     key="k_ip_kind",
     horizontal=True,
-    format_func=lambda k: PLACE_KINDS[k][L],
+    format_func=lambda k: label(PLACE_KINDS, k, lang),
 )
 selected: dict | None = None
 if kind != "new":
@@ -65,17 +65,17 @@ if kind != "new":
     if not ids:
         st.caption(t("ip_none_found", lang))
     else:
-        label = dict(zip(hits["id"], hits[name_col(lang)], strict=True))
+        shown = dict(zip(hits["id"], hits[name_col(lang)], strict=True))
         if "distance_m" in hits.columns:
             far = dict(zip(hits["id"], hits["distance_m"], strict=True))
-            label = {i: f"{n} · {far[i]:,.0f} m" if i in far else n for i, n in label.items()}
+            shown = {i: f"{n} · {far[i]:,.0f} m" if i in far else n for i, n in shown.items()}
         if st.session_state.get("k_ip_place") not in ids:
             st.session_state["k_ip_place"] = ids[0]
         place_id = st.selectbox(
             t("ip_pick", lang),
             ids,
             key="k_ip_place",
-            format_func=lambda i: f"{label.get(i, i)} · {i}",
+            format_func=lambda i: f"{shown.get(i, i)} · {i}",
         )
         row = hits[hits["id"] == place_id].iloc[0]
         selected = {"id": place_id, "lon": float(row["lon"]), "lat": float(row["lat"])}
@@ -85,7 +85,9 @@ if kind != "new":
             s = status[status["id"].astype(str) == place_id]
             if len(s):
                 s = s.iloc[0]
-                st.markdown(t("ip_status", lang, status=f"**{POINT_STATUSES[s['status']][L]}**"))
+                st.markdown(
+                    t("ip_status", lang, status=f"**{label(POINT_STATUSES, s['status'], lang)}**")
+                )
                 if pd.notna(s["last_inspected"]):
                     last = ui.last_inspector(place_id)
                     when = pd.Timestamp(s["last_inspected"]).strftime("%Y-%m-%d %H:%M")
@@ -119,7 +121,7 @@ if may_write:
             results[c] = st.segmented_control(
                 check_label(c, lang),
                 list(RESULTS),
-                format_func=lambda r: RESULTS[r][L],
+                format_func=lambda r: label(RESULTS, r, lang),
                 key=f"ip_check_{c}",
             )
         notes = st.text_area(t("ip_notes", lang), height=80)
@@ -157,8 +159,8 @@ if may_write:
 saved = st.session_state.pop("ip_saved", None)
 if saved:
     status = ui.place_status_label(cache.view_inputs(v), saved[0], lang)
-    shown = ui.place_name(cache.view_inputs(v), saved[0], lang)
-    st.success(md_literal(t("ip_saved", lang, name=shown, n=saved[1], status=status)))
+    name = ui.place_name(cache.view_inputs(v), saved[0], lang)
+    st.success(md_literal(t("ip_saved", lang, name=name, n=saved[1], status=status)))
 
 if may_write:
     with st.expander(t("ip_sheet", lang)):

@@ -15,16 +15,18 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard.core.i18n import name_col, t
+from dashboard.core.i18n import label_of, name_col, t
 from dashboard.core.inspections import (
     CHECKS,
     POINT_STATUSES,
+    REASONS,
+    WORK_KINDS,
     check_label,
     result_column,
     result_label,
 )
 from dashboard.core.messages import error_text, localize
-from dashboard.core.model import Problem
+from dashboard.core.model import Problem, label
 from dashboard.core.rights import Actor, check
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
@@ -150,7 +152,7 @@ def status_layer_records(
         d = distance_m(lon, lat, *here)
         s = s.iloc[np.argpartition(d, MAP_POINTS)[:MAP_POINTS]]
     names = s[name_col(lang)].astype("string").fillna("").to_numpy()
-    labels = [POINT_STATUSES[x][0 if lang == "zh" else 1] for x in s["status"]]
+    labels = [label(POINT_STATUSES, x, lang) for x in s["status"]]
     return [
         {
             "id": str(i),
@@ -233,7 +235,7 @@ def record_visit(actor: Actor, visit: Visit, inputs: ViewInputs, lang: str) -> R
         try:
             jpeg, _size, gps = clean_photo(visit.photo, visit.photo_name or "photo")
         except PhotoError as exc:
-            return Recorded(None, (_text(exc, lang),))
+            return Recorded(None, (error_text(exc, lang),))
         if visit.kind == "new" and (lon is None or lat is None) and gps:
             lon, lat = gps
     row: dict[str, object] = {
@@ -269,12 +271,8 @@ def record_visit(actor: Actor, visit: Visit, inputs: ViewInputs, lang: str) -> R
             prepared = prepared.assign(photo=save_photo(jpeg, home))
         batch = writes.add_inspections(actor, prepared, home, source=SOURCE)
     except PermissionError as exc:
-        return Recorded(None, (_text(exc, lang),))
+        return Recorded(None, (error_text(exc, lang),))
     return Recorded(batch, (), str(prepared["place_id"].iloc[0]))
-
-
-def _text(exc: Exception, lang: str) -> str:
-    return error_text(exc, lang)
 
 
 def _problem_text(p: Problem, lang: str) -> str:
@@ -296,11 +294,11 @@ def place_status_label(inputs: ViewInputs, place_id: str, lang: str) -> str:
     s = point_status(inputs)
     row = s[s["id"].astype(str) == place_id]
     if len(row):
-        return POINT_STATUSES[str(row["status"].iloc[0])][0 if lang == "zh" else 1]
+        return label(POINT_STATUSES, str(row["status"].iloc[0]), lang)
     ev = verification.latest_evidence(cache.inspections(), inputs.as_of)
     ev = ev[ev["place_id"].astype(str) == place_id]
     ok = bool((ev["result"] == "accepted").any()) if len(ev) else False
-    return POINT_STATUSES["verified" if ok else "failed"][0 if lang == "zh" else 1]
+    return label(POINT_STATUSES, "verified" if ok else "failed", lang)
 
 
 def place_name(inputs: ViewInputs, place_id: str, lang: str) -> str:
@@ -380,12 +378,8 @@ def district_work_list(inputs: ViewInputs, district: str, since: str | None) -> 
 
 def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The work list as the page shows and exports it: labelled columns, plain text."""
-    from dashboard.core.inspections import REASONS, WORK_KINDS
-    from dashboard.core.model import KEY_LOCATION_CATEGORIES, PAYMENT_TYPES
-
-    L = 0 if lang == "zh" else 1
     names = cache.district_names(lang)
-    cats = {**PAYMENT_TYPES, **KEY_LOCATION_CATEGORIES}
+    layer_of = {"payment": "payments", "key_location": "key-locations"}
 
     def when(col: str) -> list[str]:
         s = pd.to_datetime(items[col])
@@ -393,11 +387,14 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            t("wl_reason", lang): [REASONS[r][L] for r in items["reason"]],
+            t("wl_reason", lang): [label(REASONS, r, lang) for r in items["reason"]],
             t("wl_name", lang): items[name_col(lang)].astype("string").fillna("").to_numpy(),
             "id": items["id"].astype(str).to_numpy(),
-            t("wl_kind", lang): [WORK_KINDS[k][L] for k in items["kind"]],
-            t("wl_category", lang): [cats.get(c, (c, c))[L] for c in items["category"]],
+            t("wl_kind", lang): [label(WORK_KINDS, k, lang) for k in items["kind"]],
+            t("wl_category", lang): [
+                label_of(layer_of.get(k, "payments"), str(c), lang)
+                for k, c in zip(items["kind"], items["category"], strict=True)
+            ],
             t("wl_district", lang): items["adcode"].astype(str).map(names).fillna("").to_numpy(),
             t("wl_weight", lang): items["weight"].round(1).to_numpy(),
             t("wl_last", lang): when("last_inspected"),
@@ -421,9 +418,6 @@ REASON_COLORS: dict[str, list[int]] = {
 
 def work_deck(inputs: ViewInputs, items: pd.DataFrame, district: str, lang: str) -> pdk.Deck:
     """The work list's first :data:`MAP_ITEMS` items on a map, coloured by reason."""
-    from dashboard.core.inspections import REASONS
-
-    L = 0 if lang == "zh" else 1
     top = items.head(MAP_ITEMS)
     names = top[name_col(lang)].astype("string").fillna("").to_numpy()
     records = [
@@ -432,7 +426,7 @@ def work_deck(inputs: ViewInputs, items: pd.DataFrame, district: str, lang: str)
             "lon": float(lo),
             "lat": float(la),
             "name": str(n),
-            "status": REASONS[r][L],
+            "status": label(REASONS, r, lang),
             "color": REASON_COLORS[r],
         }
         for i, lo, la, n, r in zip(
