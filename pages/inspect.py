@@ -13,6 +13,7 @@ from dashboard.core.model import label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
+from dashboard.engine import stats
 from dashboard.ui import auth, cache, locate, selection, session, widgets
 from dashboard.ui import inspect as ui
 from loaders.photos import MAX_PHOTO_BYTES
@@ -35,8 +36,10 @@ if clicked and clicked != st.session_state.get("ip_last_click"):
     st.session_state["k_ip_kind"], st.session_state["k_ip_place"] = "payment", clicked[1]
 st.session_state.setdefault("k_ip_kind", "payment")
 
+notes = widgets.notices()  # the synthetic-data notice, once the district is known
 st.subheader(t("ip_find", lang))
 district = widgets.district_selector(st, "w_ip_district")
+widgets.synthetic_notice(notes, stats.in_district(inputs.layers["payments"], district), lang)
 kind = st.radio(
     t("ip_kind", lang),
     list(PLACE_KINDS),

@@ -401,7 +401,26 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("wl_due_since", lang): when("due_since"),
             "lon": items["lon"].round(6).to_numpy(),
             "lat": items["lat"].round(6).to_numpy(),
+            "synthetic": _synthetic(items),
         }
+    )
+
+
+def _synthetic(items: pd.DataFrame) -> np.ndarray:
+    """Whether each work-list item is a generated (synthetic) place: said in the export."""
+    lay = cache.load_layers()
+    flags = {
+        kind: dict(zip(lay[layer]["id"].astype(str), lay[layer]["synthetic"], strict=True))
+        for kind, layer in (("payment", "payments"), ("key_location", "key-locations"))
+        if "synthetic" in lay[layer].columns
+    }
+    ids = items["id"].astype(str).to_numpy()
+    kinds = items["kind"].astype(str).to_numpy()
+    return np.array(
+        [
+            str(flags.get(k, {}).get(i, False)).lower() == "true"
+            for k, i in zip(kinds, ids, strict=True)
+        ]
     )
 
 

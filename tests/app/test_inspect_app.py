@@ -170,3 +170,13 @@ def test_oidc_maps_the_providers_identity_to_an_account(accounts: Path, monkeypa
     # anyone else the provider signs in is a viewer
     at = _oidc_app({"is_logged_in": True, "email": "someone@else.org"})
     assert any("viewer" in c.value for c in at.sidebar.caption)
+
+
+def test_the_synthetic_points_are_said_to_be_so(home: Path):
+    """The shipped payment points are generated: both pages say so, and the export marks
+    each generated item."""
+    for page in ("inspect", "worklist"):
+        at = open_page(f"../pages/{page}.py", {"lang": "en", "district": "110101"})
+        assert any("illustrative" in w.value for w in at.warning), page
+    table = at.dataframe[0].value
+    assert table.loc[table["id"] == "P0003", "synthetic"].tolist() == [True]
