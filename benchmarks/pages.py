@@ -16,6 +16,12 @@ Usage::
 
     python benchmarks/pages.py [--repeat 5] [--json] [--gl gpu-process] [--pages overview ...]
     python benchmarks/pages.py --pages present --repeat 1   # the presenter's slide changes
+    python benchmarks/pages.py --size 100k×50k [--seed 7]   # a synthetic city of that size
+
+``--size PLACES×POINTS`` builds a seeded, clustered synthetic city of that many key
+locations and payment points into the throwaway workspace before the server starts
+(:mod:`benchmarks.citygen`), prints how long the build took and labels the figures with
+the size; without it the workspace is empty and the app shows the shipped data.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium and the ``[test]`` extra (Playwright).
 Not part of the test suite: it prints figures, it asserts nothing.
@@ -78,9 +84,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server() -> tuple[subprocess.Popen, str]:
+def _start_server(home: str | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    home = tempfile.mkdtemp(prefix="atlas-bench-")
+    home = home or tempfile.mkdtemp(prefix="atlas-bench-")
     env = dict(os.environ, EXCHANGE_ATLAS_HOME=home)
     exe = Path(sys.executable).with_name("exchange-atlas")
     proc = subprocess.Popen(
@@ -238,10 +244,35 @@ GL_MODES = {
 }
 
 
-def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> list[dict]:
+def build_workspace(size: str | None, seed: int = 7) -> tuple[str, str]:
+    """A throwaway workspace: empty (the shipped data) or, with ``size`` (``100k×50k``), the
+    synthetic city of :func:`benchmarks.citygen.build_city` built into it with ``seed``.
+    Returns the directory and the label of what it holds; prints the build time."""
+    home = tempfile.mkdtemp(prefix="atlas-bench-")
+    if not size:
+        return home, "shipped"
+    from benchmarks.citygen import build_city, parse_size
+
+    demand, supply = parse_size(size)
+    info = build_city(Path(home), demand, supply, seed)
+    label = f"{info['size']} seed {seed}"
+    print(
+        f"built {label} in {info['seconds']:.1f} s "
+        f"(generate {info['generate_s']:.1f} s, store {info['store_s']:.1f} s)",
+        file=sys.stderr,
+    )
+    return home, label
+
+
+def run(
+    repeat: int,
+    gl: str = "software",
+    only: list[str] | None = None,
+    home: str | None = None,
+) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
-    proc, url = _start_server()
+    proc, url = _start_server(home)
     rows: list[dict] = []
     try:
         with sync_playwright() as p:
@@ -277,7 +308,7 @@ def run(repeat: int, gl: str = "software", only: list[str] | None = None) -> lis
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument(
         "--repeat", type=int, default=5, help="samples per figure (the median is printed)"
     )
@@ -294,11 +325,26 @@ def main() -> None:
         choices=[p[0] for p in PAGES] + ["present"],
         help="measure only these pages (default: all)",
     )
+    ap.add_argument(
+        "--size",
+        help="measure a synthetic city of PLACES×POINTS (100k×50k, 1M×500k), built by "
+        "benchmarks/citygen.py into the throwaway workspace (default: the shipped data)",
+    )
+    ap.add_argument("--seed", type=int, default=7, help="seed of the --size city (default 7)")
     args = ap.parse_args()
-    rows = run(args.repeat, args.gl, args.pages)
+    if args.size:
+        from benchmarks.citygen import parse_size
+
+        try:
+            parse_size(args.size)
+        except ValueError as exc:
+            ap.error(str(exc))
+    home, measured = build_workspace(args.size, args.seed)
+    rows = run(args.repeat, args.gl, args.pages, home)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([r | {"size": measured, "gl": args.gl} for r in rows], indent=2))
         return
+    print(f"data: {measured}; --gl {args.gl}; median of {args.repeat}")
     heads = ["cold", "switch", "district", "next", "radius", "date"]
     print(
         f"{'page':<10}"
