@@ -10,10 +10,10 @@ from dashboard.core import model
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.state import BASEMAPS
 from dashboard.engine import explore, stats
-from dashboard.ui import cache, map_download, playback, selection, session, widgets
+from dashboard.ui import cache, map_download, playback, selection, session, tiling, widgets
 from dashboard.ui import explore as ux
 from dashboard.ui.page_state import PageState as P
-from dashboard.views import maps
+from dashboard.views import maps, tiles
 
 v = session.view()
 lang = v.lang
@@ -96,10 +96,10 @@ f = explore.Filters(
     event_dates=window,
     as_of=v.as_of,
 )
-views = {layer: cache.layer_view(layer, v.district, lang, f) for layer in visible}
-shown = {layer: gdf for layer, (gdf, _recs) in views.items()}
+shown = {layer: cache.layer_rows(layer, v.district, f) for layer in visible}
 cov = cache.coverage(v)
 system = maps.basemap_system(basemap)
+view = maps.view_for(layers["districts"], v.district)
 
 district_fills, bodies, legend_rows = None, None, []
 if metric != "none":
@@ -131,9 +131,13 @@ if show_heat:
             maps.shift_records(gaps[["lon", "lat", "weight"]].to_dict("records"), system)
         )
     )
+sources = []  # many places: tiles of clusters, key locations coloured by coverage
 for layer in visible:
-    deck_layers.append(maps.point_layer(maps.shift_records(views[layer][1], system), layer))
-if show_gaps and "key-locations" in visible:
+    inputs = cache.view_inputs(v) if show_gaps and layer == "key-locations" else None
+    dots, src = tiling.point_layer(layer, v.district, lang, view["zoom"], f, system, inputs)
+    deck_layers.append(dots)
+    sources += [src] if src else []
+if show_gaps and "key-locations" in visible and not tiling.is_tiled(shown["key-locations"]):
     recs = cache.point_records(gaps, "key-locations", lang)
     deck_layers.append(
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
@@ -156,11 +160,7 @@ deck_layers.append(
 )
 
 with map_col:
-    deck = maps.make_deck(
-        deck_layers,
-        maps.view_for(layers["districts"], v.district),
-        basemap_style=maps.basemap_style(basemap, custom),
-    )
+    deck = maps.make_deck(deck_layers, view, basemap_style=maps.basemap_style(basemap, custom))
     st.pydeck_chart(
         deck,
         height=640,
@@ -169,6 +169,8 @@ with map_col:
         key=map_key,
     )
     widgets.legend(visible, lang)
+    if sources:
+        st.caption(tiles.legend_text(sources, lang))
     counts = ", ".join(f"{layer_label(la, lang, short=True)} {len(shown[la]):,}" for la in visible)
     st.caption(
         t("shown_counts", lang, items=counts)

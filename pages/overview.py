@@ -7,8 +7,8 @@ import streamlit as st
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.safetext import md_literal
 from dashboard.engine import stats
-from dashboard.ui import cache, map_download, session, widgets
-from dashboard.views import maps
+from dashboard.ui import cache, map_download, session, tiling, widgets
+from dashboard.views import maps, tiles
 
 v = session.view()
 lang = v.lang
@@ -43,13 +43,19 @@ deck_layers = [
     *cache.district_layers(lang, v.district),
     maps.label_layer(cache.district_labels(lang)),
 ]
+view = maps.view_for(layers["districts"], v.district)
+sources = []  # a layer of many places is drawn from tiles of clusters
 for layer in visible:
-    deck_layers.append(maps.point_layer(cache.layer_view(layer, v.district, lang)[1], layer))
+    dots, src = tiling.point_layer(layer, v.district, lang, view["zoom"])
+    deck_layers.append(dots)
+    sources += [src] if src else []
 if not visible:
     notes.info(t("no_layers", lang))
-deck = maps.make_deck(deck_layers, maps.view_for(layers["districts"], v.district))
+deck = maps.make_deck(deck_layers, view)
 st.pydeck_chart(deck, height=620, key="overview-map")
 widgets.legend(visible, lang)
+if sources:
+    st.caption(tiles.legend_text(sources, lang))
 map_download.map_buttons(deck, "overview")
 st.caption(t("map_caption", lang) + " " + t("data_source_note", lang))
 

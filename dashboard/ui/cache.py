@@ -144,9 +144,16 @@ def _records(data: LayerData, lang: str) -> dict[str, dict]:
     return {r["id"]: r for r in records}
 
 
+#: A layer up to this size has its map records built once, whole, and picked by id; the
+#: records of a bigger one are built for the rows asked for only (the maps tile it instead).
+WHOLE_RECORDS_MAX = 50_000
+
+
 def point_records(gdf: pd.DataFrame, layer: str, lang: str) -> list[dict]:
     """:func:`maps.point_records` for ``gdf``, rows of the loaded ``layer`` (filtered or
     reordered), built once per layer and language and picked by id."""
+    if len(layer_data(layer).frame) > WHOLE_RECORDS_MAX:
+        return maps.point_records(gdf, layer, lang, district_names(lang))  # type: ignore[arg-type]
     by_id = _records(layer, lang)
     return [by_id[i] for i in gdf["id"].astype(str) if i in by_id]
 
@@ -156,15 +163,23 @@ def _filters_key(filters: Filters) -> str:
 
 
 @layer_cached(max_entries=512, hash_funcs={Filters: _filters_key})
-def layer_view(
-    data: LayerData, district: str, lang: str, filters: Filters | None = None
-) -> tuple[pd.DataFrame, list[dict]]:
+def layer_rows(data: LayerData, district: str, filters: Filters | None = None) -> pd.DataFrame:
     """The rows of the point layer in ``district`` that pass ``filters``
-    (:class:`dashboard.engine.explore.Filters`, None: all) and their map records in ``lang``
-    (cached per data, district, filters and language; do not modify)."""
+    (:class:`dashboard.engine.explore.Filters`, None: all), cached; do not modify."""
     gdf = stats.in_district(data.frame, district)
     if filters is not None:
         gdf = filter_layer(gdf, data.name, filters)
+    return gdf
+
+
+@layer_cached(max_entries=512, hash_funcs={Filters: _filters_key})
+def layer_view(
+    data: LayerData, district: str, lang: str, filters: Filters | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """:func:`layer_rows` and their map records in ``lang`` (cached per data, district,
+    filters and language; do not modify). A map of a big layer tiles the rows instead
+    (:mod:`dashboard.ui.tiling`): it needs no records."""
+    gdf = layer_rows(data.name, district, filters)
     return gdf, point_records(gdf, data.name, lang)
 
 

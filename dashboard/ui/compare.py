@@ -19,10 +19,11 @@ from dashboard.core.state import ALL, ViewState
 from dashboard.engine import compare
 from dashboard.engine.accessibility import accessibility, district_accessibility
 from dashboard.engine.coverage import assess_coverage, coverage_by_sector, progress_table
+from dashboard.engine.explore import Filters
 from dashboard.engine.siting import SitingResult, recommend_sites
-from dashboard.ui import cache, map_download
+from dashboard.ui import cache, map_download, tiling
 from dashboard.ui.cache import ViewInputs
-from dashboard.views import charts, maps, reports
+from dashboard.views import charts, maps, reports, tiles
 
 
 def end_date(v: ViewState) -> date:
@@ -229,6 +230,33 @@ def what_if_cards(
         )
 
 
+def _gap_layers(
+    v: ViewState, ad: str, pay: pd.DataFrame, proposed: list[dict], zoom: float, scale: float
+) -> tuple[list, list[tiles.TileSource]]:
+    """The profile map's four point layers (payment points, covered and uncovered key
+    locations, proposed sites) and the tile sources among them: a layer of many places is
+    drawn from tiles — key locations then as one layer whose clusters and dots are coloured
+    by coverage — the others as dots."""
+    lang = v.lang
+    many_pay = tiling.is_tiled(pay)
+    many_places = tiling.is_tiled(cache.layer_rows("key-locations", ad))
+    points = [] if many_pay else cache.point_records(pay, "payments", lang)
+    covered, uncovered = ([], []) if many_places else gap_records(v, ad)
+    dots = charts.gap_layers(points, covered, uncovered, proposed, scale)
+    sources = []
+    if many_pay:  # the same ids as the dots', so the map is updated, not rebuilt
+        dots[0], src = tiling.point_layer(
+            "payments", ad, lang, zoom, Filters(as_of=v.as_of), layer_id="payments"
+        )
+        sources.append(src)
+    if many_places:
+        dots[2], src = tiling.point_layer(
+            "key-locations", ad, lang, zoom, coverage=cache.view_inputs(v), layer_id="uncovered"
+        )
+        sources.append(src)
+    return dots, [s for s in sources if s is not None]
+
+
 def gap_map(box, v: ViewState, ad: str, pay, proposed: list[dict]) -> None:
     """The District profile's gap map of ``ad`` (``all``: the city) in ``box``: payment
     points ``pay``, covered and uncovered places, the what-if's ``proposed`` sites.
@@ -237,19 +265,19 @@ def gap_map(box, v: ViewState, ad: str, pay, proposed: list[dict]) -> None:
     updates the map instead of rebuilding it (see ``widgets.notices``).
     """
     lang = v.lang
-    covered, uncovered = gap_records(v, ad)
-    points = cache.point_records(pay, "payments", lang)
+    view = maps.view_for(cache.load_layers()["districts"], ad)
     scale = 0.6 if ad == ALL else 1.0  # smaller dots over the whole city
+    dots, sources = _gap_layers(v, ad, pay, proposed, view["zoom"], scale)
     deck_layers = [
         *cache.district_layers(lang, ad),
         maps.label_layer(cache.district_labels(lang)),
-        *charts.gap_layers(points, covered, uncovered, proposed, scale),
+        *dots,
     ]
     with box:
         st.subheader(t("dp_map_city" if ad == ALL else "dp_map", lang))
-        deck = maps.make_deck(
-            deck_layers, maps.view_for(cache.load_layers()["districts"], ad), height=520
-        )
+        deck = maps.make_deck(deck_layers, view, height=520)
         st.pydeck_chart(deck, height=520, key="district-map")
         st.caption(t("dp_legend", lang) + " · " + t("map_caption", lang))
+        if sources:
+            st.caption(tiles.legend_text(sources, lang))
         map_download.map_buttons(deck, "district", ad)

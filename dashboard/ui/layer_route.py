@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dashboard.views import tiles
 from dashboard.views.served import blob
 
 
@@ -18,3 +19,18 @@ async def serve(request: Request) -> Response:
         media_type="application/json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
+
+
+async def serve_tile(request: Request) -> Response:
+    """``GET /atlas-tiles/<source>/<z>/<x>/<y>.json``: one tile of a tiled point layer
+    (:mod:`dashboard.views.tiles`), gzip-compressed when the browser accepts it (404 if the
+    source is unknown: the page that published it was redrawn long ago)."""
+    p = request.path_params
+    gz = "gzip" in request.headers.get("accept-encoding", "")
+    data = tiles.tile_json(str(p["key"]), int(p["z"]), int(p["x"]), int(p["y"]), compress=gz)
+    if data is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+    if gz:
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type="application/json", headers=headers)

@@ -60,6 +60,11 @@ def map_selection(key: str) -> tuple[str, str] | None:
     )
     objects = (selection or {}).get("objects") or {}
     for layer_id, items in objects.items():
-        if items and "id" in items[0] and layer_id in POINT_LAYERS + ("gaps",):
-            return ("key-locations" if layer_id == "gaps" else layer_id, str(items[0]["id"]))
+        if not items or layer_id not in POINT_LAYERS + ("gaps",):
+            continue
+        item = items[0]  # a dot's record, or a tile's GeoJSON feature (a cluster has no id)
+        if isinstance(item.get("properties"), dict):
+            item = item["properties"]
+        if item.get("id"):
+            return ("key-locations" if layer_id == "gaps" else layer_id, str(item["id"]))
     return None

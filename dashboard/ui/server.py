@@ -14,8 +14,8 @@ from pathlib import Path
 import streamlit as st
 from starlette.routing import Route
 
-from dashboard.ui.layer_route import serve
-from dashboard.views import served
+from dashboard.ui.layer_route import serve, serve_tile
+from dashboard.views import served, tiles
 
 #: The entry script every session runs (next to ``dashboard/static/``).
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
@@ -23,4 +23,7 @@ APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 
 #: Importing this module switches layer-data serving on for the process.
 route = served.enable(st.get_option("server.baseUrlPath"))
-ROUTES = [Route(route, serve, methods=["GET"])]
+ROUTES = [
+    Route(route, serve, methods=["GET"]),
+    Route(str(tiles.route_pattern()), serve_tile, methods=["GET"]),
+]

@@ -52,6 +52,11 @@ def enabled() -> bool:
     return _prefix is not None
 
 
+def prefix() -> str | None:
+    """The route's path prefix (``/<base>/atlas-data/``), None when nothing is served."""
+    return _prefix
+
+
 def disable() -> None:
     """Back to inline data and an empty store (tests)."""
     global _prefix, _size

@@ -1,0 +1,22 @@
+"""Texts of the aggregated (tiled) point layers of every map (``tl_``)."""
+
+STRINGS = {
+    "tl_cluster": ("{n} 个{layer}", "{n} {layer}"),
+    "tl_cluster_zoom": ("放大地图可见单个场所", "Zoom in to see the single places"),
+    "tl_cluster_covered": (
+        "已覆盖 {share}，未覆盖 {uncovered} 个",
+        "{share} covered, {uncovered} not covered",
+    ),
+    "tl_legend": (
+        "地点较多，按区域聚合：带数字的圆圈代表该处的场所数；某一图块不超过 {n} 个场所，"
+        "或放大到 {zoom} 级及以上时，逐个显示场所。",
+        "Many places, so they are grouped: a circle with a number stands for that many "
+        "places around it; single places show where a tile holds at most {n}, and everywhere "
+        "from zoom {zoom} on.",
+    ),
+    "tl_legend_coverage": (
+        "圆圈颜色表示其中重点场所的覆盖率（分级 {classes}，红→绿）；红点为未覆盖的单个场所。",
+        "A circle's colour is the share of its key locations covered (classes at {classes}, "
+        "red → green); a red dot is a single place without coverage.",
+    ),
+}

@@ -1,0 +1,100 @@
+"""Point layers on the pages' maps: dots while few, served tiles of clusters when many.
+
+One decision for every map (:func:`is_tiled`): a layer of more than
+:data:`dashboard.views.tiles.AGGREGATE_ABOVE` places in the view is drawn from tiles
+(:mod:`dashboard.views.tiles`), fewer as dots from their map records, as before. The tile
+sources are cached per data version, district, filters, language, basemap system and — for
+key locations coloured by coverage — the view's coverage inputs, so a rerun that changes
+nothing of a layer reuses its source and its URL (the browser keeps its tiles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.core import model
+from dashboard.engine.explore import Filters
+from dashboard.ui import cache
+from dashboard.ui.cache import LayerData, ViewInputs
+from dashboard.views import maps, tiles
+
+
+def is_tiled(rows: pd.DataFrame | int) -> bool:
+    """Whether a layer of ``rows`` (a frame or a count) is drawn from tiles."""
+    n = rows if isinstance(rows, int) else len(rows)
+    return n > tiles.AGGREGATE_ABOVE
+
+
+def _inputs_key(inputs: ViewInputs | None) -> str:
+    if inputs is None:
+        return ""
+    return json.dumps([inputs.signature, inputs.standards_json, inputs.as_of], default=str)
+
+
+def _filters_key(filters: Filters | None) -> str:
+    return "" if filters is None else cache._filters_key(filters)
+
+
+@cache.layer_cached(max_entries=48, hash_funcs={Filters: _filters_key, ViewInputs: _inputs_key})
+def _source(
+    data: LayerData,
+    district: str,
+    lang: str,
+    filters: Filters | None,
+    system: str,
+    inputs: ViewInputs | None,
+) -> tiles.TileSource:
+    rows = cache.layer_rows(data.name, district, filters)
+    covered = None
+    if inputs is not None:  # key locations coloured by the view's coverage
+        places = cache.coverage(inputs).places
+        where = pd.Index(places["id"].astype(str)).get_indexer(pd.Index(rows["id"].astype(str)))
+        flags = places["covered"].to_numpy(dtype=bool)
+        covered = np.where(where >= 0, flags[np.maximum(where, 0)], False)
+    parts = [data.name, data.signature, district, lang, _filters_key(filters), system]
+    key = hashlib.sha1(json.dumps([*parts, _inputs_key(inputs)]).encode()).hexdigest()[:24]
+    return tiles.tile_source(
+        rows, data.name, lang, key, cache.district_names(lang), covered=covered, system=system
+    )
+
+
+def source(
+    layer: str,
+    district: str,
+    lang: str,
+    filters: Filters | None = None,
+    system: str = "wgs84",
+    coverage: ViewInputs | None = None,
+) -> tiles.TileSource:
+    """The cached :class:`~dashboard.views.tiles.TileSource` of ``layer``'s rows in
+    ``district`` under ``filters`` (``coverage``: colour key locations by the view's
+    coverage)."""
+    return _source(layer, district, lang, filters, system, coverage)
+
+
+def point_layer(
+    layer: str,
+    district: str,
+    lang: str,
+    zoom: float,
+    filters: Filters | None = None,
+    system: str = "wgs84",
+    coverage: ViewInputs | None = None,
+    layer_id: str | None = None,
+    radius_px: float = 4.0,
+) -> tuple[pdk.Layer, tiles.TileSource | None]:
+    """The deck layer of ``layer`` on a map opening at ``zoom``: its dots (few places), or
+    its tiles and their source (many); the source names what the legend must explain."""
+    rows = cache.layer_rows(layer, district, filters)
+    if is_tiled(rows):
+        src = source(layer, district, lang, filters, system, coverage)
+        return tiles.tile_layer(src, zoom, layer_id), src
+    recs = maps.shift_records(cache.layer_view(layer, district, lang, filters)[1], system)
+    if layer_id is None:
+        return maps.point_layer(recs, layer, radius_px), None
+    return maps.scatter_layer(recs, layer_id, [*model.LAYERS[layer].color, 220], radius_px), None

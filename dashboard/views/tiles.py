@@ -1,0 +1,460 @@
+"""Point layers as map tiles: clusters with counts and coverage at city and district zoom,
+single places as the user zooms in.
+
+A layer of a few thousand places is drawn dot by dot (:func:`dashboard.views.maps.point_layer`).
+Above :data:`AGGREGATE_ABOVE` places that becomes a carpet in which no gap can be told from
+its neighbours, and megabytes sent on every change. Such a layer is drawn instead by deck.gl's
+``TileLayer`` from tiles the app's own server makes on request (offline: nothing leaves the
+machine). A tile holding more than :data:`SINGLES_MAX` places (below :data:`SINGLE_ZOOM`)
+shows one circle per cell of a :data:`CELL_PX`-pixel grid — screen-space clustering, as
+supercluster and the web-map tools do — placed at the mean of its members, sized by the
+count (a logarithmic scale in pixels, so a big cluster never hides its neighbours), labelled
+with the count and coloured by the share covered; a cell with one place shows that place.
+Emptier tiles, and every tile from :data:`SINGLE_ZOOM` on, show single places: small dots of a
+fixed pixel size, uncovered places drawn after (above) covered ones, so both stay visible.
+
+The tiles are GeoJSON (deck.gl's ``TileLayer`` renders them with a ``GeoJsonLayer``); the
+browser fetches only the tiles in view and, while the URL stays the same, keeps them. A change
+of radius, date or standard gives a new source key, hence a new URL: the tiles in view are
+fetched again (a few tens of KB), nothing else.
+
+Points are indexed once per source by a Morton (Z-order) key of their web-mercator position at
+:data:`LEVEL`; a tile at any zoom is one contiguous range of that sorted key, found by two
+binary searches, so a tile costs O(log n + points in it) whatever the size of the layer. Pure:
+no Streamlit; :func:`publish` and :func:`tile_json` are process-wide and thread-safe.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.core import model
+from dashboard.core.i18n import layer_label, t
+from dashboard.views import maps, served
+
+#: A point layer with more places than this is drawn from tiles (when the server serves them).
+AGGREGATE_ABOVE = 2000
+#: A tile with at most this many places shows them one by one.
+SINGLES_MAX = 150
+#: From this zoom every tile shows single places (and deeper zooms reuse its tiles).
+SINGLE_ZOOM = 15
+#: Side of a cluster cell on screen, in pixels (a tile is 256 px: 4 × 4 cells).
+CELL_PX = 64
+_CELL_BITS = int(math.log2(256 // CELL_PX))
+#: Precision of the Morton key: web-mercator pixel of zoom LEVEL − 8 (≈ 2 m in Beijing).
+LEVEL = 24
+#: Pixel radius of a single place, and the smallest and largest cluster circle.
+SINGLE_PX = 4.0
+CLUSTER_MIN_PX, CLUSTER_MAX_PX = 9.0, 26.0
+#: Coverage classes of a cluster, lowest share first: (upper bound, RGBA).
+COVERAGE_CLASSES: tuple[tuple[float, tuple[int, int, int, int]], ...] = (
+    (0.70, (215, 48, 39, 225)),
+    (0.85, (244, 109, 67, 225)),
+    (0.95, (253, 174, 97, 225)),
+    (0.99, (166, 217, 106, 225)),
+    (1.01, (26, 152, 80, 225)),
+)
+UNCOVERED_RGBA = (220, 30, 30, 235)
+#: Route of the tiles under the server's base path; tiles kept per process.
+ROUTE = "atlas-tiles"
+MAX_SOURCES = 24
+MAX_TILES = 4096
+
+
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Interleave zeros between the low 32 bits of ``v`` (uint64): bit i → bit 2i."""
+    v = v & np.uint64(0xFFFFFFFF)
+    for shift, mask in (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    ):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def morton(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    """The Z-order key of integer grid positions (x in the even bits, y in the odd)."""
+    return _spread(np.asarray(ix, dtype=np.uint64)) | (
+        _spread(np.asarray(iy, dtype=np.uint64)) << np.uint64(1)
+    )
+
+
+def world_pixels(
+    lon: np.ndarray, lat: np.ndarray, level: int = LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Web-mercator grid positions of lon/lat at ``level`` (the XYZ tile scheme: y down)."""
+    n = float(2**level)
+    x = (np.asarray(lon, dtype=float) + 180.0) / 360.0
+    phi = np.radians(np.clip(np.asarray(lat, dtype=float), -85.05, 85.05))
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / math.pi) / 2.0
+    ix = np.clip(np.floor(x * n), 0, n - 1).astype(np.uint64)
+    iy = np.clip(np.floor(y * n), 0, n - 1).astype(np.uint64)
+    return ix, iy
+
+
+@dataclass(frozen=True, eq=False)
+class TileSource:
+    """One point layer prepared for tiling (rows sorted by their Morton key).
+
+    ``frame`` holds the rows (for the tooltips of single places, made per tile), ``lon`` /
+    ``lat`` their display positions (already moved into the basemap's system), ``covered``
+    whether each is covered (None: a layer without coverage, drawn in ``color``).
+    """
+
+    key: str
+    layer: str
+    lang: str
+    frame: pd.DataFrame
+    lon: np.ndarray
+    lat: np.ndarray
+    ix: np.ndarray
+    iy: np.ndarray
+    keys: np.ndarray
+    covered: np.ndarray | None
+    color: tuple[int, int, int]
+    district_names: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def tile_source(
+    frame: pd.DataFrame,
+    layer: str,
+    lang: str,
+    key: str,
+    district_names: dict[str, str] | None = None,
+    covered: np.ndarray | pd.Series | None = None,
+    system: str = "wgs84",
+) -> TileSource:
+    """Index ``frame``'s places (``lon``/``lat`` in WGS-84, the layer's columns) for tiles.
+
+    ``key`` names the source in tile URLs: it must change whenever anything drawn changes
+    (the data version, filters, radius, date, language, basemap system). ``covered`` (aligned
+    with ``frame``) colours clusters by the share covered and singles by their state.
+    """
+    lon = frame["lon"].to_numpy(dtype=float)
+    lat = frame["lat"].to_numpy(dtype=float)
+    if system != "wgs84" and len(lon):
+        from loaders.chinacrs import from_wgs84
+
+        x, y = from_wgs84(lon, lat, system)
+        lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ix, iy = world_pixels(lon, lat)
+    keys = morton(ix, iy)
+    order = np.argsort(keys, kind="stable")
+    cov = None if covered is None else np.asarray(covered, dtype=bool)[order]
+    return TileSource(
+        key=key,
+        layer=layer,
+        lang=lang,
+        frame=frame.iloc[order],
+        lon=lon[order],
+        lat=lat[order],
+        ix=ix[order],
+        iy=iy[order],
+        keys=keys[order],
+        covered=cov,
+        color=tuple(model.LAYERS[layer].color) if layer in model.LAYERS else (90, 90, 90),  # type: ignore[arg-type]
+        district_names=dict(district_names or {}),
+    )
+
+
+def tile_range(source: TileSource, z: int, x: int, y: int) -> tuple[int, int]:
+    """Positions ``[lo, hi)`` of the places inside tile ``z/x/y`` (rows of the sorted source)."""
+    if z > LEVEL or not (0 <= x < 2**z and 0 <= y < 2**z):
+        return 0, 0
+    shift = np.uint64(2 * (LEVEL - z))
+    prefix = morton(np.array([x]), np.array([y]))[0]
+    lo = np.uint64(prefix) << shift
+    hi = (np.uint64(prefix) + np.uint64(1)) << shift
+    a, b = np.searchsorted(source.keys, [lo, hi])
+    return int(a), int(b)
+
+
+def coverage_rgba(share: float) -> tuple[int, int, int, int]:
+    """The colour of a cluster whose places are covered in ``share`` (0–1)."""
+    for bound, rgba in COVERAGE_CLASSES:
+        if share < bound:
+            return rgba
+    return COVERAGE_CLASSES[-1][1]
+
+
+def count_label(n: int) -> str:
+    """A cluster's count as a short label: 7, 312, 4.2k, 18k, 1.3M."""
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def cluster_radius(n: np.ndarray) -> np.ndarray:
+    """Circle radius in pixels for clusters of ``n`` places (logarithmic, capped)."""
+    r = CLUSTER_MIN_PX + 4.0 * np.log10(np.maximum(n, 2) / 2.0)
+    return np.minimum(r, CLUSTER_MAX_PX)
+
+
+def _point(lon: float, lat: float, props: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": props,
+    }
+
+
+def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
+    """Features of single places ``rows`` (positions in the sorted source), uncovered last."""
+    if not len(rows):
+        return []
+    if source.covered is not None:  # covered first, so uncovered dots are drawn on top
+        rows = rows[np.argsort(~source.covered[rows], kind="stable")]
+    sub = source.frame.iloc[rows]
+    tips = maps.tooltip_fields(sub, source.layer, source.lang, source.district_names)
+    base = [*source.color, 220]
+    lang = source.lang
+    out = []
+    for r, title, sub_t, body, pid in zip(
+        rows, tips["tt_title"], tips["tt_sub"], tips["tt_body"], sub["id"].astype(str)
+    ):
+        fill = base
+        if source.covered is not None:
+            ok = bool(source.covered[r])
+            fill = base if ok else list(UNCOVERED_RGBA)
+            body = body + "\n" + t("dp_status_covered" if ok else "dp_status_uncovered", lang)
+        out.append(
+            _point(
+                float(source.lon[r]),
+                float(source.lat[r]),
+                {
+                    "id": pid,
+                    "tt_title": title,
+                    "tt_sub": sub_t,
+                    "tt_body": body,
+                    "fill": fill,
+                    "r": SINGLE_PX,
+                    "label": "",
+                },
+            )
+        )
+    return out
+
+
+def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
+    """Features of one tile's cells: a circle per cell of two places or more, the place
+    itself for a cell of one."""
+    shift = np.uint64(LEVEL - z - _CELL_BITS)
+    side = np.uint64(2**_CELL_BITS - 1)
+    cx = (source.ix[a:b] >> shift) & side
+    cy = (source.iy[a:b] >> shift) & side
+    cell = (cy * np.uint64(2**_CELL_BITS) + cx).astype(np.int64)
+    cells = 4**_CELL_BITS
+    n = np.bincount(cell, minlength=cells)
+    lon = np.bincount(cell, weights=source.lon[a:b], minlength=cells)
+    lat = np.bincount(cell, weights=source.lat[a:b], minlength=cells)
+    covered = (
+        np.bincount(cell, weights=source.covered[a:b].astype(float), minlength=cells)
+        if source.covered is not None
+        else None
+    )
+    lang = source.lang
+    name = layer_label(source.layer, lang, short=True) if source.layer in model.LAYERS else ""
+    feats: list[dict] = []
+    ones = np.flatnonzero(n == 1)
+    if len(ones):  # the single member of each one-place cell
+        first = np.full(cells, -1, dtype=np.int64)
+        first[cell[::-1]] = np.arange(b - a)[::-1]
+        feats.extend(_singles(source, a + first[ones]))
+    many = np.flatnonzero(n >= 2)
+    radius = cluster_radius(n[many])
+    for c, r in zip(many, radius):
+        count = int(n[c])
+        if covered is not None:
+            share = float(covered[c]) / count
+            fill = list(coverage_rgba(share))
+            body = t(
+                "tl_cluster_covered",
+                lang,
+                share=f"{share:.1%}",
+                uncovered=f"{count - int(round(covered[c])):,}",
+            )
+        else:
+            fill = [*source.color, 210]
+            body = ""
+        feats.append(
+            _point(
+                float(lon[c] / count),
+                float(lat[c] / count),
+                {
+                    "tt_title": t("tl_cluster", lang, n=f"{count:,}", layer=name),
+                    "tt_sub": t("tl_cluster_zoom", lang),
+                    "tt_body": body,
+                    "fill": fill,
+                    "r": round(float(r), 1),
+                    "label": count_label(count),
+                    "n": count,
+                },
+            )
+        )
+    return feats
+
+
+def tile(source: TileSource, z: int, x: int, y: int) -> dict:
+    """The GeoJSON FeatureCollection of tile ``z/x/y``: clusters or single places."""
+    a, b = tile_range(source, z, x, y)
+    if b <= a:
+        feats: list[dict] = []
+    elif z >= SINGLE_ZOOM or b - a <= SINGLES_MAX:
+        feats = _singles(source, np.arange(a, b))
+    else:
+        feats = _clusters(source, a, b, z)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def overview(source: TileSource, zoom: float) -> dict:
+    """All of ``source`` as one FeatureCollection drawn as the tiles of ``zoom`` would
+    (inline maps: AppTest, ``streamlit run``, map files without the app's server)."""
+    z = max(0, min(SINGLE_ZOOM, int(math.floor(zoom))))
+    if not len(source):
+        return {"type": "FeatureCollection", "features": []}
+    tx = np.unique((source.ix >> np.uint64(LEVEL - z)).astype(np.int64))
+    ty = np.unique((source.iy >> np.uint64(LEVEL - z)).astype(np.int64))
+    feats: list[dict] = []
+    for x in tx:
+        for y in ty:
+            feats.extend(tile(source, z, int(x), int(y))["features"])
+    return {"type": "FeatureCollection", "features": feats}
+
+
+# ---------------------------------------------------------------- the process-wide registry
+
+_lock = threading.Lock()
+_sources: OrderedDict[str, TileSource] = OrderedDict()
+_tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
+
+
+def _prefix() -> str | None:
+    base = served.prefix()
+    return None if base is None else base.replace(f"/{served.ROUTE}/", f"/{ROUTE}/")
+
+
+def route_pattern() -> str | None:
+    """The server route of the tiles (``…/atlas-tiles/{key}/{z}/{x}/{y}.json``), or None."""
+    p = _prefix()
+    return None if p is None else p + "{key}/{z:int}/{x:int}/{y:int}.json"
+
+
+def publish(source: TileSource) -> str | None:
+    """Register ``source``; the URL template of its tiles, or None when nothing is served
+    (draw :func:`overview` inline instead)."""
+    p = _prefix()
+    if p is None:
+        return None
+    with _lock:
+        _sources[source.key] = source
+        _sources.move_to_end(source.key)
+        while len(_sources) > MAX_SOURCES:
+            _sources.popitem(last=False)
+    return f"{p}{source.key}/{{z}}/{{x}}/{{y}}.json"
+
+
+def tile_json(key: str, z: int, x: int, y: int, compress: bool = True) -> bytes | None:
+    """The tile's JSON (gzip-compressed when ``compress``), None when ``key`` is unknown."""
+    with _lock:
+        source = _sources.get(key)
+        hit = _tiles.get((key, z, x, y))
+        if hit is not None:
+            _tiles.move_to_end((key, z, x, y))
+    if source is None:
+        return None
+    if hit is None:
+        text = json.dumps(tile(source, z, x, y), separators=(",", ":"), ensure_ascii=False)
+        hit = gzip.compress(text.encode("utf-8"), compresslevel=5)
+        with _lock:
+            _tiles[(key, z, x, y)] = hit
+            while len(_tiles) > MAX_TILES:
+                _tiles.popitem(last=False)
+    return hit if compress else gzip.decompress(hit)
+
+
+def clear() -> None:
+    """Forget every source and tile (tests)."""
+    with _lock:
+        _sources.clear()
+        _tiles.clear()
+
+
+# ---------------------------------------------------------------- the deck.gl layer
+
+#: Beijing's extent with a margin (no tiles are requested outside it).
+EXTENT = [115.2, 39.3, 117.7, 41.2]
+
+
+def tile_layer(source: TileSource, zoom: float, layer_id: str | None = None) -> pdk.Layer:
+    """The deck.gl layer drawing ``source``: a ``TileLayer`` of served tiles, or (nothing
+    served) one ``GeoJsonLayer`` of the clusters at ``zoom``.
+
+    Either way the features are styled by their properties, so the two look the same; the
+    layer id is the layer's name, so a click on a single place selects it as a dot would.
+    """
+    lid = layer_id or source.layer
+    style = dict(
+        id=lid,
+        point_type="'circle+text'",
+        get_fill_color="properties.fill",
+        get_line_color=[255, 255, 255, 235],
+        get_point_radius="properties.r",
+        point_radius_units="'pixels'",
+        line_width_units="'pixels'",
+        get_line_width=1,
+        stroked=True,
+        filled=True,
+        get_text="properties.label",
+        get_text_size=11,
+        get_text_color=[25, 25, 25, 255],
+        text_font_family='"Noto Sans CJK SC, Noto Sans SC, sans-serif"',
+        text_font_weight=600,
+        text_character_set=list("0123456789.kM"),
+        pickable=True,
+        auto_highlight=True,
+    )
+    url = publish(source)
+    if url is None:
+        return pdk.Layer("GeoJsonLayer", data=overview(source, zoom), **style)
+    return pdk.Layer(
+        "TileLayer",
+        data=url,
+        min_zoom=0,
+        max_zoom=SINGLE_ZOOM,
+        tile_size=256,
+        extent=EXTENT,
+        refinement_strategy="'best-available'",
+        max_requests=8,
+        **style,
+    )
+
+
+def legend_text(sources: Sequence[TileSource], lang: str) -> str:
+    """What a circle and a dot stand for, for the caption under a tiled map."""
+    if not sources:
+        return ""
+    text = t("tl_legend", lang, n=f"{SINGLES_MAX:,}", zoom=SINGLE_ZOOM)
+    if any(s.covered is not None for s in sources):
+        bounds = [f"{b:.0%}" for b, _ in COVERAGE_CLASSES[:-1]]
+        text += " " + t("tl_legend_coverage", lang, classes=" / ".join(bounds))
+    return text
