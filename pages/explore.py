@@ -132,9 +132,13 @@ if show_heat:
         )
     )
 sources = []  # many places: tiles of clusters, key locations coloured by coverage
+by_cov = show_gaps and "key-locations" in visible  # the others then drawn as rings over them
 for layer in visible:
-    inputs = cache.view_inputs(v) if show_gaps and layer == "key-locations" else None
-    dots, src = tiling.point_layer(layer, v.district, lang, view["zoom"], f, system, inputs)
+    inputs = cache.view_inputs(v) if by_cov and layer == "key-locations" else None
+    ring = by_cov and layer != "key-locations"
+    dots, src = tiling.point_layer(
+        layer, v.district, lang, view["zoom"], f, system, inputs, ring=ring
+    )
     deck_layers.append(dots)
     sources += [src] if src else []
 if show_gaps and "key-locations" in visible and not tiling.is_tiled(shown["key-locations"]):

@@ -246,7 +246,7 @@ def _gap_layers(
     sources = []
     if many_pay:  # the same ids as the dots', so the map is updated, not rebuilt
         dots[0], src = tiling.point_layer(
-            "payments", ad, lang, zoom, Filters(as_of=v.as_of), layer_id="payments"
+            "payments", ad, lang, zoom, Filters(as_of=v.as_of), layer_id="payments", ring=True
         )
         sources.append(src)
     if many_places:

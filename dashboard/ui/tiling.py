@@ -48,6 +48,7 @@ def _source(
     filters: Filters | None,
     system: str,
     inputs: ViewInputs | None,
+    ring: bool,
 ) -> tiles.TileSource:
     rows = cache.layer_rows(data.name, district, filters)
     covered = None
@@ -56,10 +57,17 @@ def _source(
         where = pd.Index(places["id"].astype(str)).get_indexer(pd.Index(rows["id"].astype(str)))
         flags = places["covered"].to_numpy(dtype=bool)
         covered = np.where(where >= 0, flags[np.maximum(where, 0)], False)
-    parts = [data.name, data.signature, district, lang, _filters_key(filters), system]
+    parts = [data.name, data.signature, district, lang, _filters_key(filters), system, ring]
     key = hashlib.sha1(json.dumps([*parts, _inputs_key(inputs)]).encode()).hexdigest()[:24]
     return tiles.tile_source(
-        rows, data.name, lang, key, cache.district_names(lang), covered=covered, system=system
+        rows,
+        data.name,
+        lang,
+        key,
+        cache.district_names(lang),
+        covered=covered,
+        system=system,
+        ring=ring,
     )
 
 
@@ -70,11 +78,12 @@ def source(
     filters: Filters | None = None,
     system: str = "wgs84",
     coverage: ViewInputs | None = None,
+    ring: bool = False,
 ) -> tiles.TileSource:
     """The cached :class:`~dashboard.views.tiles.TileSource` of ``layer``'s rows in
     ``district`` under ``filters`` (``coverage``: colour key locations by the view's
-    coverage)."""
-    return _source(layer, district, lang, filters, system, coverage)
+    coverage; ``ring``: clusters as rings, over a layer coloured by coverage)."""
+    return _source(layer, district, lang, filters, system, coverage, ring)
 
 
 def point_layer(
@@ -87,12 +96,14 @@ def point_layer(
     coverage: ViewInputs | None = None,
     layer_id: str | None = None,
     radius_px: float = 4.0,
+    ring: bool = False,
 ) -> tuple[pdk.Layer, tiles.TileSource | None]:
     """The deck layer of ``layer`` on a map opening at ``zoom``: its dots (few places), or
-    its tiles and their source (many); the source names what the legend must explain."""
+    its tiles and their source (many); the source names what the legend must explain.
+    ``ring``: this layer is drawn over one coloured by coverage (its clusters as rings)."""
     rows = cache.layer_rows(layer, district, filters)
     if is_tiled(rows):
-        src = source(layer, district, lang, filters, system, coverage)
+        src = source(layer, district, lang, filters, system, coverage, ring)
         return tiles.tile_layer(src, zoom, layer_id), src
     recs = maps.shift_records(cache.layer_view(layer, district, lang, filters)[1], system)
     if layer_id is None:

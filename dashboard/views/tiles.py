@@ -55,7 +55,7 @@ _CELL_BITS = int(math.log2(256 // CELL_PX))
 LEVEL = 24
 #: Pixel radius of a single place, and the smallest and largest cluster circle.
 SINGLE_PX = 4.0
-CLUSTER_MIN_PX, CLUSTER_MAX_PX = 9.0, 26.0
+CLUSTER_MIN_PX, CLUSTER_MAX_PX = 9.0, 22.0
 #: Coverage classes of a cluster, lowest share first: (upper bound, RGBA).
 COVERAGE_CLASSES: tuple[tuple[float, tuple[int, int, int, int]], ...] = (
     (0.70, (215, 48, 39, 225)),
@@ -105,6 +105,14 @@ def world_pixels(
     return ix, iy
 
 
+def lonlat_of(ix: np.ndarray, iy: np.ndarray, level: int = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`world_pixels` (fractional grid positions allowed)."""
+    n = float(2**level)
+    lon = np.asarray(ix, dtype=float) / n * 360.0 - 180.0
+    lat = np.degrees(np.arctan(np.sinh(math.pi * (1.0 - 2.0 * np.asarray(iy, dtype=float) / n))))
+    return lon, lat
+
+
 @dataclass(frozen=True, eq=False)
 class TileSource:
     """One point layer prepared for tiling (rows sorted by their Morton key).
@@ -126,6 +134,8 @@ class TileSource:
     covered: np.ndarray | None
     color: tuple[int, int, int]
     district_names: dict[str, str] = field(default_factory=dict)
+    #: clusters as labelled discs, or (beside a layer coloured by coverage) as rings
+    ring: bool = False
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -139,12 +149,15 @@ def tile_source(
     district_names: dict[str, str] | None = None,
     covered: np.ndarray | pd.Series | None = None,
     system: str = "wgs84",
+    ring: bool = False,
 ) -> TileSource:
     """Index ``frame``'s places (``lon``/``lat`` in WGS-84, the layer's columns) for tiles.
 
     ``key`` names the source in tile URLs: it must change whenever anything drawn changes
     (the data version, filters, radius, date, language, basemap system). ``covered`` (aligned
-    with ``frame``) colours clusters by the share covered and singles by their state.
+    with ``frame``) colours clusters by the share covered and singles by their state; ``ring``
+    draws clusters as unlabelled rings in the layer's colour, for a layer shown over one
+    coloured by coverage (the count is in the tooltip).
     """
     lon = frame["lon"].to_numpy(dtype=float)
     lat = frame["lat"].to_numpy(dtype=float)
@@ -170,6 +183,7 @@ def tile_source(
         covered=cov,
         color=tuple(model.LAYERS[layer].color) if layer in model.LAYERS else (90, 90, 90),  # type: ignore[arg-type]
         district_names=dict(district_names or {}),
+        ring=ring and covered is None,
     )
 
 
@@ -247,6 +261,8 @@ def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
                     "tt_sub": sub_t,
                     "tt_body": body,
                     "fill": fill,
+                    "line": [255, 255, 255, 235],
+                    "w": 1,
                     "r": SINGLE_PX,
                     "label": "",
                 },
@@ -265,8 +281,6 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
     cell = (cy * np.uint64(2**_CELL_BITS) + cx).astype(np.int64)
     cells = 4**_CELL_BITS
     n = np.bincount(cell, minlength=cells)
-    lon = np.bincount(cell, weights=source.lon[a:b], minlength=cells)
-    lat = np.bincount(cell, weights=source.lat[a:b], minlength=cells)
     covered = (
         np.bincount(cell, weights=source.covered[a:b].astype(float), minlength=cells)
         if source.covered is not None
@@ -281,8 +295,20 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
         first[cell[::-1]] = np.arange(b - a)[::-1]
         feats.extend(_singles(source, a + first[ones]))
     many = np.flatnonzero(n >= 2)
-    radius = cluster_radius(n[many])
-    for c, r in zip(many, radius):
+    radius = cluster_radius(n[many]) + (3.0 if source.ring else 0.0)
+    # at the mean of its members, moved inside its cell far enough that circles of
+    # neighbouring cells never overlap (in the tile's own pixels)
+    unit = float(2 ** (LEVEL - z - 8))  # grid units per pixel of the tile
+    cell_units = unit * CELL_PX
+    mx = np.bincount(cell, weights=source.ix[a:b].astype(float), minlength=cells)[many] / n[many]
+    my = np.bincount(cell, weights=source.iy[a:b].astype(float), minlength=cells)[many] / n[many]
+    x0 = np.floor(mx / cell_units) * cell_units
+    y0 = np.floor(my / cell_units) * cell_units
+    pad = np.minimum(radius * unit, cell_units / 2)
+    mx = np.clip(mx, x0 + pad, x0 + cell_units - pad)
+    my = np.clip(my, y0 + pad, y0 + cell_units - pad)
+    clon, clat = lonlat_of(mx, my)
+    for k, (c, r) in enumerate(zip(many, radius)):
         count = int(n[c])
         if covered is not None:
             share = float(covered[c]) / count
@@ -293,20 +319,22 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
                 share=f"{share:.1%}",
                 uncovered=f"{count - int(round(covered[c])):,}",
             )
-        else:
-            fill = [*source.color, 210]
+        else:  # a layer without coverage: a ring in its colour, its count under it, so a
+            fill = [*source.color, 40 if source.ring else 215]  # coverage cluster still reads
             body = ""
         feats.append(
             _point(
-                float(lon[c] / count),
-                float(lat[c] / count),
+                float(clon[k]),
+                float(clat[k]),
                 {
                     "tt_title": t("tl_cluster", lang, n=f"{count:,}", layer=name),
                     "tt_sub": t("tl_cluster_zoom", lang),
                     "tt_body": body,
                     "fill": fill,
+                    "line": [*source.color, 255] if source.ring else [255, 255, 255, 235],
+                    "w": 2.5 if source.ring else 1,
                     "r": round(float(r), 1),
-                    "label": count_label(count),
+                    "label": "" if source.ring else count_label(count),
                     "n": count,
                 },
             )
@@ -417,11 +445,11 @@ def tile_layer(source: TileSource, zoom: float, layer_id: str | None = None) -> 
         id=lid,
         point_type="'circle+text'",
         get_fill_color="properties.fill",
-        get_line_color=[255, 255, 255, 235],
+        get_line_color="properties.line",
         get_point_radius="properties.r",
         point_radius_units="'pixels'",
         line_width_units="'pixels'",
-        get_line_width=1,
+        get_line_width="properties.w",
         stroked=True,
         filled=True,
         get_text="properties.label",
@@ -429,7 +457,7 @@ def tile_layer(source: TileSource, zoom: float, layer_id: str | None = None) -> 
         get_text_color=[25, 25, 25, 255],
         text_font_family='"Noto Sans CJK SC, Noto Sans SC, sans-serif"',
         text_font_weight=600,
-        text_character_set=list("0123456789.kM"),
+        text_character_set="'0123456789.kM'",
         pickable=True,
         auto_highlight=True,
     )
