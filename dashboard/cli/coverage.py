@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import pandas as pd
 
@@ -112,14 +113,74 @@ def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
+    if args.demand or args.supply:
+        return _run_files(args)
     table = coverage_table(args)
-    if args.format == "json":
-        text = json.dumps(records(table), ensure_ascii=False, indent=2) + "\n"
-    elif args.format == "csv":
-        text = csv_text(table)
-    else:
-        text = table_text(table)
-    emit(text, args.out)
+    emit(_formatted(table, args.format), args.out)
+    return 0
+
+
+def _formatted(table: pd.DataFrame, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(records(table), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return csv_text(table)
+    return table_text(table)
+
+
+def _run_files(args: argparse.Namespace) -> int:
+    """``--demand PATH --supply PATH``: coverage from partitioned GeoParquet datasets on
+    the cluster; the table on standard output and, with ``--out DIR``, the per-place
+    results (``DIR/places``) beside ``districts.json`` and ``districts.csv``."""
+    from dashboard.core.messages import Msg, localize
+
+    def fail(message: object) -> CliError:
+        return CliError(localize(message, args.lang))
+
+    if not (args.demand and args.supply):
+        raise fail(Msg("part_needs_both"))
+    if args.backend != "dask":
+        raise fail(Msg("part_needs_dask"))
+    unsupported = (("--since", args.since), ("--verified", args.verified))
+    for option, given in (*unsupported, ("--by", getattr(args, "by", None))):
+        if given:
+            raise fail(Msg("part_option_unsupported", option=option))
+    try:
+        from dashboard.engine.scale import assess_coverage_files
+    except ImportError as exc:
+        raise CliError(
+            f"the dask backend needs the [scale] extra (pip install 'exchange-atlas[scale]'): {exc}"
+        ) from None
+    from dashboard.engine.layers import load_layer
+    from dashboard.engine.partitioned import DatasetError
+
+    std = effective_standards(args)
+    districts = load_layer("districts", workspace_home(args))
+
+    def beside(folder, table: pd.DataFrame) -> None:
+        (folder / "districts.json").write_text(_formatted(table, "json"), encoding="utf-8")
+        (folder / "districts.csv").write_text(csv_text(table), encoding="utf-8")
+
+    try:
+        res = assess_coverage_files(
+            args.demand,
+            args.supply,
+            districts,
+            std,
+            as_of=as_of_date(args),
+            out=args.out,
+            scheduler=args.scheduler,
+            write_extra=beside,
+        )
+    except DatasetError as exc:
+        raise fail(exc.args[0]) from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    emit(_formatted(res.districts, args.format), None)
+    if res.places:
+        print(
+            f"wrote {args.out} ({res.rows} places in {res.partitions} partitions)", file=sys.stderr
+        )
     return 0
 
 
@@ -136,10 +197,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(covered_since, coverage_since, newly_covered, change)",
     )
     add_verified_option(p)
+    p.add_argument(
+        "--by",
+        metavar="NAME",
+        help="one row per zone of boundary set NAME (exchange-atlas boundaries list), the "
+        "rows outside any zone and the city total last (default: the districts)",
+    )
     p.add_argument("--backend", choices=("local", "dask"), default="local")
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="dask scheduler address (tcp://host:8786); default: a local cluster",
+    )
+    p.add_argument(
+        "--demand",
+        metavar="PATH",
+        help="with --backend dask: the places as a partitioned GeoParquet dataset the workers "
+        "read (exchange-atlas export key-locations --partitioned DIR); --out is then a "
+        "directory: DIR/places (per place), districts.json, districts.csv",
+    )
+    p.add_argument(
+        "--supply",
+        metavar="PATH",
+        help="with --demand: the payment points as a partitioned GeoParquet dataset",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="en",
+        help="language of the messages about --demand/--supply datasets (default en)",
     )
     p.set_defaults(func=_run_coverage)

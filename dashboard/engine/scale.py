@@ -29,17 +29,31 @@ the client.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import math
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from dashboard.core.model import METRIC_CRS
+from dashboard.core.messages import Msg
+from dashboard.core.model import METRIC_CRS, WGS84
 from dashboard.core.standards import Standards
 from dashboard.engine.coverage import (
+    CITY_ADCODE,
+    CITY_NAME,
+    DISTRICT_COLUMNS,
     CoverageResult,
     DateLike,
     demand_categories,
@@ -48,6 +62,20 @@ from dashboard.engine.coverage import (
     nearest_ids,
     place_coverage,
     project_lonlat,
+)
+from dashboard.engine.partitioned import (
+    MANIFEST,
+    SLACK,
+    Dataset,
+    DatasetError,
+    Partition,
+    check_partition,
+    manifest_json,
+    open_dataset,
+    outside,
+    read_dataset,
+    read_partition,
+    replace_dir,
 )
 
 DEMAND_COLUMNS = ("id", "category", "sector", "adcode", "lon", "lat")
@@ -346,3 +374,483 @@ def _partitioned(gdf: gpd.GeoDataFrame, nparts: int):
 
 def _ts(as_of: DateLike | None) -> pd.Timestamp | None:
     return None if as_of is None else pd.Timestamp(as_of)
+
+
+# --------------------------------------------------------------------------- from files
+
+
+@dataclass(frozen=True)
+class FilesResult:
+    """Coverage of a partitioned demand dataset by a partitioned supply dataset.
+
+    ``districts`` is :func:`dashboard.engine.coverage.district_coverage`'s table (city
+    total last); ``places`` the per-place dataset written under ``out`` (``None`` without
+    ``out``); ``rounds`` how many rounds of distance refinement were needed; ``timings``
+    seconds per phase (``check``, ``cover``, ``refine``, ``write``).
+    """
+
+    districts: pd.DataFrame
+    places: str | None
+    rows: int
+    partitions: int
+    rounds: int
+    timings: dict[str, float]
+    as_of: pd.Timestamp | None = None
+
+
+#: How long the client waits for a scheduler before giving up (``distributed`` timeout).
+SCHEDULER_TIMEOUT = "10s"
+#: Growth of the search box per refinement round for places with no point found yet.
+GROWTH = 4.0
+
+
+@contextmanager
+def _cluster(scheduler: str | None, n_workers: int, client):
+    """:func:`dask_client`, with an unreachable scheduler as a :class:`DatasetError`."""
+    if client is not None or not scheduler:
+        with dask_client(None, n_workers, client) as c:
+            yield c
+        return
+    from distributed import Client
+
+    try:
+        c = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatasetError(Msg("part_scheduler", address=scheduler, detail=detail)) from None
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def _near(
+    bounds: tuple[float, float, float, float], sbounds: np.ndarray, reach: float
+) -> list[int]:
+    """Positions of the supply partitions whose bounds meet ``bounds`` grown by ``reach``
+    (and the slack on both sides)."""
+    x0, y0, x1, y1 = bounds
+    r = reach + 2 * SLACK
+    hit = (
+        (sbounds[:, 0] <= x1 + r)
+        & (sbounds[:, 2] >= x0 - r)
+        & (sbounds[:, 1] <= y1 + r)
+        & (sbounds[:, 3] >= y0 - r)
+    )
+    return np.flatnonzero(hit).tolist()
+
+
+def _grown(bounds: tuple[float, float, float, float], reach: float) -> tuple[float, ...]:
+    r = reach + SLACK
+    return (bounds[0] - r, bounds[1] - r, bounds[2] + r, bounds[3] + r)
+
+
+def _covers(box: Sequence[float], extent: Sequence[float]) -> bool:
+    return (
+        box[0] <= extent[0] and box[1] <= extent[1] and box[2] >= extent[2] and box[3] >= extent[3]
+    )
+
+
+def _supply_in_box(sd: Dataset, parts: Sequence[Partition], box: Sequence[float] | None):
+    """The supply points of ``parts`` inside ``box`` (all of them when None), with the
+    columns the kernel reads; each partition checked against its recorded bounds."""
+    cols = [c for c in SUPPLY_COLUMNS if c in sd.names]
+    pieces = []
+    for part in parts:
+        s = read_partition(sd, part, cols)
+        x, y = project_lonlat(s["lon"].to_numpy("float64"), s["lat"].to_numpy("float64"), workers=1)
+        if outside(part, x, y):
+            raise DatasetError(Msg("part_stale_bounds", path=sd.path, file=part.file))
+        if box is not None:
+            keep = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+            s = s[keep]
+        pieces.append(s)
+    if not pieces:  # no supply partition near (or none at all): no point, same columns
+        if sd.partitions:
+            return read_partition(sd, sd.partitions[0], cols).iloc[:0]
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in cols})
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+
+
+_EMPTY_DTYPES = {"lon": "float64", "lat": "float64", "in_service_date": "datetime64[us]"}
+
+
+def _edge(x: np.ndarray, y: np.ndarray, box: Sequence[float]) -> np.ndarray:
+    """Each point's distance to the nearest side of ``box``: a nearer qualifying point
+    than this would lie inside the box."""
+    return np.minimum.reduce([x - box[0], box[2] - x, y - box[1], box[3] - y])
+
+
+def _counts(places: pd.DataFrame) -> pd.DataFrame:
+    """Places per (adcode, category, covered): what the per-district table is made of."""
+    ad, ads = pd.factorize(np.asarray(places["adcode"].astype(object), dtype=object))
+    cat, cats = pd.factorize(np.asarray(places["category"].astype(object), dtype=object))
+    cov = places["covered"].to_numpy(dtype=bool).astype(np.int64)
+    key = ((ad.astype(np.int64) + 1) * (len(cats) + 1) + cat) * 2 + cov
+    uniq, n = np.unique(key, return_counts=True)
+    a, rest = np.divmod(uniq // 2, len(cats) + 1)
+    ad_values = np.concatenate([np.array([None], dtype=object), np.asarray(ads, dtype=object)])
+    return pd.DataFrame(
+        {
+            "adcode": ad_values[a],
+            "category": np.asarray(cats, dtype=object)[rest] if len(cats) else rest,
+            "covered": (uniq % 2).astype(bool),
+            "n": n.astype(np.int64),
+        }
+    )
+
+
+def _places_for_file(places: pd.DataFrame) -> pd.DataFrame:
+    out = places.reset_index(drop=True)
+    out["adcode"] = pd.array(np.asarray(out["adcode"].astype(object)), dtype="str")
+    return out
+
+
+def _cover_task(
+    dd: Dataset,
+    i: int,
+    sd: Dataset,
+    near: list[int],
+    districts,
+    standards: Standards,
+    as_of,
+    halo: float,
+    max_distance: float | None,
+    out_file: str | None,
+) -> dict:
+    """One demand partition against the supply within a halo of it: per-place results
+    (with ``out_file``: distances made exact, then written there) and their counts per
+    district, category and coverage. Runs on a worker."""
+    part = dd.partitions[i]
+    demand = read_partition(dd, part, [c for c in DEMAND_COLUMNS if c in dd.names])
+    lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
+    x, y = project_lonlat(lon, lat, workers=1)
+    if outside(part, x, y):
+        raise DatasetError(Msg("part_stale_bounds", path=dd.path, file=part.file))
+    box = _grown(part.bounds, halo)
+    sub = _supply_in_box(sd, [sd.partitions[j] for j in near], box)
+    places = place_coverage(
+        demand,
+        sub,
+        standards,
+        as_of=as_of,
+        districts=districts,
+        max_distance=max_distance,
+        workers=1,
+    )
+    del sub
+    res: dict = {"counts": _counts(places), "rows": len(places), "rounds": 0}
+    if out_file is not None:
+        if max_distance is None and sd.partitions:
+            res["rounds"] = _refine(places, demand, x, y, part, sd, standards, as_of, halo)
+        table = pa.Table.from_pandas(_places_for_file(places), preserve_index=False)
+        pq.write_table(table, out_file, row_group_size=64_000)
+        res["columns"] = [(f.name, str(f.type)) for f in table.schema]
+    return res
+
+
+def _refine(
+    places: pd.DataFrame,
+    demand: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    part: Partition,
+    sd: Dataset,
+    standards: Standards,
+    as_of,
+    halo: float,
+) -> int:
+    """Make the partition's distances exact (coverage already is); returns the rounds.
+
+    A distance farther than the place's distance to the edge of the box searched might
+    hide a nearer point outside it. Such places are re-queried against the supply within
+    the farthest of their distances (their true nearest points are no farther, so one
+    round settles them); while some found no point at all, the box grows ×:data:`GROWTH`
+    per round until it holds all supply.
+    """
+    sbounds = sd.bounds()
+    extent = (sbounds[:, 0].min(), sbounds[:, 1].min(), sbounds[:, 2].max(), sbounds[:, 3].max())
+    reach, rounds = halo, 0
+    rows = np.arange(len(places))
+    while True:
+        dist = places["distance_m"].to_numpy()[rows]
+        rows = rows[dist > _edge(x[rows], y[rows], _grown(part.bounds, reach))]
+        if rows.size == 0:
+            return rounds
+        dist = places["distance_m"].to_numpy()[rows]
+        found = np.isfinite(dist)
+        need = float(dist[found].max()) if found.any() else 0.0
+        reach = need if found.all() else max(need, GROWTH * reach)
+        everything = _covers(_grown(part.bounds, reach), extent)
+        near = range(len(sd.partitions)) if everything else _near(part.bounds, sbounds, reach)
+        box = None if everything else _grown(part.bounds, reach)
+        sub = _supply_in_box(sd, [sd.partitions[j] for j in near], box)
+        fix = place_coverage(demand.iloc[rows], sub, standards, as_of=as_of, workers=1)
+        rounds += 1
+        for col in ("distance_m", "nearest_id"):
+            values = places[col].array.copy()
+            values[rows] = fix[col].array
+            places[col] = values
+        if everything:
+            return rounds
+
+
+def _check_task(ds: Dataset, i: int) -> Msg | None:
+    return check_partition(ds, ds.partitions[i])
+
+
+def district_table(
+    counts: pd.DataFrame | None,
+    districts: gpd.GeoDataFrame | pd.DataFrame | None,
+    standards: Standards,
+) -> pd.DataFrame:
+    """:func:`dashboard.engine.coverage.district_coverage`'s table from place counts per
+    (``adcode``, ``category``, ``covered``) instead of the places themselves.
+
+    Weighted sums are per category (count × weight) added exactly (``math.fsum``): equal
+    to the local engine's sums to the last bit when the weights are multiples of a power
+    of two (the shipped ones are halves), within rounding otherwise.
+    """
+    if counts is None or counts.empty:
+        counts = pd.DataFrame({"adcode": [], "category": [], "covered": [], "n": []})
+    if districts is not None:
+        table = pd.DataFrame(districts)[["adcode", "name_zh", "name_en"]].copy()
+        table["adcode"] = table["adcode"].astype(str)
+        table = table.reset_index(drop=True)
+    else:
+        codes = sorted({str(a) for a in counts["adcode"] if str(a)})
+        table = pd.DataFrame({"adcode": codes, "name_zh": codes, "name_en": codes})
+    keys = ["adcode", "category", "covered"]
+    c = counts.groupby(keys, dropna=False)["n"].sum().reset_index()
+    c["w"] = [float(standards[str(k)].weight) for k in c["category"]]
+    c["covered"] = c["covered"].astype(bool)
+    pos = {a: k for k, a in enumerate(table["adcode"])}
+    c["row"] = [pos.get(str(a), -1) if not _is_na(a) else -1 for a in c["adcode"]]
+    m = len(table)
+
+    def sums(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        n = np.zeros(m, dtype=np.int64)
+        w: list[list[float]] = [[] for _ in range(m)]
+        for row, cnt, wt in zip(frame["row"], frame["n"], frame["w"]):
+            if row >= 0:
+                n[row] += int(cnt)
+                w[row].append(int(cnt) * wt)
+        if not any(w):  # as np.bincount gives it (and so the local engine): int zeros
+            return n, np.zeros(m, dtype=np.int64)
+        return n, np.array([math.fsum(v) for v in w], dtype="float64")
+
+    table["demand"], table["demand_weight"] = sums(c)
+    cov = c[c["covered"]]
+    table["covered"], table["covered_weight"] = sums(cov)
+    total_w = math.fsum((c["n"] * c["w"]).tolist())
+    total_cw = math.fsum((cov["n"] * cov["w"]).tolist())
+    for col, v in (("demand_weight", total_w), ("covered_weight", total_cw)):
+        if table[col].dtype.kind == "i" and v != int(v):  # what the row's assignment would do
+            table[col] = table[col].astype("float64")
+    table.loc[len(table)] = {
+        "adcode": CITY_ADCODE,
+        "name_zh": CITY_NAME[0],
+        "name_en": CITY_NAME[1],
+        "demand": int(c["n"].sum()),
+        "demand_weight": total_w,
+        "covered": int(cov["n"].sum()),
+        "covered_weight": total_cw,
+    }
+    table["demand"] = table["demand"].astype(np.int64)
+    table["covered"] = table["covered"].astype(np.int64)
+    demand = table["demand"].to_numpy(dtype="float64")
+    dw = table["demand_weight"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["coverage"] = np.where(
+            demand > 0, table["covered"] / np.where(demand > 0, demand, 1), np.nan
+        )
+        table["weighted_coverage"] = np.where(
+            dw > 0, table["covered_weight"] / np.where(dw > 0, dw, 1), np.nan
+        )
+    table["uncovered"] = (table["demand"] - table["covered"]).astype(np.int64)
+    return table[list(DISTRICT_COLUMNS)]
+
+
+def _is_na(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _check_out(out: Path) -> None:
+    """``out`` must be new, an empty directory or an earlier coverage output (replaced)."""
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / RUN_FILE).exists())
+    ):
+        raise DatasetError(Msg("part_out_exists", out=str(out)))
+
+
+#: The file that marks a directory as a coverage output (its inputs and options).
+RUN_FILE = "coverage.json"
+
+
+def assess_coverage_files(
+    demand: str | os.PathLike[str],
+    supply: str | os.PathLike[str],
+    districts: gpd.GeoDataFrame | None,
+    standards: Standards,
+    *,
+    as_of: DateLike | None = None,
+    out: str | os.PathLike[str] | None = None,
+    max_distance: float | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    client=None,
+    write_extra: Callable[[Path, pd.DataFrame], None] | None = None,
+) -> FilesResult:
+    """Coverage of the places in the partitioned dataset ``demand`` by the points in
+    ``supply`` on a dask cluster, the client holding only the manifests and per-partition
+    summaries; the same figures as :func:`dashboard.engine.coverage.assess_coverage` on
+    the same data.
+
+    1. The client reads the two manifests (:func:`open_dataset`); the workers check every
+       partition's footer (schema, rows, CRS). Nothing is computed before both pass.
+    2. Each demand partition is a task on a worker: it reads its partition and the supply
+       partitions whose bounds meet its bounds grown by a halo of one radius (the largest
+       in force, or ``max_distance``), keeps the supply inside that box and runs the local
+       kernel (:func:`dashboard.engine.coverage.place_coverage`). Coverage is then exact:
+       every point within a place's radius lies in the box.
+    3. With ``out``, per-place results are written by the workers, one file per demand
+       partition, under ``out/places`` (a dataset with its manifest). A distance farther
+       than the place's distance to the box's edge might hide a nearer point outside;
+       those places are re-queried on their workers against the supply within the
+       largest such distance (boxes growing ×4 while nothing was found), until exact.
+    4. The per-district table is built from the partitions' counts per (district,
+       category, covered) (:func:`district_table`).
+
+    ``out`` is written whole or not at all (a hidden sibling directory renamed at the
+    end); ``write_extra(directory, table)`` adds files to it before the rename.
+
+    Raises
+    ------
+    DatasetError
+        A path that is not a dataset, no bounds metadata, mismatched schemas, a missing
+        CRS, an unreachable scheduler, an ``out`` that is something else.
+    ValueError
+        What the local engine refuses (a category without a standard, …).
+    """
+    t0 = time.perf_counter()
+    dd = open_dataset(demand, "demand")
+    sd = open_dataset(supply, "supply")
+    names = set(standards)
+    halo = max((standards[c].radius_m for c in names), default=0.0)
+    if max_distance is not None:
+        halo = max(halo, float(max_distance))
+    out_dir = Path(out) if out is not None else None
+    staging = None
+    if out_dir is not None:
+        _check_out(out_dir)
+        staging = out_dir.with_name(f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}")
+    dist_frame = None
+    if districts is not None:
+        dist_frame = gpd.GeoDataFrame(
+            districts[["adcode", "name_zh", "name_en", "geometry"]].copy(), crs=districts.crs
+        )
+    timings: dict[str, float] = {}
+    rounds = 0
+    futures: list = []
+    try:
+        if staging is not None:
+            try:
+                (staging / "places").mkdir(parents=True)
+            except OSError as exc:
+                raise DatasetError(
+                    Msg("part_cannot_write", out=str(out_dir), detail=exc.strerror or str(exc))
+                ) from None
+        files = [
+            str(staging / "places" / p.file) if staging is not None else None for p in dd.partitions
+        ]
+        with _cluster(scheduler, n_workers, client) as c:
+            try:
+                # the manifests travel once, not with every task
+                dd_f, sd_f = cast("list", c.scatter([dd, sd], broadcast=True, hash=False))
+                checks = [
+                    c.submit(_check_task, ds, i, pure=False)
+                    for ds, n in ((dd_f, len(dd.partitions)), (sd_f, len(sd.partitions)))
+                    for i in range(n)
+                ]
+                for problem in cast("list[Msg | None]", c.gather(checks)):
+                    if problem is not None:
+                        raise DatasetError(problem)
+                timings["check"] = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                sbounds = sd.bounds()
+                dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
+                futures = [
+                    c.submit(
+                        _cover_task,
+                        dd_f,
+                        i,
+                        sd_f,
+                        _near(part.bounds, sbounds, halo),
+                        dist_f,
+                        standards,
+                        as_of,
+                        halo,
+                        max_distance,
+                        files[i],
+                        pure=False,
+                    )
+                    for i, part in enumerate(dd.partitions)
+                ]
+                done = cast("list[dict]", c.gather(futures))
+                timings["cover"] = time.perf_counter() - t1
+                rounds = max((r["rounds"] for r in done), default=0)
+            except BaseException:
+                c.cancel(futures)
+                raise
+        t3 = time.perf_counter()
+        counts = pd.concat([r["counts"] for r in done], ignore_index=True) if done else None
+        table = district_table(counts, districts, standards)
+        places_path = None
+        if staging is not None and out_dir is not None:
+            cats = [str(a) for a in districts["adcode"]] if districts is not None else []
+            seen = {
+                str(a) for a in (counts["adcode"] if counts is not None else []) if not _is_na(a)
+            }
+            extra = {"categories": {"adcode": cats + sorted(seen - set(cats))}} if cats else {}
+            columns = tuple((str(n), str(t)) for n, t in done[0]["columns"]) if done else ()
+            ds = Dataset(
+                str(out_dir / "places"), WGS84, columns, dd.partitions, "coverage-places", extra
+            )
+            (staging / "places" / MANIFEST).write_text(manifest_json(ds), encoding="utf-8")
+            run = {
+                "demand": str(demand),
+                "supply": str(supply),
+                "as_of": None if as_of is None else str(pd.Timestamp(as_of).date()),
+                "places": dd.rows,
+                "supply_points": sd.rows,
+                "partitions": len(dd.partitions),
+                "supply_partitions": len(sd.partitions),
+                "halo_m": halo,
+                "max_distance_m": max_distance,
+                "refine_rounds": rounds,
+            }
+            (staging / RUN_FILE).write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+            if write_extra is not None:
+                write_extra(staging, table)
+            replace_dir(staging, out_dir)
+            staging = None
+            places_path = str(out_dir / "places")
+        timings["write"] = time.perf_counter() - t3
+        return FilesResult(
+            table, places_path, dd.rows, len(dd.partitions), rounds, timings, _ts(as_of)
+        )
+    except OSError as exc:
+        if staging is None or out_dir is None:
+            raise
+        raise DatasetError(
+            Msg("part_cannot_write", out=str(out_dir), detail=exc.strerror or str(exc))
+        ) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_places(out: str | os.PathLike[str]) -> pd.DataFrame:
+    """The per-place results an :func:`assess_coverage_files` run wrote under ``out``, as
+    one table in the demand dataset's order (for results that fit in memory)."""
+    return read_dataset(Path(out) / "places")
