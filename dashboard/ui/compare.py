@@ -8,6 +8,7 @@ the views; the pages call these instead of the engine so reruns are instant.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -47,8 +48,18 @@ def _progress(inputs: ViewInputs, start: str, end: str) -> pd.DataFrame:
     return progress_table(a, b, lay["districts"])
 
 
-@cache.view_cached()
 def _access(inputs: ViewInputs) -> pd.DataFrame:
+    """E2SFCA of the view, cached on what it depends on: the data, the date and the
+    standards' weights — not their radii or requirements, so a radius step reuses it."""
+    weights = {
+        c: dataclasses.replace(s, radius_m=1.0, require=(), rationale="", rationale_zh="")
+        for c, s in inputs.standards.items()
+    }
+    return _access_of(dataclasses.replace(inputs, standards_json=cache.standards_key(weights)))
+
+
+@cache.view_cached()
+def _access_of(inputs: ViewInputs) -> pd.DataFrame:
     lay = inputs.layers
     return accessibility(
         lay["key-locations"],
@@ -57,6 +68,12 @@ def _access(inputs: ViewInputs) -> pd.DataFrame:
         as_of=inputs.as_of,
         districts=lay["districts"],
     )
+
+
+def place_access(inputs: ViewInputs) -> pd.DataFrame:
+    """E2SFCA scores of every key location at the view's date (:func:`accessibility`,
+    cached; do not modify)."""
+    return _access(inputs)
 
 
 @cache.view_cached()
