@@ -117,9 +117,10 @@ def lonlat_of(ix: np.ndarray, iy: np.ndarray, level: int = LEVEL) -> tuple[np.nd
 class TileSource:
     """One point layer prepared for tiling (rows sorted by their Morton key).
 
-    ``frame`` holds the rows (for the tooltips of single places, made per tile), ``lon`` /
-    ``lat`` their display positions (already moved into the basemap's system), ``covered``
-    whether each is covered (None: a layer without coverage, drawn in ``color``).
+    ``frame`` holds the rows in their own order (for the tooltips of single places, made per
+    tile; ``order[k]`` is the frame row of sorted position ``k``), ``lon`` / ``lat`` their
+    display positions (already moved into the basemap's system), ``covered`` whether each is
+    covered (None: a layer without coverage, drawn in ``color``).
     """
 
     key: str
@@ -132,6 +133,7 @@ class TileSource:
     iy: np.ndarray
     keys: np.ndarray
     covered: np.ndarray | None
+    order: np.ndarray
     color: tuple[int, int, int]
     district_names: dict[str, str] = field(default_factory=dict)
     #: clusters as labelled discs, or (beside a layer coloured by coverage) as rings
@@ -174,13 +176,14 @@ def tile_source(
         key=key,
         layer=layer,
         lang=lang,
-        frame=frame.iloc[order],
+        frame=frame,
         lon=lon[order],
         lat=lat[order],
         ix=ix[order],
         iy=iy[order],
         keys=keys[order],
         covered=cov,
+        order=order,
         color=tuple(model.LAYERS[layer].color) if layer in model.LAYERS else (90, 90, 90),  # type: ignore[arg-type]
         district_names=dict(district_names or {}),
         ring=ring and covered is None,
@@ -238,7 +241,7 @@ def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
         return []
     if source.covered is not None:  # covered first, so uncovered dots are drawn on top
         rows = rows[np.argsort(~source.covered[rows], kind="stable")]
-    sub = source.frame.iloc[rows]
+    sub = source.frame.iloc[source.order[rows]]
     tips = maps.tooltip_fields(sub, source.layer, source.lang, source.district_names)
     base = [*source.color, 220]
     lang = source.lang
