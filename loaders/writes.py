@@ -26,7 +26,7 @@ import pandas as pd
 from dashboard.core.rights import Actor, can, check, rows_refusal
 from dashboard.core.standards import Standards
 from dashboard.core.targets import Targets
-from loaders import audit, standards_store, targets_store, users_store, workspace
+from loaders import audit, boundaries, standards_store, targets_store, users_store, workspace
 from loaders.documents import DocumentVersion
 
 if TYPE_CHECKING:  # the inspections' store is imported where it is used
@@ -152,6 +152,108 @@ def undo_layer(actor: Actor, layer: str, home: Path | None = None) -> str | None
     detail = f"undid {undone}; {restored or 'the shipped data'} in effect"
     _log(home, actor, "undo_layer", layer, detail, restored or "")
     return restored
+
+
+# --------------------------------------------------------------------------- boundary sets
+
+#: Audit actions that create a boundary set's version in effect.
+BOUNDARY_CREATES = ("boundaries_import", "boundaries_remove")
+
+
+def _boundary_target(name: str) -> str:
+    return f"boundaries:{name}"
+
+
+def boundaries_creator(name: str, home: Path | None = None) -> str | None:
+    """Who made the version in effect of boundary set ``name`` (an import or a removal),
+    by the audit log (None: not on record, or no version in effect)."""
+    current = next((v for v in boundaries.boundary_history(name, home) if v.current), None)
+    if current is None:
+        return None
+    return audit.creator_of(_home(home), BOUNDARY_CREATES, _boundary_target(name), current.name)
+
+
+def import_boundaries(
+    actor: Actor,
+    name: str,
+    result: boundaries.BoundaryResult,
+    home: Path | None = None,
+    source: str = "",
+) -> boundaries.BoundarySet:
+    """Store a checked boundary file as set ``name`` (:func:`loaders.boundaries.commit_boundaries`).
+
+    An admin may import any set. An editor only one whose zones all belong to their
+    districts (the refusal names up to 10 other zones as "file, row N, column 'adcode'"),
+    and replace a set in effect only when they made its version in effect.
+
+    Raises
+    ------
+    PermissionDenied
+        When the actor may not (nothing is written).
+    WorkspaceError
+        When the result has errors, or as the store.
+    """
+    codes = result.zones["adcode"]
+    if actor.role != "admin":
+        file = source or result.report.file
+        rows = np.arange(1, len(result.zones) + 1)
+        refusal = rows_refusal(actor, file, rows, codes, "adcode")
+        if refusal is not None:
+            raise refusal
+        check(actor, "boundaries", codes)
+        if boundaries.boundary_info(name, home) is not None:
+            check(actor, "remove_boundaries", creator=boundaries_creator(name, home))
+    info = boundaries.commit_boundaries(name, result, home, source)
+    label = "synthetic " if info.synthetic else ""
+    detail = f"{info.zone_count} {label}zone(s) from {info.source}; coordinates were {info.crs}"
+    _log(home, actor, "boundaries_import", _boundary_target(name), detail, info.version)
+    return info
+
+
+def can_undo_boundaries(actor: Actor, name: str, home: Path | None = None) -> bool:
+    """Whether ``actor`` may undo (or remove) the version in effect of set ``name``."""
+    return can(actor, "undo_boundaries", creator=boundaries_creator(name, home))
+
+
+def undo_boundaries(actor: Actor, name: str, home: Path | None = None) -> str | None:
+    """Put the previous version of set ``name`` back (:func:`loaders.boundaries.undo_boundaries`);
+    return it (None: the set is then not in effect). An editor only a version they made.
+
+    Raises
+    ------
+    PermissionDenied
+        When the actor may not.
+    WorkspaceError
+        When there is nothing to undo.
+    """
+    current = next((v for v in boundaries.boundary_history(name, home) if v.current), None)
+    if current is None and can(actor, "undo_boundaries", creator=actor.name):
+        return boundaries.undo_boundaries(name, home)  # nothing to undo: the store says so
+    check(actor, "undo_boundaries", creator=boundaries_creator(name, home))
+    back = boundaries.undo_boundaries(name, home)
+    undone = current.name if current is not None else "-"
+    detail = f"undid {undone}; " + (f"{back} in effect" if back else "the set is not in effect")
+    _log(home, actor, "boundaries_undo", _boundary_target(name), detail, back or "")
+    return back
+
+
+def remove_boundaries(actor: Actor, name: str, home: Path | None = None) -> str:
+    """Take set ``name`` out of effect as a new, undoable version; return it. An editor
+    only a set whose version in effect they made.
+
+    Raises
+    ------
+    PermissionDenied
+        When the actor may not.
+    WorkspaceError
+        When no such set is in effect.
+    """
+    if boundaries.boundary_info(name, home) is None:
+        return boundaries.remove_boundaries(name, home)  # not in effect: the store says so
+    check(actor, "remove_boundaries", creator=boundaries_creator(name, home))
+    version = boundaries.remove_boundaries(name, home, source=actor.name)
+    _log(home, actor, "boundaries_remove", _boundary_target(name), "removed", version)
+    return version
 
 
 # --------------------------------------------------------------------------- documents

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.core.i18n import t
 from dashboard.core.state import DISTRICT_CODES
 from dashboard.engine import compare
-from dashboard.ui import cache, session, widgets
+from dashboard.ui import cache, session, widgets, zones
 from dashboard.ui import compare as uc
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import reports
@@ -62,45 +62,52 @@ st.caption(
     + t("cmpm_access_help", lang)
 )
 
-shown = reports.localize(table, lang, reports.EXPORT_COLUMNS)
-h = {c: reports.header(c, lang) for c in reports.EXPORT_COLUMNS}
-pct = st.column_config.NumberColumn(format="percent")
-st.dataframe(
-    shown,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        h["rank"]: st.column_config.NumberColumn(format="%d"),
-        h["coverage"]: pct,
-        h["weighted_coverage"]: pct,
-        h["share_without_access"]: pct,
-        h["coverage_baseline"]: pct,
-        h["change"]: pct,
-        h["access"]: st.column_config.NumberColumn(format="%.2f", help=t("cmpm_access_help", lang)),
-    },
-    key="cmp_table",
-)
-st.caption(t("cmp_table_help", lang))
+# the table by districts (the default) or by the zones of a boundary set (dashboard.ui.zones)
+by_set = zones.set_picker(st, "cmp_set", t("bnd_by", lang), t("bnd_districts", lang), lang)
+if by_set:
+    zones.compare_by_set(v, by_set, baseline, rank_by)
+else:
+    shown = reports.localize(table, lang, reports.EXPORT_COLUMNS)
+    h = {c: reports.header(c, lang) for c in reports.EXPORT_COLUMNS}
+    pct = st.column_config.NumberColumn(format="percent")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            h["rank"]: st.column_config.NumberColumn(format="%d"),
+            h["coverage"]: pct,
+            h["weighted_coverage"]: pct,
+            h["share_without_access"]: pct,
+            h["coverage_baseline"]: pct,
+            h["change"]: pct,
+            h["access"]: st.column_config.NumberColumn(
+                format="%.2f", help=t("cmpm_access_help", lang)
+            ),
+        },
+        key="cmp_table",
+    )
+    st.caption(t("cmp_table_help", lang))
 
-csv_bytes, xlsx_bytes = uc.exports(v, baseline, rank_by)
-stem = f"districts-{end.isoformat()}-{lang}"
-d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button(
-    t("cmp_download_csv", lang),
-    csv_bytes,
-    file_name=f"{stem}.csv",
-    mime="text/csv",
-    key="cmp_dl_csv",
-    icon=":material/download:",
-)
-d2.download_button(
-    t("cmp_download_xlsx", lang),
-    xlsx_bytes,
-    file_name=f"{stem}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="cmp_dl_xlsx",
-    icon=":material/download:",
-)
+    csv_bytes, xlsx_bytes = uc.exports(v, baseline, rank_by)
+    stem = f"districts-{end.isoformat()}-{lang}"
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button(
+        t("cmp_download_csv", lang),
+        csv_bytes,
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="cmp_dl_csv",
+        icon=":material/download:",
+    )
+    d2.download_button(
+        t("cmp_download_xlsx", lang),
+        xlsx_bytes,
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="cmp_dl_xlsx",
+        icon=":material/download:",
+    )
 
 # side by side: the chosen districts (shared state, in the link)
 st.subheader(t("cmp_side_by_side", lang))

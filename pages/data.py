@@ -20,7 +20,7 @@ from dashboard.core.model import LAYERS, POINT_LAYERS, label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
-from dashboard.ui import auth, cache, map_download, session
+from dashboard.ui import auth, cache, map_download, session, zones
 from dashboard.ui import data as ui_data
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import maps
@@ -46,6 +46,7 @@ if not can(actor, "import"):  # a viewer: the layers' history only
     st.info(t("data_read_only", lang))
     for shown in POINT_LAYERS:
         ui_data.history_section(shown, home, S, actor, lang)
+    zones.boundary_section(home, actor, lang)  # the boundary sets, read only
     session.stop()
 
 layer = st.selectbox(
@@ -69,6 +70,7 @@ elif use_example:
     st.info(S["example_note"])
 if source is None:
     ui_data.history_section(layer, home, S, actor, lang)
+    zones.boundary_section(home, actor, lang)
     session.stop()
 display_name = source[1]
 
@@ -133,11 +135,7 @@ if "synthetic" in result.frame.columns and (result.frame["synthetic"] == "true")
 
 c1, c2 = st.columns(2)
 c1.markdown(f"**{S['evidence']}**")
-c1.dataframe(
-    ui_data.evidence_table(rep, lang),
-    hide_index=True,
-    width="stretch",
-)
+c1.dataframe(ui_data.evidence_table(rep, lang), hide_index=True, width="stretch")
 c2.markdown(f"**{S['mapping']}**")
 c2.dataframe(
     pd.DataFrame(list(rep.columns.items()), columns=[S["field"], S["column"]]),
@@ -197,3 +195,4 @@ if rep.rows_kept == 0:
     st.info(S["nothing"])
 
 ui_data.history_section(layer, home, S, actor, lang)
+zones.boundary_section(home, actor, lang)  # the boundary sets (dashboard.ui.zones)

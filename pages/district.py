@@ -12,6 +12,7 @@ from dashboard.engine import compare, stats
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import compare as uc
 from dashboard.ui import progress as up
+from dashboard.ui import zones as uz
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import reports
 
@@ -177,3 +178,4 @@ else:
 
 uc.gap_map(map_box, session.view(), ad, pay, proposed)
 up.trend_panel(v, ad, lang)  # the stored target's status and the trend, below the map
+uz.drilldown(session.view(), ad)  # the district's zones of a chosen boundary set

@@ -100,6 +100,7 @@ def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
     demand, supply, districts = load_inputs(args)
     end = _assess(args, demand, field_supply(args, supply, as_of), districts, std, as_of)
     table = end.districts
+    start = None
     if since is not None:
         start = _assess(args, demand, field_supply(args, supply, since), districts, std, since)
         prog = progress_table(start, end, districts)
@@ -109,6 +110,10 @@ def coverage_table(args: argparse.Namespace) -> pd.DataFrame:
             newly_covered=prog["newly_covered"].to_numpy(),
             change=prog["change"].to_numpy(),
         )
+    if args.by:  # one row per zone of the boundary set (dashboard.cli.boundaries)
+        from dashboard.cli.boundaries import table_by_set
+
+        table = table_by_set(args, end, start, table)
     return table
 
 

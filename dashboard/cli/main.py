@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.inspect",
     "dashboard.cli.users",
     "dashboard.cli.audit",
+    "dashboard.cli.boundaries",
 )
 
 

@@ -1,8 +1,9 @@
 """Who may change what: the roles, the actions that write, and the one rule between them.
 
 Three roles. A **viewer** sees everything and writes nothing. An **editor** may ``import``
-rows and ``inspect`` places only when every district involved is one of theirs, and may
-undo (``undo_layer``, ``undo_inspections``) only a version they made themselves (the
+rows, ``inspect`` places and import ``boundaries`` (zones) only when every district
+involved is one of theirs, and may undo (``undo_layer``, ``undo_inspections``,
+``undo_boundaries``, ``remove_boundaries``) only a version they made themselves (the
 caller passes its ``creator``); nothing else. An **admin** may do anything. The write
 gateway (:mod:`loaders.writes`) asks :func:`check` before every write, so a refusal leaves
 nothing written. Pure: no I/O.
@@ -35,11 +36,16 @@ ACTIONS: Final[tuple[str, ...]] = (
     "targets",
     "settings",
     "users",
+    "boundaries",
+    "undo_boundaries",
+    "remove_boundaries",
 )
 #: Actions an editor may take for their own districts.
-DISTRICT_ACTIONS: Final[frozenset[str]] = frozenset({"import", "inspect"})
+DISTRICT_ACTIONS: Final[frozenset[str]] = frozenset({"import", "inspect", "boundaries"})
 #: Undos an editor may take of a version they created.
-OWN_UNDO_ACTIONS: Final[frozenset[str]] = frozenset({"undo_layer", "undo_inspections"})
+OWN_UNDO_ACTIONS: Final[frozenset[str]] = frozenset(
+    {"undo_layer", "undo_inspections", "undo_boundaries", "remove_boundaries"}
+)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     # district comparison
     "rank_by": PageParam("k_cmp_rank_by", "choice", "coverage", tuple(RANK_METRICS)),
     "baseline": PageParam("k_cmp_baseline", "date", None),
+    "cmp_set": PageParam("k_cmp_set", "ref_id", ""),  # a boundary set's name; "": the districts
     # district profile
     "ref": PageParam("k_dp_ref", "choice", "city", ("city", "previous", "target")),
     "target": PageParam("k_dp_target", "float", None, bounds=(0.0, 100.0)),
@@ -88,6 +89,7 @@ PAGE_PARAMS: Final[dict[str, PageParam]] = {
     "city_ref": PageParam("k_dp_city_ref", "choice", "previous", ("previous", "target")),
     "what_if": PageParam("k_dp_what_if", "bool", False),
     "dp_tab": PageParam("k_dp_tab", "choice", "uncovered", ("uncovered", "siting")),
+    "dp_set": PageParam("k_dp_set", "ref_id", ""),  # the drill-down's boundary set; "": none
     # events
     "ev_years": PageParam("k_ev_years", "intlist", bounds=(1900, 2100)),  # default: all years
     "ev_cats": PageParam("k_ev_cats", "list"),  # default: all categories

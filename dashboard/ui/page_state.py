@@ -140,6 +140,7 @@ class PageState:
     # District comparison
     rank_by: Param[str] = Param()
     baseline: Param[date | None] = Param()
+    cmp_set: Param[str] = Param()
     # District profile
     ref: Param[str] = Param()
     target: Param[float | None] = Param()
@@ -147,6 +148,7 @@ class PageState:
     city_ref: Param[str] = Param()
     what_if: Param[bool] = Param()
     dp_tab: Param[str] = Param()
+    dp_set: Param[str] = Param()
     # Events
     ev_years: Param[list[int]] = Param()
     ev_cats: Param[list[str]] = Param()

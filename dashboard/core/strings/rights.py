@@ -18,6 +18,9 @@ STRINGS = {
     "rights_action_targets": ("修改目标", "change the targets"),
     "rights_action_settings": ("修改核查设置", "change the inspection settings"),
     "rights_action_users": ("管理用户", "manage users"),
+    "rights_action_boundaries": ("导入边界集", "import a boundary set"),
+    "rights_action_undo_boundaries": ("撤销边界集的修改", "undo a boundary set's change"),
+    "rights_action_remove_boundaries": ("删除或替换边界集", "remove or replace a boundary set"),
     # refusals
     "rights_denied_viewer": (
         "{actor}（{role}）不能{action}：查看者只能查看，不能修改任何内容",
