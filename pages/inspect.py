@@ -14,7 +14,7 @@ from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
 from dashboard.engine import stats
-from dashboard.ui import auth, cache, locate, selection, session, widgets
+from dashboard.ui import auth, cache, locate, search_index, selection, session, widgets
 from dashboard.ui import inspect as ui
 from loaders.photos import MAX_PHOTO_BYTES
 
@@ -61,8 +61,9 @@ if kind != "new":
     chosen = st.session_state.get("k_ip_place")
     ids = list(hits["id"])
     if chosen and chosen not in ids and not query.strip():  # picked on the map or work list
-        extra = ui.places(inputs)
-        extra = extra[(extra["kind"] == kind) & (extra["id"] == chosen)]
+        extra = ui.places(inputs)  # the chosen place by id, not a scan of every place
+        extra = extra.iloc[search_index.place_index().by_id.rows(str(chosen))]
+        extra = extra[extra["kind"] == kind]
         hits = pd.concat([extra, hits])
         ids = list(hits["id"])
     if not ids:
@@ -84,8 +85,7 @@ if kind != "new":
         selected = {"id": place_id, "lon": float(row["lon"]), "lat": float(row["lat"])}
         st.text(t("ip_selected", lang, name=row[name_col(lang)], id=place_id))
         if kind == "payment":
-            status = ui.point_status(inputs)
-            s = status[status["id"].astype(str) == place_id]
+            s = search_index.rows_of(ui.point_status(inputs), "payments", str(place_id))
             if len(s):
                 s = s.iloc[0]
                 st.markdown(

@@ -8,8 +8,8 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard.core import model
 from dashboard.core.i18n import label_of, layer_label, name_col, t
 from dashboard.core.safetext import md_literal
-from dashboard.engine import explore
-from dashboard.ui import selection, session
+from dashboard.engine.search import search_layers
+from dashboard.ui import search_index, selection, session
 from dashboard.ui.page_state import PageState as P
 
 
@@ -48,11 +48,7 @@ def place_search(layers: dict, lang: str) -> None:
     (``PageState.selected``), winning over an earlier map click."""
     ps = session.page_state()
     query = st.text_input(t("search", lang), key=P.q.key)
-    hits = (
-        explore.search_places({la: layers[la] for la in model.POINT_LAYERS}, query)
-        if query
-        else None
-    )
+    hits = search_layers(search_index.layer_index(), query) if query else None  # an index
     if hits is not None and hits.empty:
         st.info(t("no_results", lang))
     elif hits is not None:

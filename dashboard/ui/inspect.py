@@ -30,8 +30,9 @@ from dashboard.core.model import Problem, label
 from dashboard.core.rights import Actor, check
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
+from dashboard.engine import search as place_search
 from dashboard.engine import verification
-from dashboard.ui import cache
+from dashboard.ui import cache, search_index
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps
 from loaders import writes
@@ -86,17 +87,10 @@ def validity_days(inputs: ViewInputs) -> int:
 @cache.view_cached(dated=False)
 def places(inputs: ViewInputs) -> pd.DataFrame:
     """Every place an inspector can visit: the payment points and the key locations, with
-    ``kind``, ``id``, both names, ``category``, ``adcode``, ``lon``, ``lat`` and a lower-case
-    search text (cached; do not modify)."""
-    lay = inputs.layers
-    cols = ["id", "name_zh", "name_en", "category", "adcode", "lon", "lat"]
-    pay = pd.DataFrame(lay["payments"][cols]).assign(kind="payment")
-    key = pd.DataFrame(lay["key-locations"][cols]).assign(kind="key_location")
-    out = pd.concat([pay, key], ignore_index=True)
-    for c in ("id", "name_zh", "name_en", "category", "adcode"):
-        out[c] = out[c].astype("string").fillna("")
-    out["search"] = (out["id"] + " " + out["name_zh"] + " " + out["name_en"]).str.lower()
-    return out
+    ``kind``, ``id``, both names, ``category``, ``adcode``, ``lon``, ``lat``
+    (:func:`dashboard.engine.search.inspect_places`, the table the search index holds;
+    cached; do not modify)."""
+    return search_index.place_index().places
 
 
 def search(
@@ -108,20 +102,16 @@ def search(
 ) -> pd.DataFrame:
     """The places of ``kind`` in ``district`` (``all``: the city) whose id or names contain
     ``query`` (case-insensitive), at most :data:`MATCHES`: exact id matches first, or,
-    ``near`` a position (lon, lat, WGS-84), the nearest first with ``distance_m``."""
-    p = places(inputs)
-    mask = (p["kind"] == kind).to_numpy()
-    if district != ALL:
-        mask = mask & (p["adcode"] == district).to_numpy()
-    q = query.strip().lower()
-    if q:
-        mask = mask & p["search"].str.contains(q, regex=False).to_numpy()
-    hits = p[mask]
-    if near is not None:
-        d = distance_m(hits["lon"].to_numpy(), hits["lat"].to_numpy(), *near)
-        return hits.assign(distance_m=d).sort_values("distance_m", kind="stable").head(MATCHES)
-    exact = (hits["id"].str.lower() == q).to_numpy()
-    return pd.concat([hits[exact], hits[~exact]]).head(MATCHES)
+    ``near`` a position (lon, lat, WGS-84), the nearest first with ``distance_m``. From the
+    search index (:func:`dashboard.engine.search.search_inspect`), not a scan."""
+    return place_search.search_inspect(
+        search_index.place_index(),
+        kind,
+        None if district == ALL else district,
+        query,
+        near,
+        MATCHES,
+    )
 
 
 def distance_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
@@ -282,17 +272,14 @@ def _problem_text(p: Problem, lang: str) -> str:
 
 def last_inspector(place_id: str) -> str:
     """Who inspected ``place_id`` last (plain text; empty when nobody did)."""
-    ins = cache.inspections()
-    rows = ins[ins["place_id"].astype(str) == place_id]
-    if rows.empty:
-        return ""
-    return str(rows.sort_values("inspected_at", kind="stable")["inspector"].iloc[-1])
+    latest = search_index.latest_inspections()
+    at = latest.index.get_indexer(pd.Index([str(place_id)]))[0]
+    return "" if at < 0 else str(latest["inspector"].iat[at])
 
 
 def place_status_label(inputs: ViewInputs, place_id: str, lang: str) -> str:
     """The status label of a payment point, or, for another place, of its latest check."""
-    s = point_status(inputs)
-    row = s[s["id"].astype(str) == place_id]
+    row = search_index.rows_of(point_status(inputs), "payments", place_id)
     if len(row):
         return label(POINT_STATUSES, str(row["status"].iloc[0]), lang)
     ev = verification.latest_evidence(cache.inspections(), inputs.as_of)
@@ -303,13 +290,12 @@ def place_status_label(inputs: ViewInputs, place_id: str, lang: str) -> str:
 
 def place_name(inputs: ViewInputs, place_id: str, lang: str) -> str:
     """The name of a place (a new point's as its inspection gave it; else its id)."""
-    p = places(inputs)
-    hit = p[p["id"] == place_id]
-    if len(hit):
-        return str(hit[name_col(lang)].iloc[0]) or place_id
-    ins = cache.inspections()
-    own = ins.loc[ins["place_id"].astype(str) == place_id, "name"].dropna()
-    return str(own.iloc[-1]) if len(own) and str(own.iloc[-1]) else place_id
+    pi = search_index.place_index()
+    at = int(pi.by_id.first([place_id])[0])
+    if at >= 0:
+        return str(pi.places[name_col(lang)].iat[at]) or place_id
+    own = search_index.inspection_names().get(str(place_id))
+    return str(own) if own is not None and str(own) else place_id
 
 
 #: How many recent inspections the page lists.
@@ -323,9 +309,8 @@ def recent_table(inputs: ViewInputs, district: str, lang: str) -> pd.DataFrame:
         ins = ins[ins["adcode"].astype(str) == district]
     ins = ins.sort_values("inspected_at", ascending=False, kind="stable").head(RECENT)
     names = cache.district_names(lang)
-    p = places(inputs)
-    known = dict(zip(p["id"], p[name_col(lang)], strict=True))
     ids = ins["place_id"].astype(str)
+    known = search_index.place_names(ids, name_col(lang))  # by id: no dict of every place
     own = ins["name"].astype("string").fillna("")
     shown = [known.get(i) or n or i for i, n in zip(ids, own, strict=True)]
     results = [
@@ -409,19 +394,18 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _synthetic(items: pd.DataFrame) -> np.ndarray:
     """Whether each work-list item is a generated (synthetic) place: said in the export."""
     lay = cache.load_layers()
-    flags = {
-        kind: dict(zip(lay[layer]["id"].astype(str), lay[layer]["synthetic"], strict=True))
-        for kind, layer in (("payment", "payments"), ("key_location", "key-locations"))
-        if "synthetic" in lay[layer].columns
-    }
     ids = items["id"].astype(str).to_numpy()
     kinds = items["kind"].astype(str).to_numpy()
-    return np.array(
-        [
-            str(flags.get(k, {}).get(i, False)).lower() == "true"
-            for k, i in zip(kinds, ids, strict=True)
-        ]
-    )
+    out = np.zeros(len(items), dtype=bool)
+    for kind, layer in (("payment", "payments"), ("key_location", "key-locations")):
+        if "synthetic" not in lay[layer].columns:
+            continue
+        mine = np.flatnonzero(kinds == kind)  # by id (an id's last row, as a dict did)
+        rows = search_index.ids(layer).last(ids[mine])
+        found = rows >= 0
+        flags = pd.Series(lay[layer]["synthetic"].to_numpy()[rows[found]]).astype(str)
+        out[mine[found]] = (flags.str.lower() == "true").to_numpy()
+    return out
 
 
 #: Work-list items drawn on the map at most (the table lists them all).

@@ -21,6 +21,7 @@ from dashboard.core.state import (
     ViewState,
 )
 from dashboard.engine import explore
+from dashboard.ui import search_index
 from dashboard.ui.cache import date_bounds, district_names, standards_for, view_inputs
 from dashboard.ui.session import bind_widget, page_value, set_view, view
 from dashboard.views import maps
@@ -274,7 +275,7 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
         return
     layer = selected["layer"]
     gdf = layers[layer]
-    rows = gdf[gdf["id"] == selected["id"]]
+    rows = search_index.rows_of(gdf, layer, str(selected["id"]))  # by id, not a scan
     if rows.empty:
         st.caption(t("click_hint", lang))
         return
@@ -293,7 +294,7 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
     if layer == "key-locations":
         std = standards_for(v)
         require = std[r["category"]].require if r["category"] in std else ()
-        p = cov.places[cov.places["id"] == r["id"]]
+        p = search_index.rows_of(cov.places, layer, str(r["id"]))
         if len(p):
             p = p.iloc[0]
             if bool(p["covered"]):
