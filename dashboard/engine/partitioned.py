@@ -53,6 +53,8 @@ DEFAULT_ROWS = 250_000
 #: Bounds are compared with this slack (metres), so a projection that differs in the last
 #: bit (another machine's PROJ) never loses a point at a partition's edge.
 SLACK = 1e-3
+#: Rows per row group: the unit a worker reads of a supply partition near its own.
+GROUP_ROWS = 8_192
 #: Hilbert curve order: a 2**16 × 2**16 grid (~3 m cells over Beijing).
 CURVE_ORDER = 16
 #: Beijing's bounding box (WGS-84), where :func:`write_synthetic` draws points.
@@ -65,11 +67,27 @@ class DatasetError(Exception):
 
 @dataclass(frozen=True)
 class Partition:
-    """One file of a dataset: its name, row count and EPSG:32650 bounds."""
+    """One file of a dataset: its name, row count and EPSG:32650 bounds, and the same of
+    each of its row groups (``xmin, ymin, xmax, ymax, rows``; empty: not recorded), so a
+    reader that wants only the points inside a box reads only the row groups meeting it."""
 
     file: str
     rows: int
     bounds: tuple[float, float, float, float]
+    groups: tuple[tuple[float, float, float, float, int], ...] = ()
+
+    def groups_meeting(self, box: Sequence[float]) -> list[int] | None:
+        """Row groups whose bounds meet ``box`` (grown by the slack); None: all of them."""
+        if not self.groups:
+            return None
+        g = np.array(self.groups, dtype="float64").reshape(-1, 5)
+        hit = (
+            (g[:, 0] <= box[2] + SLACK)
+            & (g[:, 2] >= box[0] - SLACK)
+            & (g[:, 1] <= box[3] + SLACK)
+            & (g[:, 3] >= box[1] - SLACK)
+        )
+        return np.flatnonzero(hit).tolist()
 
 
 @dataclass(frozen=True)
@@ -194,7 +212,13 @@ def manifest_json(ds: Dataset) -> str:
         "rows": ds.rows,
         "columns": [list(c) for c in ds.columns],
         "partitions": [
-            {"file": p.file, "rows": p.rows, "bounds": list(p.bounds)} for p in ds.partitions
+            {
+                "file": p.file,
+                "rows": p.rows,
+                "bounds": list(p.bounds),
+                **({"groups": [list(g) for g in p.groups]} if p.groups else {}),
+            }
+            for p in ds.partitions
         ],
         **({"extra": ds.extra} if ds.extra else {}),
     }
@@ -222,6 +246,10 @@ def _parse_manifest(path: str, text: str) -> Dataset:
                 str(p["file"]),
                 int(p["rows"]),
                 tuple(float(v) for v in p["bounds"]),  # type: ignore[arg-type]
+                tuple(
+                    (float(a), float(b), float(c), float(d), int(n))
+                    for a, b, c, d, n in p.get("groups", ())
+                ),
             )
             for p in doc["partitions"]
         )
@@ -231,6 +259,8 @@ def _parse_manifest(path: str, text: str) -> Dataset:
         b = p.bounds
         if len(b) != 4 or not np.isfinite(b).all() or b[0] > b[2] or b[1] > b[3]:
             raise bad(f"partition {p.file}: bounds {list(b)} are not xmin, ymin, xmax, ymax")
+        if p.groups and sum(g[4] for g in p.groups) != p.rows:
+            raise bad(f"partition {p.file}: its row groups do not add up to {p.rows} rows")
         if "/" in p.file or "\\" in p.file or p.file.startswith("."):
             raise bad(f"partition file {p.file!r} is not a file name in the dataset")
     crs = doc.get("crs")
@@ -314,14 +344,17 @@ def _schema_columns(schema: pa.Schema) -> tuple[tuple[str, str], ...]:
     return tuple((f.name, str(f.type)) for f in schema)
 
 
-def check_partition(ds: Dataset, part: Partition) -> Msg | None:
-    """What is wrong with one partition file, from its footer only (None: nothing).
+def check_partition(ds: Dataset, part: Partition, bounds: bool = True) -> Msg | None:
+    """What is wrong with one partition file (None: nothing). Runs on a worker.
 
-    Its columns and types must be the manifest's, its row count the recorded one, and
-    its GeoParquet metadata must carry a WGS-84 CRS. Runs on a worker.
+    From the footer: its columns and types must be the manifest's, its rows and row groups
+    the recorded ones, and its GeoParquet metadata must carry a WGS-84 CRS. With
+    ``bounds``, its lon/lat columns are read too and every point must lie inside its
+    partition's and its row group's recorded bounds: a reader skips partitions and row
+    groups by those bounds, so metadata that no longer matches the data would lose points
+    silently.
     """
-    fs, _ = filesystem(ds.path)
-    uri = filesystem(ds.uri(part))[1]
+    fs, uri = _file(ds, part)
     try:
         meta = pq.read_metadata(uri, filesystem=fs)
         schema = meta.schema.to_arrow_schema()
@@ -346,6 +379,20 @@ def check_partition(ds: Dataset, part: Partition) -> Msg | None:
     if not _is_wgs84(crs):
         name = crs.get("name", "?") if isinstance(crs, dict) else str(crs)
         return Msg("part_wrong_crs", path=ds.path, file=part.file, crs=name)
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    if part.groups and sizes != [g[4] for g in part.groups]:
+        return Msg("part_stale_bounds", path=ds.path, file=part.file)
+    if bounds:
+        frame = read_partition(ds, part, ["lon", "lat"])
+        x, y = project_lonlat(frame["lon"].to_numpy("float64"), frame["lat"].to_numpy("float64"))
+        if outside(part.bounds, x, y):
+            return Msg("part_stale_bounds", path=ds.path, file=part.file)
+        start = 0
+        for g in part.groups:
+            sl = slice(start, start + g[4])
+            if outside(g, x[sl], y[sl]):
+                return Msg("part_stale_bounds", path=ds.path, file=part.file)
+            start += g[4]
     return None
 
 
@@ -362,15 +409,32 @@ def _diff(want: Sequence[tuple[str, str]], got: Sequence[tuple[str, str]]) -> st
 # --------------------------------------------------------------------------- reading
 
 
-def read_partition(ds: Dataset, part: Partition, columns: Sequence[str] | None = None):
-    """One partition as a DataFrame (``columns`` only; the WKB geometry is never decoded)."""
+def _file(ds: Dataset, part: Partition):
     fs, _ = filesystem(ds.path)
-    uri = filesystem(ds.uri(part))[1]
+    return fs, filesystem(ds.uri(part))[1]
+
+
+def read_partition(
+    ds: Dataset,
+    part: Partition,
+    columns: Sequence[str] | None = None,
+    box: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """One partition as a DataFrame: ``columns`` only (the WKB geometry is never decoded),
+    and with ``box`` (EPSG:32650 ``xmin, ymin, xmax, ymax``) only the row groups whose
+    recorded bounds meet it — a superset of the points inside the box."""
+    fs, uri = _file(ds, part)
     cols = [c for c in columns if c in ds.names] if columns is not None else None
     if cols is None:
         cols = [c for c in ds.names if c != "geometry"]
+    groups = part.groups_meeting(box) if box is not None else None
     try:
-        return pd.read_parquet(uri, columns=cols, filesystem=fs)
+        pf = pq.ParquetFile(uri, filesystem=fs)
+        if groups is None:
+            table = pf.read(columns=cols)
+        else:
+            table = pf.read_row_groups(groups, columns=cols)
+        return table.to_pandas()
     except (OSError, pa.ArrowException) as exc:
         raise DatasetError(
             Msg("part_unreadable", path=ds.path, file=part.file, detail=str(exc))
@@ -397,11 +461,11 @@ def projected_bounds(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float,
     return float(x.min()), float(y.min()), float(x.max()), float(y.max())
 
 
-def outside(part: Partition, x: np.ndarray, y: np.ndarray) -> bool:
-    """Whether any point lies outside the partition's recorded bounds (beyond the slack)."""
+def outside(bounds: Sequence[float], x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether any point lies outside recorded ``bounds`` (beyond the slack)."""
     if x.size == 0:
         return False
-    x0, y0, x1, y1 = part.bounds
+    x0, y0, x1, y1 = bounds[:4]
     return bool(
         x.min() < x0 - SLACK or x.max() > x1 + SLACK or y.min() < y0 - SLACK or y.max() > y1 + SLACK
     )
@@ -437,8 +501,14 @@ class PartitionWriter:
     first one's schema, so a chunk whose column happens to be all empty keeps the type.
     """
 
-    def __init__(self, out: str | os.PathLike[str], layer: str | None = None) -> None:
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        layer: str | None = None,
+        group_rows: int = GROUP_ROWS,
+    ) -> None:
         self.out = Path(out)
+        self.group_rows = max(1, int(group_rows))
         _check_out(self.out)
         self.layer = layer
         self.staging = self.out.with_name(f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}")
@@ -478,9 +548,15 @@ class PartitionWriter:
         if self._pandas_meta:
             meta[b"pandas"] = self._pandas_meta
         table = table.replace_schema_metadata(meta)
-        part = Partition(f"part-{len(self.parts):05d}.parquet", len(frame), projected_bounds(x, y))
+        n = len(frame)
+        cuts = list(range(0, n, self.group_rows)) + [n]
+        groups = tuple((*projected_bounds(x[a:b], y[a:b]), b - a) for a, b in zip(cuts, cuts[1:]))
+        name = f"part-{len(self.parts):05d}.parquet"
+        part = Partition(name, n, projected_bounds(x, y), groups)
         try:
-            pq.write_table(table, self.staging / part.file, row_group_size=64_000)
+            with pq.ParquetWriter(self.staging / name, table.schema) as pw:
+                for a, b in zip(cuts, cuts[1:]):  # one row group per slice, as recorded
+                    pw.write_table(table.slice(a, b - a), row_group_size=b - a)
         except OSError as exc:
             self.abort()
             raise DatasetError(
@@ -520,6 +596,7 @@ def write_partitioned(
     *,
     rows_per_partition: int = DEFAULT_ROWS,
     layer: str | None = None,
+    group_rows: int = GROUP_ROWS,
 ) -> Dataset:
     """Write a point layer (WGS-84 ``lon``/``lat`` columns) as a dataset: rows sorted
     along the Hilbert curve on EPSG:32650 coordinates, cut every ``rows_per_partition``
@@ -530,7 +607,7 @@ def write_partitioned(
         raise DatasetError(Msg("part_not_points", layer=layer or "the table"))
     x, y = project_lonlat(frame["lon"].to_numpy("float64"), frame["lat"].to_numpy("float64"))
     order = np.argsort(hilbert_key(x, y), kind="stable")
-    with PartitionWriter(out, layer) as w:
+    with PartitionWriter(out, layer, group_rows) as w:
         for a in range(0, len(order), rows_per_partition):
             rows = order[a : a + rows_per_partition]
             w.write(frame.iloc[rows], x[rows], y[rows])
@@ -637,12 +714,13 @@ def write_synthetic(
     rows_per_partition: int = DEFAULT_ROWS,
     seed: int = 0,
     bbox: Sequence[float] = BEIJING_BBOX,
+    group_rows: int = GROUP_ROWS,
 ) -> Dataset:
     """A synthetic dataset of ``rows`` points written chunk by chunk (see
     :func:`synthetic_chunks`); each chunk is sorted along the curve before it is written."""
     if rows_per_partition < 1:
         raise DatasetError(Msg("part_bad_rows", rows=rows_per_partition))
-    with PartitionWriter(out, f"synthetic-{kind}") as w:
+    with PartitionWriter(out, f"synthetic-{kind}", group_rows) as w:
         for chunk in synthetic_chunks(
             kind, rows, rows_per_partition=rows_per_partition, seed=seed, bbox=bbox
         ):

@@ -457,9 +457,9 @@ def _supply_in_box(sd: Dataset, parts: Sequence[Partition], box: Sequence[float]
     cols = [c for c in SUPPLY_COLUMNS if c in sd.names]
     pieces = []
     for part in parts:
-        s = read_partition(sd, part, cols)
+        s = read_partition(sd, part, cols, box)  # only the row groups meeting the box
         x, y = project_lonlat(s["lon"].to_numpy("float64"), s["lat"].to_numpy("float64"), workers=1)
-        if outside(part, x, y):
+        if outside(part.bounds, x, y):
             raise DatasetError(Msg("part_stale_bounds", path=sd.path, file=part.file))
         if box is not None:
             keep = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
@@ -521,11 +521,12 @@ def _cover_task(
     """One demand partition against the supply within a halo of it: per-place results
     (with ``out_file``: distances made exact, then written there) and their counts per
     district, category and coverage. Runs on a worker."""
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     part = dd.partitions[i]
     demand = read_partition(dd, part, [c for c in DEMAND_COLUMNS if c in dd.names])
     lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
     x, y = project_lonlat(lon, lat, workers=1)
-    if outside(part, x, y):
+    if outside(part.bounds, x, y):
         raise DatasetError(Msg("part_stale_bounds", path=dd.path, file=part.file))
     box = _grown(part.bounds, halo)
     sub = _supply_in_box(sd, [sd.partitions[j] for j in near], box)
@@ -546,6 +547,9 @@ def _cover_task(
         table = pa.Table.from_pandas(_places_for_file(places), preserve_index=False)
         pq.write_table(table, out_file, row_group_size=64_000)
         res["columns"] = [(f.name, str(f.type)) for f in table.schema]
+    # the worker process's CPU time (one task at a time: --nthreads 1), for benchmarks
+    res["task_s"] = time.perf_counter() - wall0
+    res["task_cpu_s"] = time.process_time() - cpu0
     return res
 
 
@@ -799,6 +803,8 @@ def assess_coverage_files(
                 done = cast("list[dict]", c.gather(futures))
                 timings["cover"] = time.perf_counter() - t1
                 rounds = max((r["rounds"] for r in done), default=0)
+                timings["tasks_cpu"] = sum(r["task_cpu_s"] for r in done)
+                timings["tasks_wall"] = sum(r["task_s"] for r in done)
             except BaseException:
                 c.cancel(futures)
                 raise
@@ -828,6 +834,7 @@ def assess_coverage_files(
                 "halo_m": halo,
                 "max_distance_m": max_distance,
                 "refine_rounds": rounds,
+                "seconds": {k: round(v, 3) for k, v in timings.items()},
             }
             (staging / RUN_FILE).write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
             if write_extra is not None:

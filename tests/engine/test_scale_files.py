@@ -30,6 +30,7 @@ from dashboard.engine.partitioned import (
     hilbert_key,
     open_dataset,
     read_dataset,
+    read_partition,
     synthetic_chunks,
     write_partitioned,
     write_synthetic,
@@ -206,6 +207,30 @@ def test_check_partition_finds_mismatched_schemas_missing_crs_and_rows(tmp_path,
     assert check_partition(ds, part).code == "part_rows"  # type: ignore[union-attr]
 
 
+def test_check_partition_finds_stale_partition_and_row_group_bounds(tmp_path, layers):
+    ds = write_partitioned(layers["payments"], tmp_path / "p", rows_per_partition=50, group_rows=8)
+    assert all(len(p.groups) == 7 for p in ds.partitions[:-1])
+    assert all(check_partition(ds, p) is None for p in ds.partitions)
+    for where in ("partition", "group"):
+        doc = json.loads((tmp_path / "p" / MANIFEST).read_text())
+        entry = doc["partitions"][2]
+        if where == "partition":
+            entry["bounds"][0] += 200.0
+        else:
+            entry["groups"][3][1] += 200.0
+        (tmp_path / "p" / MANIFEST).write_text(json.dumps(doc))
+        stale = open_dataset(tmp_path / "p")
+        assert check_partition(stale, stale.partitions[1]) is None
+        problem = check_partition(stale, stale.partitions[2])
+        assert problem is not None and problem.code == "part_stale_bounds"
+        write_partitioned(layers["payments"], tmp_path / "p", rows_per_partition=50, group_rows=8)
+    # a reader asking for a box gets the row groups meeting it: a superset of its points
+    part = ds.partitions[0]
+    box = part.groups[2][:4]
+    got = read_partition(ds, part, ["lon", "lat"], box)
+    assert 8 <= len(got) < part.rows
+
+
 # --------------------------------------------------------------------------- on a cluster
 
 
@@ -217,9 +242,10 @@ def client():
         yield c
 
 
-def _files(tmp_path, demand, supply, dparts, sparts):
+def _files(tmp_path, demand, supply, dparts, sparts, groups=4):
+    # row groups of 4 points: supply is read by row group, so their edges matter too
     d = write_partitioned(demand, tmp_path / "demand", rows_per_partition=dparts)
-    s = write_partitioned(supply, tmp_path / "supply", rows_per_partition=sparts)
+    s = write_partitioned(supply, tmp_path / "supply", rows_per_partition=sparts, group_rows=groups)
     return d.path, s.path
 
 
