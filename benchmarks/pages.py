@@ -55,6 +55,12 @@ PAGES = [
     ("district", "/district", "District profile", ""),
     ("events", "/events", "Events", ""),  # its first tab: the calendar
     ("events-event", "/events", "Events", "ev_tab=event"),
+    ("progress", "/progress", "Progress", ""),
+    ("standards", "/standards", "Service standards", ""),
+    ("data", "/data", "Data", ""),
+    ("inspect", "/inspect", "Inspect", ""),
+    ("worklist", "/worklist", "Work list", ""),
+    ("audit", "/audit", "Audit log", ""),
 ]
 STILL_MS = 1000
 

@@ -59,7 +59,7 @@ st.vega_lite_chart(spec=uc.ranked_bar_spec(v, baseline, rank_by), width="stretch
 st.caption(
     t("cmp_city_line", lang, value=reports.format_metric(rank_by, city.get(rank_by)))
     + " · "
-    + t("cmpm_access_help", lang)
+    + uc.access_note(v)
 )
 
 # the table by districts (the default) or by the zones of a boundary set (dashboard.ui.zones)

@@ -104,7 +104,7 @@ for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
 head.caption(
     t("dp_city_note" if is_city else "dp_city_uncovered_note", lang)
     + " "
-    + t("cmpm_access_help", lang)
+    + uc.access_note(v)
 )
 if not has_demand:
     head.info(t("dp_no_demand_city" if is_city else "dp_no_demand", lang))

@@ -136,6 +136,69 @@ def e2sfca(
     return np.bincount(i, weights=w * ratio[j], minlength=n)
 
 
+#: Most demand–supply pairs E2SFCA forms exactly (≈ 12 bytes each, twice); above it the
+#: places and points are pooled on a metric grid first (:func:`pooled_e2sfca`).
+PAIRS_MAX = 8_000_000
+#: Cell sizes tried for pooling, smallest first (metres).
+POOL_CELLS = (25.0, 50.0, 100.0, 200.0, 400.0)
+
+
+def estimate_pairs(
+    demand_xy: np.ndarray, supply_xy: np.ndarray, catchment: float, sample: int = 4000
+) -> int:
+    """About how many (demand, supply) pairs lie within ``catchment``: counted exactly for a
+    seeded sample of the demand (a KD-tree's counts, no pairs formed) and scaled up."""
+    n = demand_xy.shape[0]
+    if n == 0 or supply_xy.shape[0] == 0:
+        return 0
+    pick = np.random.default_rng(0).choice(n, size=min(n, sample), replace=False)
+    counts = cKDTree(supply_xy).query_ball_point(demand_xy[pick], catchment, return_length=True)
+    return int(np.asarray(counts).mean() * n)
+
+
+def _pool(
+    xy: np.ndarray, weight: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points pooled by ``cell``-metre grid cell: each cell's weighted centre (the plain
+    centre where its weights sum to zero), its summed weight, and every point's cell."""
+    keys = np.floor(xy / cell).astype(np.int64)
+    _, inverse = np.unique(keys[:, 0] * 10_000_019 + keys[:, 1], return_inverse=True)
+    inverse = inverse.ravel()
+    k = int(inverse.max()) + 1 if len(inverse) else 0
+    count = np.bincount(inverse, minlength=k).astype(float)
+    total = np.bincount(inverse, weights=weight, minlength=k)
+    plain = np.column_stack([np.bincount(inverse, weights=xy[:, d], minlength=k) for d in (0, 1)])
+    heavy = np.column_stack(
+        [np.bincount(inverse, weights=xy[:, d] * weight, minlength=k) for d in (0, 1)]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = np.where(
+            (total > 0)[:, None],
+            heavy / np.where(total > 0, total, 1)[:, None],
+            plain / count[:, None],
+        )
+    return centre, total, inverse
+
+
+def pooled_e2sfca(
+    demand_xy: np.ndarray,
+    demand: np.ndarray,
+    supply_xy: np.ndarray,
+    capacity: np.ndarray,
+    decay: Decay,
+    cell: float,
+) -> np.ndarray:
+    """:func:`e2sfca` with demand and supply pooled on a ``cell``-metre grid: each cell a
+    point at its members' weighted centre carrying their summed demand or capacity, each
+    place given its cell's score. Distances are off by at most a cell's diagonal; the
+    totals of demand and capacity are kept exactly."""
+    dc, dw, dinv = _pool(demand_xy, np.asarray(demand, dtype=float), cell)
+    sc, sw, _ = _pool(supply_xy, np.asarray(capacity, dtype=float), cell)
+    # a pooled cell's score per unit of demand is its places' score (A depends on i only
+    # through d_ij, which all places of the cell share here)
+    return e2sfca(dc, dw, sc, sw, decay)[dinv]
+
+
 def accessibility(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -151,6 +214,11 @@ def accessibility(
     Demand :math:`P_i` is the category weight of the standards (a visitor-demand
     proxy); capacity :math:`S_j` is the ``capacity`` column of ``supply`` when named,
     else 1 per point. The default decay is :data:`DEFAULT_STEPS`.
+
+    Exact while the pairs within the catchment number at most :data:`PAIRS_MAX`; beyond
+    (a million places in a dense city: billions of pairs) places and points are pooled on
+    the finest grid of :data:`POOL_CELLS` that keeps them within it (:func:`pooled_e2sfca`),
+    and ``attrs["pooled_m"]`` says which (0 when exact), so a page or report can say so.
 
     Returns
     -------
@@ -172,13 +240,20 @@ def accessibility(
         if capacity is not None
         else np.ones(len(sup), dtype="float64")
     )
-    a = e2sfca(
-        np.column_stack([dx, dy]),
-        p.to_numpy(dtype="float64"),
-        np.column_stack([sx, sy]),
-        cap,
-        decay,
-    )
+    dxy, sxy, pw = np.column_stack([dx, dy]), np.column_stack([sx, sy]), p.to_numpy("float64")
+    catchment = float(getattr(decay, "catchment", 0.0) or 0.0)
+    pooled = 0.0  # exact unless the pairs would not fit: then pooled on the finest grid that does
+    if catchment and estimate_pairs(dxy, sxy, catchment) > PAIRS_MAX:
+        for cell in POOL_CELLS:
+            pooled = cell
+            dc = np.unique(np.floor(dxy / cell).astype(np.int64), axis=0)
+            sc = np.unique(np.floor(sxy / cell).astype(np.int64), axis=0)
+            if estimate_pairs((dc + 0.5) * cell, (sc + 0.5) * cell, catchment) <= PAIRS_MAX:
+                break
+    if pooled:
+        a = pooled_e2sfca(dxy, pw, sxy, cap, decay, pooled)
+    else:
+        a = e2sfca(dxy, pw, sxy, cap, decay)
     if districts is not None:
         codes = district_codes(demand["lon"].to_numpy(), demand["lat"].to_numpy(), districts)
         table = districts["adcode"].astype(str).to_numpy()
@@ -186,7 +261,7 @@ def accessibility(
         adcode = np.where(codes >= 0, table[np.maximum(codes, 0)], fb if fb is not None else "")
     else:
         adcode = demand["adcode"].astype(str).to_numpy() if "adcode" in demand.columns else ""
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "id": demand["id"].to_numpy() if "id" in demand.columns else np.arange(len(demand)),
             "category": demand["category"].to_numpy(),
@@ -196,6 +271,8 @@ def accessibility(
         },
         index=demand.index,
     )
+    out.attrs["pooled_m"] = pooled  # 0: exact; else the grid cell the data were pooled on
+    return out
 
 
 def district_accessibility(scores: pd.DataFrame) -> pd.DataFrame:

@@ -70,6 +70,14 @@ def _access_of(inputs: ViewInputs) -> pd.DataFrame:
     )
 
 
+def access_note(v: ViewState) -> str:
+    """What the accessibility figures are, and whether they were pooled on a grid because
+    the places are many (:func:`dashboard.engine.accessibility.accessibility`)."""
+    text = t("cmpm_access_help", v.lang)
+    cell = _access(cache.view_inputs(v)).attrs.get("pooled_m", 0)
+    return text + (" " + t("cmpm_access_pooled", v.lang, cell=f"{cell:g}") if cell else "")
+
+
 def place_access(inputs: ViewInputs) -> pd.DataFrame:
     """E2SFCA scores of every key location at the view's date (:func:`accessibility`,
     cached; do not modify)."""

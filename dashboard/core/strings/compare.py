@@ -77,6 +77,11 @@ STRINGS = {
         "Enhanced two-step floating catchment (E2SFCA): payment points within 1 km per unit "
         "of visitor demand, distance-decayed, demand-weighted mean.",
     ),
+    "cmpm_access_pooled": (
+        "数据量大，可达性按 {cell} 米网格汇总计算（距离误差不超过一个网格对角线）。",
+        "With this many places, accessibility is computed on a {cell} m grid (distances off "
+        "by at most a cell's diagonal).",
+    ),
     # district profile
     "dp_pick": (
         "这是全市概况。选择一个区查看该区概况。",
