@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.core import model
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.state import BASEMAPS
-from dashboard.engine import explore, stats
+from dashboard.engine import explore
 from dashboard.ui import cache, map_download, playback, selection, session, tiling, widgets
 from dashboard.ui import explore as ux
 from dashboard.ui.page_state import PageState as P
@@ -117,12 +117,8 @@ if show_h3:
             maps.shift_polygons(maps.h3_records(cache.coverage_grid(v, res), lang), system)
         )
     )
-places = cov.places.set_index("id", drop=False)
-gaps = places[
-    ~places["covered"]
-    & places["id"].isin(shown.get("key-locations", layers["key-locations"])["id"])
-]
-gaps = stats.in_district(gaps, v.district)
+kl_filter = (cats["key-locations"], tuple(sectors)) if "key-locations" in visible else ((), ())
+gaps = ux.gap_places(v, v.district, *kl_filter)  # cached
 # a layer that is on stays in the deck even when empty here, so the next district or
 # date updates it rather than creating it (see widgets.notices for the same reason)
 if show_heat:

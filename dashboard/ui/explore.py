@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.core import model
 from dashboard.core.i18n import label_of, layer_label, name_col, t
 from dashboard.core.safetext import md_literal
+from dashboard.engine import stats
+from dashboard.engine.explore import Filters
 from dashboard.engine.search import search_layers
-from dashboard.ui import search_index, selection, session
+from dashboard.ui import cache, search_index, selection, session
+from dashboard.ui.cache import ViewInputs
 from dashboard.ui.page_state import PageState as P
 
 
@@ -70,3 +74,17 @@ def place_search(layers: dict, lang: str) -> None:
             ps.selected = selection.selection(
                 layers, hits.iloc[pick]["layer"], hits.iloc[pick]["id"]
             )
+
+
+@cache.view_cached(max_entries=64)
+def gap_places(
+    inputs: ViewInputs, district: str, categories: tuple[str, ...], sectors: tuple[str, ...]
+) -> pd.DataFrame:
+    """The uncovered key locations of ``district`` among those the explorer's key-location
+    filters keep (``categories``/``sectors``; empty: all), indexed by id (cached: a rerun
+    that changes nothing of them costs a lookup, not a scan of every place)."""
+    places = cache.coverage(inputs).places.set_index("id", drop=False)
+    keep = Filters(categories={"key-locations": categories}, sectors=sectors)
+    shown = cache.layer_rows("key-locations", district, keep)
+    mask = ~places["covered"].to_numpy(dtype=bool) & places["id"].isin(shown["id"]).to_numpy()
+    return stats.in_district(places[mask], district)
