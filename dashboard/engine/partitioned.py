@@ -282,6 +282,8 @@ def open_dataset(path: str | os.PathLike[str], role: str | None = None) -> Datas
         With a message naming the path and what to do.
     """
     path = str(path)
+    if not _is_uri(path):  # workers resolve paths in their own working directory
+        path = str(Path(path).absolute())
     fs, root = filesystem(path)
     from pyarrow import fs as pafs
 

@@ -25,6 +25,14 @@ issue #223), its ``sjoin`` misbehaves with pandas 3.1 after ``read_parquet``, an
 numba here); this backend therefore uses it to hold the partitions, never to join or
 shuffle. Inputs are in-memory tables on the client; per-place results come back to
 the client.
+
+From files (:func:`assess_coverage_files`): for data larger than one machine, demand and
+supply are partitioned GeoParquet datasets (:mod:`dashboard.engine.partitioned`) that the
+workers read themselves. The client reads only the two manifests and gathers per-partition
+counts; each demand partition's task reads the supply row groups within a halo of one
+radius of its bounds, runs the same kernel, makes its distances exact when per-place
+results are written, and writes them. The per-district table is built from the counts
+(:func:`district_table`); both equal the local engine's.
 """
 
 from __future__ import annotations
@@ -385,8 +393,9 @@ class FilesResult:
 
     ``districts`` is :func:`dashboard.engine.coverage.district_coverage`'s table (city
     total last); ``places`` the per-place dataset written under ``out`` (``None`` without
-    ``out``); ``rounds`` how many rounds of distance refinement were needed; ``timings``
-    seconds per phase (``check``, ``cover``, ``refine``, ``write``).
+    ``out``); ``rounds`` the most rounds of distance refinement a partition needed;
+    ``timings`` seconds per phase (``check``, ``cover``, ``write``) and the tasks' summed
+    wall and CPU seconds (``tasks_wall``, ``tasks_cpu``).
     """
 
     districts: pd.DataFrame
@@ -711,10 +720,12 @@ def assess_coverage_files(
     the same data.
 
     1. The client reads the two manifests (:func:`open_dataset`); the workers check every
-       partition's footer (schema, rows, CRS). Nothing is computed before both pass.
-    2. Each demand partition is a task on a worker: it reads its partition and the supply
-       partitions whose bounds meet its bounds grown by a halo of one radius (the largest
-       in force, or ``max_distance``), keeps the supply inside that box and runs the local
+       partition (:func:`check_partition`: schema, rows, row groups, CRS, and that the
+       recorded bounds hold its points). Nothing is computed before all pass.
+    2. Each demand partition is a task on a worker: it reads its partition and the row
+       groups of the supply partitions whose bounds meet its bounds grown by a halo of one
+       radius (the largest radius of any category, or ``max_distance`` if larger), keeps
+       the supply inside that box and runs the local
        kernel (:func:`dashboard.engine.coverage.place_coverage`). Coverage is then exact:
        every point within a place's radius lies in the box.
     3. With ``out``, per-place results are written by the workers, one file per demand
@@ -743,7 +754,7 @@ def assess_coverage_files(
     halo = max((standards[c].radius_m for c in names), default=0.0)
     if max_distance is not None:
         halo = max(halo, float(max_distance))
-    out_dir = Path(out) if out is not None else None
+    out_dir = Path(out).absolute() if out is not None else None
     staging = None
     if out_dir is not None:
         _check_out(out_dir)
@@ -805,6 +816,13 @@ def assess_coverage_files(
                 rounds = max((r["rounds"] for r in done), default=0)
                 timings["tasks_cpu"] = sum(r["task_cpu_s"] for r in done)
                 timings["tasks_wall"] = sum(r["task_s"] for r in done)
+            except (DatasetError, ValueError, OSError):
+                c.cancel(futures)
+                raise
+            except Exception as exc:  # a worker lost, killed or failing: one message
+                c.cancel(futures)
+                detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                raise DatasetError(Msg("part_failed", detail=detail)) from exc
             except BaseException:
                 c.cancel(futures)
                 raise

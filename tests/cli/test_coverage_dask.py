@@ -188,3 +188,15 @@ def test_export_partitioned_refuses_a_polygon_layer_and_a_foreign_directory(caps
     assert "not a partitioned dataset" in capsys.readouterr().err
     assert [f.name for f in (tmp_path / "mine").iterdir()] == ["x.txt"]
     assert not [f for f in tmp_path.iterdir() if f.name.startswith(".")]
+
+
+def test_relative_paths_mean_the_clients_directory(
+    capsys, tmp_path, datasets, scheduler, monkeypatch
+):
+    # the workers were started elsewhere: paths are resolved on the client
+    monkeypatch.chdir(tmp_path)
+    argv = _files("--demand", "k", "--supply", "p", "--scheduler", scheduler, "--out", "res")
+    assert main([*argv, "--format", "csv"]) == 0
+    assert (tmp_path / "res" / "places" / MANIFEST).exists()
+    run = json.loads((tmp_path / "res" / "coverage.json").read_text())
+    assert run["demand"] == "k" and run["partitions"] == 11
