@@ -42,12 +42,14 @@ else:
     st.dataframe(table, hide_index=True, width="stretch", height=360)
     d1, d2 = st.columns(2)
     stem = f"worklist-{district}-{end.isoformat()}"
+    # the files are made when a button is clicked, not on every rerun (an XLSX of 50k rows
+    # takes seconds)
     d1.download_button(
-        t("wl_csv", lang), to_csv_bytes(table), f"{stem}.csv", "text/csv", width="stretch"
+        t("wl_csv", lang), lambda: to_csv_bytes(table), f"{stem}.csv", "text/csv", width="stretch"
     )
     d2.download_button(
         t("wl_xlsx", lang),
-        to_xlsx_bytes(table, sheet="worklist"),
+        lambda: to_xlsx_bytes(table, sheet="worklist"),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         width="stretch",

@@ -101,6 +101,24 @@ def month_ends(start: DateLike, end: DateLike) -> pd.DatetimeIndex:
     return ends
 
 
+def series_inputs(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    districts: gpd.GeoDataFrame,
+    standards: Standards,
+    start: DateLike,
+    end: DateLike,
+    *,
+    supply_at: SupplyAt | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """What every :func:`coverage_series` of these arguments is counted from, whatever the
+    sector: the places (:attr:`CoverageResult.places` of all the supply) and
+    :func:`covered_matrix` on :func:`month_ends` of ``start`` to ``end``."""
+    dates = month_ends(start, end)
+    places = assess_coverage(demand, supply, districts, standards).places
+    return places, covered_matrix(demand, supply, standards, dates, supply_at)
+
+
 def coverage_series(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -111,10 +129,14 @@ def coverage_series(
     *,
     sector: str | None = None,
     supply_at: SupplyAt | None = None,
+    assessed: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Coverage per district and for the city (adcode ``110000``) at the end of every
     month from ``start`` to ``end`` (:func:`month_ends`), under ``standards``; only the
     key locations of ``sector`` when given.
+
+    ``assessed`` is :func:`series_inputs` of the same arguments, when the caller already
+    has it: the series of every sector then share one assessment and one radius search.
 
     Each row equals what :func:`assess_coverage` gives ``as_of`` its date (tested), but
     every date costs a comparison, not a radius search — unless ``supply_at`` gives the
@@ -126,8 +148,9 @@ def coverage_series(
     ordered by date then district.
     """
     dates = month_ends(start, end)
-    places = assess_coverage(demand, supply, districts, standards).places
-    covered = covered_matrix(demand, supply, standards, dates, supply_at)
+    places, covered = assessed or series_inputs(
+        demand, supply, districts, standards, start, end, supply_at=supply_at
+    )
     if sector is not None:
         keep = (places["sector"].astype(str) == sector).to_numpy()
         places, covered = places[keep], covered[keep]

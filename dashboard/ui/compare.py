@@ -188,30 +188,31 @@ def sector_facets_spec(v: ViewState) -> dict | None:
 
 
 @cache.view_cached(max_entries=128)
-def _gaps(
-    inputs: ViewInputs, district: str, lang: str
-) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+def _uncovered(inputs: ViewInputs, district: str) -> pd.DataFrame:
     places = cache.coverage(inputs).places
-    demand = inputs.layers["key-locations"]
-    unc = compare.uncovered_list(places, demand, district)
+    return compare.uncovered_list(places, inputs.layers["key-locations"], district)
+
+
+@cache.view_cached(max_entries=128)
+def _gap_records(inputs: ViewInputs, district: str, lang: str) -> tuple[list[dict], list[dict]]:
+    places = cache.coverage(inputs).places
     status = (t("dp_status_covered", lang), t("dp_status_uncovered", lang))
-    covered, uncovered = compare.gap_records(
-        places, demand, district, lang, status, t("dp_distance", lang)
+    return compare.gap_records(
+        places, inputs.layers["key-locations"], district, lang, status, t("dp_distance", lang)
     )
-    return unc, covered, uncovered
 
 
 def uncovered_list(v: ViewState, district: str) -> pd.DataFrame:
     """:func:`compare.uncovered_list` of ``district`` (or ``"all"``) at the view's date
     (cached)."""
-    return _gaps(v, district, v.lang)[0]
+    return _uncovered(v, district)
 
 
 def gap_records(v: ViewState, district: str) -> tuple[list[dict], list[dict]]:
     """:func:`compare.gap_records` (covered, uncovered map records) of ``district`` (or
-    ``"all"``) at the view's date, in the view's language (cached)."""
-    _unc, covered, uncovered = _gaps(v, district, v.lang)
-    return covered, uncovered
+    ``"all"``) at the view's date, in the view's language (cached; a map of many places
+    tiles them instead and never asks for these)."""
+    return _gap_records(v, district, v.lang)
 
 
 def what_if_cards(

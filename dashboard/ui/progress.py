@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -55,9 +56,24 @@ def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 @cache.view_cached()
+def _assessed(inputs: ViewInputs) -> tuple[pd.DataFrame, np.ndarray]:
+    lay = inputs.layers
+    start, end = _period(inputs)
+    return progress.series_inputs(
+        lay["key-locations"],
+        inputs.supply,
+        lay["districts"],
+        inputs.standards,
+        start,
+        end,
+        supply_at=supply_at(inputs),
+    )
+
+
+@cache.view_cached()
 def series(inputs: ViewInputs, sector: str | None = None) -> pd.DataFrame:
     """:func:`progress.coverage_series` from the first in-service date to the view's date
-    (cached; do not modify)."""
+    (cached; do not modify). The city's and every sector's series share one assessment."""
     lay = inputs.layers
     start, end = _period(inputs)
     return progress.coverage_series(
@@ -68,7 +84,7 @@ def series(inputs: ViewInputs, sector: str | None = None) -> pd.DataFrame:
         start,
         end,
         sector=sector,
-        supply_at=supply_at(inputs),
+        assessed=_assessed(inputs),
     )
 
 
