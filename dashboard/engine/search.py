@@ -569,6 +569,8 @@ class LayerIndex:
     places: pd.DataFrame
     index: TextIndex
     name_len: np.ndarray
+    #: every row in the order (English name's length, row): a short query walks it
+    by_length: np.ndarray
 
 
 def layer_index(layers: Mapping[str, pd.DataFrame]) -> LayerIndex:
@@ -581,7 +583,8 @@ def layer_index(layers: Mapping[str, pd.DataFrame]) -> LayerIndex:
     places = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LAYER_COLUMNS)
     n = pd.to_numeric(places["name_en"].astype("string").str.len(), errors="coerce")
     name_len = n.fillna(1e8).to_numpy("float64")
-    return LayerIndex(places, build_index(places), name_len)
+    by_length = np.lexsort((np.arange(len(places)), name_len)).astype(np.int64)
+    return LayerIndex(places, build_index(places), name_len, by_length)
 
 
 def search_layers(li: LayerIndex, query: str, limit: int = 20) -> pd.DataFrame:
@@ -593,16 +596,39 @@ def search_layers(li: LayerIndex, query: str, limit: int = 20) -> pd.DataFrame:
     if not q:
         return pd.DataFrame(columns=LAYER_COLUMNS)
     idx = li.index
-    cand = idx.candidates(q)
-    rows = np.arange(idx.size, dtype=np.int64) if cand is None else cand
     first = np.union1d(idx.fields[1].prefixed(q), idx.fields[2].prefixed(q))
-    primary = li.name_len[rows] + 1e9
-    primary[np.isin(rows, first, assume_unique=True)] -= 1e9
 
     def keep(r: np.ndarray) -> np.ndarray:
         return idx.contains(r, q)  # within a field: the search box has one line
 
-    return li.places.iloc[ranked(rows, primary, limit, keep)].reset_index(drop=True)
+    cand = idx.candidates(q)
+    if cand is None:  # one Latin letter: the names starting with it, then walk by length
+        hit = first[np.lexsort((first, li.name_len[first]))][:limit]
+        if len(hit) < limit:
+            hit = np.concatenate([hit, _walk(li.by_length, first, limit - len(hit), keep)])
+    else:
+        primary = li.name_len[cand] + 1e9
+        primary[np.isin(cand, first, assume_unique=True)] -= 1e9
+        hit = ranked(cand, primary, limit, keep)
+    return li.places.iloc[hit].reset_index(drop=True)
+
+
+def _walk(
+    order: np.ndarray, skip: np.ndarray, limit: int, keep: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """The first ``limit`` rows of ``order`` not in ``skip`` (sorted) for which ``keep``
+    holds, checked in growing chunks."""
+    out: list[np.ndarray] = []
+    found, at, k = 0, 0, max(4 * limit, 64)
+    while found < limit and at < len(order):
+        chunk = order[at : at + k]
+        chunk = chunk[~np.isin(chunk, skip)]
+        hit = chunk[keep(chunk)]
+        out.append(hit)
+        found += len(hit)
+        at += k
+        k *= 4
+    return np.concatenate(out)[:limit] if out else np.zeros(0, np.int64)
 
 
 # --------------------------------------------------------------------------- details
