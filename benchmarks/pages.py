@@ -107,10 +107,22 @@ def _start_server(home: str | None = None) -> tuple[subprocess.Popen, str]:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
                 if r.read().strip() == b"ok":
-                    return proc, url
+                    break
         except OSError:
             time.sleep(0.25)
-    raise SystemExit("server did not start")
+    else:
+        raise SystemExit("server did not start")
+    # a user opens the app on a running server: wait until it has warmed its caches
+    # (dashboard/ui/warmup.py), and say how long that took
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 600:
+        try:
+            with urllib.request.urlopen(url + "/atlas-ready", timeout=2):
+                print(f"server warm after {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    return proc, url
 
 
 class Bytes:

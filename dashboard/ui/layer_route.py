@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dashboard.ui import warmup
 from dashboard.views import tiles
 from dashboard.views.served import blob
 
@@ -34,3 +35,11 @@ async def serve_tile(request: Request) -> Response:
     if gz:
         headers["Content-Encoding"] = "gzip"
     return Response(data, media_type="application/json", headers=headers)
+
+
+async def serve_ready(request: Request) -> Response:
+    """``GET /atlas-ready``: 200 once the server's caches are warm, 503 until then."""
+    del request
+    if warmup.ready():
+        return Response("ready", media_type="text/plain")
+    return Response("warming", status_code=503, media_type="text/plain")
