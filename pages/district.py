@@ -102,9 +102,7 @@ for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
         border=True,
     )
 head.caption(
-    t("dp_city_note" if is_city else "dp_city_uncovered_note", lang)
-    + " "
-    + uc.access_note(v)
+    t("dp_city_note" if is_city else "dp_city_uncovered_note", lang) + " " + uc.access_note(v)
 )
 if not has_demand:
     head.info(t("dp_no_demand_city" if is_city else "dp_no_demand", lang))
@@ -128,7 +126,11 @@ if list_tab is not None:
             by_district = names if is_city else None  # the city's list says where each is
             table = compare.localize_uncovered(unc, lang, by_district)
             shown = reports.localize(table.rename(columns={"name": "place"}), lang)
-            st.dataframe(shown, hide_index=True, width="stretch", key="dp_uncovered")
+            head = widgets.table_head(shown, lang)
+            st.dataframe(head, hide_index=True, width="stretch", key="dp_uncovered")
+            if len(head) < len(shown):  # all rows, made when the button is clicked
+                csv = lambda: reports.to_csv_bytes(shown)  # noqa: E731
+                st.download_button(t("tl_download_all", lang), csv, f"gaps-{ad}.csv")
 
 # siting: k new points for this district, and the what-if that adds them; the what-if's
 # points stay on the map while the list is shown (the choices live in the session)

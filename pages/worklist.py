@@ -39,7 +39,7 @@ if items.empty:
     st.success(t("wl_empty", lang))
 else:
     table = ui.work_table(items, lang)
-    st.dataframe(table, hide_index=True, width="stretch", height=360)
+    st.dataframe(widgets.table_head(table, lang), hide_index=True, width="stretch", height=360)
     d1, d2 = st.columns(2)
     stem = f"worklist-{district}-{end.isoformat()}"
     # the files are made when a button is clicked, not on every rerun (an XLSX of 50k rows

@@ -326,3 +326,18 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
     prec = r.get("coord_precision_m")
     if prec == prec and prec:
         st.caption(t("d_precision", lang, m=float(prec)))
+
+
+#: Most rows a table sends to the browser; the rest are in its download (a person reads
+#: a thousand rows at most, and every row sent costs bytes and rendering on each rerun).
+TABLE_ROWS = 1000
+
+
+def table_head(frame: pd.DataFrame, lang: str, box=None, limit: int | None = None) -> pd.DataFrame:
+    """The first ``limit`` (:data:`TABLE_ROWS`) rows of ``frame`` to draw; when there are
+    more, a caption in ``box`` says so (the page's download holds them all)."""
+    limit = TABLE_ROWS if limit is None else limit
+    if len(frame) <= limit:
+        return frame
+    (box or st).caption(t("tl_table_head", lang, n=f"{limit:,}", total=f"{len(frame):,}"))
+    return frame.head(limit)

@@ -56,3 +56,16 @@ def test_a_small_layer_stays_dots(home):
     layers = _layers(at)
     assert layers["key-locations"]["@@type"] == "ScatterplotLayer"
     assert not any("grouped" in c.value for c in at.caption)
+
+
+def test_long_tables_send_their_first_rows_and_download_them_all(home, monkeypatch):
+    from dashboard.ui import widgets
+
+    build_city(home, 6000, 3000, seed=3)
+    monkeypatch.setattr(widgets, "TABLE_ROWS", 50)
+    at = open_page("../pages/district.py", {"lang": "en"})
+    assert [len(d.value) for d in at.dataframe] == [50]  # the uncovered list, its first rows
+    assert any("first 50 of" in c.value for c in at.caption)
+    assert any(b.label == "Download all (CSV)" for b in at.get("download_button"))
+    at = open_page("../pages/worklist.py", {"lang": "en"})
+    assert all(len(d.value) <= 50 for d in at.dataframe)

@@ -7,6 +7,11 @@ STRINGS = {
         "已覆盖 {share}，未覆盖 {uncovered} 个",
         "{share} covered, {uncovered} not covered",
     ),
+    "tl_table_head": (
+        "显示前 {n} 行，共 {total} 行；下载文件包含全部。",
+        "Showing the first {n} of {total} rows; the download holds them all.",
+    ),
+    "tl_download_all": ("下载全部（CSV）", "Download all (CSV)"),
     "tl_legend": (
         "地点较多，按区域聚合：带数字的圆圈代表该处的场所数；某一图块不超过 {n} 个场所，"
         "或放大到 {zoom} 级及以上时，逐个显示场所。",
