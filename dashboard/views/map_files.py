@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pydeck as pdk
@@ -37,7 +37,7 @@ import pydeck as pdk
 from dashboard.core.i18n import layer_label, t
 from dashboard.core.model import LAYERS
 from dashboard.views import events as evv
-from dashboard.views import maps, render
+from dashboard.views import maps, render, tiles
 from dashboard.views.static_map import MapLayer, css, extent_around, map_spec
 
 #: deck.gl's standalone bundle as pydeck ships it (what ``pydeck``'s offline HTML uses).
@@ -77,7 +77,13 @@ def deck_json(deck: pdk.Deck, static_dir: Path = maps.STATIC_DIR) -> dict:
     # deck may be drawn by another session while a download builds its file
     with maps._SERIALIZING:  # noqa: SLF001 - the one lock over a deck's layer data
         spec = json.loads(json.dumps(deck, default=default_serialize))
+    zoom = float((spec.get("initialViewState") or {}).get("zoom", 10) or 10)
     for layer in spec.get("layers", []):
+        if layer.get("@@type") == "TileLayer":  # served tiles: their clusters, inline
+            source = tiles.source_of(str(layer.get("data", "")))
+            layer["@@type"] = "GeoJsonLayer"
+            layer["data"] = tiles.overview(source, zoom) if source is not None else []
+            continue
         layer["data"] = _resolve_data(layer.get("data"), static_dir)
     spec["mapProvider"] = None
     spec["mapStyle"] = None
@@ -190,6 +196,30 @@ def _scatter(layer: dict, lang: str) -> list[MapLayer]:
     ]
 
 
+def _point_features(features: list[dict]) -> list[MapLayer]:
+    """Point features styled by their properties (``fill``, ``r`` in px, ``label``), as a
+    tiled layer draws them: dots by colour, then the count labels."""
+    rows = [
+        {
+            "lon": f["geometry"]["coordinates"][0],
+            "lat": f["geometry"]["coordinates"][1],
+            "fill": tuple((f.get("properties") or {}).get("fill") or (80, 80, 80, 220)),
+            "r": float((f.get("properties") or {}).get("r") or 4.0),
+            "text": str((f.get("properties") or {}).get("label") or ""),
+        }
+        for f in features
+    ]
+    df = pd.DataFrame(rows)
+    out = [
+        MapLayer.dots(group, "", cast("tuple[int, ...]", fill), float(group["r"].median()))
+        for fill, group in df.groupby("fill", sort=False)
+    ]
+    labelled = df[df["text"] != ""]
+    if not labelled.empty:
+        out.append(MapLayer.text(labelled, (25, 25, 25, 255), 10.0))
+    return out
+
+
 def deck_layers(spec: dict, lang: str) -> list[MapLayer]:
     """The layers of a deck's JSON (:func:`deck_json`) as static-map layers, in order:
     GeoJSON outlines and polygons as areas, scatter layers as dots or rings (or areas
@@ -200,7 +230,11 @@ def deck_layers(spec: dict, lang: str) -> list[MapLayer]:
         lid = str(layer.get("id", ""))
         if kind == "GeoJsonLayer":
             feats = data.get("features", []) if isinstance(data, dict) else []
-            out.append(MapLayer.areas(feats))
+            points = [f for f in feats if (f.get("geometry") or {}).get("type") == "Point"]
+            if points:  # a tiled layer's clusters and single places
+                out.extend(_point_features(points))
+            if len(points) < len(feats) or not feats:
+                out.append(MapLayer.areas([f for f in feats if f not in points]))
         elif kind == "PolygonLayer":
             field = _field(layer.get("getPolygon")) or "polygon"
             color = _field(layer.get("getFillColor"))

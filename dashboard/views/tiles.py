@@ -423,6 +423,15 @@ def tile_json(key: str, z: int, x: int, y: int, compress: bool = True) -> bytes 
     return hit if compress else gzip.decompress(hit)
 
 
+def source_of(url: str) -> TileSource | None:
+    """The registered source a tile URL template (:func:`publish`) names, if still known."""
+    p = _prefix()
+    if p is None or not url.startswith(p):
+        return None
+    with _lock:
+        return _sources.get(url.removeprefix(p).split("/", 1)[0])
+
+
 def clear() -> None:
     """Forget every source and tile (tests)."""
     with _lock:

@@ -215,3 +215,23 @@ def test_a_layer_over_coverage_clusters_draws_rings_without_labels():
     assert feats and all(f["properties"]["label"] == "" for f in feats)
     assert all(f["properties"]["fill"][3] < 100 for f in feats)
     assert sum(f["properties"]["n"] for f in feats) <= 5000
+
+
+def test_a_map_file_of_a_tiled_map_holds_its_clusters_inline(source):
+    from dashboard.views import map_files, maps
+
+    try:
+        served.enable("")
+        deck = maps.make_deck(
+            [tiles.tile_layer(source, 9)], {"longitude": 116.4, "latitude": 39.9, "zoom": 9}
+        )
+        assert json.loads(deck.to_json())["layers"][0]["@@type"] == "TileLayer"
+        spec = map_files.deck_json(deck)
+        layer = spec["layers"][0]
+        assert layer["@@type"] == "GeoJsonLayer"
+        assert sum(f["properties"].get("n", 1) for f in layer["data"]["features"]) == len(source)
+        drawn = map_files.deck_layers(spec, "en")
+        assert {m.kind for m in drawn} == {"dots", "text"}
+    finally:
+        served.disable()
+        tiles.clear()
