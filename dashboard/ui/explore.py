@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -83,8 +84,10 @@ def gap_places(
     """The uncovered key locations of ``district`` among those the explorer's key-location
     filters keep (``categories``/``sectors``; empty: all), indexed by id (cached: a rerun
     that changes nothing of them costs a lookup, not a scan of every place)."""
-    places = cache.coverage(inputs).places.set_index("id", drop=False)
+    places = cache.coverage(inputs).places  # one row per place, the layer's own index
     keep = Filters(categories={"key-locations": categories}, sectors=sectors)
     shown = cache.layer_rows("key-locations", district, keep)
-    mask = ~places["covered"].to_numpy(dtype=bool) & places["id"].isin(shown["id"]).to_numpy()
-    return stats.in_district(places[mask], district)
+    aligned = places.index.equals(cache.layer_data("key-locations").frame.index)
+    kept = places.index.isin(shown.index) if aligned else places["id"].isin(shown["id"])
+    mask = ~places["covered"].to_numpy(dtype=bool) & np.asarray(kept)
+    return stats.in_district(places[mask].set_index("id", drop=False), district)

@@ -53,10 +53,13 @@ def _source(
     rows = cache.layer_rows(data.name, district, filters)
     covered = None
     if inputs is not None:  # key locations coloured by the view's coverage
-        places = cache.coverage(inputs).places
-        where = pd.Index(places["id"].astype(str)).get_indexer(pd.Index(rows["id"].astype(str)))
-        flags = places["covered"].to_numpy(dtype=bool)
-        covered = np.where(where >= 0, flags[np.maximum(where, 0)], False)
+        places = cache.coverage(inputs).places  # one row per place, the layer's own index
+        if places.index.equals(cache.layer_data(data.name).frame.index):
+            covered = places["covered"].reindex(rows.index, fill_value=False).to_numpy(bool)
+        else:  # not aligned (never seen): by id
+            where = pd.Index(places["id"].astype(str)).get_indexer(pd.Index(rows["id"].astype(str)))
+            flags = places["covered"].to_numpy(dtype=bool)
+            covered = np.where(where >= 0, flags[np.maximum(where, 0)], False)
     parts = [data.name, data.signature, district, lang, _filters_key(filters), system, ring]
     key = hashlib.sha1(json.dumps([*parts, _inputs_key(inputs)]).encode()).hexdigest()[:24]
     return tiles.tile_source(
