@@ -215,6 +215,7 @@ def gap_series(
     by: str = "sector",
     district: str | None = None,
     supply_at: SupplyAt | None = None,
+    assessed: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Gaps by sector (or key-location category) over time: how many key locations of
     each group are uncovered, and the group's coverage, at the end of every month from
@@ -225,8 +226,9 @@ def gap_series(
     Like :func:`coverage_series`, one :func:`covered_from` radius search answers every
     month; districts are assigned by point in polygon, as :func:`assess_coverage` does. A
     place's sector is its ``sector`` (else its category's). Every group of
-    :data:`GAP_GROUPS` is listed, also one without places (coverage NaN). ``supply_at``:
-    as in :func:`coverage_series`.
+    :data:`GAP_GROUPS` is listed, also one without places (coverage NaN). ``supply_at``
+    and ``assessed`` (:func:`series_inputs`, shared with the coverage series): as in
+    :func:`coverage_series`.
 
     Returns
     -------
@@ -241,7 +243,10 @@ def gap_series(
         raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(GAP_GROUPS)}")
     dates = month_ends(start, end)
     groups = GAP_GROUPS[by]
-    covered = covered_matrix(demand, supply, standards, dates, supply_at)
+    if assessed is not None:
+        places, covered = assessed
+    else:
+        places, covered = None, covered_matrix(demand, supply, standards, dates, supply_at)
     cats = demand["category"].astype(str)
     if by == "category":
         labels = cats
@@ -252,11 +257,14 @@ def gap_series(
     codes = np.asarray(pd.Categorical(labels.astype(str), categories=groups).codes, np.int64)
     keep = codes >= 0
     if district is not None and district != CITY:
-        if districts is None:
+        if places is not None:  # assigned already, by the same rule
+            keep &= places["adcode"].astype(str).to_numpy() == district
+        elif districts is None:
             raise ValueError("the districts are needed for the gaps of one district")
-        lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
-        fallback = demand["adcode"].astype(str).to_numpy() if "adcode" in demand else None
-        keep &= assign_districts(lon, lat, districts, fallback) == district
+        else:
+            lon, lat = demand["lon"].to_numpy("float64"), demand["lat"].to_numpy("float64")
+            fallback = demand["adcode"].astype(str).to_numpy() if "adcode" in demand else None
+            keep &= assign_districts(lon, lat, districts, fallback) == district
     codes, covered = codes[keep], covered[keep]
     m, n_t = len(groups), len(dates)
     flat = (codes[:, None] * n_t + np.arange(n_t)[None, :]).ravel()

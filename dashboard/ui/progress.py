@@ -111,7 +111,7 @@ def gaps(inputs: ViewInputs, by: str, district: str) -> pd.DataFrame:
         end,
         by=by,
         district=None if district == "all" else district,
-        supply_at=supply_at(inputs),
+        assessed=_assessed(inputs),  # the series' radius search, shared
     )
 
 

@@ -20,6 +20,7 @@ from dashboard.engine.progress import (
     gap_series,
     month_ends,
     most_improved,
+    series_inputs,
     target_status,
     trend,
 )
@@ -148,6 +149,21 @@ def test_gaps_equal_a_coverage_run_per_month(layers, by, district):
     share = np.where(want["demand"] > 0, want["covered"] / want["demand"].clip(lower=1), np.nan)
     np.testing.assert_allclose(mine["coverage"], share, equal_nan=True)
     assert (mine["uncovered"] > 0).any()  # the shipped data has gaps to show
+
+
+@pytest.mark.parametrize("by, district", [("sector", None), ("category", "110105")])
+def test_gaps_and_series_share_one_assessment_with_the_same_result(layers, by, district):
+    std = shipped_standards()
+    k, p, d = layers["key-locations"], layers["payments"], layers["districts"]
+    span = ("2023-01-01", "2025-10-12")
+    shared = series_inputs(k, p, d, std, *span)
+    alone = gap_series(k, p, d, std, *span, by=by, district=district)
+    both = gap_series(k, p, d, std, *span, by=by, district=district, assessed=shared)
+    pd.testing.assert_frame_equal(both, alone)
+    pd.testing.assert_frame_equal(
+        coverage_series(k, p, d, std, *span, sector="dining", assessed=shared),
+        coverage_series(k, p, d, std, *span, sector="dining"),
+    )
 
 
 def test_gaps_on_random_data_with_the_category_sector_fallback():
