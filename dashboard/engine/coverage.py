@@ -669,7 +669,9 @@ def _first_start(
     The supply is taken in chronological chunks: the first chunk with a point in reach
     holds the earliest start, so a place leaves the search once found and only the pairs
     of that one chunk are ever listed (listing every pair at once costs ~20M Python
-    integers for a city-wide survey of clustered points).
+    integers for a city-wide survey of clustered points). Chunks double in size, so the
+    places never covered are searched a logarithmic number of times, not once per
+    thousand points (1M × 500k: 7.4 s → ~2 s).
     """
     never = np.iinfo(np.int64).max
     first = np.full(len(xy), never, dtype=np.int64)
@@ -678,10 +680,10 @@ def _first_start(
     order = sel[np.argsort(start[sel], kind="stable")]
     bound = r * (1 + 1e-9) + 1e-6  # the same inclusive bound as nearest_within
     pending = np.arange(len(xy))
-    for lo in range(0, order.size, _CHUNK):
-        if pending.size == 0:
-            break
-        chunk = order[lo : lo + _CHUNK]
+    lo, size = 0, _CHUNK
+    while lo < order.size and pending.size:
+        chunk = order[lo : lo + size]
+        lo, size = lo + size, size * 2
         tree = cKDTree(supply_xy[chunk])
         d, _ = tree.query(
             xy[pending], k=1, distance_upper_bound=float(bound[pending].max()), workers=workers
