@@ -95,11 +95,12 @@ def _start_server(home: str | None = None) -> tuple[subprocess.Popen, str]:
     home = home or tempfile.mkdtemp(prefix="atlas-bench-")
     env = dict(os.environ, EXCHANGE_ATLAS_HOME=home)
     exe = Path(sys.executable).with_name("exchange-atlas")
+    log = open(Path(home) / "server.log", "wb")  # noqa: SIM115 - the server writes it
     proc = subprocess.Popen(
         [str(exe), "run", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -121,6 +122,10 @@ def _start_server(home: str | None = None) -> tuple[subprocess.Popen, str]:
                 print(f"server warm after {time.perf_counter() - t0:.1f} s", file=sys.stderr)
                 return proc, url
         except OSError:
+            if proc.poll() is not None:
+                tail = (Path(home) / "server.log").read_text("utf-8", "replace")[-3000:]
+                msg = f"the server exited ({proc.returncode}) while warming:\n{tail}"
+                raise SystemExit(msg) from None
             time.sleep(0.5)
     return proc, url
 
