@@ -156,6 +156,14 @@ def estimate_pairs(
     return int(np.asarray(counts).mean() * n)
 
 
+def _cells(xy: np.ndarray, cell: float) -> np.ndarray:
+    """The centres of the ``cell``-metre grid cells holding the points ``xy``, once each."""
+    keys = np.floor(xy / cell).astype(np.int64)
+    packed = np.unique(keys[:, 0] * 10_000_019 + keys[:, 1])  # one int per cell: a fast unique
+    ix, iy = np.divmod(packed, 10_000_019)
+    return (np.column_stack([ix, iy]) + 0.5) * cell
+
+
 def _pool(
     xy: np.ndarray, weight: np.ndarray, cell: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,9 +254,7 @@ def accessibility(
     if catchment and estimate_pairs(dxy, sxy, catchment) > PAIRS_MAX:
         for cell in POOL_CELLS:
             pooled = cell
-            dc = np.unique(np.floor(dxy / cell).astype(np.int64), axis=0)
-            sc = np.unique(np.floor(sxy / cell).astype(np.int64), axis=0)
-            if estimate_pairs((dc + 0.5) * cell, (sc + 0.5) * cell, catchment) <= PAIRS_MAX:
+            if estimate_pairs(_cells(dxy, cell), _cells(sxy, cell), catchment) <= PAIRS_MAX:
                 break
     if pooled:
         a = pooled_e2sfca(dxy, pw, sxy, cap, decay, pooled)
