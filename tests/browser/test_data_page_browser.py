@@ -19,7 +19,7 @@ def test_upload_preview_and_tooltip_show_markup_as_text(app_url, page, tmp_path)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(app_url + "/data")
     settle(page)
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(f))
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(f))
     settle(page)
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
     canvas.wait_for(timeout=30_000)
