@@ -19,8 +19,9 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import defusedxml
 import defusedxml.ElementTree as defused_et
@@ -33,7 +34,10 @@ import shapely
 from dashboard.core.messages import Msg
 from loaders.errors import LoaderError
 from loaders.osm import looks_like_osm, overpass_table
-from loaders.table import RawTable
+from loaders.table import RawTable, TableStream
+
+if TYPE_CHECKING:  # imported where used: pyarrow's CSV module is not needed to start
+    import pyarrow.csv as pacsv
 
 #: Environment variable overriding :data:`DEFAULT_MAX_BYTES`.
 ENV_MAX_BYTES = "EXCHANGE_ATLAS_MAX_IMPORT_BYTES"
@@ -148,16 +152,51 @@ def detect_encoding(data: bytes, name: str | None = None) -> str:
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        data.decode("utf-8")
+    bad = first_invalid_utf8(data)
+    if bad is None:
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        bad = exc.start  # the exception holds a copy of data: let it go first
     _check_mixed(data, bad, name)
     first = _NON_ASCII.search(data)  # there is one: the data is not UTF-8
     start = data.rfind(b"\n", 0, first.start() if first else 0) + 1
     sample = data[start : start + _SAMPLE]
-    cut = start + len(sample) < len(data)
+    return _gbk_or_big5(sample, start + len(sample) < len(data), name)
+
+
+def first_invalid_utf8(data: bytes | memoryview) -> int | None:
+    """Offset of the first byte of ``data`` that is not UTF-8, None when all of it is.
+
+    Checked by pyarrow without building a Python string (a 500 MB file would take
+    1–2 GB as one); the offset, when there is one, comes from Python's decoder.
+    """
+    import pyarrow as pa
+
+    n = len(data)
+    if n == 0:
+        return None
+    buf = pa.py_buffer(data)
+    if n < 2**31:
+        offsets = pa.py_buffer(np.array([0, n], dtype=np.int32))
+        arr = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, buf])
+        target = pa.string()
+    else:
+        offsets = pa.py_buffer(np.array([0, n], dtype=np.int64))
+        arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buf])
+        target = pa.large_string()
+    try:
+        arr.cast(target)
+        return None
+    except pa.ArrowInvalid:
+        pass
+    try:
+        bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None  # pragma: no cover (pyarrow and Python agree on UTF-8)
+
+
+def _gbk_or_big5(sample: bytes, cut: bool, name: str | None) -> str:
+    """GB18030 or Big5 for text that is not UTF-8, judged on ``sample`` (from the first
+    line that is not ASCII); ``cut`` when the sample ends before the file does."""
     decoded: dict[str, str] = {}
     for enc in ("gb18030", "big5"):
         try:
@@ -452,15 +491,15 @@ def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) ->
             "a zipped Shapefile, GeoPackage, GeoParquet or KML"
         )
     enc = encoding or detect_encoding(data, path.name)
+    body: bytes | memoryview
     if enc in ("utf-8", "utf-8-sig"):
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise LoaderError(
-                f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
-            ) from None
-        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
+        body = memoryview(data)[bom:]  # no copy of the file
+        # detected as UTF-8 means checked already; a declared one is checked here
+        bad = None if (encoding is None and enc == "utf-8") else first_invalid_utf8(body)
+        if bad is not None:
+            line = data[: bom + bad].count(b"\n") + 1
+            raise LoaderError(f"{path.name} is not valid {enc}: undecodable bytes on line {line}")
     else:
         try:
             body = data.decode(enc).lstrip("\ufeff").encode("utf-8")
@@ -470,9 +509,9 @@ def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) ->
                 f"{path.name} is not valid {enc}: undecodable bytes on line {line}"
             ) from None
     del data
-    if not body.strip():
+    if _blank(body):
         raise LoaderError(f"{path.name} has no content (only blank space)")
-    head = body[:65536].decode("utf-8", errors="ignore")
+    head = bytes(body[:65536]).decode("utf-8", errors="ignore")
     delim = delimiter or detect_delimiter(head)
     df, bad = _parse_csv(body, delim)
     if len(df.columns) == 0:
@@ -480,41 +519,70 @@ def _read_text_table(path: Path, encoding: str | None, delimiter: str | None) ->
     return RawTable(df=df, fmt="CSV", encoding=enc, delimiter=delim, bad_lines=bad)
 
 
-def _parse_csv(body: bytes, delim: str) -> tuple[pd.DataFrame, list[int]]:
+def _blank(body: bytes | memoryview) -> bool:
+    """True when ``body`` is only blank space (checked without copying it whole)."""
+    step = 1 << 20
+    return all(not bytes(body[i : i + step]).strip() for i in range(0, len(body), step))
+
+
+def _csv_options(
+    delim: str, columns: list[str], on_bad: Callable[[Any], str]
+) -> tuple[pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """The parse and convert options of every CSV read: all columns as text, empty
+    cells missing, rows with a wrong number of fields handed to ``on_bad``."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_bad)
+    convert = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in columns},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    return parse, convert
+
+
+def _to_frame(table) -> pd.DataFrame:
+    """A pyarrow table of text columns as a DataFrame of pyarrow-backed strings (no copy)."""
+    import pyarrow as pa
+
+    return table.to_pandas(
+        types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
+    )
+
+
+def _parse_csv(body: bytes | memoryview, delim: str) -> tuple[pd.DataFrame, list[int]]:
     """Parse UTF-8 CSV bytes with every column as text (pyarrow, multi-threaded).
 
-    Rows with a wrong number of fields are skipped and their record numbers returned.
-    Falls back to pandas' parser for what pyarrow refuses (e.g. duplicate headers).
+    Rows with a wrong number of fields are skipped and their data-row numbers returned
+    (1 = the first row under the header; blank lines are not rows), numbered as the
+    streaming reader numbers them. Falls back to pandas' parser for what pyarrow
+    refuses (e.g. duplicate headers).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    first = next(
-        csv.reader(io.StringIO(body[:65536].decode("utf-8", errors="ignore")), delimiter=delim), []
-    )
+    head = bytes(body[:65536]).decode("utf-8", errors="ignore")
+    first = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     if not first:
         return pd.DataFrame(), []
     bad: list[int] = []
 
     def skip(row) -> str:
-        bad.append(row.number if row.number is not None else -1)
+        bad.append(row.number - 1 if row.number is not None else -1)
         return "skip"
 
+    parse, convert = _csv_options(delim, first, skip)
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(pa.py_buffer(body)),
             read_options=pacsv.ReadOptions(block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim, newlines_in_values=True, invalid_row_handler=skip
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in first},
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
+            parse_options=parse,
+            convert_options=convert,
         )
     except (pa.ArrowInvalid, pa.ArrowKeyError, ValueError):
+        body = bytes(body)
         kw: dict[str, Any] = dict(sep=delim, dtype=str, keep_default_na=False, na_values=[""])
         try:
             return pd.read_csv(io.BytesIO(body), **kw), []
@@ -525,19 +593,344 @@ def _parse_csv(body: bytes, delim: str) -> tuple[pd.DataFrame, list[int]]:
             text = io.StringIO(body.decode("utf-8", errors="replace"))
             rows = csv.reader(text, delimiter=delim)
             return df, [i for i, rec in enumerate(rows) if rec and len(rec) > len(first)]
-    df = table.to_pandas(
-        types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
-    )
+    df = _to_frame(table)
     del table
-    if bad:  # the multi-threaded reader does not number rows: count them (rare path)
-        width = len(first)
-        text = io.StringIO(body.decode("utf-8", errors="replace"))
-        bad = [
-            i
-            for i, rec in enumerate(csv.reader(text, delimiter=delim))
-            if rec and len(rec) != width
-        ]
+    if bad:  # the multi-threaded reader does not number rows: read again in order (rare)
+        bad = []
+        reader = pacsv.open_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pacsv.ReadOptions(block_size=16 << 20, use_threads=False),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(include_columns=first[:1]),
+        )
+        for _ in reader:
+            pass
     return df.reset_index(drop=True), sorted(bad)
+
+
+# --------------------------------------------------------------------------- streaming
+
+#: A streamed file is read and checked in blocks of about this many bytes.
+STREAM_BLOCK = 4 * 1024 * 1024
+#: Rows per chunk of a streamed file unless told otherwise.
+CHUNK_ROWS = 131_072
+
+
+def _blocks(path: Path, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """The file as (offset, bytes) blocks of about ``size`` bytes, each ending after a
+    newline (the last at the end of the file), so no character is cut in UTF-8, GBK or
+    Big5 (none of their multibyte characters contains the newline byte)."""
+    size = size or STREAM_BLOCK
+    with open(path, "rb") as fh:
+        pos, carry = 0, b""
+        while True:
+            data = fh.read(size)
+            if not data:
+                if carry:
+                    yield pos, carry
+                return
+            buf = carry + data if carry else data
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:  # one line longer than a block: keep reading
+                carry = buf
+                continue
+            yield pos, buf[:cut]
+            pos += cut
+            carry = buf[cut:]
+
+
+def detect_file_encoding(path: Path, name: str | None = None) -> str:
+    """:func:`detect_encoding` on a file read block by block (memory bounded): the same
+    answers and the same refusals, judged on the whole file.
+
+    Raises
+    ------
+    LoaderError
+        As :func:`detect_encoding`.
+    """
+    name = name or path.name
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    line = 1  # the line a block starts on
+    non_ascii: int | None = None  # where the line of the first non-ASCII byte starts
+    wide: tuple[int, bytes] | None = None  # the first line with a wide UTF-8 character
+    wide_again = False  # another line with one after it
+    for pos, block in _blocks(path):
+        if non_ascii is None and (m := _NON_ASCII.search(block)) is not None:
+            non_ascii = pos + block.rfind(b"\n", 0, m.start()) + 1
+        bad = first_invalid_utf8(block)
+        end = len(block) if bad is None else block.rfind(b"\n", 0, bad) + 1
+        wide, wide_again = _track_wide(block, end, line, wide, wide_again)
+        if bad is None:
+            line += block.count(b"\n")
+            continue
+        bad_line = line + block.count(b"\n", 0, bad)
+        utf8_line = _utf8_before_stream(block, end, bad, wide, wide_again, bad_line)
+        if utf8_line is None:
+            utf8_line = _utf8_after_stream(path, pos + end, bad_line)
+        if utf8_line is not None:
+            _raise_mixed(name, utf8_line, bad_line)
+        start = non_ascii if non_ascii is not None else pos
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            sample = fh.read(_SAMPLE)
+        return _gbk_or_big5(sample, start + len(sample) < path.stat().st_size, name)
+    return "utf-8"
+
+
+def _track_wide(
+    block: bytes, end: int, line: int, wide: tuple[int, bytes] | None, again: bool
+) -> tuple[tuple[int, bytes] | None, bool]:
+    """The first line with a wide UTF-8 character (its number and bytes) and whether
+    another follows it, updated with ``block[:end]`` (a block starting on ``line``)."""
+    if again:
+        return wide, again
+    if wide is None:
+        m = _WIDE_LEAD.search(block, 0, end)
+        if m is None:
+            return None, False
+        s = block.rfind(b"\n", 0, m.start()) + 1
+        e = block.find(b"\n", m.start(), end)
+        e = end if e < 0 else e
+        wide = (line + block.count(b"\n", 0, s), block[s:e])
+        return wide, _WIDE_LEAD.search(block, e, end) is not None
+    return wide, _WIDE_LEAD.search(block, 0, end) is not None
+
+
+def _utf8_before_stream(
+    block: bytes,
+    line_start: int,
+    bad: int,
+    wide: tuple[int, bytes] | None,
+    again: bool,
+    bad_line: int,
+) -> int | None:
+    """:func:`_utf8_line_before` from what the blocks before the bad byte showed."""
+    if wide is not None and (_reads_as_chinese(wide[1].decode("utf-8")) or again):
+        return wide[0]
+    for m in _CJK_RUN_BYTES.finditer(block, line_start, bad):
+        if _reads_as_chinese(m.group().decode("utf-8")):
+            return bad_line
+    return None
+
+
+def _utf8_after_stream(path: Path, start: int, first_line: int) -> int | None:
+    """:func:`_utf8_line_after` on the file from byte ``start`` (a line's start), block
+    by block."""
+    line = first_line
+    for pos, block in _blocks(path):
+        if pos + len(block) <= start:
+            continue
+        part = block[max(start - pos, 0) :]
+        found = _utf8_line_after(part, 0, line)
+        if found is not None:
+            return found
+        line += part.count(b"\n")
+    return None
+
+
+def _raise_mixed(name: str | None, utf8_line: int, bad_line: int) -> None:
+    who = f"{name} " if name else "the file "
+    where = (
+        f"line {utf8_line} has UTF-8 text and bytes that are not UTF-8"
+        if utf8_line == bad_line
+        else f"line {utf8_line} is UTF-8 but line {bad_line} is not"
+    )
+    raise LoaderError(
+        f"{who}mixes text encodings: {where} (probably GBK); re-save the whole file in one "
+        "encoding, preferably UTF-8 (if it is all GBK or Big5, give that encoding instead "
+        "of detecting it)"
+    )
+
+
+def check_file_encoding(path: Path, enc: str, name: str | None = None) -> None:
+    """Decode the whole file strictly as ``enc``, block by block; refuse it naming the
+    first line with undecodable bytes.
+
+    Raises
+    ------
+    LoaderError
+        When some bytes are not ``enc`` (or ``enc`` is no encoding Python knows).
+    """
+    name = name or path.name
+    utf8 = enc.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    try:
+        decoder = None if utf8 else codecs.getincrementaldecoder(enc)(errors="strict")
+    except LookupError:
+        raise LoaderError(f"{name}: unknown text encoding {enc!r}") from None
+    line = 1
+    for _pos, block in _blocks(path):
+        try:
+            if decoder is None:
+                bad = first_invalid_utf8(block)
+                if bad is not None:
+                    raise UnicodeDecodeError("utf-8", block, bad, bad + 1, "invalid")
+                line += block.count(b"\n")
+            else:
+                line += decoder.decode(block).count("\n")
+        except UnicodeDecodeError as exc:
+            before = block[: max(exc.start, 0)].decode(enc, errors="replace")
+            at = line + before.count("\n")
+            raise LoaderError(
+                f"{name} is not valid {enc}: undecodable bytes on line {at}"
+            ) from None
+    if decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise LoaderError(f"{name} is not valid {enc}: it ends inside a character") from None
+
+
+def open_text_stream(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    limit: int | None = None,
+) -> TableStream:
+    """A delimited text file read ``chunk_rows`` rows at a time, whatever its size.
+
+    The encoding is detected and checked on the whole file in blocks (as
+    :func:`detect_encoding` does on bytes), the delimiter on the first 64 KiB; pyarrow's
+    streaming CSV reader then parses block by block, every column as text. Each chunk
+    numbers its rows as a whole-file read numbers them (rows with a wrong number of
+    fields skipped and listed where they fall). Memory is bounded by the chunk size and
+    the block size, not the file's. The file is held to the import size limit
+    (``limit``, default :func:`max_bytes`) like any other: raise it for larger files.
+
+    Raises
+    ------
+    LoaderError
+        When the file cannot be read as delimited text (also while its chunks are read).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise LoaderError(f"{path} does not exist")
+    if path.is_dir():
+        raise LoaderError(f"{path} is a directory, not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise LoaderError(f"{name} is empty (0 bytes)")
+    limit = max_bytes() if limit is None else limit
+    if size > limit:
+        raise LoaderError(
+            f"{name} is {size:,} bytes, over the import limit of {limit:,} bytes "
+            f"(set {ENV_MAX_BYTES} to raise it, or split the file)"
+        )
+    with open(path, "rb") as fh:
+        first = fh.read(65536)
+    if _looks_binary(first):
+        raise LoaderError(
+            f"{name} is a binary file, not text: save it as CSV, Excel, GeoJSON, "
+            "a zipped Shapefile, GeoPackage, GeoParquet or KML"
+        )
+    enc = encoding or detect_file_encoding(path, name)
+    if encoding is not None or enc not in ("utf-8",):
+        check_file_encoding(path, enc, name)
+    head = first.decode(enc, errors="ignore").lstrip("\ufeff")
+    if not head.strip() and all(not b.strip() for _, b in _blocks(path)):
+        raise LoaderError(f"{name} has no content (only blank space)")
+    delim = delimiter or detect_delimiter(head)
+    header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
+    if not header:
+        raise LoaderError(f"{name} has no header row")
+    dups = sorted({c for c in header if header.count(c) > 1})
+    if dups:
+        raise LoaderError(f"{name} has duplicated column names {dups}; rename them")
+    info: dict[str, Any] = dict(fmt="CSV", encoding=enc, delimiter=delim)
+    bad: list[int] = []
+
+    def skip(row) -> str:
+        bad.append(row.number - 1 if row.number is not None else -1)
+        return "skip"
+
+    parse, convert = _csv_options(delim, header, skip)
+    read = pacsv.ReadOptions(
+        block_size=STREAM_BLOCK,
+        use_threads=False,  # in order, so that skipped rows have their numbers
+        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+    )
+
+    def chunks() -> Iterator[RawTable]:
+        try:
+            reader = pacsv.open_csv(
+                str(path), read_options=read, parse_options=parse, convert_options=convert
+            )
+        except (pa.ArrowInvalid, pa.ArrowKeyError, ValueError, UnicodeDecodeError) as exc:
+            raise LoaderError(f"{name} could not be read as CSV: {str(exc)[:300]}") from None
+        numbers = _RowNumbers(bad)
+        pending: list[pa.RecordBatch] = []
+        have = 0
+        held: RawTable | None = None
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, ValueError, UnicodeDecodeError) as exc:
+                raise LoaderError(f"{name} could not be read as CSV: {str(exc)[:300]}") from None
+            pending.append(batch)
+            have += batch.num_rows
+            while have >= chunk_rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                pending = table.slice(chunk_rows).to_batches()
+                have -= chunk_rows
+                part = numbers.chunk(table.slice(0, chunk_rows), info)
+                if held is not None:
+                    yield held
+                held = part
+        if have or held is None:
+            part = numbers.chunk(pa.Table.from_batches(pending, schema=reader.schema), info)
+            if held is not None:
+                yield held
+            held = part
+        held.bad_lines.extend(numbers.rest())  # rows skipped after the last row read
+        yield held
+
+    columns = pd.DataFrame(columns=pd.Index(header, dtype=object))
+    return TableStream(RawTable(df=columns, **info), chunks())
+
+
+class _RowNumbers:
+    """Numbers the rows of consecutive chunks as a whole-file read does: 1, 2, … with
+    the skipped rows (``bad``, filled by the reader as it parses) left out."""
+
+    def __init__(self, bad: list[int]):
+        self.bad = bad
+        self.taken = 0  # skipped rows given to a chunk already
+        self.next = 1  # the number of the next row read
+
+    def chunk(self, table, info: dict) -> RawTable:
+        """The chunk of ``table``'s rows: its data-row numbers and the skipped rows
+        among them."""
+        n = table.num_rows
+        pending = np.asarray(self.bad[self.taken :], dtype=np.int64)
+        k = 0
+        while True:  # the fewest skipped rows k such that n rows and k skipped fill the range
+            kk = int((pending < self.next + n + k).sum())
+            if kk == k:
+                break
+            k = kk
+        skipped = pending[:k]
+        rows = np.setdiff1d(np.arange(self.next, self.next + n + k), skipped)
+        self.next += n + k
+        self.taken += k
+        return RawTable(df=_to_frame(table), bad_lines=skipped.tolist(), rows=rows, **info)
+
+    def rest(self) -> list[int]:
+        """The skipped rows no chunk has taken (those after the last row read)."""
+        out = self.bad[self.taken :]
+        self.taken = len(self.bad)
+        return list(out)
 
 
 def _read_excel(path: Path, fmt: str, sheet: str | None, limit: int) -> RawTable:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 
@@ -43,3 +45,19 @@ class RawTable:
     osm: bool = False
     #: Data rows (1 = first row under the header) skipped for a wrong number of fields.
     bad_lines: list[int] = field(default_factory=list)
+    #: The data-row number of each row of ``df`` (a chunk of a streamed file); None: the
+    #: rows are numbered 1, 2, … with ``bad_lines`` left out.
+    rows: np.ndarray | None = None
+
+
+@dataclass
+class TableStream:
+    """A file read in chunks: what is known before the first row (format, encoding,
+    delimiter, columns) and the chunks, each a :class:`RawTable` whose ``rows`` number
+    its rows in the file and whose ``bad_lines`` are the skipped rows among them."""
+
+    head: RawTable
+    chunks: Iterator[RawTable]
+    #: True when the file is parsed chunk by chunk (memory bounded); False when it was
+    #: read whole and is only handed on in chunks (Excel, GeoJSON, Shapefile, ...).
+    streamed: bool = True

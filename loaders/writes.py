@@ -118,6 +118,42 @@ def import_layer(
     return version, renamed
 
 
+def import_layer_file(
+    actor: Actor,
+    layer: str,
+    rows_file: Path,
+    *,
+    replace: bool = False,
+    home: Path | None = None,
+    source: str = "",
+) -> tuple[workspace.Version, int]:
+    """:func:`import_layer` for the rows of a streamed import, in a file
+    (:func:`loaders.workspace.commit_file`). An editor's rows must all lie in their
+    districts; the refusal names the districts (the file keeps no row numbers)."""
+    if replace:
+        check(actor, "replace")
+    elif actor.role != "admin":
+        import pyarrow.parquet as pq
+
+        col = pq.read_table(rows_file, columns=["adcode"], read_dictionary=["adcode"])["adcode"]
+        distinct = {v for ch in col.chunks for v in ch.dictionary.to_pylist()}  # per row group
+        if col.null_count:
+            distinct.add(None)
+        check(actor, "import", pd.Series(sorted(distinct, key=str), dtype=object))
+    version, renamed = workspace.commit_file(
+        layer, rows_file, replace=replace, home=home, source=source
+    )
+    origin = f" from {source}" if source else ""
+    if replace:
+        detail = f"replaced the layer with {version.rows} row(s){origin}"
+    else:
+        detail = f"added {version.added} row(s){origin}; {version.rows} in the layer"
+        if renamed:
+            detail += f"; {renamed} id(s) renamed"
+    _log(home, actor, "replace" if replace else "import", layer, detail, version.name)
+    return version, renamed
+
+
 def layer_creator(layer: str, home: Path | None = None) -> str | None:
     """Who made the layer's version in effect, by the audit log (None: not on record,
     or no imported version)."""

@@ -68,14 +68,24 @@ def _home(args: argparse.Namespace) -> Path | None:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.core.rights import PermissionDenied
-    from loaders.errors import LoaderError
-    from loaders.importer import ImportOptions, import_file
-    from loaders.workspace import WorkspaceError
-    from loaders.writers import UnsupportedFormat, write_layer
-    from loaders.writes import import_layer
+    from loaders.importer import STREAM_BYTES
+    from loaders.readers import sniff_format
 
-    options = ImportOptions(
+    path = Path(args.file)
+    chunk_rows = getattr(args, "chunk_rows", None)
+    if chunk_rows is None and path.is_file() and path.stat().st_size > STREAM_BYTES:
+        with open(path, "rb") as fh:
+            if sniff_format(path, fh.read(4096)) == "csv":
+                return _run_streamed(args, None)  # a large text file: streamed by default
+    if chunk_rows is not None:
+        return _run_streamed(args, chunk_rows)
+    return _run_whole(args)
+
+
+def _options(args: argparse.Namespace):
+    from loaders.importer import ImportOptions
+
+    return ImportOptions(
         layer=args.layer,
         crs=args.crs,
         mapping=_pairs(args.map, "--map"),
@@ -85,11 +95,10 @@ def _run_import(args: argparse.Namespace) -> int:
         sheet=args.sheet,
         layer_name=args.source_layer,
     )
-    try:
-        result = import_file(Path(args.file), options)
-    except LoaderError as exc:
-        raise CliError(str(exc)) from None
-    rep = result.report
+
+
+def _report(args: argparse.Namespace, rep) -> None:
+    """Write ``--report``, print the warnings; refuse a file that kept no row."""
     lang = args.lang
     if args.report:
         try:
@@ -112,6 +121,90 @@ def _run_import(args: argparse.Namespace) -> int:
                 first=f" ({first})" if first else "",
             )
         )
+
+
+def _summary(args: argparse.Namespace, rep) -> None:
+    lang = args.lang
+    print(rep.summary(lang))
+    fmt, enc = rep.format, rep.encoding or "-"
+    print(t("imp_cli_format", lang, fmt=fmt, encoding=enc, columns=rep.columns))
+    for e in rep.evidence(lang):
+        if e.get("text"):
+            print(t("imp_cli_evidence", lang, source=e["source"], text=e["text"]))
+
+
+def _run_streamed(args: argparse.Namespace, chunk_rows: int | None) -> int:
+    """A large delimited text file (or ``--chunk-rows N``): read, checked and stored
+    chunk by chunk (memory bounded by the chunk, not the file); the rows kept go to a
+    temporary file that becomes the new version only when everything succeeded."""
+    from dashboard.core.rights import PermissionDenied
+    from loaders.errors import LoaderError
+    from loaders.importer import import_stream
+    from loaders.workspace import WorkspaceError, rows_to_geoparquet
+    from loaders.writes import import_layer_file
+
+    lang = args.lang
+    with tempfile.TemporaryDirectory(prefix="exchange-atlas-import-") as tmp:
+        try:
+            result = import_stream(
+                Path(args.file), _options(args), Path(tmp) / "rows.parquet", chunk_rows
+            )
+        except LoaderError as exc:
+            raise CliError(str(exc)) from None
+        rep = result.report
+        _report(args, rep)
+        if args.export:
+            out = Path(args.export)
+            if out.suffix.lower() not in (".parquet", ".geoparquet"):
+                raise CliError(
+                    f"--export {out.name}: a streamed import exports GeoParquet (.parquet); "
+                    "convert it afterwards, or import without --chunk-rows"
+                )
+            try:
+                rows_to_geoparquet(result.path, out, args.layer)
+            except OSError as exc:
+                raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
+        _summary(args, rep)
+        if args.dry_run:
+            print(t("imp_cli_dry_run", lang))
+            return 0
+        try:
+            version, renamed = import_layer_file(
+                cli_actor(),
+                args.layer,
+                result.path,
+                replace=args.replace,
+                home=_home(args),
+                source=str(Path(args.file).name),
+            )
+        except PermissionDenied as exc:
+            raise CliError(localize(exc.message, lang)) from None
+        except WorkspaceError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"cannot write the workspace: {exc.strerror or exc}") from None
+    if renamed:
+        print(t("imp_cli_renamed", lang, n=renamed))
+    done = "imp_cli_replaced" if args.replace else "imp_cli_added"
+    print(t(done, lang, layer=args.layer, version=version.name, rows=version.rows))
+    return 0
+
+
+def _run_whole(args: argparse.Namespace) -> int:
+    from dashboard.core.rights import PermissionDenied
+    from loaders.errors import LoaderError
+    from loaders.importer import import_file
+    from loaders.workspace import WorkspaceError
+    from loaders.writers import UnsupportedFormat, write_layer
+    from loaders.writes import import_layer
+
+    try:
+        result = import_file(Path(args.file), _options(args))
+    except LoaderError as exc:
+        raise CliError(str(exc)) from None
+    rep = result.report
+    lang = args.lang
+    _report(args, rep)
     if args.export:
         try:
             write_layer(result.frame, Path(args.export), layer=args.layer)
@@ -119,12 +212,7 @@ def _run_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"cannot write {args.export}: {exc.strerror or exc}") from None
-    print(rep.summary(lang))
-    fmt, enc = rep.format, rep.encoding or "-"
-    print(t("imp_cli_format", lang, fmt=fmt, encoding=enc, columns=rep.columns))
-    for e in rep.evidence(lang):
-        if e.get("text"):
-            print(t("imp_cli_evidence", lang, source=e["source"], text=e["text"]))
+    _summary(args, rep)
     if args.dry_run:
         print(t("imp_cli_dry_run", lang))
         return 0
@@ -133,12 +221,12 @@ def _run_import(args: argparse.Namespace) -> int:
         version, renamed = import_layer(
             cli_actor(),
             args.layer,
-            result.frame,
+            result.table,  # no geometry objects: the workspace writes the points from lon/lat
             replace=args.replace,
             home=_home(args),
             source=str(Path(args.file).name),
             file=str(Path(args.file).name),
-            rows=kept if len(kept) == len(result.frame) else None,
+            rows=kept if len(kept) == len(result.table) else None,
         )
     except PermissionDenied as exc:
         raise CliError(localize(exc.message, lang)) from None
@@ -177,6 +265,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sheet", help="Excel sheet (default: the first with data)")
     p.add_argument("--source-layer", help="GeoPackage/zip/KML layer to read")
     p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        metavar="N",
+        help="read, check and store the file N rows at a time (memory bounded whatever its "
+        "size; a delimited text file over 128 MiB is streamed in chunks of 131,072 anyway)",
+    )
     p.add_argument(
         "--lang",
         choices=LANGS,
