@@ -737,15 +737,18 @@ def _source_columns(source: Path | pd.DataFrame) -> list[str]:
     return [c for c in pq.read_schema(source).names if c != "geometry"]
 
 
-def _id_hashes(source: Path | pd.DataFrame):
-    """The 64-bit hashes of a source's ids (a :class:`HashSet`), its
-    number of rows and its lon/lat bounds, read a batch at a time."""
-    ids, rows, box = HashSet(), 0, None
+def _id_hashes(source: Path | pd.DataFrame) -> tuple[HashSet, HashSet, int, tuple | None]:
+    """The 64-bit hashes of a source's ids (a :class:`HashSet`), those that occur more
+    than once (few), its number of rows and its lon/lat bounds, read a batch at a time."""
+    ids, repeated, rows, box = HashSet(), HashSet(), 0, None
     for b in _source_batches(source, ["id", "lon", "lat"]):
-        ids.add(hash_text(b["id"]))
+        h = hash_text(b["id"])
+        again = ids.contains(h) | pd.Series(h).duplicated(keep="first").to_numpy()
+        repeated.add(h[again])
+        ids.add(h)
         rows += len(b)
         box = _union(box, _bbox([b]))
-    return ids, rows, box
+    return ids, repeated, rows, box
 
 
 def _union(a: tuple | None, b: tuple | None) -> tuple | None:
@@ -757,7 +760,7 @@ def _union(a: tuple | None, b: tuple | None) -> tuple | None:
 def rows_to_geoparquet(rows_file: Path, out: Path, layer: str) -> Path:
     """Write a :class:`RowWriter` file as a GeoParquet file ``out`` (what a version
     file is), a batch at a time; ``out`` appears whole or not at all."""
-    _, rows, bbox = _id_hashes(rows_file)
+    _, _, rows, bbox = _id_hashes(rows_file)
     columns = _source_columns(rows_file)  # the layer's columns first, as RowWriter wrote
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -810,21 +813,24 @@ def commit_file(
         for src in sources:
             extra += [c for c in _source_columns(src) if c not in spec.columns and c not in extra]
         columns = list(spec.columns) + extra
-        taken, base_rows, base_box = _id_hashes(base) if base is not None else (HashSet(), 0, None)
-        new_ids, new_rows, new_box = _id_hashes(rows_file)
+        taken, _, base_rows, base_box = (
+            _id_hashes(base) if base is not None else (HashSet(), HashSet(), 0, None)
+        )
+        new_ids, repeated, new_rows, new_box = _id_hashes(rows_file)
         bbox = _union(base_box, new_box)
         rows = base_rows + new_rows
         renamed = 0
         given = HashSet()  # the new names given so far
-        earlier = HashSet()  # the imported ids of the batches before
+        earlier = HashSet()  # the repeated imported ids met in the batches before
 
         def rename(batch: pd.DataFrame) -> pd.DataFrame:
             nonlocal renamed
             ids = batch["id"].astype("string")
             h = hash_text(ids)
-            clash = taken.contains(h) | earlier.contains(h)
+            again = repeated.contains(h)  # only those can repeat one before them
+            clash = taken.contains(h) | (again & earlier.contains(h))
             clash |= pd.Series(h).duplicated(keep="first").to_numpy()
-            earlier.add(h)
+            earlier.add(h[again])
             if not clash.any():
                 return batch
             batch = batch.copy()

@@ -282,3 +282,20 @@ def test_the_streamed_encoding_check_answers_as_the_whole_file_check(tmp_path, m
         assert str(got.value) == str(exc)
     else:
         assert readers.detect_file_encoding(path, "f.csv") == expected
+
+
+def test_commit_file_renames_ids_as_merge_ids_does_across_batches(tmp_path, home, monkeypatch):
+    """Ids that clash with the layer in effect, or repeat one in an earlier batch, get
+    the names merge_ids gives them (batches of 2 rows here)."""
+    monkeypatch.setattr(ws, "WRITE_ROWS", 2)
+    base = ws.shipped_table("key-locations")
+    taken = str(base["id"].iloc[0])
+    rows = im.import_file(survey(tmp_path / "s.csv", rows=400), OPTIONS).table.head(7).copy()
+    rows["id"] = ["A", taken, "A", "C", "A", "C", "D"]
+    expected, n = ws.merge_ids(base, rows, "imp1")
+    v, renamed = ws.commit("key-locations", rows, home=home)
+    stored = ws.read_rows(current(home))["id"].iloc[len(base) :].tolist()
+    assert renamed == n == 4 and v.added == 7
+    assert stored == expected["id"].tolist() == [
+        "A", f"{taken}~imp1", "A~imp1", "C", "A~imp12", "C~imp1", "D",
+    ]  # fmt: skip
