@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from dashboard.core.state import ViewState
 from dashboard.ui import cache, layer_route, warmup
 from dashboard.ui import compare as uc
@@ -20,11 +18,21 @@ def test_warming_fills_the_caches_the_pages_read(tmp_path, monkeypatch):
     assert ref and warmup.warm() >= 0
 
 
+def _answer(coro):
+    """The response of a route that awaits nothing (no event loop needed: another test's
+    loop may still be running in this thread)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the route awaited something")
+
+
 def test_ready_route_answers_503_then_200(monkeypatch):
     monkeypatch.setattr(warmup, "ready", lambda: False)
-    assert asyncio.run(layer_route.serve_ready(None)).status_code == 503  # type: ignore[arg-type]
+    assert _answer(layer_route.serve_ready(None)).status_code == 503  # type: ignore[arg-type]
     monkeypatch.setattr(warmup, "ready", lambda: True)
-    assert asyncio.run(layer_route.serve_ready(None)).status_code == 200  # type: ignore[arg-type]
+    assert _answer(layer_route.serve_ready(None)).status_code == 200  # type: ignore[arg-type]
 
 
 def test_start_runs_once_and_becomes_ready(tmp_path, monkeypatch):
