@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from dashboard.cli.common import add_db_options, apply_store_options
 from dashboard.cli.errors import CliError
 
 __all__ = ["CliError", "build_parser", "main"]
@@ -32,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dashboard.cli.users",
     "dashboard.cli.audit",
     "dashboard.cli.boundaries",
+    "dashboard.cli.backup",
+    "dashboard.cli.store",
 )
 
 
@@ -51,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    add_db_options(parser)
     return parser
 
 
@@ -58,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        apply_store_options(args)
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"exchange-atlas {args.command}: {exc}", file=sys.stderr)
