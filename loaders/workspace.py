@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard.core.model import LAYERS, validate_points
+from loaders.errors import WorkspaceError
 
 WINDOWS = sys.platform.startswith("win")
 if WINDOWS:
@@ -246,10 +247,6 @@ class HashSet:
 VERSION_RE = re.compile(r"^v(\d{4,})\.parquet$")
 RECORD_RE = re.compile(r"^v(\d{4,})\.json$")
 LOCK_NAME = ".lock"
-
-
-class WorkspaceError(RuntimeError):
-    """A workspace operation that cannot proceed (locked, nothing to undo, invalid data)."""
 
 
 @dataclass

@@ -5,8 +5,51 @@ selects by kind while the folders follow the code."""
 from __future__ import annotations
 
 import inspect
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
+
+#: The PostgreSQL database (with PostGIS) the ``store`` fixture's postgresql case uses;
+#: unset, those cases skip (``.ci/run`` starts a server and sets it).
+TEST_DB_ENV = "EXCHANGE_ATLAS_TEST_DB"
+
+
+def schema_url(base: str, schema: str) -> str:
+    """``base`` whose connections work in ``schema`` (then ``public``, where PostGIS is)."""
+    options = quote(f"-csearch_path={schema},public")
+    return f"{base}{'&' if '?' in base else '?'}options={options}"
+
+
+@pytest.fixture(params=["workspace", "postgresql"])
+def store(request, monkeypatch) -> Iterator[str]:
+    """The store the test's writes and reads go through: the workspace directory, or a
+    fresh schema of the real PostgreSQL server ``$EXCHANGE_ATLAS_TEST_DB`` names (dropped
+    after the test). Tests of what the app keeps take it, so they run on both stores."""
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", "")  # recorded: put back after the test
+    monkeypatch.delenv("EXCHANGE_ATLAS_DB")
+    if request.param == "workspace":
+        yield "workspace"
+        return
+    base = os.environ.get(TEST_DB_ENV)
+    if not base:
+        pytest.skip(f"{TEST_DB_ENV} is not set: no PostgreSQL server to test against")
+    import psycopg
+
+    from loaders.pg.connection import close_pools
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", schema_url(base, schema))
+    try:
+        yield "postgresql"
+    finally:
+        close_pools()
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

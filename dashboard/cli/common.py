@@ -147,3 +147,49 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--home", help="workspace directory (overrides EXCHANGE_ATLAS_HOME)")
+
+
+DB_HELP = (
+    "PostgreSQL + PostGIS database to keep everything in, postgresql://USER:PASSWORD@HOST/DB "
+    "(overrides EXCHANGE_ATLAS_DB; without either, the workspace directory is the store)"
+)
+
+
+def add_db_options(parser: argparse.ArgumentParser) -> None:
+    """Give every command that takes ``--home`` a ``--db URL`` option beside it (the store
+    to use: a PostgreSQL database instead of the workspace's files)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                add_db_options(sub)
+    options = parser._option_string_actions
+    if "--home" in options and "--db" not in options:
+        parser.add_argument("--db", metavar="URL", help=DB_HELP)
+
+
+def apply_store_options(args: argparse.Namespace) -> None:
+    """Make ``--db`` the store of this process (it sets ``EXCHANGE_ATLAS_DB``, which the
+    server a command starts inherits too) and check a configured database before the
+    command runs, so that a wrong URL, a database without PostGIS or a schema newer than
+    the code stops it with one message and nothing written.
+
+    Raises
+    ------
+    CliError
+        When the database cannot be used.
+    """
+    import os
+
+    from loaders.pg import ENV_DB, database_url
+
+    db = getattr(args, "db", None)
+    if db:
+        os.environ[ENV_DB] = db
+    if database_url() is None or not hasattr(args, "home"):
+        return
+    from loaders.pg.connection import DatabaseError, pool
+
+    try:
+        pool()
+    except DatabaseError as exc:
+        raise CliError(str(exc)) from None

@@ -1,0 +1,152 @@
+"""The store seam and the PostgreSQL store's refusals: a wrong or unreachable URL, a
+database without PostGIS, a schema newer than the code — one clear message, exit status
+2, nothing written. Real server (``$EXCHANGE_ATLAS_TEST_DB``); skipped without one."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from dashboard.cli.main import main
+from loaders.pg.migrations import LATEST
+from tests.conftest import TEST_DB_ENV, schema_url
+
+BASE = os.environ.get(TEST_DB_ENV)
+needs_db = pytest.mark.skipif(not BASE, reason=f"{TEST_DB_ENV} is not set")
+
+
+@pytest.fixture(autouse=True)
+def _restore_db_env(monkeypatch):
+    """``--db`` sets the process's environment: put it back after each test."""
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", "")  # recorded: put back after the test
+    monkeypatch.delenv("EXCHANGE_ATLAS_DB")
+
+
+def _tables(conn, schema: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_status_names_the_store_in_use(store, capsys, home):
+    assert main(["store", "status", "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["store"] == store
+    if store == "postgresql":
+        assert info["schema_version"] == LATEST
+        assert ":***@" in info["database"] or "@" not in info["database"]
+
+
+def test_the_workspace_is_the_default(monkeypatch, capsys, home):
+    monkeypatch.delenv("EXCHANGE_ATLAS_DB", raising=False)
+    assert main(["store", "status"]) == 0
+    assert "store: workspace" in capsys.readouterr().out
+
+
+def _refused(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one paragraph
+    return err
+
+
+def test_not_a_postgresql_url(monkeypatch, capsys, home):
+    monkeypatch.delenv("EXCHANGE_ATLAS_DB", raising=False)
+    err = _refused(capsys, ["standards", "show", "--db", "mysql://u:secret@h/db"])
+    assert "not a PostgreSQL URL" in err and "postgresql://" in err
+    assert "secret" not in err
+    assert not home.exists()  # nothing written, not even the workspace
+
+
+def test_unreachable_server(monkeypatch, capsys, home):
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", "postgresql://u:secret@127.0.0.1:1/atlas")
+    err = _refused(capsys, ["targets", "show"])
+    assert "cannot connect" in err and "127.0.0.1:1" in err and "pg_isready" in err
+    assert "secret" not in err
+
+
+@needs_db
+def test_wrong_password(monkeypatch, capsys, home):
+    assert BASE
+    parts = urlsplit(BASE)
+    netloc = f"{parts.username}:not-the-password@{parts.hostname}:{parts.port}"
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", urlunsplit(parts._replace(netloc=netloc)))
+    err = _refused(capsys, ["audit"])
+    assert "password authentication failed" in err and "not-the-password" not in err
+
+
+@needs_db
+def test_missing_database(monkeypatch, capsys, home):
+    assert BASE
+    parts = urlsplit(BASE)
+    monkeypatch.setenv("EXCHANGE_ATLAS_DB", urlunsplit(parts._replace(path="/no_such_db")))
+    err = _refused(capsys, ["audit"])
+    assert "no_such_db" in err and "does not exist" in err
+
+
+@needs_db
+def test_database_without_postgis(monkeypatch, capsys, home):
+    import psycopg
+
+    assert BASE
+    name = f"atlas_nopostgis_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        url = urlunsplit(urlsplit(BASE)._replace(path=f"/{name}"))
+        err = _refused(capsys, ["store", "status", "--db", url])
+        assert "no PostGIS" in err and "CREATE EXTENSION postgis" in err and name in err
+        with psycopg.connect(url) as conn:
+            assert _tables(conn, "public") == []  # nothing written
+    finally:
+        with psycopg.connect(BASE, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name}")
+
+
+@needs_db
+def test_schema_newer_than_the_code(monkeypatch, capsys, home):
+    import psycopg
+
+    from loaders.pg.connection import close_pools
+
+    assert BASE
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(
+            f"CREATE TABLE {schema}.atlas_migrations (number integer PRIMARY KEY, name text, "
+            "applied timestamptz)"
+        )
+        conn.execute(f"INSERT INTO {schema}.atlas_migrations VALUES ({LATEST + 1}, 'later', now())")
+    try:
+        monkeypatch.setenv("EXCHANGE_ATLAS_DB", schema_url(BASE, schema))
+        err = _refused(capsys, ["targets", "show"])
+        assert f"schema version {LATEST + 1}" in err and "upgrade exchange-atlas" in err
+        with psycopg.connect(BASE) as conn:
+            assert _tables(conn, schema) == ["atlas_migrations"]  # nothing written
+    finally:
+        close_pools()
+        with psycopg.connect(BASE, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@needs_db
+def test_migrations_apply_once(store):
+    """A second check of the same schema applies nothing and keeps the version."""
+    if store != "postgresql":
+        pytest.skip("the database's own behaviour")
+    import psycopg
+
+    from loaders.pg.connection import check_database, schema_version
+
+    url = os.environ["EXCHANGE_ATLAS_DB"]
+    assert schema_version() == LATEST
+    check_database(url)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT number FROM atlas_migrations").fetchall()
+    assert [r[0] for r in rows] == list(range(1, LATEST + 1))
