@@ -14,7 +14,6 @@ import sys
 from collections.abc import Sequence
 
 from dashboard.cli.common import add_db_options, apply_store_options
-from dashboard.cli.common import add_db_options, apply_store_options
 from dashboard.cli.errors import CliError
 
 __all__ = ["CliError", "build_parser", "main"]
