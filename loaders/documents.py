@@ -7,6 +7,9 @@ all under the directory's OS lock (:func:`loaders.workspace.dir_lock`). A save o
 is a new version (a reset is a version without content: the shipped default applies
 again), so every change can be undone and the history shows who changed what when.
 A reader sees the old or the new version, never a partial one.
+
+With a database in use (:func:`loaders.pg.database_url`) the same functions keep the
+documents in it (:mod:`loaders.pg.documents`): the same version names, history and undo.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
+from loaders.pg import database_url
 from loaders.workspace import (
     WorkspaceError,
     _fsync_dir,
@@ -83,6 +87,10 @@ def _current(d: Path) -> str | None:
 def document_signature(name: str, home: Path | None = None) -> str:
     """What identifies the version of document ``name`` in effect (``default``: none), for
     caches: a new save, reset or undo changes it."""
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return pg.signature(name)
     d = document_dir(name, home)
     cur = _current(d)
     return f"{d / cur}:{(d / cur).stat().st_mtime_ns}" if cur else "default"
@@ -98,6 +106,10 @@ def _read(d: Path, name: str) -> dict:
 def load_document(name: str, home: Path | None = None) -> dict | None:
     """The content of the version in effect, or None (never saved, or reset: the shipped
     default applies)."""
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return pg.load(name)
     d = document_dir(name, home)
     cur = _current(d)
     return None if cur is None else _read(d, cur).get("content")
@@ -109,6 +121,10 @@ def _versions(d: Path) -> list[str]:
 
 
 def _write(name: str, content: dict | None, action: str, source: str, home: Path | None) -> str:
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return pg.write(name, content, action, source)
     d = document_dir(name, home)
     with dir_lock(d, f"the {name}"):
         previous = _current(d)
@@ -151,6 +167,10 @@ def undo_document(name: str, home: Path | None = None) -> str | None:
     WorkspaceError
         When nothing was saved.
     """
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return pg.undo(name)
     d = document_dir(name, home)
     with dir_lock(d, f"the {name}"):
         cur = _current(d)
@@ -167,6 +187,10 @@ def undo_document(name: str, home: Path | None = None) -> str | None:
 
 def document_history(name: str, home: Path | None = None) -> list[DocumentVersion]:
     """Every stored version, oldest first, the one in effect marked ``current``."""
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return [DocumentVersion(**v) for v in pg.history(name)]
     d = document_dir(name, home)
     cur = _current(d)
     out = []

@@ -4,7 +4,8 @@ The shipped defaults live in ``geodata/standards.json``. A user's standards are 
 versioned document of the workspace (:mod:`loaders.documents`), as the targets are: every
 ``save`` and ``reset`` is a new version written whole under a lock, and ``undo`` steps
 back. A ``<workspace>/standards.json`` saved by an earlier version is read until the next
-change moves it in as the first version. The rules are :mod:`dashboard.core.standards`.
+change moves it in as the first version (not with a database in use: there the document
+is all). The rules are :mod:`dashboard.core.standards`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from loaders.documents import (
     save_document,
     undo_document,
 )
+from loaders.pg import database_url
 from loaders.workspace import WorkspaceError, default_home
 
 SHIPPED_STANDARDS = Path(__file__).resolve().parents[1] / "geodata" / "standards.json"
@@ -51,6 +53,15 @@ def legacy_standards_path(home: Path | None = None) -> Path:
     return Path(home or default_home()) / WORKSPACE_FILE
 
 
+def _legacy_file(home: Path | None) -> Path | None:
+    """The standards file of an earlier version, when the workspace is the store and has
+    one (a database keeps only the document)."""
+    if database_url():
+        return None
+    legacy = legacy_standards_path(home)
+    return legacy if legacy.is_file() else None
+
+
 def workspace_standards_path(home: Path | None = None) -> Path:
     """Where the user's standards are kept: the versions of the ``standards`` document."""
     return document_dir(DOCUMENT, home)
@@ -68,8 +79,8 @@ def load_standards(home: Path | None = None) -> Standards:
             return standards_from_dict(content)
         except ValueError as exc:
             raise ValueError(f"the workspace's standards: {exc}") from None
-    legacy = legacy_standards_path(home)
-    if legacy.is_file() and not document_history(DOCUMENT, home):
+    legacy = _legacy_file(home)
+    if legacy is not None and not document_history(DOCUMENT, home):
         return read_standards(legacy)
     return shipped_standards()
 
@@ -78,13 +89,13 @@ def is_customised(home: Path | None = None) -> bool:
     """Whether the workspace's own standards are in effect."""
     if load_document(DOCUMENT, home) is not None:
         return True
-    return legacy_standards_path(home).is_file() and not document_history(DOCUMENT, home)
+    return _legacy_file(home) is not None and not document_history(DOCUMENT, home)
 
 
 def _migrate(home: Path | None) -> None:
     """Move a standards file of an earlier version into the document (its first version)."""
-    legacy = legacy_standards_path(home)
-    if legacy.is_file():
+    legacy = _legacy_file(home)
+    if legacy is not None:
         if not document_history(DOCUMENT, home):
             data = standards_to_dict(read_standards(legacy))
             save_document(DOCUMENT, data, home, f"migrated from {legacy.name}")

@@ -122,7 +122,10 @@ def _require_postgis(conn: psycopg.Connection, url: str) -> None:
 
 def _applied(conn: psycopg.Connection) -> int:
     """The highest migration applied in the current schema (0: none, no table)."""
-    row = conn.execute("SELECT to_regclass('atlas_migrations') IS NOT NULL").fetchone()
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'atlas_migrations')"
+    ).fetchone()
     if not row or not row[0]:
         return 0
     got = conn.execute("SELECT coalesce(max(number), 0) FROM atlas_migrations").fetchone()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dashboard.cli import main
-from loaders.standards_store import load_standards, shipped_standards
+from loaders.standards_store import load_standards, shipped_standards, standards_history
 from tests.cli.test_coverage import _expected
 
 
@@ -14,7 +14,7 @@ def run_json(capsys, *argv):
     return json.loads(capsys.readouterr().out)
 
 
-def test_standards_round_trip(capsys, isolated_home):
+def test_standards_round_trip(capsys, store, isolated_home):
     assert (
         main(["standards", "set", "hotel", "--radius", "350", "--require", "cash", "--weight", "4"])
         == 0
@@ -23,7 +23,9 @@ def test_standards_round_trip(capsys, isolated_home):
     doc = run_json(capsys, "standards", "show", "--format", "json")
     hotel = doc["categories"]["hotel"]
     assert hotel["radius_m"] == 350 and hotel["require"] == [["cash"]] and hotel["weight"] == 4
-    assert (isolated_home / "documents" / "standards" / "v0001.json").is_file()
+    assert [v.name for v in standards_history(isolated_home)] == ["v0001.json"]
+    if store == "workspace":
+        assert (isolated_home / "documents" / "standards" / "v0001.json").is_file()
     # the coverage command uses the saved radius
     rows = run_json(capsys, "coverage", "--format", "json", "--use-standards")
     want = _expected(isolated_home).districts

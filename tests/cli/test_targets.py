@@ -12,7 +12,7 @@ from dashboard.core.targets import CITY
 from dashboard.engine.layers import load_layer
 from dashboard.engine.progress import coverage_series, target_status
 from loaders.standards_store import load_standards
-from loaders.targets_store import load_targets, shipped_targets
+from loaders.targets_store import load_targets, shipped_targets, targets_history
 
 
 def run_json(capsys, *argv):
@@ -28,7 +28,7 @@ def test_show_lists_the_shipped_examples_labelled(capsys):
     assert len(data["targets"]) == len(shipped_targets())
 
 
-def test_status_equals_the_engine(capsys, isolated_home):
+def test_status_equals_the_engine(capsys, store, isolated_home):
     rows = run_json(
         capsys, "targets", "show", "--status", "--as-of", "2024-12-31", "--format", "json"
     )
@@ -46,7 +46,7 @@ def test_status_equals_the_engine(capsys, isolated_home):
     assert {r["status"] for r in rows} <= {"achieved", "on_track", "at_risk", "off_track"}
 
 
-def test_set_remove_reset_undo_history(capsys, isolated_home):
+def test_set_remove_reset_undo_history(capsys, store, isolated_home):
     argv = ["Chaoyang", "--milestone", "2026-06-30=65", "--milestone", "2026-12-31=90%"]
     assert main(["targets", "set", *argv]) == 0
     chaoyang = [t for t in load_targets(isolated_home) if t.district == "110105"][0]
@@ -71,11 +71,14 @@ def test_set_remove_reset_undo_history(capsys, isolated_home):
         (["city", "--milestone", "2026-12-31"], "expected DATE=PERCENT"),
     ],
 )
-def test_bad_targets_are_one_message_and_nothing_is_written(capsys, isolated_home, argv, message):
+def test_bad_targets_are_one_message_and_nothing_is_written(
+    capsys, store, isolated_home, argv, message
+):
     assert main(["targets", "set", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (isolated_home / "documents").exists()
+    assert targets_history(isolated_home) == []
 
 
 def test_unknown_sector_is_refused_by_the_parser(capsys):

@@ -1,4 +1,5 @@
-"""loaders.documents: versioned JSON documents, every change undoable, writers serialised."""
+"""loaders.documents: versioned JSON documents, every change undoable, writers serialised
+(on both stores: the ``store`` fixture)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from loaders.workspace import WorkspaceError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_save_reset_undo_and_history(tmp_path):
+def test_save_reset_undo_and_history(store, tmp_path):
     assert load_document("notes", tmp_path) is None
     save_document("notes", {"a": 1}, tmp_path, "first")
     save_document("notes", {"a": 2}, tmp_path, "second")
@@ -60,7 +61,7 @@ for i in range(5):
 """
 
 
-def test_concurrent_writers_lose_no_version(tmp_path):
+def test_concurrent_writers_lose_no_version(store, tmp_path):
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), f"w{k}"], cwd=ROOT)
         for k in range(4)
@@ -71,7 +72,7 @@ def test_concurrent_writers_lose_no_version(tmp_path):
     assert sum(v.current for v in h) == 1
 
 
-def test_the_signature_changes_with_every_version_in_effect(tmp_path):
+def test_the_signature_changes_with_every_version_in_effect(store, tmp_path):
     from loaders.documents import document_signature
 
     seen = {document_signature("notes", tmp_path)}
