@@ -37,10 +37,17 @@ def _current(conn, name: str) -> tuple[int, str] | None:
 
 
 def signature(name: str) -> str:
-    """What identifies the version in effect (``default``: none), for caches."""
+    """What identifies the version in effect (``default``: none), for caches: its number,
+    time and content's hash (versions are write-once, so an undo back to one gives its
+    signature again)."""
     with transaction() as conn:
-        cur = _current(conn, name)
-    return "default" if cur is None else f"pg:{store_key()}:{name}:{cur[0]}:{cur[1]}"
+        row = conn.execute(
+            "SELECT d.number, d.created, md5(coalesce(d.content::text, '')) FROM "
+            "atlas_document_current c JOIN atlas_documents d USING (name, number) "
+            "WHERE c.name = %s",
+            (name,),
+        ).fetchone()
+    return "default" if row is None else f"pg:{store_key()}:{name}:{row[0]}:{row[1]}:{row[2]}"
 
 
 def load(name: str) -> dict | None:
