@@ -8,6 +8,9 @@ effect). Append-only: each entry is one ``write`` to a file opened with ``O_APPE
 fsynced, under the workspace's OS lock (:func:`loaders.workspace.dir_lock`), so entries of
 concurrent writers never interleave. A line torn by a crash mid-append is skipped when
 reading (and the next entry starts on a line of its own), never fatal.
+
+With a database in use the log is its table ``atlas_audit`` (:mod:`loaders.pg.audit`),
+each entry written in the transaction of the write it records.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dashboard.core.rights import Actor
+from loaders.pg import database_url
 from loaders.workspace import default_home, dir_lock
 
 AUDIT_FILE = "audit.jsonl"
@@ -78,6 +82,11 @@ def append(
         detail=_one_line(detail, MAX_DETAIL),
         version=_one_line(version, 200),
     )
+    if database_url():
+        from loaders.pg import audit as pg
+
+        pg.append(entry.to_dict())
+        return entry
     line = json.dumps(entry.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
     path = audit_path(home)
     with dir_lock(path.parent, "the audit log"):
@@ -137,6 +146,11 @@ def read_audit(
         When ``since`` is text that is not an ISO date or time.
     """
     start = _since(since) if since is not None else None
+    if database_url():
+        from loaders.pg import audit as pg
+
+        rows = pg.read(since=start, limit=limit, actor=actor, action=action)
+        return [AuditEntry(**r) for r in rows]
     path = audit_path(home)
     try:
         raw = path.read_bytes()
@@ -177,6 +191,10 @@ def creator_of(
 ) -> str | None:
     """Who made ``version`` of ``target``: the actor of the latest entry of one of
     ``actions`` that created it (None: not on record)."""
+    if database_url():
+        from loaders.pg import audit as pg
+
+        return pg.creator(actions, target, version)
     for entry in reversed(read_audit(home)):
         if entry.action in actions and entry.target == target and entry.version == version:
             return entry.actor

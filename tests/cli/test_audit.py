@@ -60,7 +60,7 @@ def test_cli_writes_are_logged_and_listed(tmp_path, home, capsys, monkeypatch):
     assert len(table) == 7 and "standards_save" in table[2]
 
 
-def test_empty_log_and_bad_options(home, capsys):
+def test_empty_log_and_bad_options(store, home, capsys):
     assert main(["audit"]) == 0
     assert "no audit entries" in capsys.readouterr().out
     assert audit_json(capsys) == []
@@ -71,7 +71,7 @@ def test_empty_log_and_bad_options(home, capsys):
         main(["audit", "--limit", "-3"])
 
 
-def test_standards_undo_with_nothing_to_undo_is_a_one_line_error(home, capsys):
+def test_standards_undo_with_nothing_to_undo_is_a_one_line_error(store, home, capsys):
     assert main(["standards", "undo"]) == 2
     err = capsys.readouterr().err
     assert "nothing to undo" in err and "Traceback" not in err
