@@ -19,7 +19,8 @@ def append(entry: dict[str, str]) -> None:
     """Insert ``entry`` (the fields of :data:`FIELDS`) at the end of the log."""
     with transaction() as conn:
         conn.execute(
-            f"INSERT INTO atlas_audit (at, {_COLUMNS}) VALUES (%s, {', '.join(['%s'] * 8)})",
+            "INSERT INTO atlas_audit (at, time, actor, role, via, action, target, detail, "
+            "version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (entry["time"], *(entry[k] for k in FIELDS)),
         )
 
