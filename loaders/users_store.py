@@ -16,6 +16,10 @@ directory's OS lock, after the content before it is kept as a write-once
 
 Sign-in (:func:`authenticate`) is throttled per user name and per client
 (:class:`SignInThrottle`), and an unknown name costs the same time as a known one.
+
+With a database in use the same content and kept versions live in it
+(:mod:`loaders.pg.users`), each change one transaction under the users' advisory lock;
+``$EXCHANGE_ATLAS_USERS`` names a file of the workspace store only.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from dashboard.core.messages import Msg
 from dashboard.core.rights import ROLES, Actor
 from dashboard.core.state import DISTRICT_CODES
+from loaders.pg import database_url
 from loaders.workspace import _fsync_dir, atomic_write_bytes, default_home, dir_lock
 
 ENV_USERS = "EXCHANGE_ATLAS_USERS"
@@ -114,10 +119,14 @@ def _empty() -> dict[str, Any]:
     return {"version": FORMAT, "previous": None, "users": {}}
 
 
-def _parse(path: Path, raw: bytes) -> dict[str, Any]:
-    """The users file's content, checked for its shape."""
+#: How messages name the users kept in a database.
+DB_USERS = "the database's users (atlas_users)"
+
+
+def _parse(path: Path | str, raw: bytes | dict[str, Any]) -> dict[str, Any]:
+    """The users file's content (or the database's), checked for its shape."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw) if isinstance(raw, bytes) else raw
         if not isinstance(data, dict) or not isinstance(data.get("users"), dict):
             raise ValueError("no 'users' object")
         for name, rec in data["users"].items():
@@ -141,6 +150,18 @@ def _read(path: Path) -> dict[str, Any]:
     return _parse(path, raw)
 
 
+def _load(home: Path | None) -> dict[str, Any]:
+    """The users' content in effect (empty when there is none), from the store in use."""
+    if database_url():
+        from loaders.pg import users as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            data = pg.state(conn)
+        return _empty() if data is None else _parse(DB_USERS, data)
+    return _read(users_path(home))
+
+
 def _user(name: str, rec: dict[str, Any]) -> User:
     return User(
         name,
@@ -153,6 +174,8 @@ def _user(name: str, rec: dict[str, Any]) -> User:
 
 def users_enabled(home: Path | None = None) -> bool:
     """Whether sign-in is on: the users file exists and holds at least one user."""
+    if database_url():
+        return bool(_load(home)["users"])
     path = users_path(home)
     if not path.is_file():
         return False
@@ -161,13 +184,13 @@ def users_enabled(home: Path | None = None) -> bool:
 
 def list_users(home: Path | None = None) -> list[User]:
     """Every user, by name (no hashes)."""
-    users = _read(users_path(home))["users"]
+    users = _load(home)["users"]
     return [_user(n, users[n]) for n in sorted(users)]
 
 
 def get_user(name: str, home: Path | None = None) -> User | None:
     """The user ``name`` (None: no such user)."""
-    rec = _read(users_path(home))["users"].get(_nfc(name))
+    rec = _load(home)["users"].get(_nfc(name))
     return None if rec is None else _user(_nfc(name), rec)
 
 
@@ -207,6 +230,20 @@ def _keep(path: Path, raw: bytes) -> str:
 def _change(home: Path | None, mutate: Callable[[dict[str, Any]], None]) -> str:
     """Apply ``mutate`` to the users (under the lock), keeping the file before it as a
     version; return that version's name ("" when there was no file)."""
+    if database_url():
+        from loaders.pg import users as pg
+        from loaders.pg.connection import lock, transaction
+
+        with transaction() as conn:  # a refusal rolls back the version kept
+            lock(conn, "the users")
+            old = pg.state(conn)
+            kept = pg.keep(conn, old) if old is not None else ""
+            data = _parse(DB_USERS, old) if old is not None else _empty()
+            mutate(data["users"])  # raises UsersError: nothing written
+            data["version"] = FORMAT
+            data["previous"] = kept or None
+            pg.set_state(conn, data)
+            return kept
     path = users_path(home)
     with dir_lock(path.parent, "the users file"):
         try:
@@ -340,7 +377,7 @@ def add_user(
 def _known(name: str, home: Path | None) -> None:
     """Refuse a change of an unknown user before taking the lock (which creates the
     directory and its lock file)."""
-    if name not in _read(users_path(home))["users"]:
+    if name not in _load(home)["users"]:
         raise UsersError(Msg("users_unknown", name=name))
 
 
@@ -395,6 +432,8 @@ def undo_users(home: Path | None = None) -> str | None:
     UsersError
         When the file was never changed (or is absent).
     """
+    if database_url():
+        return _undo_in_database()
     path = users_path(home)
     if not path.is_file():  # checked again under the lock
         raise UsersError(Msg("users_nothing_to_undo", file=str(path)))
@@ -420,8 +459,37 @@ def undo_users(home: Path | None = None) -> str | None:
         return target.name
 
 
+def _undo_in_database() -> str | None:
+    """:func:`undo_users` with a database in use (one transaction, the users' lock)."""
+    from loaders.pg import users as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn:
+        lock(conn, "the users")
+        old = pg.state(conn)
+        if old is None:
+            raise UsersError(Msg("users_nothing_to_undo", file=DB_USERS))
+        previous = _parse(DB_USERS, old).get("previous")
+        named = str(previous) if previous and pg.version_number(str(previous)) else None
+        target = pg.kept(conn, named) if named else None
+        if named and target is None:
+            raise UsersError(Msg("users_bad_file", file=DB_USERS, error=f"{named} is missing"))
+        pg.keep(conn, old)
+        if target is None:
+            pg.set_state(conn, None)
+            return None
+        pg.set_state(conn, _parse(f"{DB_USERS}, {named}", target))
+        return named
+
+
 def users_versions(home: Path | None = None) -> list[str]:
     """The kept versions of the users file, oldest first."""
+    if database_url():
+        from loaders.pg import users as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            return pg.versions(conn)
     return [p.name for _, p in _versions(users_path(home))]
 
 
@@ -568,8 +636,7 @@ def authenticate(
     n = _nfc(name)
     dummy = _dummy_hash()
     gate.before(n, client)
-    path = users_path(home)
-    rec = _read(path)["users"].get(n)
+    rec = _load(home)["users"].get(n)
     digest = rec.get("hash") if isinstance(rec, dict) else None
     if not isinstance(digest, str) or not isinstance(password, str):
         _check(dummy, password if isinstance(password, str) else "")
@@ -581,7 +648,7 @@ def authenticate(
     gate.succeeded(n, client)
     assert rec is not None
     if _needs_rehash(digest):
-        _rehash(path, n, digest, password)
+        _rehash(home, n, digest, password)
     return Actor(n, rec["role"], tuple(rec.get("districts", ())), via=via)
 
 
@@ -592,7 +659,7 @@ def oidc_actor(email: str, home: Path | None = None) -> Actor | None:
     address = _nfc(email)
     if not address:
         return None
-    users = _read(users_path(home))["users"]
+    users = _load(home)["users"]
     folded = address.casefold()
     for name, rec in users.items():
         if name.casefold() == folded:
@@ -607,9 +674,13 @@ def _needs_rehash(digest: str) -> bool:
         return False
 
 
-def _rehash(path: Path, name: str, old: str, password: str) -> None:
+def _rehash(home: Path | None, name: str, old: str, password: str) -> None:
     """Renew a hash of older parameters (same password, same meaning: no new version)."""
     try:
+        if database_url():
+            _rehash_in_database(name, old, password)
+            return
+        path = users_path(home)
         with dir_lock(path.parent, "the users file"):
             data = _read(path)
             rec = data["users"].get(name)
@@ -619,3 +690,17 @@ def _rehash(path: Path, name: str, old: str, password: str) -> None:
             _write_private(path, _dump(data))
     except (OSError, UsersError, RuntimeError) as exc:  # the sign-in stands
         log.warning("the password hash of a user could not be renewed: %s", type(exc).__name__)
+
+
+def _rehash_in_database(name: str, old: str, password: str) -> None:
+    from loaders.pg import users as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn:
+        lock(conn, "the users")
+        data = pg.state(conn)
+        rec = None if data is None else _parse(DB_USERS, data)["users"].get(name)
+        if data is None or rec is None or rec.get("hash") != old:
+            return  # changed meanwhile
+        rec["hash"] = hash_password(password)
+        pg.set_state(conn, data)

@@ -15,7 +15,13 @@ import pytest
 from dashboard.cli import main
 from loaders import users_store
 from loaders.audit import audit_path, read_audit
-from loaders.users_store import SignInThrottle, authenticate, list_users, users_path
+from loaders.users_store import (
+    SignInThrottle,
+    authenticate,
+    list_users,
+    users_path,
+    users_versions,
+)
 from tests.loaders.conftest import snapshot
 
 PW = "S3cret-pass"
@@ -39,13 +45,13 @@ def fast_hashes(monkeypatch):
     users_store._dummy_hash.cache_clear()
 
 
-def test_add_list_passwd_remove_undo(home, monkeypatch, capsys):
+def test_add_list_passwd_remove_undo(store, home, monkeypatch, capsys):
     add = ["users", "add", "wang", "--role", "editor", "--district", "110105", "110108"]
     assert run([*add, "--password-stdin"], monkeypatch, PW + "\n") == 0
     add = ["users", "add", "li", "--role", "admin", "--password-stdin"]
     assert run(add, monkeypatch, PW + "\n") == 0
     assert "added wang as editor for 110105, 110108" in capsys.readouterr().out
-    if os.name == "posix":
+    if os.name == "posix" and store == "workspace":
         assert stat.S_IMODE(os.stat(users_path(home)).st_mode) == 0o600
     assert main(["users", "list", "--json"]) == 0
     out = capsys.readouterr().out
@@ -105,14 +111,16 @@ def test_the_password_is_asked_twice(home, monkeypatch, capsys):
         (["users", "undo"], None, "nothing to undo"),
     ],
 )
-def test_errors_are_one_line_and_write_nothing(home, monkeypatch, capsys, argv, stdin, message):
-    before = snapshot(home)
+def test_errors_are_one_line_and_write_nothing(
+    store, home, monkeypatch, capsys, argv, stdin, message
+):
+    before = snapshot(home), users_versions(home), read_audit(home)
     assert (
         run([*argv, *(["--password-stdin"] if stdin is not None else [])], monkeypatch, stdin) == 2
     )
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
-    assert snapshot(home) == before
+    assert (snapshot(home), users_versions(home), read_audit(home)) == before
 
 
 def test_a_taken_name_is_refused_before_the_password_is_asked(home, monkeypatch, capsys):

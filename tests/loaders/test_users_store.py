@@ -136,7 +136,9 @@ def test_the_password_is_never_stored_in_clear(home):
         ("wang", "short", "viewer", (), "too short"),
     ],
 )
-def test_invalid_users_are_refused_and_nothing_written(home, name, password, role, districts, what):
+def test_invalid_users_are_refused_and_nothing_written(
+    store, home, name, password, role, districts, what
+):
     before = snapshot(home)
     with pytest.raises(UsersError, match=what):
         add_user(name, password, role, districts, home=home)
@@ -144,7 +146,7 @@ def test_invalid_users_are_refused_and_nothing_written(home, name, password, rol
     assert not users_enabled(home)
 
 
-def test_names_allow_letters_digits_and_some_punctuation(home):
+def test_names_allow_letters_digits_and_some_punctuation(store, home):
     for n in ("zhang.wei", "li_na-2", "ops@city.gov.cn", "王伟"):
         add_user(n, PW, "viewer", home=home)
     with pytest.raises(UsersError, match="exists already"):
@@ -154,17 +156,17 @@ def test_names_allow_letters_digits_and_some_punctuation(home):
     )
 
 
-def test_changes_of_unknown_users_are_refused(home):
+def test_changes_of_unknown_users_are_refused(store, home):
     add_user("a1", PW, "admin", home=home)
-    before = snapshot(home)
+    before = snapshot(home), users_versions(home), list_users(home)
     with pytest.raises(UsersError, match="no user"):
         set_password("nobody", PW, home=home)
     with pytest.raises(UsersError, match="no user"):
         remove_user("nobody", home=home)
-    assert snapshot(home) == before
+    assert (snapshot(home), users_versions(home), list_users(home)) == before
 
 
-def test_undo_steps_back_to_no_file(home):
+def test_undo_steps_back_to_no_file(store, home):
     with pytest.raises(UsersError, match="nothing to undo"):
         undo_users(home)
     add_user("a1", PW, "admin", home=home)
@@ -177,7 +179,7 @@ def test_undo_steps_back_to_no_file(home):
     assert [u.name for u in list_users(home)] == ["a1"]
     assert users_enabled(home)
     assert undo_users(home) is None  # before the first change: no file, sign-in off
-    assert not users_path(home).exists()
+    assert not users_path(home).exists()  # (nor with a database: users live there)
     assert not users_enabled(home)
     with pytest.raises(UsersError, match="nothing to undo"):
         undo_users(home)
@@ -201,7 +203,7 @@ def test_a_broken_file_is_a_clear_error(home):
         list_users(home)
 
 
-def test_authenticate_right_wrong_unknown(home, gate):
+def test_authenticate_right_wrong_unknown(store, home, gate):
     add_user("wang", PW, "editor", ["110108", "110105"], home=home)
     who = authenticate("wang", PW, home=home, throttle=gate)
     assert who is not None
@@ -213,7 +215,8 @@ def test_authenticate_right_wrong_unknown(home, gate):
     )
     assert authenticate("wang", "wrong-password", home=home, throttle=gate) is None
     assert authenticate("nobody", PW, home=home, throttle=gate) is None
-    assert authenticate("wang", PW, home=home / "elsewhere", throttle=gate) is None
+    if store == "workspace":  # another workspace, other users (a database is one store)
+        assert authenticate("wang", PW, home=home / "elsewhere", throttle=gate) is None
 
 
 def test_an_unknown_name_costs_a_hash_check_too(home, gate, monkeypatch):
@@ -314,15 +317,15 @@ def test_an_old_hash_is_renewed_at_sign_in(home, gate):
     assert authenticate("wang", PW, home=home, throttle=gate) is not None
 
 
-def test_users_enabled(home):
+def test_users_enabled(store, home):
     assert not users_enabled(home)
     add_user("a1", PW, "admin", home=home)
     assert users_enabled(home)
     remove_user("a1", home=home)
-    assert users_path(home).exists() and not users_enabled(home)
+    assert users_path(home).exists() == (store == "workspace") and not users_enabled(home)
 
 
-def test_oidc_actor(home):
+def test_oidc_actor(store, home):
     add_user("Ops@City.gov.cn", PW, "editor", ["110105"], home=home)
     a = oidc_actor("ops@city.gov.cn", home)
     assert a is not None and (a.name, a.role, a.via) == ("Ops@City.gov.cn", "editor", "oidc")
