@@ -75,14 +75,17 @@ def test_execstart_is_exchange_atlas_run_with_its_own_options():
         run_arguments(text.replace(" run ", " serve "))
 
 
-def test_the_service_user_may_write_its_workspace_and_nothing_else():
+def test_the_service_user_may_write_its_state_directory_with_the_workspace():
     settings = unit_settings(UNIT.read_text(encoding="utf-8"))
     env = unit_environment(settings)
     home = env[ENV_HOME]
     assert settings["User"] == ["exchange-atlas"] and settings["Group"] == ["exchange-atlas"]
     assert settings["ProtectSystem"] == ["strict"] and settings["NoNewPrivileges"] == ["yes"]
-    assert settings["ReadWritePaths"] == [home]
-    assert settings["StateDirectory"] == [Path(home).name] and home.startswith("/var/lib/")
-    assert settings["WorkingDirectory"] == [home]
+    (writable,) = settings["ReadWritePaths"]
+    assert Path(home).is_relative_to(writable)  # ProtectSystem=strict lets it write here
+    assert settings["StateDirectory"] == [Path(writable).name]
+    assert writable == f"/var/lib/{Path(writable).name}" == env["HOME"]
+    assert settings["WorkingDirectory"] == [writable]  # .streamlit/ (secrets) is read here
+    assert env["XDG_CACHE_HOME"] == f"/var/cache/{settings['CacheDirectory'][0]}"
     assert settings["Restart"] == ["on-failure"]
     assert settings["EnvironmentFile"] == ["-/etc/exchange-atlas/env"]  # optional, e.g. the DB
