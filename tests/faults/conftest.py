@@ -1,0 +1,173 @@
+"""Fault tests: real processes killed with SIGKILL, a real full disk (a small tmpfs).
+
+Every write here is made by a real ``exchange-atlas`` process (the console script, or
+``tests/faults/inject.py``, which runs the same ``dashboard.cli.main`` and kills itself at
+a chosen file-system step); every check reads the store through the app's own functions.
+The tests take the ``store`` fixture of ``tests/conftest.py``: the workspace runs now; the
+PostgreSQL case skips until that store keeps layers, inspections and documents (its kill
+moments would be SQL statements, not file steps).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INJECT = Path(__file__).with_name("inject.py")
+LAYER = "payments"
+#: Two new payment points (WGS-84) that an import adds.
+NEW_ROWS = (
+    "id,name_en,name_zh,category,adcode,lon,lat,capabilities,in_service_date\n"
+    "KX1,Fault ATM 1,测试一,foreign_card_atm,110105,116.45,39.92,atm_withdrawal;cash,2024-01-01\n"
+    "KX2,Fault ATM 2,测试二,foreign_card_atm,110105,116.451,39.921,atm_withdrawal;cash,2024-01-01\n"
+)
+NEW_IDS = ("KX1", "KX2")
+
+
+def exe() -> str:
+    found = shutil.which("exchange-atlas", path=str(Path(sys.executable).parent))
+    return found or "exchange-atlas"
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_KILL_")}
+    env.pop("EXCHANGE_ATLAS_DB", None)  # the workspace case (the store fixture's)
+    env["EXCHANGE_ATLAS_HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Run:
+    """One command run: its exit status (-9: killed) and output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def killed(self) -> bool:
+        return self.returncode == -signal.SIGKILL
+
+
+def cli(home: Path, *args: str, timeout: float = 120) -> Run:
+    """``exchange-atlas ARGS`` on workspace ``home``, to the end."""
+    done = subprocess.run(
+        [exe(), *args], env=env_for(home), capture_output=True, text=True, timeout=timeout
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def injected(
+    home: Path, args: Sequence[str], at: int = 0, after_ms: float = 0, trace: Path | None = None
+) -> subprocess.Popen:
+    """Start ``exchange-atlas ARGS`` through ``inject.py``: killed at step ``at``."""
+    extra = {"ATLAS_KILL_AT": str(at), "ATLAS_KILL_AFTER_MS": str(after_ms)}
+    if trace is not None:
+        extra["ATLAS_KILL_TRACE"] = str(trace)
+    return subprocess.Popen(
+        [sys.executable, str(INJECT), *args],
+        env=env_for(home, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(procs: Iterable[subprocess.Popen], timeout: float = 120) -> list[Run]:
+    out = []
+    for p in procs:
+        so, se = p.communicate(timeout=timeout)
+        out.append(Run(p.returncode, so, se))
+    return out
+
+
+def in_parallel(starts: Sequence, width: int = 2) -> list[Run]:
+    """Run the thunks ``starts`` (each returns a Popen), ``width`` at a time."""
+    runs: list[Run] = []
+    for i in range(0, len(starts), width):
+        runs += finish([s() for s in starts[i : i + width]])
+    return runs
+
+
+def trace_steps(path: Path) -> list[tuple[int, str, str]]:
+    """The steps ``inject.py`` listed: (number, event, path relative to the workspace)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        n, event, rel = line.split("\t")
+        rows.append((int(n), event, rel))
+    return rows
+
+
+def step_of(steps: list[tuple[int, str, str]], event: str, name_start: str) -> int:
+    """The first step ``event`` on a file whose name starts with ``name_start``."""
+    for n, e, rel in steps:
+        if e == event and Path(rel).name.startswith(name_start):
+            return n
+    raise AssertionError(f"no {event} of {name_start}* in the trace: {steps}")
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def require_workspace(store: str) -> None:
+    if store != "workspace":
+        pytest.skip(
+            "the PostgreSQL store keeps no layers, inspections or documents yet (loaders/pg); "
+            "its kill moments will be SQL statements"
+        )
+
+
+def wait_until(pred, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def new_rows_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("rows") / "two.csv"
+    path.write_text(NEW_ROWS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def big_home(tmp_path_factory) -> Path:
+    """A workspace whose payments layer has one version of 40,000 points (a version
+    file of ~2.5 MB, so a kill can land inside its writing) and 1,000 key locations."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.citygen import build_city
+
+    home = tmp_path_factory.mktemp("big") / "home"
+    build_city(home, 1000, 40_000, seed=3)
+    return home
+
+
+@pytest.fixture(scope="session")
+def small_home(tmp_path_factory, new_rows_csv) -> Path:
+    """A workspace on the shipped data with one import, one inspection and one targets
+    version already stored (each fault then has an old state to keep)."""
+    home = tmp_path_factory.mktemp("small") / "home"
+    home.mkdir()
+    for args in (
+        ("import", str(new_rows_csv), "--layer", LAYER, "--crs", "wgs84"),
+        ("inspect", "add", "--place", "P0001", "--inspector", "base", "--cash", "accepted"),
+        ("targets", "set", "city", "--milestone", "2026-12-31=70"),
+    ):
+        run = cli(home, *args)
+        assert run.returncode == 0, run.stderr
+    return home

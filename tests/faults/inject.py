@@ -1,0 +1,81 @@
+"""Run an ``exchange-atlas`` command that kills itself with SIGKILL at a chosen moment.
+
+``python tests/faults/inject.py ARGS…`` runs ``dashboard.cli.main(ARGS)`` with a Python
+audit hook that counts the command's file-system steps inside the workspace
+(``$EXCHANGE_ATLAS_HOME``): opening a file, creating a temporary file, a link, a
+rename/replace, a removal, a new directory. Nothing of the command is replaced; the hook
+only watches, and at step ``$ATLAS_KILL_AT`` (1-based) sends the process ``SIGKILL`` —
+before that step is carried out, or ``$ATLAS_KILL_AFTER_MS`` milliseconds later from a
+timer thread (a moment inside the writing that follows, e.g. while Arrow writes a version
+file). With ``$ATLAS_KILL_TRACE`` every step is appended to that file as
+``N<TAB>event<TAB>path`` (one dry run lists the moments a test can choose from).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = {"open", "tempfile.mkstemp", "os.link", "os.rename", "os.remove", "os.mkdir"}
+
+
+def _path(event: str, args: tuple) -> str | None:
+    if not args:
+        return None
+    first = args[-1] if event == "os.link" or event == "os.rename" else args[0]
+    if event in ("os.link", "os.rename"):
+        first = args[1]  # where the link or the rename lands
+    if isinstance(first, bytes):
+        first = first.decode(errors="replace")
+    if isinstance(first, os.PathLike):
+        first = os.fspath(first)
+    return first if isinstance(first, str) else None
+
+
+def install() -> None:
+    home = os.path.realpath(os.environ["EXCHANGE_ATLAS_HOME"])
+    at = int(os.environ.get("ATLAS_KILL_AT", "0"))
+    after_ms = float(os.environ.get("ATLAS_KILL_AFTER_MS", "0"))
+    trace_path = os.environ.get("ATLAS_KILL_TRACE")
+    trace_fd = os.open(trace_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if trace_path else None
+    state = {"n": 0, "busy": False}
+
+    def kill() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def hook(event: str, args: tuple) -> None:
+        if event not in EVENTS or state["busy"]:
+            return
+        path = _path(event, args)
+        if path is None:
+            return
+        state["busy"] = True  # the hook's own calls are not steps
+        try:
+            full = os.path.realpath(path)
+            if not (full == home or full.startswith(home + os.sep)):
+                return
+            state["n"] += 1
+            if trace_fd is not None:
+                rel = os.path.relpath(full, home)
+                os.write(trace_fd, f"{state['n']}\t{event}\t{rel}\n".encode())
+            if state["n"] == at:
+                if after_ms > 0:
+                    threading.Timer(after_ms / 1000, kill).start()
+                else:
+                    kill()
+        finally:
+            state["busy"] = False
+
+    sys.addaudithook(hook)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    install()
+    from dashboard.cli.main import main
+
+    raise SystemExit(main(sys.argv[1:]))
