@@ -23,6 +23,13 @@ Guarantees:
   rows (:func:`commit`'s frame, or a streamed import's :class:`RowWriter` file given to
   :func:`commit_file`) a batch at a time and writes the version as row groups, the
   points' WKB built from lon/lat; ids are compared as 64-bit hashes.
+
+With a database in use (:func:`loaders.pg.database_url`) the same functions keep the
+layers in PostGIS (:mod:`loaders.pg.layers`): the same versions, records, renames and
+checks, each commit or undo one transaction under the layer's advisory lock. The version
+in effect is read back into ``HOME/cache/pg/<database>/<layer>/<token>.parquet`` (written
+once per version, the same GeoParquet file a workspace version is), which
+:func:`current_layer_file` returns: readers and caches keyed by it work unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ import pyarrow.parquet as pq
 
 from dashboard.core.model import LAYERS, validate_points
 from loaders.errors import WorkspaceError
+from loaders.pg import database_url
 
 WINDOWS = sys.platform.startswith("win")
 if WINDOWS:
@@ -83,6 +91,8 @@ def layer_dir(layer: str, home: Path | None = None) -> Path:
 
 def current_layer_file(layer: str, home: Path | None = None) -> Path | None:
     """The GeoParquet file of the layer's current version, or None when never imported."""
+    if database_url():
+        return _pg_current_file(layer, home)
     d = layer_dir(layer, home)
     name = _current_name(d)
     return d / name if name else None
@@ -387,6 +397,13 @@ def layer_lock(layer: str, home: Path | None = None, timeout: float = 10.0) -> I
     WorkspaceError
         When another process holds the lock for longer than ``timeout`` seconds.
     """
+    if database_url():  # the database's advisory lock, for a transaction of this thread
+        from loaders.pg.connection import lock, transaction
+
+        with transaction() as conn:
+            lock(conn, f"the {layer} layer", timeout)
+            yield layer_dir(layer, home)
+        return
     with dir_lock(layer_dir(layer, home), f"the {layer} layer", timeout) as lock:
         yield lock
 
@@ -793,18 +810,49 @@ def commit_file(
     WorkspaceError
         As :func:`commit`.
     """
-    d = layer_dir(layer, home)
     rows_file = Path(rows_file)
-    spec = LAYERS[layer]
+    if database_url():
+        return _commit_file_pg(layer, rows_file, replace, home, source, lock_timeout)
+    d = layer_dir(layer, home)
     with layer_lock(layer, home, timeout=lock_timeout), returning_pool():
         prev = _current_name(d)
         number = _next_number(d)  # under the lock: no other commit can choose it
         name = f"v{number:04d}.parquet"
-        tag = f"imp{number}"
         base: Path | pd.DataFrame | None = None
         if not replace:
             current = current_layer_file(layer, home)
             base = current if current is not None else shipped_table(layer)
+        plan = _Merge(layer, rows_file, base, number)
+        info = plan.version(name, replace, source, prev)
+
+        def write(tmp: Path) -> None:
+            write_geoparquet(tmp, layer, plan.columns, plan.rows, plan.bbox, plan.everything())
+
+        path = d / name
+        try:
+            atomic_write_file(path, write, exclusive=True)
+        except FileExistsError:
+            raise _taken(layer, name) from None
+        record = json.dumps(info.to_dict(), ensure_ascii=False).encode()
+        try:
+            atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
+        except FileExistsError:
+            path.unlink()  # ours, created just above and never in effect
+            raise _taken(layer, path.with_suffix(".json").name) from None
+        atomic_write_bytes(d / "CURRENT", name.encode())
+        info.current = True
+        return info, plan.renamed
+
+
+class _Merge:
+    """What a commit stores: the layer in effect (``base``: a version file, the shipped
+    table, or None for a replace) and the new rows of ``rows_file``, the new ids that
+    clash renamed ``ID~impN``, every batch checked against the model as it is read."""
+
+    def __init__(self, layer: str, rows_file: Path, base: Path | pd.DataFrame | None, number: int):
+        spec = LAYERS[layer]
+        self.layer, self.rows_file, self.base = layer, rows_file, base
+        tag = f"imp{number}"
         sources = ([] if base is None else [base]) + [rows_file]
         extra: list[str] = []
         for src in sources:
@@ -867,39 +915,43 @@ def commit_file(
                 yield table
                 trim_heap()
 
-        def everything() -> Iterator[pd.DataFrame]:
-            if base is not None:
-                yield from checked(_source_batches(base), 0)
-            yield from checked((rename(b) for b in _batches(rows_file)), base_rows)
+        self.columns, self.rows, self.bbox = columns, rows, bbox
+        self.base_rows, self.new_rows = base_rows, new_rows
+        self._rename, self._checked = rename, checked
+        self._renamed = lambda: renamed
 
-        info = Version(
+    @property
+    def renamed(self) -> int:
+        """How many imported ids were renamed (all, once the new rows were read)."""
+        return self._renamed()
+
+    def base_batches(self) -> Iterator[pd.DataFrame]:
+        """The layer in effect, checked, a batch at a time (nothing for a replace)."""
+        if self.base is not None:
+            yield from self._checked(_source_batches(self.base), 0)
+
+    def new_batches(self) -> Iterator[pd.DataFrame]:
+        """The new rows, renamed and checked, a batch at a time."""
+        rows = (self._rename(b) for b in _batches(self.rows_file))
+        yield from self._checked(rows, self.base_rows)
+
+    def everything(self) -> Iterator[pd.DataFrame]:
+        """The whole new version: the layer in effect, then the new rows."""
+        yield from self.base_batches()
+        yield from self.new_batches()
+
+    def version(self, name: str, replace: bool, source: str, prev: str | None) -> Version:
+        """The new version's record."""
+        return Version(
             name=name,
-            number=number,
+            number=_number(VERSION_RE, name),
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             action="replace" if replace else "add",
-            rows=rows,
+            rows=self.rows,
             source=source,
             previous=prev,
-            added=new_rows,
+            added=self.new_rows,
         )
-
-        def write(tmp: Path) -> None:
-            write_geoparquet(tmp, layer, columns, rows, bbox, everything())
-
-        path = d / name
-        try:
-            atomic_write_file(path, write, exclusive=True)
-        except FileExistsError:
-            raise _taken(layer, name) from None
-        record = json.dumps(info.to_dict(), ensure_ascii=False).encode()
-        try:
-            atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
-        except FileExistsError:
-            path.unlink()  # ours, created just above and never in effect
-            raise _taken(layer, path.with_suffix(".json").name) from None
-        atomic_write_bytes(d / "CURRENT", name.encode())
-        info.current = True
-        return info, renamed
 
 
 def _write_version(
@@ -946,6 +998,14 @@ def history(layer: str, home: Path | None = None) -> list[Version]:
     A version file without its record (an import killed mid-way) was never in effect
     and is not listed.
     """
+    if database_url():
+        from loaders.pg import layers as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            cur = pg.current(conn, layer)
+            recs = pg.history(conn, layer)
+        return [_pg_version(r, cur) for r in recs]
     d = layer_dir(layer, home)
     cur = _current_name(d)
     out = []
@@ -969,6 +1029,8 @@ def undo(layer: str, home: Path | None = None) -> str | None:
     WorkspaceError
         When the layer has nothing to undo.
     """
+    if database_url():
+        return _pg_undo(layer)
     d = layer_dir(layer, home)
     with layer_lock(layer, home):
         cur = _current_name(d)
@@ -981,3 +1043,118 @@ def undo(layer: str, home: Path | None = None) -> str | None:
         (d / "CURRENT").unlink()
         _fsync_dir(d)
         return None
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_version(rec: dict, cur: dict | None) -> Version:
+    return Version(
+        name=f"v{rec['number']:04d}.parquet",
+        number=int(rec["number"]),
+        created=str(rec["created"]),
+        action=str(rec["action"]),
+        rows=int(rec["rows"]),
+        source=str(rec["source"]),
+        previous=rec["previous"],
+        current=cur is not None and cur["number"] == rec["number"],
+        added=int(rec["added"]),
+    )
+
+
+def _pg_current_file(layer: str, home: Path | None) -> Path | None:
+    """The version in effect read back from the database into the local cache (once per
+    version: the file is named by the version's token)."""
+    from loaders.pg import layers as pg
+    from loaders.pg.connection import store_key, transaction
+
+    with transaction() as conn:
+        rec = pg.current(conn, layer)
+        if rec is None:
+            return None
+        d = (home or default_home()) / "cache" / "pg" / store_key() / layer
+        path = d / f"{rec['token']}.parquet"
+        if path.is_file():
+            return path
+        d.mkdir(parents=True, exist_ok=True)
+        bbox = pg.bounds(conn, layer, rec["chain"])
+        columns = rec["columns"]
+
+        def write(tmp: Path) -> None:
+            scratch = tmp.with_suffix(".csv")
+            batches = pg.copy_out(conn, layer, rec["chain"], columns, scratch)
+            tables = (storable_table(b, layer, columns) for b in batches)
+            write_geoparquet(tmp, layer, columns, int(rec["rows"]), bbox, tables)
+
+        with returning_pool():
+            atomic_write_file(path, write)
+        return path
+
+
+def _commit_file_pg(
+    layer: str, rows_file: Path, replace: bool, home: Path | None, source: str, timeout: float
+) -> tuple[Version, int]:
+    """:func:`commit_file` into the database: one transaction under the layer's advisory
+    lock; the version stores the rows it adds (and the shipped rows when it is the first)."""
+    from loaders.pg import layers as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn, returning_pool():
+        lock(conn, f"the {layer} layer", timeout)
+        cur = pg.current(conn, layer)
+        number = pg.next_number(conn, layer)
+        name = f"v{number:04d}.parquet"
+        base: Path | pd.DataFrame | None = None
+        if not replace:
+            base = _pg_current_file(layer, home) if cur is not None else shipped_table(layer)
+        plan = _Merge(layer, rows_file, base, number)
+        prev = None if cur is None else f"v{cur['number']:04d}.parquet"
+        info = plan.version(name, replace, source, prev)
+        own_base = not replace and cur is None  # the shipped rows become this version's
+        chain = [number] if replace or cur is None else [*cur["chain"], number]
+        rec = {
+            **info.to_dict(),
+            "columns": plan.columns,
+            "chain": chain,
+            "base_rows": plan.base_rows if own_base else 0,
+        }
+        pg.add_version(conn, layer, rec)
+        batches = plan.everything() if own_base else plan.new_batches()
+        if cur is not None and not replace:
+            for _ in plan.base_batches():  # the layer in effect is checked, as in the workspace
+                pass
+        stored = pg.copy_in(conn, layer, number, plan.columns, batches)
+        if stored != (plan.rows if own_base or replace else plan.new_rows):
+            raise WorkspaceError(f"stored {stored} rows of {plan.rows}; nothing was written")
+        pg.set_current(conn, layer, number)
+        info.current = True
+        return info, plan.renamed
+
+
+def _pg_undo(layer: str) -> str | None:
+    """:func:`undo` in the database (one transaction, the layer's advisory lock)."""
+    from loaders.pg import layers as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn:
+        lock(conn, f"the {layer} layer")
+        cur = pg.current(conn, layer)
+        if cur is None:
+            raise WorkspaceError(f"nothing to undo: the {layer} layer has no imported version")
+        prev = cur["previous"]
+        m = VERSION_RE.match(prev or "")
+        back = pg.version(conn, layer, int(m.group(1))) if m else None
+        pg.set_current(conn, layer, None if back is None else int(back["number"]))
+        return None if back is None else str(prev)
+
+
+def pg_new_districts(layer: str, version: Version) -> list[str | None]:
+    """The distinct adcodes of the rows ``version`` added to ``layer`` in the database (for
+    the write gateway's check inside the transaction of the write)."""
+    from loaders.pg import layers as pg
+    from loaders.pg.connection import transaction
+
+    with transaction() as conn:
+        rec = pg.version(conn, layer, version.number)
+        start = 0 if rec is None or rec["action"] == "replace" else int(rec["base_rows"])
+        return pg.new_row_districts(conn, layer, version.number, start)

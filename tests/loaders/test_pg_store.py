@@ -150,3 +150,87 @@ def test_migrations_apply_once(store):
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT number FROM atlas_migrations").fetchall()
     assert [r[0] for r in rows] == list(range(1, LATEST + 1))
+
+
+def _frame():
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "id": ["K001", "N1", "N2", "N3"],
+            "name_zh": ["新场所", "", "换行\n名字", '引号"逗号,'],
+            "name_en": [None, "two", "three", "four"],
+            "category": "hotel",
+            "sector": "accommodation",
+            "adcode": ["110105", "110101", "110108", "110105"],
+            "lon": [116.4123456789012, 116.40, 116.30, 116.5],
+            "lat": [39.91, 39.92, 39.99, 39.9000000001],
+            "coord_precision_m": [None, 5.0, 12.5, None],
+            "floor": ["3", None, "", "B1"],  # a column the model does not know
+        }
+    )
+
+
+@needs_db
+def test_a_version_reads_back_as_the_workspace_gives_it(store, tmp_path):
+    """The same commits on both stores: the layer in effect is the same DataFrame (columns,
+    dtypes, order, values), and so are the history and the undo."""
+    if store != "postgresql":
+        pytest.skip("compares the database with the workspace")
+    from pandas.testing import assert_frame_equal
+
+    from dashboard.engine.layers import load_layer
+    from loaders import pg
+    from loaders.workspace import commit, effective_table, history, undo
+
+    def run(home):
+        out = []
+        commit("key-locations", _frame(), home=home, source="a.csv")
+        out.append(effective_table("key-locations", home))
+        commit("key-locations", _frame().iloc[1:], home=home, source="b.csv")  # renames
+        out.append(effective_table("key-locations", home))
+        out.append(load_layer("key-locations", home))
+        commit("key-locations", _frame().drop(columns="floor"), replace=True, home=home)
+        out.append(effective_table("key-locations", home))
+        out.append(undo("key-locations", home))
+        out.append(effective_table("key-locations", home))
+        hist = [{**v.to_dict(), "created": ""} for v in history("key-locations", home)]
+        return out, hist
+
+    got, got_hist = run(tmp_path / "pg-home")
+    with pg.using(None):
+        want, want_hist = run(tmp_path / "ws-home")
+    assert got_hist == want_hist
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, str) or w is None:
+            assert g == w
+        elif hasattr(w, "geometry"):
+            assert_frame_equal(g, w)
+            assert g.geometry.equals(w.geometry)
+        else:
+            assert_frame_equal(g, w)
+
+
+@needs_db
+def test_layers_are_postgis_points_with_a_gist_index(store, tmp_path):
+    if store != "postgresql":
+        pytest.skip("the database's own tables")
+    import psycopg
+
+    from loaders.workspace import commit
+
+    commit("key-locations", _frame(), home=tmp_path, source="a.csv")
+    with psycopg.connect(os.environ["EXCHANGE_ATLAS_DB"]) as conn:
+        kind = conn.execute(
+            "SELECT type, srid FROM geometry_columns WHERE f_table_name = 'atlas_layer_rows'"
+        ).fetchone()
+        assert kind == ("POINT", 4326)
+        index = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'atlas_layer_rows_geom'"
+        ).fetchone()
+        assert index and "gist" in index[0]
+        near = conn.execute(
+            "SELECT id FROM atlas_layer_rows WHERE ST_DWithin(geom::geography, "
+            "ST_SetSRID(ST_MakePoint(116.4123456789012, 39.91), 4326)::geography, 10)"
+        ).fetchall()
+        assert [r[0] for r in near] == ["K001~imp1"]

@@ -41,7 +41,7 @@ def small(tmp_path: Path, ids=("K001", "NEW1"), name="in.csv"):
     return import_file(p, ImportOptions(layer="key-locations", crs="wgs84")).frame
 
 
-def test_add_keeps_shipped_rows_and_renames_clashing_ids(tmp_path, home):
+def test_add_keeps_shipped_rows_and_renames_clashing_ids(store, tmp_path, home):
     shipped = shipped_table("key-locations")
     v, renamed = commit("key-locations", small(tmp_path), home=home, source="in.csv")
     assert renamed == 1
@@ -52,7 +52,7 @@ def test_add_keeps_shipped_rows_and_renames_clashing_ids(tmp_path, home):
     assert v.name == "v0001.parquet" and v.previous is None
 
 
-def test_replace_undo_and_history(tmp_path, home):
+def test_replace_undo_and_history(store, tmp_path, home):
     commit("key-locations", small(tmp_path), home=home)
     commit("key-locations", small(tmp_path, ids=("A", "B", "C")), replace=True, home=home)
     assert len(load_layer("key-locations", home)) == 3
@@ -110,7 +110,7 @@ while True:
 """
 
 
-def test_kill_at_any_moment_leaves_a_loadable_layer(tmp_path, home):
+def test_kill_at_any_moment_leaves_a_loadable_layer(store, tmp_path, home):
     """SIGKILL a process that imports in a loop, at many moments: the layer in effect
     always loads and is one complete version (the previous or the new one)."""
     frame = small(tmp_path, ids=("A", "B", "C"))
@@ -145,7 +145,7 @@ for r in range(rounds):
 """
 
 
-def test_writers_released_together_lose_no_update(tmp_path, home):
+def test_writers_released_together_lose_no_update(store, tmp_path, home):
     """Six processes commit at the same moment, five rounds: every commit is one version
     and every row of every writer is in the layer (the lock is held by one at a time)."""
     writers, rounds = 6, 5
