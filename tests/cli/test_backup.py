@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -411,3 +412,84 @@ def test_a_killed_restore_leaves_the_home_absent(tmp_path):
     assert not fresh.exists()
     assert main(["restore", str(target), "--home", str(fresh)]) == 0
     assert files(fresh) == files(home)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))[::-1]), None
+    )
+    if found is None:
+        pytest.skip(f"{name} is not installed (Debian: postgresql-client)")
+    return found
+
+
+def observe_database() -> dict:
+    """What the PostgreSQL store holds today, through the store functions: the documents
+    and their histories, the users and their kept versions, the audit log."""
+    out: dict = {}
+    for doc in DOCUMENTS:
+        out[f"document:{doc}"] = load_document(doc)
+        out[f"doc-history:{doc}"] = [v.to_dict() for v in document_history(doc)]
+    out["standards"] = standards_to_dict(load_standards())
+    out["targets"] = targets_to_dict(load_targets())
+    out["users"] = [u.to_dict() for u in users_store.list_users()]
+    out["users-versions"] = users_store.users_versions()
+    out["audit"] = [e.to_dict() for e in read_audit()]
+    return out
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp_path):
+    """docs/deploy.md's PostgreSQL backup: pg_dump of the store, the store dropped (empty),
+    pg_restore, and every store function answers as before."""
+    import psycopg
+    from psycopg import sql
+
+    from loaders.pg import database_url
+    from loaders.pg.connection import close_pools
+
+    home = tmp_path / "home"
+    writes.save_standards(ADMIN, uniform_standards(shipped_standards(), radius_m=350), home)
+    writes.save_targets(ADMIN, shipped_targets(), home, source="plan.json")
+    writes.save_inspection_settings(ADMIN, InspectionSettings(validity_days=90), home)
+    writes.undo_targets(ADMIN, home)
+    writes.save_targets(ADMIN, shipped_targets(), home, source="plan-2.json")
+    writes.add_user(LOCAL, "li", PW, "admin", home=home)
+    writes.add_user(LOCAL, "wang", PW, "editor", ("110105",), home=home)
+    writes.set_password(LOCAL, "wang", PW + "x", home)
+    before = observe_database()
+    assert len(before["doc-history:targets"]) == 2 and len(before["users-versions"]) == 2
+    assert len(before["audit"]) == 8 and before["audit"][-1]["action"] == "users_passwd"
+    url = database_url()
+    assert url is not None
+    base, schema = os.environ["EXCHANGE_ATLAS_TEST_DB"], url.split("search_path%3D")[1][:18]
+    assert schema.startswith("t_")
+    dump = tmp_path / "atlas.dump"
+    subprocess.run(
+        [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--schema={schema}",
+         f"--file={dump}", base],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    close_pools()
+    with psycopg.connect(base, autocommit=True) as conn:  # the store is now empty
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    assert observe_database()["audit"] == []  # an empty store (migrated afresh)
+    close_pools()
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    subprocess.run(
+        [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
+         f"--dbname={base}", str(dump)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    close_pools()
+    assert_same(observe_database(), before)
+    who = users_store.authenticate("wang", PW + "x", throttle=users_store.SignInThrottle())
+    assert who is not None and who.districts == ("110105",)
+    # the restored store goes on: the next change is a new version after the kept ones
+    assert writes.undo_standards(ADMIN, home) is None
+    assert [v.current for v in document_history("standards")] == [False]
