@@ -25,6 +25,7 @@ backup writes nothing. Locks and interrupted writers' temporary files are not co
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -318,6 +319,22 @@ def backup(home: Path, path: Path, lock_timeout: float = LOCK_TIMEOUT) -> Backup
             "not in this backup: copy it and its versions separately"
         )
     entries = snapshot(home, lock_timeout)
+    try:
+        files = _write_backup(path, kind, entries, home)
+    except OSError as exc:
+        raise BackupError(
+            f"the backup could not be written to {path} ({exc.strerror or exc}); "
+            "nothing was left there"
+        ) from None
+    _fsync_dir(path.parent)
+    summary.files = len(files)
+    summary.bytes = sum(f["size"] for f in files)
+    return summary
+
+
+def _write_backup(path: Path, kind: str, entries: list[_Entry], home: Path) -> list[dict]:
+    """Write ``entries`` as the backup ``path`` of ``kind`` under a hidden temporary name
+    and rename it into place; the manifest's files."""
     if kind == "directory":
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
         try:
@@ -348,10 +365,7 @@ def backup(home: Path, path: Path, lock_timeout: float = LOCK_TIMEOUT) -> Backup
                 os.rename(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-    summary.files = len(files)
-    summary.bytes = sum(f["size"] for f in files)
-    return summary
+    return files
 
 
 # --------------------------------------------------------------------------- restore
@@ -498,14 +512,41 @@ def restore(path: Path, home: Path) -> BackupSummary:
         raise BackupError(f"{parent}: no such directory for the workspace")
     # stage next to the workspace (one rename puts it in place), else inside it
     beside = os.access(parent, os.W_OK | os.X_OK)
-    where = parent if beside else home
+    if not beside and not home.is_dir():
+        raise BackupError(
+            f"{home} cannot be created ({parent} is not writable by this user); create it "
+            "empty first, owned by the service's user"
+        )
+    try:
+        try:
+            files = _restore_in(path, home, parent if beside else home)
+        except OSError as exc:
+            if not (beside and home.is_dir() and exc.errno in (errno.EXDEV, errno.EBUSY)):
+                raise
+            files = _restore_in(path, home, home)  # a mount point: staged inside it
+    except OSError as exc:
+        raise BackupError(
+            f"the restore into {home} failed ({exc.strerror or exc}); nothing was restored"
+        ) from None
+    return BackupSummary(
+        home,
+        backup_kind(path) if path.is_file() else "directory",
+        len(files),
+        sum(int(f["size"]) for f in files),
+    )
+
+
+def _restore_in(path: Path, home: Path, where: Path) -> list[dict]:
+    """Stage the backup ``path`` in a hidden folder of ``where``, check it, and put it in
+    place as ``home``: one rename of the folder (``where`` is home's parent), else a rename
+    of each entry (``where`` is home). The manifest's files."""
     staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.", suffix=".restore", dir=where))
     try:
         got = _staged_members(path, staging)
         files = _check_manifest(path, staging, got)
         (staging / MANIFEST).unlink()
         _fsync_tree(staging)
-        if beside:
+        if where != home:
             if home.is_dir():
                 ref = home.stat()
                 if _present(home):
@@ -513,19 +554,14 @@ def restore(path: Path, home: Path) -> BackupSummary:
                 os.chmod(staging, stat.S_IMODE(ref.st_mode))
                 _own_like(staging, ref)
             os.rename(staging, home)  # replaces the empty directory in one step
+            _fsync_dir(where)
         else:
             _own_like(staging, home.stat())
             _move_into(staging, home)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync_dir(parent)
-    return BackupSummary(
-        home,
-        backup_kind(path) if path.is_file() else "directory",
-        len(files),
-        sum(int(f["size"]) for f in files),
-    )
+    return files
 
 
 def _move_into(staging: Path, home: Path) -> None:
