@@ -103,6 +103,7 @@ def test_full_disk_near_the_edge_is_all_or_nothing(
     size = _new_version_size(small_home, new_rows_csv, tmp_path)
     home = copy_home(small_home, disk / "home")
     old = layer_state(home, LAYER)
+    assert old.current is not None
     audit_before = (home / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     fill(disk, -(-size // PAGE) * PAGE + spare_pages * PAGE)
     run = cli(home, IMPORT[0], str(new_rows_csv), *IMPORT[1:])
@@ -110,7 +111,7 @@ def test_full_disk_near_the_edge_is_all_or_nothing(
     audit = (home / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     if run.returncode == 0:
         assert now.rows == old.rows + len(NEW_IDS) and now.current != old.current
-        assert len(audit) == len(audit_before) + 1 and now.current in audit[-1]
+        assert len(audit) == len(audit_before) + 1 and str(now.current) in audit[-1]
     else:
         assert run.returncode == 2 and FULL in run.stderr, run.stderr
         assert check_layer(home, LAYER, {"old": old}) == "old", (
