@@ -27,7 +27,7 @@ Guarantees:
 With a database in use (:func:`loaders.pg.database_url`) the same functions keep the
 layers in PostGIS (:mod:`loaders.pg.layers`): the same versions, records, renames and
 checks, each commit or undo one transaction under the layer's advisory lock. The version
-in effect is read back into ``HOME/cache/pg/<database>/<layer>/<token>.parquet`` (written
+in effect is read back into ``HOME/cache/pg/<database>/<layer>/<token>/v0001.parquet`` (written
 once per version, the same GeoParquet file a workspace version is), which
 :func:`current_layer_file` returns: readers and caches keyed by it work unchanged.
 """
@@ -1072,8 +1072,8 @@ def _pg_current_file(layer: str, home: Path | None) -> Path | None:
         rec = pg.current(conn, layer)
         if rec is None:
             return None
-        d = (home or default_home()) / "cache" / "pg" / store_key() / layer
-        path = d / f"{rec['token']}.parquet"
+        d = (home or default_home()) / "cache" / "pg" / store_key() / layer / rec["token"]
+        path = d / f"v{rec['number']:04d}.parquet"  # named as the version, as in a workspace
         if path.is_file():
             return path
         d.mkdir(parents=True, exist_ok=True)

@@ -10,14 +10,20 @@ only a version they made: who made the version in effect is read from the audit 
 
 The stores' own errors (``WorkspaceError``, ``ValueError``, ``UsersError``) pass through
 unchanged, so callers handle them as before. A write that succeeded but could not be
-logged raises the logging error (the write stands).
+logged raises the logging error (the write stands in the workspace).
+
+With a database in use each write and its audit entry are one transaction (both or
+neither), and an editor's imported rows are checked again in that transaction against
+the districts of the rows the database stored (a refusal rolls the import back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +34,7 @@ from dashboard.core.standards import Standards
 from dashboard.core.targets import Targets
 from loaders import audit, boundaries, standards_store, targets_store, users_store, workspace
 from loaders.documents import DocumentVersion
+from loaders.pg import database_url
 
 if TYPE_CHECKING:  # the inspections' store is imported where it is used
     from loaders.inspections_store import InspectionBatch, InspectionSettings
@@ -36,6 +43,43 @@ if TYPE_CHECKING:  # the inspections' store is imported where it is used
 LAYER_CREATES = ("import", "replace")
 INSPECTION_CREATES = ("inspect",)
 INSPECTIONS = "inspections"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def _one_transaction() -> Iterator[None]:
+    """With a database in use, one transaction for everything inside (the store's write
+    and its audit entry); with the workspace, nothing."""
+    if database_url() is None:
+        yield
+        return
+    from loaders.pg.connection import transaction
+
+    with transaction():
+        yield
+
+
+def _transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run the write ``fn`` in :func:`_one_transaction`."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _one_transaction():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def _check_stored_rows(actor: Actor, layer: str, version: workspace.Version) -> None:
+    """In the database, check the districts of the rows ``version`` stored (inside the
+    import's transaction: a refusal rolls it back)."""
+    if database_url() is None or actor.role == "admin":
+        return
+    codes = workspace.pg_new_districts(layer, version)
+    check(actor, "import", pd.Series(codes, dtype=object))
 
 
 def _home(home: Path | None) -> Path:
@@ -67,6 +111,7 @@ def _row_numbers(frame: pd.DataFrame, rows: npt.ArrayLike | None) -> np.ndarray:
     return np.arange(1, len(frame) + 1)
 
 
+@_transactional
 def import_layer(
     actor: Actor,
     layer: str,
@@ -107,6 +152,7 @@ def import_layer(
             raise refusal
         check(actor, "import", codes)
     version, renamed = workspace.commit(layer, frame, replace=replace, home=home, source=source)
+    _check_stored_rows(actor, layer, version)
     origin = f" from {source}" if source else ""
     if replace:
         detail = f"replaced the layer with {version.rows} row(s){origin}"
@@ -118,6 +164,7 @@ def import_layer(
     return version, renamed
 
 
+@_transactional
 def import_layer_file(
     actor: Actor,
     layer: str,
@@ -143,6 +190,7 @@ def import_layer_file(
     version, renamed = workspace.commit_file(
         layer, rows_file, replace=replace, home=home, source=source
     )
+    _check_stored_rows(actor, layer, version)
     origin = f" from {source}" if source else ""
     if replace:
         detail = f"replaced the layer with {version.rows} row(s){origin}"
@@ -157,10 +205,18 @@ def import_layer_file(
 def layer_creator(layer: str, home: Path | None = None) -> str | None:
     """Who made the layer's version in effect, by the audit log (None: not on record,
     or no imported version)."""
-    current = workspace.current_layer_file(layer, home)
+    current = _layer_version(layer, home)
     if current is None:
         return None
-    return audit.creator_of(_home(home), LAYER_CREATES, layer, current.name)
+    return audit.creator_of(_home(home), LAYER_CREATES, layer, current)
+
+
+def _layer_version(layer: str, home: Path | None) -> str | None:
+    """The name of the layer's version in effect (``v0003.parquet``; None: none)."""
+    if database_url():  # the file read back is named by the version's token
+        return next((v.name for v in workspace.history(layer, home) if v.current), None)
+    current = workspace.current_layer_file(layer, home)
+    return None if current is None else current.name
 
 
 def can_undo_layer(actor: Actor, layer: str, home: Path | None = None) -> bool:
@@ -168,6 +224,7 @@ def can_undo_layer(actor: Actor, layer: str, home: Path | None = None) -> bool:
     return can(actor, "undo_layer", creator=layer_creator(layer, home))
 
 
+@_transactional
 def undo_layer(actor: Actor, layer: str, home: Path | None = None) -> str | None:
     """Put the layer's previous version back in effect (:func:`loaders.workspace.undo`);
     return its file name (None: the shipped data).
@@ -179,12 +236,12 @@ def undo_layer(actor: Actor, layer: str, home: Path | None = None) -> str | None
     WorkspaceError
         When there is nothing to undo.
     """
-    current = workspace.current_layer_file(layer, home)
+    current = _layer_version(layer, home)
     if current is None and can(actor, "undo_layer", creator=actor.name):
         return workspace.undo(layer, home)  # nothing to undo: the store says so
     check(actor, "undo_layer", creator=layer_creator(layer, home))
     restored = workspace.undo(layer, home)
-    undone = current.name if current is not None else "-"
+    undone = current if current is not None else "-"
     detail = f"undid {undone}; {restored or 'the shipped data'} in effect"
     _log(home, actor, "undo_layer", layer, detail, restored or "")
     return restored
@@ -209,6 +266,7 @@ def boundaries_creator(name: str, home: Path | None = None) -> str | None:
     return audit.creator_of(_home(home), BOUNDARY_CREATES, _boundary_target(name), current.name)
 
 
+@_transactional
 def import_boundaries(
     actor: Actor,
     name: str,
@@ -251,6 +309,7 @@ def can_undo_boundaries(actor: Actor, name: str, home: Path | None = None) -> bo
     return can(actor, "undo_boundaries", creator=boundaries_creator(name, home))
 
 
+@_transactional
 def undo_boundaries(actor: Actor, name: str, home: Path | None = None) -> str | None:
     """Put the previous version of set ``name`` back (:func:`loaders.boundaries.undo_boundaries`);
     return it (None: the set is then not in effect). An editor only a version they made.
@@ -273,6 +332,7 @@ def undo_boundaries(actor: Actor, name: str, home: Path | None = None) -> str | 
     return back
 
 
+@_transactional
 def remove_boundaries(actor: Actor, name: str, home: Path | None = None) -> str:
     """Take set ``name`` out of effect as a new, undoable version; return it. An editor
     only a set whose version in effect they made.
@@ -295,6 +355,7 @@ def remove_boundaries(actor: Actor, name: str, home: Path | None = None) -> str:
 # --------------------------------------------------------------------------- documents
 
 
+@_transactional
 def save_standards(
     actor: Actor, standards: Standards, home: Path | None = None, source: str = ""
 ) -> str:
@@ -306,6 +367,7 @@ def save_standards(
     return version
 
 
+@_transactional
 def reset_standards(actor: Actor, home: Path | None = None) -> bool:
     """Make the shipped standards apply again; admin only. False (and nothing logged)
     when they already did."""
@@ -317,6 +379,7 @@ def reset_standards(actor: Actor, home: Path | None = None) -> bool:
     return done
 
 
+@_transactional
 def undo_standards(actor: Actor, home: Path | None = None) -> str | None:
     """Step the standards back one version; admin only. Returns the version now in
     effect (None: the shipped defaults)."""
@@ -327,6 +390,7 @@ def undo_standards(actor: Actor, home: Path | None = None) -> str | None:
     return back
 
 
+@_transactional
 def save_targets(actor: Actor, targets: Targets, home: Path | None = None, source: str = "") -> str:
     """Save the targets as a new version; admin only. Returns the version's file name."""
     check(actor, "targets")
@@ -335,6 +399,7 @@ def save_targets(actor: Actor, targets: Targets, home: Path | None = None, sourc
     return version
 
 
+@_transactional
 def reset_targets(actor: Actor, home: Path | None = None) -> bool:
     """Make the shipped example targets apply again; admin only. False (and nothing
     logged) when they already did."""
@@ -346,6 +411,7 @@ def reset_targets(actor: Actor, home: Path | None = None) -> bool:
     return done
 
 
+@_transactional
 def undo_targets(actor: Actor, home: Path | None = None) -> str | None:
     """Step the targets back one version; admin only. Returns the version now in effect
     (None: the shipped examples)."""
@@ -367,6 +433,7 @@ def _back(version: str | None, default: str) -> str:
 # --------------------------------------------------------------------------- inspections
 
 
+@_transactional
 def add_inspections(
     actor: Actor, prepared_frame: pd.DataFrame, home: Path | None = None, source: str = ""
 ) -> InspectionBatch:
@@ -412,6 +479,7 @@ def can_undo_inspections(actor: Actor, home: Path | None = None) -> bool:
     return can(actor, "undo_inspections", creator=inspections_creator(home))
 
 
+@_transactional
 def undo_inspections(actor: Actor, home: Path | None = None) -> int | None:
     """Take the latest inspection batch out of effect; return the batch now in effect
     (None: none). An editor only a batch they added.
@@ -436,6 +504,7 @@ def undo_inspections(actor: Actor, home: Path | None = None) -> int | None:
     return back
 
 
+@_transactional
 def save_inspection_settings(
     actor: Actor, settings: InspectionSettings, home: Path | None = None, source: str = ""
 ) -> str:
@@ -452,6 +521,7 @@ def save_inspection_settings(
 # --------------------------------------------------------------------------- users
 
 
+@_transactional
 def add_user(
     actor: Actor,
     name: str,
@@ -472,6 +542,7 @@ def add_user(
     return kept
 
 
+@_transactional
 def set_password(actor: Actor, name: str, password: str, home: Path | None = None) -> str:
     """Give a user a new password; admin only. Returns the kept version before."""
     check(actor, "users")
@@ -481,6 +552,7 @@ def set_password(actor: Actor, name: str, password: str, home: Path | None = Non
     return kept
 
 
+@_transactional
 def remove_user(actor: Actor, name: str, home: Path | None = None) -> str:
     """Remove a user; admin only. Returns the kept version before."""
     check(actor, "users")
@@ -489,6 +561,7 @@ def remove_user(actor: Actor, name: str, home: Path | None = None) -> str:
     return kept
 
 
+@_transactional
 def undo_users(actor: Actor, home: Path | None = None) -> str | None:
     """Put the users file back as before its last change; admin only. Returns the
     version restored (None: no users file now, sign-in off)."""

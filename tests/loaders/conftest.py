@@ -27,14 +27,42 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 def snapshot(home: Path) -> dict[str, str]:
-    """Every file under ``home`` with its content hash: equal snapshots = unchanged."""
+    """Every file under ``home`` with its content hash, and with a database in use the
+    content hash of each of its tables: equal snapshots = unchanged. (The database store's
+    local cache of versions read back is left out: reading writes it.)"""
+    out = _db_snapshot()
     if not home.exists():
-        return {}
-    return {
-        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+        return out
+    out.update(
+        (str(p.relative_to(home)), hashlib.sha256(p.read_bytes()).hexdigest())
         for p in sorted(home.rglob("*"))
-        if p.is_file()
-    }
+        if p.is_file() and not p.relative_to(home).as_posix().startswith("cache/pg/")
+    )
+    return out
+
+
+def _db_snapshot() -> dict[str, str]:
+    import os
+
+    url = os.environ.get("EXCHANGE_ATLAS_DB")
+    if not url:
+        return {}
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE 'atlas%%' ORDER BY tablename"
+        ).fetchall()
+        out = {}
+        for (t,) in tables:
+            row = conn.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) "
+                f"FROM {t} x"
+            ).fetchone()
+            if row and row[0] and t != "atlas_migrations":  # empty tables: as absent files
+                out[f"db:{t}"] = str(row)
+    return out
 
 
 def shipped_places() -> pd.DataFrame:

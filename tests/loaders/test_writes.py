@@ -12,7 +12,7 @@ import pytest
 from dashboard.core.messages import error_text
 from dashboard.core.rights import LOCAL, Actor, PermissionDenied
 from dashboard.core.standards import set_standard
-from loaders import writes
+from loaders import workspace, writes
 from loaders.audit import audit_path, read_audit
 from loaders.inspections_store import InspectionSettings
 from loaders.standards_store import load_standards, standards_history
@@ -63,7 +63,7 @@ def every_write(actor: Actor, home):
     ]
 
 
-def test_a_viewer_is_refused_everything_and_nothing_is_written(home):
+def test_a_viewer_is_refused_everything_and_nothing_is_written(store, home):
     writes.import_layer(ADMIN, "venues", venues("110105"), home=home)
     writes.add_user(ADMIN, "new.user", PW, "viewer", home=home)
     writes.save_standards(ADMIN, a_standard(home), home)
@@ -76,7 +76,7 @@ def test_a_viewer_is_refused_everything_and_nothing_is_written(home):
     assert snapshot(home) == before
 
 
-def test_an_editor_is_refused_other_districts_rows_by_file_row_and_column(home):
+def test_an_editor_is_refused_other_districts_rows_by_file_row_and_column(store, home):
     frame = pd.concat([venues("110105", 2), venues("110101", 2), venues("110108", 1)])
     frame = frame.reset_index(drop=True)
     with pytest.raises(PermissionDenied) as exc:
@@ -101,7 +101,7 @@ def test_an_editor_is_refused_other_districts_rows_by_file_row_and_column(home):
     assert snapshot(home) == {}
 
 
-def test_an_editor_imports_their_own_district_and_undoes_only_their_own(home):
+def test_an_editor_imports_their_own_district_and_undoes_only_their_own(store, home):
     version, _ = writes.import_layer(
         EDITOR, "venues", venues("110105"), home=home, source="mine.csv"
     )
@@ -130,7 +130,7 @@ def test_an_editor_imports_their_own_district_and_undoes_only_their_own(home):
     ]
 
 
-def test_an_editor_may_not_replace_nor_change_documents_or_users(home):
+def test_an_editor_may_not_replace_nor_change_documents_or_users(store, home):
     for action, call in every_write(EDITOR, home):
         if action in ("import", "undo_layer"):
             continue
@@ -140,7 +140,7 @@ def test_an_editor_may_not_replace_nor_change_documents_or_users(home):
     assert current_layer_file("venues", home) is None
 
 
-def test_a_version_made_before_the_log_is_the_admins_to_undo(home):
+def test_a_version_made_before_the_log_is_the_admins_to_undo(store, home):
     from loaders.workspace import commit
 
     commit("venues", venues("110105"), home=home)  # not through the gateway: no entry
@@ -150,7 +150,7 @@ def test_a_version_made_before_the_log_is_the_admins_to_undo(home):
     assert writes.undo_layer(ADMIN, "venues", home) is None
 
 
-def test_admin_does_everything_and_each_write_is_logged_once_with_its_version(home):
+def test_admin_does_everything_and_each_write_is_logged_once_with_its_version(store, home):
     results = {action: call() for action, call in every_write(ADMIN, home)}
     entries = read_audit(home)
     assert [e.action for e in entries] == [a for a, _ in every_write(ADMIN, home)]
@@ -173,13 +173,13 @@ def test_admin_does_everything_and_each_write_is_logged_once_with_its_version(ho
     assert [u.name for u in list_users(home)] == ["new.user"]
 
 
-def test_a_reset_that_changes_nothing_is_not_logged(home):
+def test_a_reset_that_changes_nothing_is_not_logged(store, home):
     assert writes.reset_standards(ADMIN, home) is False
     assert writes.reset_targets(ADMIN, home) is False
     assert read_audit(home) == []
 
 
-def test_the_local_admin_writes_as_local(home):
+def test_the_local_admin_writes_as_local(store, home):
     writes.save_targets(LOCAL, shipped_targets(), home)
     (e,) = read_audit(home)
     assert (e.actor, e.role, e.via) == ("local", "admin", "local")
@@ -200,7 +200,7 @@ def test_a_password_leaves_no_trace_in_the_log_or_the_output(home, caplog, capfd
     assert add.detail == "added as editor for 110105" and passwd.detail == "password changed"
 
 
-def test_store_errors_pass_through_and_nothing_is_logged(home):
+def test_store_errors_pass_through_and_nothing_is_logged(store, home):
     from loaders.users_store import UsersError
     from loaders.workspace import WorkspaceError
 
@@ -209,6 +209,7 @@ def test_store_errors_pass_through_and_nothing_is_logged(home):
     with pytest.raises(WorkspaceError):
         writes.undo_layer(ADMIN, "venues", home)
     assert not audit_path(home).exists()
+    assert read_audit(home) == []
 
 
 # --------------------------------------------------------------------------- inspections
@@ -291,3 +292,28 @@ def test_inspections_added_logged_and_undone_by_their_maker_only(home):
     ]
     assert read_audit(home)[0].detail == "1 inspection(s) from visits.csv"
     assert [b.number for b in inspections_history(home)] == [batch.number, second.number]
+
+
+def test_the_database_checks_the_rows_it_stored_and_rolls_back(store, home):
+    """With a database, the districts of the rows an editor's import stored are checked
+    again inside its transaction: rows the gateway's own check did not see (here: a
+    commit inside the transaction) are refused and the whole write is rolled back."""
+    if store != "postgresql":
+        pytest.skip("the database's own check")
+    frame = pd.DataFrame(
+        {
+            "id": ["X1"],
+            "name_zh": ["外区"],
+            "category": "hotel",
+            "sector": "accommodation",
+            "adcode": ["110101"],
+            "lon": [116.40],
+            "lat": [39.91],
+        }
+    )
+    with pytest.raises(PermissionDenied):
+        with writes._one_transaction():
+            version, _ = workspace.commit("key-locations", frame, home=home)
+            writes._check_stored_rows(EDITOR, "key-locations", version)
+    assert workspace.history("key-locations", home) == []
+    assert workspace.current_layer_file("key-locations", home) is None
