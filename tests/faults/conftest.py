@@ -69,10 +69,20 @@ def cli(home: Path, *args: str, timeout: float = 120) -> Run:
 
 
 def injected(
-    home: Path, args: Sequence[str], at: int = 0, after_ms: float = 0, trace: Path | None = None
+    home: Path,
+    args: Sequence[str],
+    at: int = 0,
+    after_ms: float = 0,
+    trace: Path | None = None,
+    at_bytes: int = 0,
 ) -> subprocess.Popen:
-    """Start ``exchange-atlas ARGS`` through ``inject.py``: killed at step ``at``."""
-    extra = {"ATLAS_KILL_AT": str(at), "ATLAS_KILL_AFTER_MS": str(after_ms)}
+    """Start ``exchange-atlas ARGS`` through ``inject.py``: killed at step ``at`` (or
+    ``after_ms`` later, or once that step's file holds ``at_bytes``)."""
+    extra = {
+        "ATLAS_KILL_AT": str(at),
+        "ATLAS_KILL_AFTER_MS": str(after_ms),
+        "ATLAS_KILL_AT_BYTES": str(at_bytes),
+    }
     if trace is not None:
         extra["ATLAS_KILL_TRACE"] = str(trace)
     return subprocess.Popen(

@@ -6,8 +6,9 @@ audit hook that counts the command's file-system steps inside the workspace
 rename/replace, a removal, a new directory. Nothing of the command is replaced; the hook
 only watches, and at step ``$ATLAS_KILL_AT`` (1-based) sends the process ``SIGKILL`` —
 before that step is carried out, or ``$ATLAS_KILL_AFTER_MS`` milliseconds later from a
-timer thread (a moment inside the writing that follows, e.g. while Arrow writes a version
-file). With ``$ATLAS_KILL_TRACE`` every step is appended to that file as
+timer thread, or (``$ATLAS_KILL_AT_BYTES``) as soon as the file of that step holds that
+many bytes: a moment inside the writing that follows, e.g. while Arrow writes a version
+file. With ``$ATLAS_KILL_TRACE`` every step is appended to that file as
 ``N<TAB>event<TAB>path`` (one dry run lists the moments a test can choose from).
 """
 
@@ -17,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +42,23 @@ def install() -> None:
     home = os.path.realpath(os.environ["EXCHANGE_ATLAS_HOME"])
     at = int(os.environ.get("ATLAS_KILL_AT", "0"))
     after_ms = float(os.environ.get("ATLAS_KILL_AFTER_MS", "0"))
+    at_bytes = int(os.environ.get("ATLAS_KILL_AT_BYTES", "0"))
     trace_path = os.environ.get("ATLAS_KILL_TRACE")
     trace_fd = os.open(trace_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND) if trace_path else None
     state = {"n": 0, "busy": False}
 
     def kill() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
+
+    def watch(path: str) -> None:
+        """Kill as soon as ``path`` holds ``at_bytes`` bytes (while it is being written)."""
+        while True:
+            try:
+                if os.stat(path).st_size >= at_bytes:
+                    kill()
+            except FileNotFoundError:
+                pass
+            time.sleep(0.0005)
 
     def hook(event: str, args: tuple) -> None:
         if event not in EVENTS or state["busy"]:
@@ -63,7 +76,9 @@ def install() -> None:
                 rel = os.path.relpath(full, home)
                 os.write(trace_fd, f"{state['n']}\t{event}\t{rel}\n".encode())
             if state["n"] == at:
-                if after_ms > 0:
+                if at_bytes > 0:
+                    threading.Thread(target=watch, args=(full,), daemon=True).start()
+                elif after_ms > 0:
                     threading.Timer(after_ms / 1000, kill).start()
                 else:
                     kill()

@@ -39,6 +39,8 @@ from tests.faults.conftest import (
 )
 
 SEED = 20261203
+#: Bytes of the temporary version file written when the "inside the writing" kill comes.
+MID = 64 * 1024
 #: Kills after which undo and a later import are tried too (the others: the state only).
 FOLLOWED = ("inside the version file's writing", "just before the switch", "just after the switch")
 IMPORT = ("import", "--layer", LAYER, "--crs", "wgs84")
@@ -70,7 +72,8 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
 
     switch = step_of(steps, "os.rename", "CURRENT")
     named = {
-        "inside the version file's writing": (step_of(steps, "tempfile.mkstemp", ".v0002"), 40),
+        # the step that creates the temporary version file; killed once it holds 64 KiB
+        "inside the version file's writing": (step_of(steps, "open", ".v0002"), MID),
         "the version file complete, before fsync": (step_of(steps, "open", ".v0002") + 1, 0),
         "its link into place": (step_of(steps, "os.link", "v0002.parquet"), 0),
         "its record": (step_of(steps, "os.link", "v0002.json"), 0),
@@ -85,8 +88,8 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
 
     homes = {what: copy_home(big_home, tmp_path / f"k{i}") for i, what in enumerate(named)}
     starts = [
-        (lambda h=homes[w], at=at, ms=ms: injected(h, args, at=at, after_ms=ms))
-        for w, (at, ms) in named.items()
+        (lambda h=homes[w], at=at, b=b: injected(h, args, at=at, at_bytes=b))
+        for w, (at, b) in named.items()
     ]
     runs = dict(zip(named, in_parallel(starts), strict=True))
     for what, (at, _ms) in named.items():
@@ -97,10 +100,12 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
         assert got == want, f"killed at {what} (step {at}): the {got} version in effect"
         if what == "inside the version file's writing":
             d = home / "layers" / LAYER
-            partial = [p for p in d.glob(".v0002.parquet.*") if p.stat().st_size > 0]
-            assert partial and not (d / "v0002.parquet").exists(), (
-                "the kill did not land inside the version file's writing"
+            whole = (dry / "layers" / LAYER / "v0002.parquet").stat().st_size
+            partial = [p.stat().st_size for p in d.glob(".v0002.parquet.*")]
+            assert partial and 0 < partial[0] < whole, (
+                f"the kill did not land inside the version file's writing: {partial} of {whole}"
             )
+            assert not (d / "v0002.parquet").exists()
         if what in FOLLOWED:
             undo_and_import_again(home, LAYER, NEW_IDS, _later_rows())
 
