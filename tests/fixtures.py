@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 
@@ -23,3 +27,26 @@ def layers():
         "payments": read_points_csv(shipped_path("payments"), "payments"),
         "load_layer": load_layer,
     }
+
+
+def run_in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a new thread, its exception re-raised here.
+
+    A session-scoped sync Playwright (the browser tests' fixture) leaves an asyncio loop
+    running in the main thread for the rest of the run, where another ``sync_playwright()``
+    or ``asyncio.run()`` refuses to start; a fresh thread has no running loop.
+    """
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name=getattr(fn, "__name__", "fn"))
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")

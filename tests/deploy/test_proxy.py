@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     shot,
 )
 from tests.deploy.deployfiles import UNIT, nginx_main, option, render_site, run_arguments
+from tests.fixtures import run_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -195,6 +196,10 @@ def _offline(route) -> None:
 
 
 def test_a_district_editor_signs_in_over_https_and_sees_their_rights(deployment):
+    run_in_thread(_editor_journey, deployment)  # the browser tests leave a loop running
+
+
+def _editor_journey(deployment) -> None:
     from playwright.sync_api import sync_playwright
 
     https, _http, _ca, home, tmp = deployment

@@ -25,6 +25,7 @@ from tests.faults.checks import (
     layer_state,
 )
 from tests.faults.conftest import LAYER, NEW_ROWS, cli, copy_home, env_for, exe, require_workspace
+from tests.fixtures import run_in_thread
 
 SEED = 20261204
 PAGES = ["", "data", "inspect", "progress", "worklist"]
@@ -47,7 +48,7 @@ def _pages_ok(url: str) -> Stats:
     import benchmarks.load as load
 
     load.CHOICES[:] = []
-    asyncio.run(visit())
+    run_in_thread(asyncio.run, visit())  # the browser tests leave a loop running
     return stats
 
 
