@@ -67,29 +67,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from dashboard.core.state import ALL, DISTRICT_CODES  # noqa: E402
+
 #: Pages a session explores (URL path of ``dashboard.ui.app.PAGES``; "" is the Overview).
 EXPLORED = ["", "explore", "compare", "district", "progress", "events", "inspect", "worklist"]
-#: The shared district codes (``dashboard.core.state.DISTRICT_CODES``), "all" first as the
-#: selector lists them.
-DISTRICTS = [
-    "all",
-    "110101",
-    "110102",
-    "110105",
-    "110106",
-    "110107",
-    "110108",
-    "110109",
-    "110111",
-    "110112",
-    "110113",
-    "110114",
-    "110115",
-    "110116",
-    "110117",
-    "110118",
-    "110119",
-]
+#: The shared district codes, "all" first as the selector lists them.
+DISTRICTS = [ALL, *DISTRICT_CODES]
 LANG_LABEL = {"zh": "中文", "en": "English"}
 RUN_TIMEOUT_S = 120.0
 WRITE_LAYER = "payments"
