@@ -27,9 +27,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from dashboard.core.messages import Msg, localize
+from dashboard.core.messages import Msg
 from dashboard.core.model import METRIC_CRS, WGS84, Problem
 from loaders import columns as colmod
 from loaders import crsdetect
@@ -54,11 +54,11 @@ from loaders.documents import (
 )
 from loaders.errors import LoaderError
 from loaders.importer import (
-    _WARNINGS_LOCK,  # the importer's: warnings are recorded process-wide, one reader at a time
     MAX_LISTED,
-    confidence_label,
-    library_notes,
-    message_code,
+    FileReport,
+    decide_crs,
+    file_evidence,
+    library_warnings,
     parse_crs_option,
     rectify_geometries,
 )
@@ -148,25 +148,14 @@ def valid_name(name: str) -> str:
 # --------------------------------------------------------------------------- the report
 
 
-@dataclass
-class BoundaryReport:
+@dataclass(kw_only=True)
+class BoundaryReport(FileReport):
     """What reading a boundary file found; ``to_dict`` is the stable JSON of ``--report``
-    (the layer importer's form: the same keys where they apply, problems with ``file``,
-    ``row``, ``column``, ``message``, ``severity`` and ``code``)."""
+    (the layer importer's form, :class:`loaders.importer.FileReport`: the same keys where
+    they apply, problems with ``file``, ``row``, ``column``, ``message``, ``severity`` and
+    ``code``; and ``ok``)."""
 
-    file: str
     name: str
-    format: str = ""
-    encoding: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
-    source_columns: list[str] = field(default_factory=list)
-    crs: str = "wgs84"
-    crs_confidence: str = "undetermined"
-    crs_evidence: list[dict] = field(default_factory=list)
-    crs_scores: dict[str, float] = field(default_factory=dict)
-    rows_read: int = 0
-    rows_kept: int = 0
-    rows_dropped: int = 0
     errors: int = 0
     geometries_repaired: int = 0
     outside_beijing: int = 0
@@ -177,9 +166,8 @@ class BoundaryReport:
     straddling: int = 0
     districts: dict[str, int] = field(default_factory=dict)
     synthetic: bool = False
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+
+    PLACE: ClassVar[dict[str, str]] = {"name": "file"}
 
     @property
     def ok(self) -> bool:
@@ -187,32 +175,13 @@ class BoundaryReport:
         return self.errors == 0
 
     def to_dict(self, lang: str = "en") -> dict:
-        """The report as JSON, its messages in ``lang``."""
-        d = asdict(self)
-        d["ok"] = self.ok
-        d["notes"] = [localize(x, lang) for x in self.notes]
-        d["warnings"] = [localize(x, lang) for x in self.warnings]
-        d["crs_evidence"] = self.evidence(lang)
-        d["problems"] = [
-            {**p.to_dict(), "message": localize(p.message, lang), "code": message_code(p.message)}
-            for p in self.problems
-        ]
-        return d
-
-    def evidence(self, lang: str = "en") -> list[dict]:
-        """The coordinate-system evidence, its texts in ``lang``."""
-        return [{**e, "text": localize(e.get("text"), lang)} for e in self.crs_evidence]
+        """The report as JSON, its messages in ``lang`` (``ok`` after the fields)."""
+        return {**super().to_dict(lang), "ok": self.ok}
 
     def summary(self, lang: str = "en") -> str:
         """One line: zones read, valid or not, system and confidence, in ``lang``."""
         status = Msg("bnd_status_ok") if self.ok else Msg("bnd_status_errors", n=self.errors)
-        return Msg(
-            "bnd_summary",
-            read=self.rows_read,
-            status=status,
-            system=crsdetect.LABELS.get(self.crs, self.crs),
-            confidence=confidence_label(self.crs_confidence),
-        ).text(lang)
+        return Msg("bnd_summary", read=self.rows_read, status=status, **self.crs_terms()).text(lang)
 
 
 @dataclass
@@ -321,17 +290,10 @@ def read_boundaries(
     except ValueError as exc:
         raise LoaderError(str(exc)) from None
     declared, declared_crs = parse_crs_option(crs)
-    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            raw = read_source(
-                path, encoding=encoding, layer_name=layer_name or _polygon_layer(path)
-            )
-            result = _clean(raw, name, shown, declared, declared_crs)
-        except LoaderError as exc:
-            msg = str(exc).replace(str(path), shown).replace(path.name, shown)
-            raise LoaderError(msg) from None
-    result.report.notes.extend(library_notes(caught, path, shown))
+    with library_warnings(path, shown, error_notes=False) as notes:
+        raw = read_source(path, encoding=encoding, layer_name=layer_name or _polygon_layer(path))
+        result = _clean(raw, name, shown, declared, declared_crs)
+    result.report.notes.extend(notes)
     return result
 
 
@@ -504,39 +466,8 @@ def _rectify(
     if found is not None:
         evidence.append(found[0])
         scores = found[1]
-    if raw.fmt in ("GeoJSON", "KML"):
-        evidence.append(crsdetect.Evidence("format", "wgs84", 1, Msg("imp_e_format", fmt=raw.fmt)))
-    elif raw.crs is not None:
-        try:
-            epsg = CRS.from_user_input(raw.crs).to_epsg()
-        except CRSError:
-            epsg = None
-        if epsg in (4326, 4490):
-            strength = 2 if epsg == 4490 else 1
-            evidence.append(
-                crsdetect.Evidence("declared", "wgs84", strength, Msg("imp_e_epsg", epsg=epsg))
-            )
-    evidence.extend(crsdetect.name_evidence([shown, *raw.hints, *cols]))
-    if declared != "auto":
-        system = "wgs84" if declared == "cgcs2000" else declared
-        dec = crsdetect.CrsDecision(
-            system,
-            "declared",
-            [crsdetect.Evidence("declared", system, 3, Msg("imp_e_declared", declared=declared))]
-            + evidence,
-            scores,
-        )
-        strong = [e for e in evidence if e.system and e.system != system and e.strength >= 3]
-        if strong and strong[0].system is not None:
-            dec.warning = Msg(
-                "imp_w_declared_conflict",
-                declared=declared,
-                system=crsdetect.LABELS[strong[0].system],
-                text=strong[0].text,
-            )
-    else:
-        dec = crsdetect.decide(evidence)
-        dec.scores = scores
+    evidence.extend(file_evidence(raw, [shown, *raw.hints, *cols]))
+    dec = decide_crs(evidence, scores, declared)
     rep.crs, rep.crs_confidence = dec.system, dec.confidence
     rep.crs_evidence = [e.to_dict() for e in dec.evidence]
     rep.crs_scores = dec.scores

@@ -18,9 +18,10 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -90,15 +91,21 @@ class ImportOptions:
     display_name: str | None = None
 
 
-@dataclass
-class ImportReport:
-    """What an import did; ``to_dict`` is the stable JSON of ``--report``."""
+@dataclass(kw_only=True)
+class FileReport:
+    """What reading a user's file found, in the form every reader's report shares: the
+    base of :class:`ImportReport` and of the boundary sets' report
+    (:class:`loaders.boundaries.BoundaryReport`). The fields every such report has, its
+    ``--report`` JSON, its coordinate-system evidence and its summary line's terms are
+    here once, so the readers' reports cannot drift apart.
+
+    A subclass is a ``kw_only`` dataclass adding its own fields; :attr:`PLACE` says where
+    its JSON lists them (the JSON's key order is part of the CLI's output).
+    """
 
     file: str
-    layer: str
     format: str = ""
     encoding: str | None = None
-    delimiter: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     source_columns: list[str] = field(default_factory=list)
     crs: str = "wgs84"
@@ -108,6 +115,60 @@ class ImportReport:
     rows_read: int = 0
     rows_kept: int = 0
     rows_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    #: A subclass's own fields that the JSON lists right after a field of this base
+    #: (field → the base's field); the others come after ``rows_dropped``, in the
+    #: subclass's order.
+    PLACE: ClassVar[dict[str, str]] = {}
+
+    def to_dict(self, lang: str = "en") -> dict:
+        """The report as JSON, its messages in ``lang`` (English by default); each problem
+        also carries its message's ``code`` (stable whatever the language)."""
+        d = asdict(self)
+        own = [k for k in d if k not in _FILE_REPORT_FIELDS]
+        out: dict = {}
+        for k in _FILE_REPORT_FIELDS:
+            out[k] = d[k]
+            out.update((o, d[o]) for o in own if self.PLACE.get(o, "rows_dropped") == k)
+        out["notes"] = [localize(x, lang) for x in self.notes]
+        out["warnings"] = [localize(x, lang) for x in self.warnings]
+        out["crs_evidence"] = self.evidence(lang)
+        out["problems"] = [
+            {**p.to_dict(), "message": localize(p.message, lang), "code": message_code(p.message)}
+            for p in self.problems
+        ]
+        return out
+
+    def evidence(self, lang: str = "en") -> list[dict]:
+        """The coordinate-system evidence, its texts in ``lang``."""
+        return [{**e, "text": localize(e.get("text"), lang)} for e in self.crs_evidence]
+
+    def summary(self, lang: str = "en") -> str:
+        """One line of what was read and decided, in ``lang`` (each report its own)."""
+        raise NotImplementedError
+
+    def crs_terms(self) -> dict[str, object]:
+        """The ``system`` and ``confidence`` of a summary line's message: the system's
+        label and the confidence as a message."""
+        return {
+            "system": crsdetect.LABELS.get(self.crs, self.crs),
+            "confidence": confidence_label(self.crs_confidence),
+        }
+
+
+#: The fields of :class:`FileReport`, in order.
+_FILE_REPORT_FIELDS = tuple(f.name for f in fields(FileReport))
+
+
+@dataclass(kw_only=True)
+class ImportReport(FileReport):
+    """What an import did; ``to_dict`` is the stable JSON of ``--report``."""
+
+    layer: str
+    delimiter: str | None = None
     duplicates: int = 0
     swapped: int = 0
     geometries_repaired: int = 0
@@ -115,26 +176,8 @@ class ImportReport:
     outside_beijing: int = 0
     district_mismatches: int = 0
     ids_renamed: int = 0
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
-    def to_dict(self, lang: str = "en") -> dict:
-        """The report as JSON, its messages in ``lang`` (English by default); each problem
-        also carries its message's ``code`` (stable whatever the language)."""
-        d = asdict(self)
-        d["notes"] = [localize(x, lang) for x in self.notes]
-        d["warnings"] = [localize(x, lang) for x in self.warnings]
-        d["crs_evidence"] = self.evidence(lang)
-        d["problems"] = [
-            {**p.to_dict(), "message": localize(p.message, lang), "code": message_code(p.message)}
-            for p in self.problems
-        ]
-        return d
-
-    def evidence(self, lang: str = "en") -> list[dict]:
-        """The coordinate-system evidence, its texts in ``lang``."""
-        return [{**e, "text": localize(e.get("text"), lang)} for e in self.crs_evidence]
+    PLACE: ClassVar[dict[str, str]] = {"layer": "file", "delimiter": "encoding"}
 
     def summary(self, lang: str = "en") -> str:
         """One line: rows read/kept/dropped, system and confidence, in ``lang``."""
@@ -143,8 +186,7 @@ class ImportReport:
             read=self.rows_read,
             kept=self.rows_kept,
             dropped=self.rows_dropped,
-            system=crsdetect.LABELS.get(self.crs, self.crs),
-            confidence=confidence_label(self.crs_confidence),
+            **self.crs_terms(),
         ).text(lang)
 
 
@@ -413,28 +455,11 @@ def import_file(path: Path | str, options: ImportOptions) -> ImportResult:
     """
     path = Path(path)
     declared, declared_crs, fixed, name = _prepare(path, options)
-    # Libraries warn on odd files (GDAL on a bare SQLite file, numpy on 1e308): their
-    # warnings become notes of the report, or of the error, never lines on stderr.
-    # catch_warnings swaps process-wide state, so imports in threads (the app's
-    # sessions) take turns: interleaved, one would restore another's recorder for good.
-    with _WARNINGS_LOCK, workspace.returning_pool(), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            raw = read_source(
-                path,
-                encoding=options.encoding,
-                delimiter=options.delimiter,
-                sheet=options.sheet,
-                layer_name=options.layer_name,
-                limit=options.limit,
-            )
-            result = clean(raw, options, name, declared, declared_crs, fixed, release=True)
-            del raw
-        except LoaderError as exc:
-            msg = _name_only(str(exc), path, name)
-            notes = library_notes(caught, path, name)
-            raise LoaderError(f"{msg} ({'; '.join(notes)})" if notes else msg) from None
-    result.report.notes.extend(library_notes(caught, path, name))
+    with library_warnings(path, name) as notes, workspace.returning_pool():
+        raw = _read_whole(path, options)
+        result = clean(raw, options, name, declared, declared_crs, fixed, release=True)
+        del raw
+    result.report.notes.extend(notes)
     return result
 
 
@@ -510,8 +535,7 @@ def import_stream(
     size = CHUNK_ROWS if chunk_rows is None else chunk_rows
     if size < 1:
         raise LoaderError(f"--chunk-rows {chunk_rows}: give a number of rows of at least 1")
-    with _WARNINGS_LOCK, workspace.returning_pool(), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with library_warnings(path, name) as notes, workspace.returning_pool():
         writer = workspace.RowWriter(out, options.layer)
         try:
             stream = _open_stream(path, options, size)
@@ -547,15 +571,10 @@ def import_stream(
             del pending
             report = run.finish()
             writer.close()
-        except LoaderError as exc:
-            writer.discard()
-            msg = _name_only(str(exc), path, name)
-            notes = library_notes(caught, path, name)
-            raise LoaderError(f"{msg} ({'; '.join(notes)})" if notes else msg) from None
-        except BaseException:
+        except BaseException:  # a LoaderError is worded by library_warnings
             writer.discard()
             raise
-    report.notes.extend(library_notes(caught, path, name))
+    report.notes.extend(notes)
     return StreamedImport(report, out, chunks, stream.streamed)
 
 
@@ -576,7 +595,14 @@ def _open_stream(path: Path, options: ImportOptions, chunk_rows: int) -> TableSt
             chunk_rows=chunk_rows,
             limit=options.limit,
         )
-    raw = read_source(
+    raw = _read_whole(path, options)
+    return TableStream(raw, table_chunks(raw, chunk_rows), streamed=False)
+
+
+def _read_whole(path: Path, options: ImportOptions) -> RawTable:
+    """The file read whole (within the readers' size limit), with the options' reading
+    choices."""
+    return read_source(
         path,
         encoding=options.encoding,
         delimiter=options.delimiter,
@@ -584,7 +610,6 @@ def _open_stream(path: Path, options: ImportOptions, chunk_rows: int) -> TableSt
         layer_name=options.layer_name,
         limit=options.limit,
     )
-    return TableStream(raw, table_chunks(raw, chunk_rows), streamed=False)
 
 
 def table_chunks(raw: RawTable, chunk_rows: int, split_blocks: bool = False) -> Iterator[RawTable]:
@@ -667,8 +692,33 @@ def _pieces(a: pa.ChunkedArray, start: int, stop: int) -> list[pa.Array]:
     return got
 
 
-#: Held while an import records warnings (see :func:`import_file`).
-_WARNINGS_LOCK = threading.Lock()
+#: Held while a reader records warnings (:func:`library_warnings`): ``catch_warnings``
+#: swaps process-wide state, so readers in threads (the app's sessions) take turns;
+#: interleaved, one would restore another's recorder for good.
+WARNINGS_LOCK = threading.Lock()
+_WARNINGS_LOCK = WARNINGS_LOCK  # the old name, still used by loaders.inspection_import
+
+
+@contextmanager
+def library_warnings(path: Path, name: str, *, error_notes: bool = True) -> Iterator[list[str]]:
+    """Read a user's file inside: the warnings libraries give (GDAL on a bare SQLite
+    file, numpy on 1e308) become notes, never lines on stderr.
+
+    Yields the list that, once the block ends, holds them as report notes
+    (:func:`library_notes`). A :class:`LoaderError` raised inside comes out with the
+    file's path replaced by ``name``, the name the user knows, and (``error_notes``)
+    the notes so far in brackets. Readers take turns (:data:`WARNINGS_LOCK`).
+    """
+    notes: list[str] = []
+    with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield notes
+        except LoaderError as exc:
+            msg = _name_only(str(exc), path, name)
+            said = library_notes(caught, path, name) if error_notes else []
+            raise LoaderError(f"{msg} ({'; '.join(said)})" if said else msg) from None
+    notes.extend(library_notes(caught, path, name))
 
 
 def _name_only(text: str, path: Path, name: str) -> str:
@@ -1610,52 +1660,62 @@ def _decide_system(raw, declared, pts, named, names, mapping, name):
             scores = found[1] or scores
     if raw.osm:
         evidence.append(crsdetect.Evidence("provenance", "wgs84", 2, Msg("imp_e_osm")))
+    evidence.extend(file_evidence(raw, [name, *raw.hints, *[str(c) for c in raw.df.columns]]))
+    dec = decide_crs(evidence, scores, declared)
+    return (dec.system if declared == "auto" else declared), dec
+
+
+def file_evidence(raw: RawTable, texts: list[str]) -> list[crsdetect.Evidence]:
+    """What a file itself says of its coordinate system: its format (GeoJSON and KML are
+    WGS-84 by specification) or the geographic system its metadata declares, then the
+    names in ``texts`` (the file's name, the reader's hints, the columns). The layer
+    importer and the boundary reader (:mod:`loaders.boundaries`) weigh it alike."""
+    evidence: list[crsdetect.Evidence] = []
     if raw.fmt in ("GeoJSON", "KML"):
-        evidence.append(
-            crsdetect.Evidence(
-                "format",
-                "wgs84",
-                1,
-                Msg("imp_e_format", fmt=raw.fmt),
-            )
-        )
+        evidence.append(crsdetect.Evidence("format", "wgs84", 1, Msg("imp_e_format", fmt=raw.fmt)))
     elif raw.crs is not None:
         try:
             epsg = CRS.from_user_input(raw.crs).to_epsg()
         except CRSError:
             epsg = None
         if epsg in (4326, 4490):
+            strength = 2 if epsg == 4490 else 1
             evidence.append(
-                crsdetect.Evidence(
-                    "declared",
-                    "wgs84",
-                    2 if epsg == 4490 else 1,
-                    Msg("imp_e_epsg", epsg=epsg),
-                )
+                crsdetect.Evidence("declared", "wgs84", strength, Msg("imp_e_epsg", epsg=epsg))
             )
-    texts = [name, *raw.hints, *[str(c) for c in raw.df.columns]]
     evidence.extend(crsdetect.name_evidence(texts))
-    if declared != "auto":
-        system = "wgs84" if declared == "cgcs2000" else declared
-        strong = [e for e in evidence if e.system and e.system != system and e.strength >= 3]
-        dec = crsdetect.CrsDecision(
-            system,
-            "declared",
-            [crsdetect.Evidence("declared", system, 3, Msg("imp_e_declared", declared=declared))]
-            + evidence,
-            scores,
+    return evidence
+
+
+def decide_crs(
+    evidence: list[crsdetect.Evidence], scores: dict[str, float], declared: str
+) -> crsdetect.CrsDecision:
+    """The coordinate-system decision on ``evidence`` (with its ``scores``), or the
+    ``declared`` system (not ``auto``; CGCS2000 is WGS-84 here) taken as declared, with
+    a warning when strong evidence (strength 3) names another system."""
+    if declared == "auto":
+        dec = crsdetect.decide(evidence)
+        dec.scores = scores
+        return dec
+    system = "wgs84" if declared == "cgcs2000" else declared
+    strong = [e for e in evidence if e.system and e.system != system and e.strength >= 3]
+    dec = crsdetect.CrsDecision(
+        system,
+        "declared",
+        [crsdetect.Evidence("declared", system, 3, Msg("imp_e_declared", declared=declared))]
+        + evidence,
+        scores,
+    )
+    if strong:
+        top = strong[0]
+        assert top.system is not None  # strong keeps only evidence with a system
+        dec.warning = Msg(
+            "imp_w_declared_conflict",
+            declared=declared,
+            system=crsdetect.LABELS[top.system],
+            text=top.text,
         )
-        if strong:
-            top = strong[0]
-            assert top.system is not None  # strong keeps only evidence with a system
-            system_label = crsdetect.LABELS[top.system]
-            dec.warning = Msg(
-                "imp_w_declared_conflict", declared=declared, system=system_label, text=top.text
-            )
-        return declared, dec
-    dec = crsdetect.decide(evidence)
-    dec.scores = scores
-    return dec.system, dec
+    return dec
 
 
 def _filled(a: pd.Series, b: pd.Series) -> pd.Series:

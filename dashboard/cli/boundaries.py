@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.cli.common import cli_actor, workspace_home
 from dashboard.cli.errors import CliError
+from dashboard.cli.reports import error_texts, give_report, print_summary
 from dashboard.core.i18n import LANGS, t
 from dashboard.core.messages import localize
 
@@ -47,16 +48,7 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _write_report(path: Path, data: dict) -> None:
-    from loaders.workspace import atomic_write_bytes
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.cli.importing import problem_text
     from dashboard.core.rights import PermissionDenied
     from loaders.boundaries import read_boundaries
     from loaders.errors import LoaderError
@@ -69,20 +61,12 @@ def _run_import(args: argparse.Namespace) -> int:
     except LoaderError as exc:
         raise CliError(str(exc)) from None
     rep = result.report
-    if args.report:
-        try:
-            _write_report(Path(args.report), rep.to_dict(lang))
-        except OSError as exc:
-            raise CliError(
-                f"cannot write the report {args.report}: {exc.strerror or exc}"
-            ) from None
-    for w in rep.warnings:
-        print(t("imp_cli_warning", lang, text=localize(w, lang)), file=sys.stderr)
+    give_report(rep, lang, args.report)
     if not rep.ok:
-        errors = [p for p in rep.problems if p.severity == "error"]
-        for p in errors:
-            print(problem_text(p, lang), file=sys.stderr)
-        first = "; ".join(problem_text(p, lang) for p in errors[:3])[:600]
+        errors = error_texts(rep, lang)
+        for text in errors:
+            print(text, file=sys.stderr)
+        first = "; ".join(errors[:3])[:600]
         raise CliError(t("bnd_cli_errors", lang, file=args.file, n=rep.errors, first=first))
     stored = None
     if not args.dry_run:
@@ -108,10 +92,7 @@ def _run_import(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(rep.summary(lang))
-    for e in rep.evidence(lang):
-        if e.get("text"):
-            print(t("imp_cli_evidence", lang, source=e["source"], text=e["text"]))
+    print_summary(rep, lang)
     if rep.synthetic:
         print(t("bnd_cli_synthetic", lang, name=name))
     if stored is None:

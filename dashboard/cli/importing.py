@@ -11,17 +11,16 @@ one-paragraph message when the file or the workspace cannot be used.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 import tempfile
 from pathlib import Path
 
 from dashboard.cli.common import cli_actor
 from dashboard.cli.errors import CliError
+from dashboard.cli.reports import error_texts, give_report, print_summary, write_json
+from dashboard.cli.reports import problem_text as problem_text  # re-exported: cli.inspect
 from dashboard.core.i18n import LANGS, t
 from dashboard.core.messages import localize
-from dashboard.core.model import POINT_LAYERS, Problem
+from dashboard.core.model import POINT_LAYERS
 from loaders.workspace import home_option
 
 CRS_CHOICES = "auto|wgs84|cgcs2000|gcj02|bd09|EPSG:N|FILE.prj"
@@ -43,24 +42,9 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically (temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def problem_text(p: Problem, lang: str) -> str:
-    """One problem for reading, in ``lang``: file, row, column and message."""
-    where = p.file if p.row is None else t("imp_cli_where_row", lang, file=p.file, row=p.row)
-    if p.column:
-        where = t("imp_cli_where_column", lang, where=where, column=p.column)
-    return t("imp_cli_problem", lang, where=where, message=localize(p.message, lang))
+    """Write JSON atomically, with no final newline (the import's ``--report`` form; also
+    :mod:`dashboard.cli.inspect`'s)."""
+    write_json(path, data, end="")
 
 
 def _home(args: argparse.Namespace) -> Path | None:
@@ -100,18 +84,9 @@ def _options(args: argparse.Namespace):
 def _report(args: argparse.Namespace, rep) -> None:
     """Write ``--report``, print the warnings; refuse a file that kept no row."""
     lang = args.lang
-    if args.report:
-        try:
-            _write_json(Path(args.report), rep.to_dict(lang))
-        except OSError as exc:
-            raise CliError(
-                f"cannot write the report {args.report}: {exc.strerror or exc}"
-            ) from None
-    for w in rep.warnings:
-        print(t("imp_cli_warning", lang, text=localize(w, lang)), file=sys.stderr)
+    give_report(rep, lang, args.report, end="")
     if rep.rows_kept == 0:
-        errors = [problem_text(p, lang) for p in rep.problems if p.severity == "error"]
-        first = "; ".join(errors)[:600]
+        first = "; ".join(error_texts(rep, lang))[:600]
         raise CliError(
             t(
                 "imp_cli_no_rows",
@@ -125,12 +100,8 @@ def _report(args: argparse.Namespace, rep) -> None:
 
 def _summary(args: argparse.Namespace, rep) -> None:
     lang = args.lang
-    print(rep.summary(lang))
     fmt, enc = rep.format, rep.encoding or "-"
-    print(t("imp_cli_format", lang, fmt=fmt, encoding=enc, columns=rep.columns))
-    for e in rep.evidence(lang):
-        if e.get("text"):
-            print(t("imp_cli_evidence", lang, source=e["source"], text=e["text"]))
+    print_summary(rep, lang, t("imp_cli_format", lang, fmt=fmt, encoding=enc, columns=rep.columns))
 
 
 def _run_streamed(args: argparse.Namespace, chunk_rows: int | None) -> int:

@@ -10,11 +10,13 @@ is its key. No Streamlit.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pydeck as pdk
 
 from dashboard.core.i18n import name_col, t
 from dashboard.engine import explore
+from dashboard.engine.compare import COMPARISON_COLUMNS
 from dashboard.engine.zones import OUTSIDE
 from dashboard.views import maps, reports
 
@@ -23,21 +25,14 @@ from dashboard.views import maps, reports
 ZONE_TOLERANCE = 0.0004
 #: Metrics a zone choropleth can show (those of the district choropleth).
 ZONE_METRICS = tuple(explore.CHOROPLETH_METRICS)
-#: Columns of the zone table as shown and exported (``zone`` and ``district``: names).
+#: Columns of the zone table as shown and exported (``zone`` and ``district``: names):
+#: the comparison table's metrics (:data:`dashboard.engine.compare.COMPARISON_COLUMNS`,
+#: not its rank, adcode and names) between the zone's names and its id.
 ZONE_TABLE_COLUMNS = (
     "rank",
     "zone",
     "district",
-    "demand",
-    "covered",
-    "uncovered",
-    "coverage",
-    "weighted_coverage",
-    "access",
-    "share_without_access",
-    "coverage_baseline",
-    "change",
-    "newly_covered",
+    *(c for c in COMPARISON_COLUMNS if c not in ("rank", "adcode", "name_zh", "name_en")),
     "zone_id",
 )
 
@@ -92,9 +87,12 @@ def zone_choropleth(
 
 
 def localize_zones(table: pd.DataFrame, lang: str, district_names: dict[str, str]) -> pd.DataFrame:
-    """A zone table for reading: the zone's and its district's names in ``lang``, the
-    metrics of :data:`ZONE_TABLE_COLUMNS` that ``table`` has, headers in ``lang``."""
+    """A zone table for reading: the zone's and its district's names in ``lang`` (the
+    :data:`OUTSIDE` row, the places in no zone, labelled in ``lang`` whatever names the
+    table gives it), the metrics of :data:`ZONE_TABLE_COLUMNS` that ``table`` has,
+    headers in ``lang``."""
     df = table.copy()
-    df["zone"] = df[name_col(lang)].astype(str)
+    outside = df["zone_id"].astype(str).to_numpy() == OUTSIDE
+    df["zone"] = np.where(outside, t("bnd_outside_row", lang), df[name_col(lang)].astype(str))
     df["district"] = df["adcode"].astype(str).map(lambda a: district_names.get(a, a))
     return reports.localize(df, lang, ZONE_TABLE_COLUMNS)

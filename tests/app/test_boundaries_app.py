@@ -150,12 +150,26 @@ def test_district_drill_down_adds_up_to_the_district(home: Path, sample_file: Pa
     assert zones["Key locations"].sum() == want["demand"]
     assert zones["Covered"].sum() == want["covered"]
     assert set(zones["Zone id"]) >= {"110105-S01", "110105-S04", "outside"}
+    assert zones.set_index("Zone id").loc["outside", "Zone"] == "Outside any zone"
     deck = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
     layer = next(x for x in deck["layers"] if x["id"] == "zones")
     assert {f["properties"]["adcode"] for f in layer["data"]["features"]} == {
         f"110105-S0{i}" for i in range(1, 5)
     }
     assert any("synthetic example data" in w.value for w in at.warning)
+
+
+def test_district_drill_down_in_chinese_labels_the_places_outside_every_zone(
+    home: Path, sample_file: Path
+):
+    stored(home, sample_file)
+    at = open_page("../pages/district.py", {"lang": "zh", "district": "110105", "dp_set": "sample"})
+    assert not at.exception
+    table = frame(at, "分区")
+    names = dict(zip(table.iloc[:, -1], table["分区"], strict=True))  # the zone id is last
+    assert names["outside"] == "不在任何分区内"
+    assert names["110105-S01"] == "朝阳区示例街道 1"
+    assert "None" not in set(table["分区"]) and table["分区"].notna().all()
 
 
 def test_district_profile_without_sets_only_says_where_to_import(home: Path):
