@@ -11,7 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.core.i18n import t
+from dashboard.core.safetext import md_literal
 from dashboard.ui import auth, cache, present, session, widgets
+from loaders.errors import WorkspaceError
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
@@ -38,6 +40,14 @@ def main() -> None:
     st.set_page_config(
         page_title="Beijing Exchange Atlas · 北京国际交往地图", page_icon="🗺️", layout="wide"
     )
+    try:
+        _run()
+    except WorkspaceError as exc:  # the store failed (the database unreachable …): its message,
+        st.error(md_literal(exc))  # not a traceback; the next run tries the store again
+
+
+def _run() -> None:
+    """The run itself: sidebar, navigation and the page (see :func:`main`)."""
     lang = session.view().lang
     signed_in = auth.signed_in()
     admin = auth.actor().role == "admin" or not signed_in

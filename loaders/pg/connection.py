@@ -7,8 +7,14 @@ transaction under an advisory lock. Any failure is a :class:`DatabaseError` nami
 wrong and how to fix it, and nothing is written. The tables live in the connection's
 current schema (the first of its ``search_path`` that exists: ``public`` by default).
 
-:func:`transaction` hands out a pooled connection inside a transaction (psycopg_pool; a
-connection that died with a server restart is replaced). Inside one, further
+:func:`transaction` hands out a pooled connection inside a transaction (psycopg_pool). Each
+connection is checked as it is handed out, so one that died with a server restart is
+dropped and a new one made; a failed connect is not retried in the background with a
+growing delay but given up at once (``reconnect_timeout=0``), so the next transaction
+connects afresh: a process recovers as soon as the server is back, without a restart.
+While the server cannot be reached, a transaction fails within seconds with one
+:class:`DatabaseError` that names the database (password masked) and says it is
+unreachable; nothing was written. Inside one, further
 :func:`transaction` blocks reuse it as savepoints, so the write gateway
 (:mod:`loaders.writes`) makes a store's write and its audit entry one transaction.
 :func:`lock` takes a transaction-scoped advisory lock: the database's counterpart of the
@@ -26,7 +32,7 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolClosed
 
 from loaders.errors import WorkspaceError
 from loaders.pg import ENV_DB, database_url
@@ -36,9 +42,14 @@ from loaders.pg.migrations import LATEST, MIGRATIONS
 CONNECT_TIMEOUT = 5
 #: Most connections one process keeps open to the database.
 POOL_MAX = 8
+#: Seconds a transaction waits for a connection of a busy pool (the server answering).
+ACQUIRE_TIMEOUT = 30.0
+#: Seconds of each wait for a pooled connection, between looks at whether it failed.
+_POLL = 0.25
 
 _pools: dict[str, ConnectionPool[psycopg.Connection]] = {}
 _keys: dict[str, str] = {}
+_failed: dict[str, float] = {}  # URL → when its pool last failed to connect (monotonic)
 _guard = threading.Lock()
 _ambient: ContextVar[psycopg.Connection | None] = ContextVar("atlas_pg_conn", default=None)
 
@@ -88,7 +99,8 @@ def _connect(url: str) -> psycopg.Connection:
         return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseError(
-            f"cannot connect to the database {_where(url)}: {_first_line(exc)}. Check the "
+            f"cannot connect to the database {_where(url)}: it is unreachable or refused "
+            f"the connection ({_first_line(exc)}). Check the "
             "host, port, user, password and database name in the URL, and that the server "
             "is running (pg_isready -h HOST -p PORT)"
         ) from None
@@ -226,19 +238,87 @@ def pool(url: str | None = None) -> ConnectionPool[psycopg.Connection]:
         if got is not None:
             return got
         key = check_database(url)
-        got = ConnectionPool(
-            url,
-            connection_class=psycopg.Connection,
-            min_size=1,
-            max_size=POOL_MAX,
-            kwargs={"connect_timeout": CONNECT_TIMEOUT},
-            check=ConnectionPool.check_connection,
-            open=True,
-            name="exchange-atlas",
-        )
+        got = _new_pool(url)
         _pools[url] = got
         _keys[url] = hashlib.sha256(key.encode()).hexdigest()[:16]
         return got
+
+
+def _new_pool(url: str) -> ConnectionPool[psycopg.Connection]:
+    """A pool for ``url`` whose connections are checked as they are handed out and whose
+    failed connects are given up at once (noted in ``_failed``), never retried in the
+    background with a growing delay: the next request connects afresh (see the module)."""
+
+    def failed(_pool: ConnectionPool) -> None:
+        _failed[url] = time.monotonic()
+
+    return ConnectionPool(
+        url,
+        connection_class=psycopg.Connection,
+        min_size=1,
+        max_size=POOL_MAX,
+        kwargs={"connect_timeout": CONNECT_TIMEOUT},
+        check=ConnectionPool.check_connection,
+        timeout=ACQUIRE_TIMEOUT,
+        reconnect_timeout=0.0,
+        reconnect_failed=failed,
+        open=True,
+        name="exchange-atlas",
+    )
+
+
+def unreachable(url: str, why: str) -> DatabaseError:
+    """The error of a database that stopped answering (the server stopped, restarting, or
+    the network between), with ``why`` (libpq's words)."""
+    return DatabaseError(
+        f"the database {_where(url)} is unreachable ({why}); nothing was read or written. "
+        "Check that the server is running (pg_isready -h HOST -p PORT); the app connects "
+        "again by itself once it is back"
+    )
+
+
+def _probe(url: str) -> str | None:
+    """Whether the server lets us in now: None, else libpq's reason."""
+    try:
+        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, autocommit=True).close()
+    except psycopg.Error as exc:
+        return _first_line(exc)
+    return None
+
+
+def _checkout(url: str) -> tuple[ConnectionPool[psycopg.Connection], psycopg.Connection]:
+    """A checked connection of the pool of ``url`` (and the pool, to give it back to).
+
+    Waits while the pool is busy (up to :data:`ACQUIRE_TIMEOUT`); once the pool failed to
+    connect, asks the server directly, and when that fails too raises at once.
+
+    Raises
+    ------
+    DatabaseError
+        When the server cannot be reached, or no connection came free in time.
+    """
+    start = time.monotonic()
+    deadline = start + ACQUIRE_TIMEOUT
+    while True:
+        p = pool(url)
+        try:
+            return p, p.getconn(timeout=_POLL)
+        except PoolClosed:  # closed meanwhile (close_pools): the next one
+            continue
+        except psycopg.OperationalError:  # PoolTimeout: nothing ready yet
+            pass
+        now = time.monotonic()
+        if _failed.get(url, -1.0) >= start or now >= deadline:
+            why = _probe(url)
+            if why is not None:
+                raise unreachable(url, why)
+            if now >= deadline:
+                raise DatabaseError(
+                    f"the database {_where(url)} answers, but no connection of this "
+                    f"process came free within {ACQUIRE_TIMEOUT:.0f} s (all {POOL_MAX} "
+                    "busy); nothing was read or written. Try again"
+                )
+            start = now  # it answers again: the pool connects on the next request
 
 
 def store_key(url: str | None = None) -> str:
@@ -256,6 +336,7 @@ def close_pools() -> None:
             p.close()
         _pools.clear()
         _keys.clear()
+        _failed.clear()
 
 
 @contextmanager
@@ -267,8 +348,8 @@ def transaction() -> Iterator[psycopg.Connection]:
     Raises
     ------
     DatabaseError
-        When the database cannot be reached (the server stopped or restarted: the next
-        call gets a new connection).
+        When the database cannot be reached (:func:`unreachable`: the server stopped or
+        restarted; once it is back the next call gets a new connection).
     """
     outer = _ambient.get()
     if outer is not None:
@@ -276,18 +357,23 @@ def transaction() -> Iterator[psycopg.Connection]:
             yield outer
         return
     url = database_url() or ""
+    p, conn = _checkout(url)
     try:
-        with pool(url).connection() as conn, conn.transaction():
+        with conn.transaction():
             token = _ambient.set(conn)
             try:
                 yield conn
             finally:
                 _ambient.reset(token)
     except psycopg.OperationalError as exc:
+        if conn.closed or conn.broken:
+            raise unreachable(url, _first_line(exc)) from None
         raise DatabaseError(
-            f"the database {_where(url)} stopped answering ({_first_line(exc)}); nothing "
-            "of this change was written. Try again when the server is back"
+            f"the database {_where(url)} failed ({_first_line(exc)}); nothing of this change "
+            "was written. Try again"
         ) from None
+    finally:
+        p.putconn(conn)  # a broken connection is dropped, not kept
 
 
 def in_transaction() -> bool:
