@@ -13,6 +13,13 @@ with the count and coloured by the share covered; a cell with one place shows th
 Emptier tiles, and every tile from :data:`SINGLE_ZOOM` on, show single places: small dots of a
 fixed pixel size, uncovered places drawn after (above) covered ones, so both stay visible.
 
+A layer coloured by category instead (:class:`Classes`: the Work list by reason, Inspect by
+check status) counts each cluster's members per category: the circle is filled in the colour of
+its most frequent category, ringed in the colour of the most important category it holds when
+that is another (so a failed check among hundreds never inspected still shows), and its tooltip
+lists the count of each; single places are dots in their category's colour, the most important
+drawn on top.
+
 The tiles are GeoJSON (deck.gl's ``TileLayer`` renders them with a ``GeoJsonLayer``); the
 browser fetches only the tiles in view and, while the URL stays the same, keeps them. A change
 of radius, date or standard gives a new source key, hence a new URL: the tiles in view are
@@ -113,6 +120,30 @@ def lonlat_of(ix: np.ndarray, iy: np.ndarray, level: int = LEVEL) -> tuple[np.nd
     return lon, lat
 
 
+@dataclass(frozen=True)
+class Classes:
+    """The categories of a layer coloured by category, the most important first.
+
+    ``codes`` are the values of the frame's column ``column``; a value not among them counts
+    as the last (least important) category. ``title`` names what they are ("Reason"),
+    ``noun`` what a member is ("items due"), both in the source's language; ``labels`` and
+    ``colors`` (RGBA) go with ``codes``.
+    """
+
+    column: str
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+    colors: tuple[tuple[int, int, int, int], ...]
+    title: str
+    noun: str
+
+    def index_of(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """The category index (into ``codes``) of each value; unknown values: the last."""
+        idx = pd.Index(list(self.codes)).get_indexer(pd.Index(pd.Series(values).astype(str)))
+        idx = np.asarray(idx, dtype=np.int64)
+        return np.where(idx < 0, len(self.codes) - 1, idx)
+
+
 @dataclass(frozen=True, eq=False)
 class TileSource:
     """One point layer prepared for tiling (rows sorted by their Morton key).
@@ -138,6 +169,12 @@ class TileSource:
     district_names: dict[str, str] = field(default_factory=dict)
     #: clusters as labelled discs, or (beside a layer coloured by coverage) as rings
     ring: bool = False
+    #: categories the layer is coloured by (None: by coverage or in ``color``), and the
+    #: category index of each sorted row
+    classes: Classes | None = None
+    cls: np.ndarray | None = None
+    #: a column of plain text added as the last tooltip line of a single place
+    note: str | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -152,6 +189,8 @@ def tile_source(
     covered: np.ndarray | pd.Series | None = None,
     system: str = "wgs84",
     ring: bool = False,
+    classes: Classes | None = None,
+    note: str | None = None,
 ) -> TileSource:
     """Index ``frame``'s places (``lon``/``lat`` in WGS-84, the layer's columns) for tiles.
 
@@ -159,8 +198,13 @@ def tile_source(
     (the data version, filters, radius, date, language, basemap system). ``covered`` (aligned
     with ``frame``) colours clusters by the share covered and singles by their state; ``ring``
     draws clusters as unlabelled rings in the layer's colour, for a layer shown over one
-    coloured by coverage (the count is in the tooltip).
+    coloured by coverage (the count is in the tooltip). ``classes`` colours the places by the
+    category in their column ``classes.column`` instead (clusters by their mix), with
+    tooltips from the names, the category and the district (and ``note``, a column of plain
+    text), so any frame with ``id``, the two names, ``adcode``, ``lon`` and ``lat`` will do.
     """
+    if classes is not None and covered is not None:
+        raise ValueError("a tile source is coloured by coverage or by category, not both")
     lon = frame["lon"].to_numpy(dtype=float)
     lat = frame["lat"].to_numpy(dtype=float)
     if system != "wgs84" and len(lon):
@@ -172,6 +216,7 @@ def tile_source(
     keys = morton(ix, iy)
     order = np.argsort(keys, kind="stable")
     cov = None if covered is None else np.asarray(covered, dtype=bool)[order]
+    cls = None if classes is None else classes.index_of(frame[classes.column].to_numpy())[order]
     return TileSource(
         key=key,
         layer=layer,
@@ -186,7 +231,10 @@ def tile_source(
         order=order,
         color=tuple(model.LAYERS[layer].color) if layer in model.LAYERS else (90, 90, 90),  # type: ignore[arg-type]
         district_names=dict(district_names or {}),
-        ring=ring and covered is None,
+        ring=ring and covered is None and classes is None,
+        classes=classes,
+        cls=cls,
+        note=note,
     )
 
 
@@ -235,14 +283,56 @@ def _point(lon: float, lat: float, props: dict) -> dict:
     }
 
 
+def text_rgba(fill: Sequence[int]) -> list[int]:
+    """A count label's colour on ``fill``: near-black on light fills, white on dark ones."""
+    r, g, b = (float(c) for c in fill[:3])
+    light = 0.299 * r + 0.587 * g + 0.114 * b > 150
+    return [25, 25, 25, 255] if light else [255, 255, 255, 255]
+
+
+def _class_tips(source: TileSource, sub: pd.DataFrame, cls: np.ndarray) -> pd.DataFrame:
+    """Plain-text tooltip fields of single places of a source coloured by category: the
+    name, the other language's name, the category, the district (and the note)."""
+    classes = source.classes
+    assert classes is not None
+    lang = source.lang
+    other = "name_en" if lang == "zh" else "name_zh"
+    own = "name_zh" if lang == "zh" else "name_en"
+
+    def text(col: str) -> pd.Series:
+        if col not in sub.columns:
+            return pd.Series("", index=sub.index, dtype="string")
+        return sub[col].astype("string").fillna("")
+
+    title = text(own)
+    title = title.where(title != "", text(other))
+    title = title.where(title != "", text("id"))
+    labels = np.asarray(classes.labels, dtype=object)[cls]
+    names = source.district_names
+    district = text("adcode").map(lambda a: names.get(str(a), str(a)))
+    body = (classes.title + ": " + pd.Series(labels, index=sub.index, dtype="string")) + (
+        "\n" + t("tt_district", lang) + ": " + district
+    )
+    if source.note and source.note in sub.columns:
+        note = text(source.note)
+        body = body + np.where(note != "", "\n" + note, "")
+    return pd.DataFrame({"tt_title": title, "tt_sub": text(other), "tt_body": body})
+
+
 def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
-    """Features of single places ``rows`` (positions in the sorted source), uncovered last."""
+    """Features of single places ``rows`` (positions in the sorted source), uncovered (or
+    the most important category) last, so drawn on top."""
     if not len(rows):
         return []
     if source.covered is not None:  # covered first, so uncovered dots are drawn on top
         rows = rows[np.argsort(~source.covered[rows], kind="stable")]
+    if source.cls is not None:  # the least important category first
+        rows = rows[np.argsort(-source.cls[rows], kind="stable")]
     sub = source.frame.iloc[source.order[rows]]
-    tips = maps.tooltip_fields(sub, source.layer, source.lang, source.district_names)
+    if source.classes is not None and source.cls is not None:
+        tips = _class_tips(source, sub, source.cls[rows])
+    else:
+        tips = maps.tooltip_fields(sub, source.layer, source.lang, source.district_names)
     base = [*source.color, 220]
     lang = source.lang
     out = []
@@ -250,10 +340,15 @@ def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
         rows, tips["tt_title"], tips["tt_sub"], tips["tt_body"], sub["id"].astype(str)
     ):
         fill = base
+        props: dict = {}
         if source.covered is not None:
             ok = bool(source.covered[r])
             fill = base if ok else list(UNCOVERED_RGBA)
             body = body + "\n" + t("dp_status_covered" if ok else "dp_status_uncovered", lang)
+        elif source.classes is not None and source.cls is not None:
+            k = int(source.cls[r])
+            fill = list(source.classes.colors[k])
+            props = {"cls": source.classes.codes[k], "tc": text_rgba(fill)}
         out.append(
             _point(
                 float(source.lon[r]),
@@ -268,6 +363,7 @@ def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
                     "w": 1,
                     "r": SINGLE_PX,
                     "label": "",
+                    **props,
                 },
             )
         )
@@ -289,8 +385,16 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
         if source.covered is not None
         else None
     )
+    classes, per_class = source.classes, None
+    if classes is not None and source.cls is not None:  # members per cell and category
+        kinds = len(classes.codes)
+        per_class = np.bincount(cell * kinds + source.cls[a:b], minlength=cells * kinds).reshape(
+            cells, kinds
+        )
     lang = source.lang
     name = layer_label(source.layer, lang, short=True) if source.layer in model.LAYERS else ""
+    if classes is not None:
+        name = classes.noun
     feats: list[dict] = []
     ones = np.flatnonzero(n == 1)
     if len(ones):  # the single member of each one-place cell
@@ -313,7 +417,12 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
     clon, clat = lonlat_of(mx, my)
     for k, (c, r) in enumerate(zip(many, radius)):
         count = int(n[c])
-        if covered is not None:
+        extra: dict = {}
+        line = [*source.color, 255] if source.ring else [255, 255, 255, 235]
+        width = 2.5 if source.ring else 1.0
+        if classes is not None and per_class is not None:
+            fill, line, width, body, extra = _class_cluster(classes, per_class[c], lang)
+        elif covered is not None:
             share = float(covered[c]) / count
             fill = list(coverage_rgba(share))
             body = t(
@@ -334,15 +443,42 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
                     "tt_sub": t("tl_cluster_zoom", lang),
                     "tt_body": body,
                     "fill": fill,
-                    "line": [*source.color, 255] if source.ring else [255, 255, 255, 235],
-                    "w": 2.5 if source.ring else 1,
+                    "line": line,
+                    "w": width,
                     "r": round(float(r), 1),
                     "label": "" if source.ring else count_label(count),
                     "n": count,
+                    **extra,
                 },
             )
         )
     return feats
+
+
+def _class_cluster(
+    classes: Classes, counts: np.ndarray, lang: str
+) -> tuple[list[int], list[int], float, str, dict]:
+    """Fill, ring, ring width, tooltip body and extra properties of a cluster whose members
+    number ``counts`` per category: filled by its most frequent category (a tie: the more
+    important), ringed by the most important one present when that is another."""
+    major = int(np.argmax(counts))  # the first of the largest: the more important
+    first = int(np.flatnonzero(counts)[0])
+    fill = list(classes.colors[major])
+    line, width = [255, 255, 255, 235], 1.0
+    if first != major:
+        line, width = [*classes.colors[first][:3], 255], 3.0
+    total = int(counts.sum())
+    body = "\n".join(
+        t("tl_class_count", lang, label=classes.labels[i], n=f"{m:,}", share=f"{m / total:.0%}")
+        for i, m in enumerate(counts.tolist())
+        if m
+    )
+    extra = {
+        "cls": classes.codes[major],
+        "k": [int(m) for m in counts],
+        "tc": text_rgba(fill),
+    }
+    return fill, line, width, body, extra
 
 
 def tile(source: TileSource, z: int, x: int, y: int) -> dict:
@@ -453,6 +589,7 @@ def tile_layer(source: TileSource, zoom: float, layer_id: str | None = None) -> 
     layer id is the layer's name, so a click on a single place selects it as a dot would.
     """
     lid = layer_id or source.layer
+    text_color = "properties.tc" if source.classes is not None else [25, 25, 25, 255]
     style = dict(
         id=lid,
         point_type="'circle+text'",
@@ -466,7 +603,7 @@ def tile_layer(source: TileSource, zoom: float, layer_id: str | None = None) -> 
         filled=True,
         get_text="properties.label",
         get_text_size=11,
-        get_text_color=[25, 25, 25, 255],
+        get_text_color=text_color,
         text_font_family='"Noto Sans CJK SC, Noto Sans SC, sans-serif"',
         text_font_weight=600,
         text_character_set="'0123456789.kM'",
@@ -497,4 +634,6 @@ def legend_text(sources: Sequence[TileSource], lang: str) -> str:
     if any(s.covered is not None for s in sources):
         bounds = [f"{b:.0%}" for b, _ in COVERAGE_CLASSES[:-1]]
         text += " " + t("tl_legend_coverage", lang, classes=" / ".join(bounds))
+    for classes in dict.fromkeys(s.classes for s in sources if s.classes is not None):
+        text += " " + t("tl_legend_classes", lang, title=classes.title.lower())
     return text
