@@ -18,6 +18,12 @@ crash leaves the previous state and concurrent adds lose nothing. Undo moves ``C
 back to the previous batch; a later add chains onto the batch then in effect, so an
 undone batch is never read again (it stays on disk, listed by the history).
 
+With a database in use (:func:`loaders.pg.database_url`) the same functions keep the
+batches in it (:mod:`loaders.pg.inspections`): the same numbers, ids, records, chain, undo
+and history; each add or undo is one transaction under the inspections' advisory lock
+(with the write gateway's audit entry, when it opened one), so batch numbers stay unique
+under concurrent adds and a failed add leaves nothing.
+
 :func:`prepare_inspections` turns raw rows (columns named as
 :data:`dashboard.core.inspections.INSPECTION_COLUMNS`) into storable ones, with a
 :class:`~dashboard.core.model.Problem` per bad cell; it reads nothing from disk.
@@ -64,6 +70,7 @@ from loaders.documents import (
     save_document,
     undo_document,
 )
+from loaders.pg import database_url
 from loaders.workspace import (
     WorkspaceError,
     _fsync_dir,
@@ -286,6 +293,55 @@ def _hex(n: int, digits: int) -> np.ndarray:
     return np.char.zfill(np.char.mod("%x", raw), digits)
 
 
+def _check_prepared(prepared: pd.DataFrame) -> None:
+    missing = [c for c in INSPECTION_COLUMNS if c not in prepared.columns and c != "id"]
+    if missing:
+        raise WorkspaceError(Msg("insp_missing_columns", columns=", ".join(missing)))
+    if len(prepared) == 0:
+        raise WorkspaceError(Msg("insp_no_rows"))
+
+
+def _new_batch(
+    prepared: pd.DataFrame, number: int, previous: int | None, chain: list[int], source: str,
+    actor: str,
+) -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """The rows of a new batch ``number`` (storable, with their ids) and its record."""
+    frame = storable(prepared)
+    ids = batch_ids(number, len(frame))
+    frame["id"] = pd.Series(ids, dtype="str")
+    record = {
+        "number": number,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "rows": len(frame),
+        "source": source,
+        "actor": actor,
+        "previous": previous,
+        "chain": chain,
+        "ids": ids,
+    }
+    return frame, record
+
+
+def _write_batch(d: Path, frame: pd.DataFrame, record: dict) -> None:
+    """Write batch ``record``'s file and record whole, never over existing ones (under the
+    lock; ``CURRENT`` is the caller's)."""
+    # one chunk per column: a frame concatenated from many pieces writes 40 times slower
+    table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    path = d / batch_name(int(record["number"]))
+    try:
+        atomic_write_bytes(path, sink.getvalue().to_pybytes(), exclusive=True)
+    except FileExistsError:
+        raise WorkspaceError(f"{path} already exists and is never overwritten") from None
+    try:
+        data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        atomic_write_bytes(path.with_suffix(".json"), data, exclusive=True)
+    except FileExistsError:
+        path.unlink()  # ours, just created and never in effect
+        raise WorkspaceError(f"{path.with_suffix('.json')} already exists") from None
+
+
 def add_inspections(
     prepared: pd.DataFrame, home: Path | None = None, source: str = "", actor: str = ""
 ) -> InspectionBatch:
@@ -294,7 +350,7 @@ def add_inspections(
 
     Atomic and locked: the batch file and its record are written whole (never over an
     existing one) before ``CURRENT`` is switched; on any error nothing is in effect that
-    was not before.
+    was not before. In the database: one transaction under the advisory lock.
 
     Raises
     ------
@@ -302,47 +358,17 @@ def add_inspections(
         No rows, missing columns, the lock is held too long, or the batch's file name is
         taken (nothing is written).
     """
-    missing = [c for c in INSPECTION_COLUMNS if c not in prepared.columns and c != "id"]
-    if missing:
-        raise WorkspaceError(Msg("insp_missing_columns", columns=", ".join(missing)))
-    if len(prepared) == 0:
-        raise WorkspaceError(Msg("insp_no_rows"))
+    _check_prepared(prepared)
+    if database_url():
+        return _pg_add(prepared, source, actor)
     d = inspections_dir(home)
     with dir_lock(d, "the inspections"):
         previous = _current(d)
         number = max(_taken_numbers(d), default=0) + 1
         chain = [*_chain(d), number]
-        frame = storable(prepared)
-        ids = batch_ids(number, len(frame))
-        frame["id"] = pd.Series(ids, dtype="str")
-        # one chunk per column: a frame concatenated from many pieces writes 40 times slower
-        table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        record = {
-            "number": number,
-            "created": created,
-            "rows": len(frame),
-            "source": source,
-            "actor": actor,
-            "previous": previous,
-            "chain": chain,
-            "ids": ids,
-        }
-        name = batch_name(number)
-        path = d / name
-        try:
-            atomic_write_bytes(path, sink.getvalue().to_pybytes(), exclusive=True)
-        except FileExistsError:
-            raise WorkspaceError(f"{path} already exists and is never overwritten") from None
-        try:
-            data = json.dumps(record, ensure_ascii=False).encode("utf-8")
-            atomic_write_bytes(path.with_suffix(".json"), data, exclusive=True)
-        except FileExistsError:
-            path.unlink()  # ours, just created and never in effect
-            raise WorkspaceError(f"{path.with_suffix('.json')} already exists") from None
-        atomic_write_bytes(d / "CURRENT", name.encode())
+        frame, record = _new_batch(prepared, number, previous, chain, source, actor)
+        _write_batch(d, frame, record)
+        atomic_write_bytes(d / "CURRENT", batch_name(number).encode())
         return _batch(record, number)
 
 
@@ -355,6 +381,8 @@ def undo_inspections(home: Path | None = None) -> int | None:
     WorkspaceError
         When no batch is in effect.
     """
+    if database_url():
+        return _pg_undo()
     d = inspections_dir(home)
     with dir_lock(d, "the inspections"):
         cur = _current(d)
@@ -372,6 +400,8 @@ def undo_inspections(home: Path | None = None) -> int | None:
 def load_inspections(home: Path | None = None) -> pd.DataFrame:
     """Every inspection in effect (the batches up to ``CURRENT``, oldest first), with
     :data:`INSPECTION_COLUMNS` and the dtypes of :func:`empty_inspections`."""
+    if database_url():
+        return _pg_load()
     d = inspections_dir(home)
     chain = _chain(d)
     if not chain:
@@ -383,7 +413,9 @@ def load_inspections(home: Path | None = None) -> pd.DataFrame:
 
 def inspections_signature(home: Path | None = None) -> str:
     """What identifies the inspections in effect, for caches (an add or undo changes it):
-    the batch ``CURRENT`` names and the time it was switched."""
+    the batch ``CURRENT`` names and the time it was switched (``none``: no batch)."""
+    if database_url():
+        return _pg_signature()
     d = inspections_dir(home)
     cur = _current(d)
     if cur is None:
@@ -394,6 +426,8 @@ def inspections_signature(home: Path | None = None) -> str:
 def inspections_history(home: Path | None = None) -> list[InspectionBatch]:
     """Every stored batch with its record, oldest first; ``current`` marks the latest in
     effect. A batch file without a record (an add killed mid-way) was never in effect."""
+    if database_url():
+        return _pg_history()
     d = inspections_dir(home)
     if not d.is_dir():
         return []
@@ -406,6 +440,196 @@ def inspections_history(home: Path | None = None) -> list[InspectionBatch]:
         if (d / batch_name(k)).with_suffix(".json").is_file():
             out.append(_batch(_read_record(d, k), cur))
     return out
+
+
+def batch_rows(number: int, home: Path | None = None) -> pd.DataFrame:
+    """The rows batch ``number`` stored, with their ids (in effect or not), storable.
+
+    Raises
+    ------
+    WorkspaceError
+        When no such batch is stored.
+    """
+    if database_url():
+        from loaders.pg import inspections as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            if pg.record(conn, number) is None:
+                raise WorkspaceError(f"no inspection batch {number} is stored")
+            return storable(pg.rows(conn, [number]))
+    d = inspections_dir(home)
+    path = d / batch_name(number)
+    if not path.is_file() or not path.with_suffix(".json").is_file():
+        raise WorkspaceError(f"no inspection batch {number} is stored ({path})")
+    return storable(pq.read_table(path).to_pandas())
+
+
+def batch_districts(number: int, home: Path | None = None) -> list[str]:
+    """The distinct adcodes of the rows batch ``number`` stored, as the store holds them
+    (in the database read inside the transaction of the add, for the write gateway's
+    check of an editor's rows)."""
+    if database_url():
+        from loaders.pg import inspections as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            return pg.batch_districts(conn, number)
+    return sorted(set(batch_rows(number, home)["adcode"].astype(str)))
+
+
+def copy_batches(
+    batches: list[tuple[InspectionBatch, pd.DataFrame]],
+    current: int | None,
+    home: Path | None = None,
+) -> int:
+    """Store ``batches`` (each record with its rows, as :func:`inspections_history` and
+    :func:`batch_rows` of another store give them) exactly as recorded — numbers, times,
+    sources, actors, ids, the chain of each ``previous`` — and put batch ``current`` in
+    effect (None: none); return how many batches. For copying between stores (``store
+    copy``): only into a store holding no batch; all or nothing.
+
+    Raises
+    ------
+    WorkspaceError
+        When the store already holds a batch, or a record does not fit its rows, its
+        ``previous`` or ``current`` (nothing is written).
+    """
+    plan = _copy_plan(batches, current)
+    if database_url():
+        from loaders.pg import inspections as pg
+        from loaders.pg.connection import lock, transaction
+
+        with transaction() as conn:
+            lock(conn, pg.LOCK)
+            if pg.next_number(conn) != 1:
+                raise WorkspaceError("the database already holds inspection batches")
+            for frame, record in plan:
+                if pg.add_batch(conn, record, frame) != len(frame):
+                    raise WorkspaceError(f"batch {record['number']} was not stored whole")
+            pg.set_current(conn, current)
+        return len(plan)
+    d = inspections_dir(home)
+    with dir_lock(d, "the inspections"):
+        if _taken_numbers(d) or (d / "CURRENT").exists():
+            raise WorkspaceError(f"{d} already holds inspection batches")
+        try:
+            for frame, record in plan:
+                _write_batch(d, frame, record)
+            if current is not None:
+                atomic_write_bytes(d / "CURRENT", batch_name(current).encode())
+        except BaseException:
+            for _frame, record in plan:  # ours, never in effect
+                path = d / batch_name(int(record["number"]))
+                path.unlink(missing_ok=True)
+                path.with_suffix(".json").unlink(missing_ok=True)
+            raise
+    return len(plan)
+
+
+def _copy_plan(
+    batches: list[tuple[InspectionBatch, pd.DataFrame]], current: int | None
+) -> list[tuple[pd.DataFrame, dict]]:
+    """Each batch's storable rows and record (with its chain), checked (see
+    :func:`copy_batches`)."""
+    chains: dict[int, list[int]] = {}
+    plan = []
+    for batch, rows in sorted(batches, key=lambda b: b[0].number):
+        k = batch.number
+        if not 0 < k <= MAX_ID_PART or k in chains:
+            raise WorkspaceError(f"inspection batch number {k} is not a new batch number")
+        if batch.previous is not None and batch.previous not in chains:
+            raise WorkspaceError(
+                f"inspection batch {k}: its previous batch {batch.previous} is not among them"
+            )
+        frame = storable(rows)
+        if tuple(frame["id"]) != tuple(batch.ids) or len(frame) != batch.rows:
+            raise WorkspaceError(f"inspection batch {k}: its rows are not those of its record")
+        chains[k] = [*(chains[batch.previous] if batch.previous is not None else []), k]
+        record = {
+            "number": k,
+            "created": batch.created,
+            "rows": batch.rows,
+            "source": batch.source,
+            "actor": batch.actor,
+            "previous": batch.previous,
+            "chain": chains[k],
+            "ids": list(batch.ids),
+        }
+        plan.append((frame, record))
+    if current is not None and current not in chains:
+        raise WorkspaceError(f"inspection batch {current} (in effect) is not among them")
+    return plan
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_add(prepared: pd.DataFrame, source: str, actor: str) -> InspectionBatch:
+    """:func:`add_inspections` in the database: one transaction under the advisory lock,
+    so concurrent adds take distinct numbers and a failure stores nothing."""
+    from loaders.pg import inspections as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn:
+        lock(conn, pg.LOCK)
+        previous = pg.current(conn)
+        number = pg.next_number(conn)
+        before = pg.record(conn, previous) if previous is not None else None
+        chain = [*(before["chain"] if before else []), number]
+        frame, record = _new_batch(prepared, number, previous, chain, source, actor)
+        if pg.add_batch(conn, record, frame) != len(frame):
+            raise WorkspaceError(f"inspection batch {number} was not stored whole; nothing was")
+        pg.set_current(conn, number)
+        return _batch(record, number)
+
+
+def _pg_undo() -> int | None:
+    from loaders.pg import inspections as pg
+    from loaders.pg.connection import lock, transaction
+
+    with transaction() as conn:
+        lock(conn, pg.LOCK)
+        cur = pg.current(conn)
+        if cur is None:
+            raise WorkspaceError(Msg("insp_nothing_to_undo"))
+        rec = pg.record(conn, cur)
+        prev = None if rec is None else rec["previous"]
+        pg.set_current(conn, prev)
+        return prev
+
+
+def _pg_load() -> pd.DataFrame:
+    from loaders.pg import inspections as pg
+    from loaders.pg.connection import transaction
+
+    with transaction() as conn:
+        cur = pg.current(conn)
+        rec = None if cur is None else pg.record(conn, cur)
+        if rec is None:
+            return empty_inspections()
+        return storable(pg.rows(conn, rec["chain"]))
+
+
+def _pg_signature() -> str:
+    from loaders.pg import inspections as pg
+    from loaders.pg.connection import store_key, transaction
+
+    with transaction() as conn:
+        got = pg.marker(conn)
+    if got is None:
+        return "none"
+    return f"pg:{store_key()}:inspections:{got[0]}:{got[1]}"
+
+
+def _pg_history() -> list[InspectionBatch]:
+    from loaders.pg import inspections as pg
+    from loaders.pg.connection import transaction
+
+    with transaction() as conn:
+        cur = pg.current(conn)
+        recs = pg.records(conn)
+    return [_batch(r, cur) for r in recs]
 
 
 def storable(frame: pd.DataFrame) -> pd.DataFrame:

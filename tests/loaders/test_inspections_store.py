@@ -1,10 +1,13 @@
 """The inspection store: batches, CURRENT, undo, concurrency, crashes, settings, and the
-validation of raw rows (prepare_inspections)."""
+validation of raw rows (prepare_inspections). The store's tests run on both stores (the
+``store`` fixture: the workspace directory, and a real PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +22,9 @@ from loaders.importer import message_code
 from loaders.inspections_store import (
     InspectionSettings,
     add_inspections,
+    batch_districts,
+    batch_rows,
+    copy_batches,
     inspections_dir,
     inspections_history,
     inspections_signature,
@@ -34,6 +40,7 @@ from loaders.workspace import WorkspaceError
 from tests.loaders.conftest import GEODATA, snapshot
 
 NOW = datetime(2026, 3, 5, 12, 0)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def layers() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,7 +79,7 @@ def stored(n: int = 2, inspector: str = "王小明") -> pd.DataFrame:
 # --------------------------------------------------------------------------- the store
 
 
-def test_round_trip(home):
+def test_round_trip(store, home):
     assert load_inspections(home).equals(empty_inspections())
     assert inspections_signature(home) == "none"
     frame = stored(2)
@@ -91,18 +98,22 @@ def test_round_trip(home):
     assert got["adcode"].tolist() == ["110101", "110101"]
     assert got["inspector"].tolist() == ["王小明", "王小明"]
     pd.testing.assert_frame_equal(got.drop(columns="id"), frame.drop(columns="id"))
+    (rec,) = inspections_history(home)
+    assert rec.number == 1 and rec.previous is None and rec.rows == 2 and rec.current
+    assert rec.ids == batch.ids and rec.created.endswith("+00:00")
+    assert rec.actor == "cli:alice" and rec.source == "survey.csv"
     d = inspections_dir(home)
-    assert (d / "CURRENT").read_text() == "b000001.parquet"
-    rec = json.loads((d / "b000001.json").read_text(encoding="utf-8"))
-    assert rec["number"] == 1 and rec["previous"] is None and rec["rows"] == 2
-    assert rec["ids"] == list(batch.ids) and rec["created"].endswith("+00:00")
+    if store == "workspace":
+        assert (d / "CURRENT").read_text() == "b000001.parquet"
+    else:
+        assert not d.exists()  # in the database, nothing in the workspace
     sig = inspections_signature(home)
     add_inspections(stored(1), home)
     assert inspections_signature(home) != sig
     assert len(load_inspections(home)) == 3
 
 
-def test_undo_and_a_later_add_never_reads_the_undone_batch(home):
+def test_undo_and_a_later_add_never_reads_the_undone_batch(store, home):
     with pytest.raises(WorkspaceError) as exc:
         undo_inspections(home)
     assert "no inspection batch" in str(exc.value)
@@ -122,7 +133,8 @@ def test_undo_and_a_later_add_never_reads_the_undone_batch(home):
     assert inspections_signature(home) == "none"
     with pytest.raises(WorkspaceError):
         undo_inspections(home)
-    assert len(list(inspections_dir(home).glob("b*.parquet"))) == 3  # nothing deleted
+    assert len(inspections_history(home)) == 3  # nothing deleted
+    assert batch_rows(2, home)["inspector"].tolist() == ["B", "B"]  # the undone batch kept
 
 
 def _add_many(home: str, worker: int, times: int) -> list[int]:
@@ -133,7 +145,7 @@ def _add_many(home: str, worker: int, times: int) -> list[int]:
     return out
 
 
-def test_concurrent_adds_from_four_processes_lose_nothing(home):
+def test_concurrent_adds_from_four_processes_lose_nothing(store, home):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(4) as pool:
         results = pool.starmap(_add_many, [(str(home), w, 5) for w in range(4)])
@@ -166,8 +178,8 @@ def test_crash_before_the_switch_leaves_the_old_state(home):
     assert sorted(set(load_inspections(home)["inspector"])) == ["A", "B"]
 
 
-def test_ids_rise_with_batch_and_row_and_the_chain_is_recorded(home, monkeypatch):
-    import loaders.inspections_store as store
+def test_ids_rise_with_batch_and_row_and_the_chain_is_recorded(store, home, monkeypatch):
+    import loaders.inspections_store as inspections_store
 
     a = add_inspections(stored(3), home)
     b = add_inspections(stored(2), home)
@@ -175,26 +187,166 @@ def test_ids_rise_with_batch_and_row_and_the_chain_is_recorded(home, monkeypatch
     assert b.ids == ("I0000200000", "I0000200001")
     got = load_inspections(home)
     assert got["id"].is_monotonic_increasing  # a later row has a higher id
-    d = inspections_dir(home)
-    rec = json.loads((d / "b000002.json").read_text(encoding="utf-8"))
-    assert rec["chain"] == [1, 2] and rec["previous"] == 1
-    # a record without its chain (written by hand, or by an older version) is followed
-    # back along previous
-    del rec["chain"]
-    (d / "b000002.json").write_text(json.dumps(rec), encoding="utf-8")
-    pd.testing.assert_frame_equal(load_inspections(home), got)
-    monkeypatch.setattr(store, "MAX_ID_PART", 3)
+    assert b.previous == 1
+    if store == "workspace":
+        d = inspections_dir(home)
+        rec = json.loads((d / "b000002.json").read_text(encoding="utf-8"))
+        assert rec["chain"] == [1, 2] and rec["previous"] == 1
+        # a record without its chain (written by hand, or by an older version) is followed
+        # back along previous
+        del rec["chain"]
+        (d / "b000002.json").write_text(json.dumps(rec), encoding="utf-8")
+        pd.testing.assert_frame_equal(load_inspections(home), got)
+    else:
+        assert _db_chain(2) == [1, 2]
+    monkeypatch.setattr(inspections_store, "MAX_ID_PART", 3)
     with pytest.raises(WorkspaceError, match="at most 4 rows"):
         add_inspections(stored(5), home)
     assert len(inspections_history(home)) == 2
 
 
-def test_nothing_written_for_no_rows_or_missing_columns(home):
+def test_nothing_written_for_no_rows_or_missing_columns(store, home):
+    before = snapshot(home)
     with pytest.raises(WorkspaceError):
         add_inspections(stored(2).iloc[:0], home)
     with pytest.raises(WorkspaceError, match="lack the columns"):
         add_inspections(stored(2).drop(columns=["inspector"]), home)
     assert not list(inspections_dir(home).glob("b*"))
+    assert snapshot(home) == before and inspections_history(home) == []
+
+
+def _db_chain(number: int) -> list[int]:
+    import psycopg
+
+    from loaders.pg import database_url
+
+    with psycopg.connect(database_url() or "") as conn:
+        row = conn.execute(
+            "SELECT chain FROM atlas_inspection_batches WHERE number = %s", (number,)
+        ).fetchone()
+    assert row is not None
+    return list(row[0])
+
+
+def test_the_signature_changes_with_every_write(store, home):
+    seen = [inspections_signature(home)]
+    add_inspections(stored(2, "A"), home)
+    seen.append(inspections_signature(home))
+    add_inspections(stored(2, "B"), home)
+    seen.append(inspections_signature(home))
+    undo_inspections(home)  # back to batch 1: a new state in effect, a new signature
+    seen.append(inspections_signature(home))
+    add_inspections(stored(2, "C"), home)
+    seen.append(inspections_signature(home))
+    assert seen[0] == "none" and len(set(seen)) == 5
+    assert inspections_signature(home) == seen[-1]  # reading changes nothing
+
+
+def test_both_stores_keep_the_same_inspections(store, home):
+    """The same adds and undo on either store read back equal frames and records."""
+    add_inspections(stored(3, "A"), home, source="a.csv", actor="alice")
+    add_inspections(stored(2, "B"), home, source="b.csv", actor="bob")
+    undo_inspections(home)
+    add_inspections(stored(1, "C"), home, source="c.csv", actor="carol")
+    got = load_inspections(home)
+    assert list(got.columns) == list(INSPECTION_COLUMNS)
+    assert (got.dtypes == empty_inspections().dtypes).all()
+    assert got["inspector"].tolist() == ["A", "A", "A", "C"]
+    assert got["id"].tolist() == [f"I00001{k:05x}" for k in range(3)] + ["I0000300000"]
+    assert not got.isna().any().any()  # texts "" not missing
+    hist = [
+        (b.number, b.rows, b.source, b.actor, b.previous, b.current, b.ids)
+        for b in inspections_history(home)
+    ]
+    assert hist == [
+        (1, 3, "a.csv", "alice", None, False, tuple(f"I00001{k:05x}" for k in range(3))),
+        (2, 2, "b.csv", "bob", 1, False, ("I0000200000", "I0000200001")),
+        (3, 1, "c.csv", "carol", 1, True, ("I0000300000",)),
+    ]
+    assert batch_districts(3, home) == ["110101"]
+    # a missing position and an empty note come back as such
+    odd = stored(1).assign(notes="", lon=np.nan, lat=np.nan)
+    add_inspections(odd, home)
+    last = load_inspections(home).iloc[-1]
+    assert np.isnan(last["lon"]) and last["notes"] == ""
+
+
+def test_a_copy_between_stores_keeps_every_batch_as_recorded(store, home, tmp_path):
+    """copy_batches (for ``store copy``): from another store's history and rows, the same
+    numbers, ids, records and chain, and the same rows in effect."""
+    from loaders.pg import using
+
+    src = tmp_path / "src"
+    with using(None):  # a workspace, whichever store this test writes to
+        add_inspections(stored(2, "A"), src, actor="alice")
+        add_inspections(stored(2, "B"), src, actor="bob")
+        undo_inspections(src)
+        add_inspections(stored(1, "C"), src, actor="carol")
+        hist = inspections_history(src)
+        batches = [(b, batch_rows(b.number, src)) for b in hist]
+        want = load_inspections(src)
+    current = next(b.number for b in hist if b.current)
+    assert copy_batches(batches, current, home) == 3
+    assert inspections_history(home) == hist
+    pd.testing.assert_frame_equal(load_inspections(home), want)
+    assert undo_inspections(home) == 1  # the chain came along: batch 2 stays undone
+    assert set(load_inspections(home)["inspector"]) == {"A"}
+    before = snapshot(home)
+    with pytest.raises(WorkspaceError, match="already holds"):
+        copy_batches(batches, current, home)
+    assert snapshot(home) == before
+
+
+def test_a_copy_that_does_not_fit_its_records_writes_nothing(store, home, tmp_path):
+    from dataclasses import replace
+
+    from loaders.pg import using
+
+    with using(None):
+        a = add_inspections(stored(2, "A"), tmp_path / "src")
+        rows = batch_rows(a.number, tmp_path / "src")
+    wrong = rows.assign(id=["I0000100009", "I0000100001"])
+    before = snapshot(home)
+    for batches, current, why in (
+        ([(a, wrong)], 1, "not those of its record"),
+        ([(a, rows)], 2, "not among them"),
+        ([(replace(a, previous=7), rows)], 1, "previous batch 7"),
+    ):
+        with pytest.raises(WorkspaceError, match=why):
+            copy_batches(batches, current, home)
+    assert snapshot(home) == before and inspections_history(home) == []
+
+
+KILLED_ADD = """
+import os, signal, sys
+from pathlib import Path
+from loaders.inspections_store import add_inspections
+from loaders.pg.connection import transaction
+from tests.loaders.test_inspections_store import stored
+with transaction():  # as the write gateway's: the add, then its audit entry
+    add_inspections(stored(2, "LOST"), Path(sys.argv[1]))
+    os.kill(os.getpid(), signal.SIGKILL)  # killed before the commit
+"""
+
+
+def test_an_add_killed_before_its_commit_leaves_nothing(store, home):
+    """kill -9 of a writer inside the add's transaction: in the database, the batch, its
+    rows and the pointer are gone with it; the next add takes the next free number."""
+    if store == "workspace":
+        pytest.skip(
+            "the workspace's crash steps: test_crash_before_the_switch_leaves_the_old_state"
+        )
+    add_inspections(stored(2, "A"), home)
+    before = snapshot(home)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_ADD, str(home)], cwd=ROOT, timeout=120, check=False
+    )
+    assert proc.returncode == -9
+    assert snapshot(home) == before
+    assert set(load_inspections(home)["inspector"]) == {"A"}
+    nxt = add_inspections(stored(2, "B"), home)
+    assert nxt.number == 2 and nxt.previous == 1  # the killed add's number was never taken
+    assert sorted(set(load_inspections(home)["inspector"])) == ["A", "B"]
 
 
 def test_settings_are_a_validated_versioned_document(home):
@@ -394,3 +546,27 @@ def test_snapshot_unchanged_by_prepare(home):
     before = snapshot(home)
     prepare(raw())
     assert snapshot(home) == before
+
+
+def test_the_gateway_checks_stores_and_logs_on_both_stores(store, home):
+    """Through the write gateway: an editor's rows of another district write nothing; an
+    add and its audit entry (naming the batch) are kept together; undo by its maker."""
+    from dashboard.core.rights import LOCAL, Actor, PermissionDenied
+    from loaders import writes
+    from loaders.audit import read_audit
+
+    before = snapshot(home)
+    with pytest.raises(PermissionDenied):
+        writes.add_inspections(Actor("ed", "editor", ("110105",)), stored(2), home)
+    assert snapshot(home) == before
+    writes.add_inspections(LOCAL, stored(2, "A"), home, source="a.csv")
+    mine = Actor("dong", "editor", ("110101",))
+    batch = writes.add_inspections(mine, stored(2, "B"), home, source="b.csv")
+    assert batch.number == 2 and writes.inspections_creator(home) == "dong"
+    assert writes.can_undo_inspections(mine, home)
+    entries = [(e.action, e.actor, e.version) for e in read_audit(home)]
+    assert entries == [("inspect", "local", "1"), ("inspect", "dong", "2")]
+    assert writes.undo_inspections(mine, home) == 1
+    with pytest.raises(PermissionDenied):  # batch 1 is the admin's
+        writes.undo_inspections(mine, home)
+    assert [b.current for b in inspections_history(home)] == [True, False]
