@@ -10,7 +10,12 @@ when ``pillow_heif`` is installed) decoders, at most :data:`MAX_PHOTO_PIXELS` pi
 the header declares them (a decompression bomb is refused without being decoded).
 
 Files are ``<workspace>/photos/<sha256 of the stored JPEG>.jpg``: write-once (the same
-picture stored twice is one file), created whole or not at all.
+picture stored twice is one file), created whole or not at all. With a database in use
+(:func:`loaders.pg.database_url`) the photos are kept in it instead
+(:mod:`loaders.pg.photos`, one row per sha256, write-once) under the same relative paths,
+and :func:`photo_path` reads a photo back once into
+``HOME/cache/pg/<database>/photos/<sha256>.jpg``, so whatever opens the file works
+unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from dashboard.core.messages import Msg
 from loaders.errors import LoaderError
+from loaders.pg import database_url
 from loaders.workspace import atomic_write_bytes, default_home
 
 #: Largest photo accepted (bytes), checked before anything is decoded.
@@ -118,6 +124,13 @@ def save_photo(jpeg: bytes, home: Path | None = None) -> str:
     """Store the cleaned ``jpeg`` (of :func:`clean_photo`) write-once under its sha256;
     return its path relative to the workspace."""
     digest = hashlib.sha256(jpeg).hexdigest()
+    if database_url():
+        from loaders.pg import photos as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            pg.put(conn, digest, jpeg)  # stored before, by anyone: the same bytes
+        return f"{PHOTO_DIR}/{digest}.jpg"
     folder = (home or default_home()) / PHOTO_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.jpg"
@@ -248,14 +261,62 @@ def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
     return (round(lon, 7), round(lat, 7))
 
 
-def photo_path(relative: str, home: Path | None = None) -> Path | None:
-    """The file of a stored photo (``photos/<sha256>.jpg``), None for any other path
-    (an inspection's ``photo`` cell is data: it never names a file outside the folder)."""
+def _digest(relative: str) -> str | None:
+    """The sha256 a stored photo's path ``photos/<sha256>.jpg`` names (None: not such a
+    path)."""
     parts = relative.split("/")
     if len(parts) != 2 or parts[0] != PHOTO_DIR:
         return None
     stem, _, ext = parts[1].partition(".")
     if ext != "jpg" or len(stem) != 64 or any(c not in "0123456789abcdef" for c in stem):
         return None
-    path = (home or default_home()) / PHOTO_DIR / parts[1]
+    return stem
+
+
+def photo_path(relative: str, home: Path | None = None) -> Path | None:
+    """The file of a stored photo (``photos/<sha256>.jpg``), None for any other path
+    (an inspection's ``photo`` cell is data: it never names a file outside the folder)
+    and for a photo not stored. In the database: its copy in the local cache, written
+    whole the first time it is asked for."""
+    digest = _digest(relative)
+    if digest is None:
+        return None
+    if database_url():
+        return _pg_photo_path(digest, home)
+    path = (home or default_home()) / PHOTO_DIR / f"{digest}.jpg"
     return path if path.is_file() else None
+
+
+def _pg_photo_path(digest: str, home: Path | None) -> Path | None:
+    from loaders.pg import photos as pg
+    from loaders.pg.connection import store_key, transaction
+
+    path = (home or default_home()) / "cache" / "pg" / store_key() / PHOTO_DIR / f"{digest}.jpg"
+    if path.is_file():  # named by its content and written whole: it is the photo
+        return path
+    with transaction() as conn:
+        jpeg = pg.get(conn, digest)
+    if jpeg is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        atomic_write_bytes(path, jpeg, exclusive=True)
+    except FileExistsError:
+        pass  # read back meanwhile by another reader: the same bytes
+    return path
+
+
+def stored_photos(home: Path | None = None) -> list[str]:
+    """The paths (``photos/<sha256>.jpg``) of every stored photo of the store in use, in
+    order (for copying the store)."""
+    if database_url():
+        from loaders.pg import photos as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            return [f"{PHOTO_DIR}/{d}.jpg" for d in pg.digests(conn)]
+    folder = (home or default_home()) / PHOTO_DIR
+    if not folder.is_dir():
+        return []
+    names = (f"{PHOTO_DIR}/{p.name}" for p in folder.glob("*.jpg"))
+    return sorted(n for n in names if _digest(n) is not None)

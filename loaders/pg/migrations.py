@@ -154,6 +154,25 @@ CREATE TABLE atlas_photos (
 );
 """
 
+#: Photos are write-once and named by their content: a row's digest is the sha256 of its
+#: JPEG (checked for rows stored from now on: NOT VALID leaves rows of before unchecked),
+#: and an update is refused.
+PHOTOS_WRITE_ONCE = """
+CREATE FUNCTION atlas_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the rows of % are write-once', TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$;
+ALTER TABLE atlas_photos ADD CONSTRAINT atlas_photos_digest_is_sha256
+    CHECK (digest = encode(sha256(jpeg), 'hex')) NOT VALID;
+CREATE TRIGGER atlas_photos_write_once BEFORE UPDATE ON atlas_photos
+    FOR EACH ROW EXECUTE FUNCTION atlas_refuse_update();
+"""
+
 #: (number, name, SQL) in order; applied ones are never edited.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = ((1, "base", BASE),)
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "base", BASE),
+    (2, "photos write-once", PHOTOS_WRITE_ONCE),
+)
 LATEST = MIGRATIONS[-1][0]

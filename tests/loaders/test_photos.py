@@ -1,11 +1,15 @@
-"""Inspection photos: metadata stripped, GPS read first, limits before decoding."""
+"""Inspection photos: metadata stripped, GPS read first, limits before decoding; stored
+write-once by content on both stores (the ``store`` fixture: the workspace directory,
+and a real PostgreSQL, read back through a local cache file)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -16,8 +20,11 @@ from loaders.photos import (
     MAX_SIDE,
     PhotoError,
     photo_path,
+    save_photo,
     store_photo,
+    stored_photos,
 )
+from tests.loaders.conftest import snapshot
 
 MAKE, MODEL = "AcmeCam", "Spy-9000 SN12345"
 
@@ -47,13 +54,25 @@ def jpeg_with_exif(
     return buf.getvalue()
 
 
-def test_stored_photo_has_no_metadata_and_gps_is_read(tmp_path):
+def stored_file(path: str, home) -> Path:
+    got = photo_path(path, home)
+    assert got is not None, path
+    return got
+
+
+def test_stored_photo_has_no_metadata_and_gps_is_read(store, tmp_path):
     data = jpeg_with_exif()
     assert b"Exif" in data and MAKE.encode() in data
     photo = store_photo(data, "IMG_0001.JPG", tmp_path)
     assert photo.path.startswith("photos/") and photo.path.endswith(".jpg")
-    stored = tmp_path / photo.path
+    stored = stored_file(photo.path, tmp_path)
+    if store == "workspace":
+        assert stored == tmp_path / photo.path
+    else:  # read back from the database into the local cache
+        assert stored.parents[2] == tmp_path / "cache" / "pg"
+        assert not (tmp_path / "photos").exists()
     raw = stored.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == Path(photo.path).stem
     assert b"Exif" not in raw
     assert MAKE.encode() not in raw and MODEL.encode() not in raw
     assert b"secret comment" not in raw
@@ -69,6 +88,7 @@ def test_stored_photo_has_no_metadata_and_gps_is_read(tmp_path):
     assert lat == pytest.approx(39 + 54 / 60 + 27.12 / 3600, abs=1e-6)
     assert lon == pytest.approx(116 + 23 / 60 + 4 / 3600, abs=1e-6)
     assert photo_path(photo.path, tmp_path) == stored
+    assert stored_photos(tmp_path) == [photo.path]
 
 
 def test_southern_western_refs_are_negative(tmp_path):
@@ -95,43 +115,113 @@ def test_no_or_invalid_gps_is_none(tmp_path):
     assert store_photo(buf.getvalue(), "d.jpg", tmp_path).gps is None
 
 
-def test_orientation_applied(tmp_path):
+def test_orientation_applied(store, tmp_path):
     # orientation 6: the camera was turned; the stored picture is upright (portrait)
     photo = store_photo(jpeg_with_exif(size=(400, 300), orientation=6), "r.jpg", tmp_path)
     assert (photo.width, photo.height) == (300, 400)
-    with Image.open(tmp_path / photo.path) as im:
+    with Image.open(stored_file(photo.path, tmp_path)) as im:
         rgb = im.convert("RGB")
         # the blue block (top left before turning 90° clockwise) is now top right
         assert rgb.getpixel((280, 20))[2] > 150
         assert rgb.getpixel((20, 20))[0] > 150
 
 
-def test_same_picture_is_one_file(tmp_path):
+def test_same_picture_is_one_file(store, tmp_path):
     data = jpeg_with_exif(size=(200, 100))
     a = store_photo(data, "a.jpg", tmp_path)
     b = store_photo(data, "b.jpg", tmp_path)
     assert a.path == b.path
-    assert len(list((tmp_path / "photos").glob("*.jpg"))) == 1
-    assert not [p for p in (tmp_path / "photos").iterdir() if p.name.startswith(".")]
+    assert stored_photos(tmp_path) == [a.path]
+    if store == "workspace":
+        assert len(list((tmp_path / "photos").glob("*.jpg"))) == 1
+        assert not [p for p in (tmp_path / "photos").iterdir() if p.name.startswith(".")]
+    else:
+        assert _db_rows("SELECT count(*) FROM atlas_photos") == [(1,)]
+
+
+def _db_rows(query: str, params: tuple = ()) -> list[tuple]:
+    import psycopg
+
+    from loaders.pg import database_url
+
+    with psycopg.connect(database_url() or "") as conn:
+        return conn.execute(query.encode(), params).fetchall()  # pyright: ignore[reportArgumentType]
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from loaders.photos import save_photo
+data = Path(sys.argv[1]).read_bytes()
+for _ in range(20):
+    assert save_photo(data, Path(sys.argv[2])) == sys.argv[3]
+"""
+
+
+def test_writers_of_the_same_photo_at_once_store_it_once(store, tmp_path):
+    import subprocess
+    import sys
+
+    jpeg = jpeg_with_exif(size=(120, 80))
+    path = save_photo(jpeg, tmp_path)
+    other = jpeg_with_exif(size=(121, 80))
+    (tmp_path / "in.jpg").write_bytes(other)
+    want = f"photos/{hashlib.sha256(other).hexdigest()}.jpg"
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-c", SAVER, str(tmp_path / "in.jpg"), str(tmp_path), want]
+    procs = [subprocess.Popen(argv, cwd=root) for _ in range(4)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    assert stored_photos(tmp_path) == sorted([path, want])
+    assert stored_file(want, tmp_path).read_bytes() == other
+
+
+def test_the_database_keeps_photos_write_once_and_named_by_content(store, tmp_path):
+    """Read back after the local cache is gone; the database refuses a changed photo and
+    a photo under another's name."""
+    if store == "workspace":
+        pytest.skip("the database's own checks (the workspace: test_same_picture_is_one_file)")
+    import shutil
+
+    import psycopg
+
+    from loaders.pg import database_url
+
+    photo = store_photo(jpeg_with_exif(size=(64, 48)), "a.jpg", tmp_path)
+    first = stored_file(photo.path, tmp_path)
+    raw = first.read_bytes()
+    shutil.rmtree(tmp_path / "cache")
+    again = stored_file(photo.path, tmp_path)  # from the database again
+    assert again == first and again.read_bytes() == raw
+    assert photo_path("photos/" + "b" * 64 + ".jpg", tmp_path) is None  # not stored
+    digest = Path(photo.path).stem
+    with psycopg.connect(database_url() or "") as conn:
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="write-once"):
+            conn.execute("UPDATE atlas_photos SET jpeg = %s WHERE digest = %s", (b"x", digest))
+        conn.rollback()
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("INSERT INTO atlas_photos (digest, jpeg) VALUES (%s, %s)", ("c" * 64, raw))
+    assert _db_rows("SELECT digest FROM atlas_photos") == [(digest,)]
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
-def test_png_and_webp_accepted(tmp_path, fmt):
+def test_png_and_webp_accepted(store, tmp_path, fmt):
     im = Image.new("RGBA", (300, 200), (0, 128, 0, 128))
     buf = io.BytesIO()
     im.save(buf, fmt)
     photo = store_photo(buf.getvalue(), f"x.{fmt.lower()}", tmp_path)
-    with Image.open(tmp_path / photo.path) as out:
+    with Image.open(stored_file(photo.path, tmp_path)) as out:
         assert out.format == "JPEG" and out.mode == "RGB"
 
 
-def test_text_file_refused(tmp_path):
+def test_text_file_refused(store, tmp_path):
+    before = snapshot(tmp_path)
     with pytest.raises(PhotoError) as exc:
         store_photo("名称,经度\n天安门,116.39\n".encode(), "notes.csv", tmp_path)
     msg = exc.value.args[0]
     assert msg.code == "photo_not_image" and "notes.csv" in msg
     assert "图片" in msg.text("zh")
     assert not (tmp_path / "photos").exists()
+    assert snapshot(tmp_path) == before and stored_photos(tmp_path) == []
 
 
 def test_other_image_formats_refused(tmp_path):
@@ -185,7 +275,8 @@ def test_pixel_bomb_refused(tmp_path, side):
     assert "megapixel" in exc.value.args[0]
 
 
-def test_photo_path_refuses_other_paths(tmp_path):
+def test_photo_path_refuses_other_paths(store, tmp_path):
+    save_photo(b"not checked here", tmp_path)
     assert photo_path("../etc/passwd", tmp_path) is None
     assert photo_path("photos/../../x.jpg", tmp_path) is None
     assert photo_path("photos/" + "a" * 64 + ".jpg", tmp_path) is None  # not stored
