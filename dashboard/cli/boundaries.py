@@ -23,6 +23,7 @@ from dashboard.core.i18n import LANGS, t
 from dashboard.core.messages import localize
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
     from dashboard.engine.coverage import CoverageResult
@@ -247,17 +248,10 @@ def table_by_set(
     ``start`` (the answer at the ``--since`` date) is given, and ``synthetic`` (whether the
     set is generated). ``--by districts`` is the per-district ``table`` itself."""
     from dashboard.engine.zones import assign_zones, coverage_by
-    from loaders.boundaries import RESERVED, boundary_info, load_boundaries
-    from loaders.workspace import WorkspaceError
 
-    if args.by in RESERVED:
+    zones, synthetic = zones_for(args)
+    if zones is None:
         return table
-    name, home = _name(args.by), workspace_home(args)
-    try:
-        zones = load_boundaries(name, home)
-    except WorkspaceError as exc:
-        raise CliError(f"--by {name}: {exc}") from None
-    info = boundary_info(name, home)
     ids = assign_zones(end.places, zones)
     table = coverage_by(end, zones, zone_of=ids)
     if start is not None:
@@ -272,7 +266,30 @@ def table_by_set(
             newly_covered=gained["covered"].to_numpy(),
             change=table["coverage"].to_numpy() - before["coverage"].to_numpy(),
         )
+    return table.assign(synthetic=synthetic)
+
+
+def zones_for(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame | None, bool]:
+    """``--by NAME``'s zones and whether the set is synthetic (said on standard error);
+    (None, False) for ``--by districts`` (the per-district table itself).
+
+    Raises
+    ------
+    CliError
+        When no such set is in effect.
+    """
+    from loaders.boundaries import RESERVED, boundary_info, load_boundaries
+    from loaders.workspace import WorkspaceError
+
+    if args.by in RESERVED:
+        return None, False
+    name, home = _name(args.by), workspace_home(args)
+    try:
+        zones = load_boundaries(name, home)
+    except WorkspaceError as exc:
+        raise CliError(f"--by {name}: {exc}") from None
+    info = boundary_info(name, home)
     synthetic = bool(info is not None and info.synthetic)
     if synthetic:
         print(t("bnd_cli_synthetic", "en", name=name), file=sys.stderr)
-    return table.assign(synthetic=synthetic)
+    return zones, synthetic

@@ -11,6 +11,7 @@ clause are joined by ``|`` (``--require "foreign_card|foreign_wallet" cash``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -73,6 +74,32 @@ def field_supply(args: argparse.Namespace, supply: pd.DataFrame, when) -> pd.Dat
         return supply
     days = load_settings(home).validity_days
     return effective_supply(supply, inspections, as_of=when, basis=basis, validity_days=days)
+
+
+def _field_evidence(args: argparse.Namespace):
+    """The field checks of the workspace as the files backend applies them to each task's
+    supply (:class:`dashboard.engine.scale.FieldEvidence`), None when they change nothing:
+    :func:`field_supply`'s rule."""
+    from dashboard.engine.scale import FieldEvidence
+    from loaders.inspections_store import load_inspections, load_settings
+
+    home = workspace_home(args)
+    inspections = load_inspections(home)
+    basis = "verified" if getattr(args, "verified", False) else "claimed"
+    if inspections.empty and basis == "claimed":
+        return None
+    return FieldEvidence(inspections, basis, load_settings(home).validity_days)
+
+
+def _zones_of(args: argparse.Namespace):
+    """``--by NAME``'s boundary set and whether it is synthetic ((None, False) for the
+    districts); the message on standard error that :func:`table_by_set` gives."""
+    by = getattr(args, "by", None)
+    if not by:
+        return None, False
+    from dashboard.cli.boundaries import zones_for
+
+    return zones_for(args)
 
 
 def add_verified_option(p: argparse.ArgumentParser) -> None:
@@ -146,10 +173,6 @@ def _run_files(args: argparse.Namespace) -> int:
         raise fail(Msg("part_needs_both"))
     if args.backend != "dask":
         raise fail(Msg("part_needs_dask"))
-    unsupported = (("--since", args.since), ("--verified", args.verified))
-    for option, given in (*unsupported, ("--by", getattr(args, "by", None))):
-        if given:
-            raise fail(Msg("part_option_unsupported", option=option))
     try:
         from dashboard.engine.scale import assess_coverage_files
     except ImportError as exc:
@@ -160,9 +183,17 @@ def _run_files(args: argparse.Namespace) -> int:
     from dashboard.engine.partitioned import DatasetError
 
     std = effective_standards(args)
-    districts = load_layer("districts", workspace_home(args))
+    home = workspace_home(args)
+    districts = load_layer("districts", home)
+    as_of = as_of_date(args)
+    since = parse_date(args.since, "--since")
+    if since is not None and as_of is not None and as_of < since:
+        raise CliError(f"--since {since.date()} is after --as-of {as_of.date()}")
+    zones, synthetic = _zones_of(args)
 
     def beside(folder, table: pd.DataFrame) -> None:
+        if zones is not None:
+            table = table.assign(synthetic=synthetic)
         (folder / "districts.json").write_text(_formatted(table, "json"), encoding="utf-8")
         (folder / "districts.csv").write_text(csv_text(table), encoding="utf-8")
 
@@ -172,15 +203,20 @@ def _run_files(args: argparse.Namespace) -> int:
             args.supply,
             districts,
             std,
-            as_of=as_of_date(args),
+            as_of=as_of,
             out=args.out,
             scheduler=args.scheduler,
             write_extra=beside,
+            since=since,
+            zones=zones,
+            evidence=_field_evidence(args),
         )
     except DatasetError as exc:
         raise fail(exc.args[0]) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if zones is not None:
+        res = dataclasses.replace(res, districts=res.districts.assign(synthetic=synthetic))
     emit(_formatted(res.districts, args.format), None)
     if res.places:
         print(

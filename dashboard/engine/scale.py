@@ -32,7 +32,10 @@ workers read themselves. The client reads only the two manifests and gathers per
 counts; each demand partition's task reads the supply row groups within a halo of one
 radius of its bounds, runs the same kernel, makes its distances exact when per-place
 results are written, and writes them. The per-district table is built from the counts
-(:func:`district_table`); both equal the local engine's.
+(:func:`district_table`); both equal the local engine's. The same run can count by the
+zones of a boundary set (``zones``: :func:`zone_table`), at a second date (``since``: the
+progress columns of ``coverage --since``) and with the field checks' correction of the
+supply (``evidence``: :class:`FieldEvidence`), each as the local engine does.
 """
 
 from __future__ import annotations
@@ -85,6 +88,8 @@ from dashboard.engine.partitioned import (
     read_partition,
     replace_dir,
 )
+from dashboard.engine.verification import effective_supply
+from dashboard.engine.zones import as_zone_table, assign_zones, zone_key
 
 DEMAND_COLUMNS = ("id", "category", "sector", "adcode", "lon", "lat")
 SUPPLY_COLUMNS = ("id", "lon", "lat", "capabilities", "in_service_date")
@@ -490,23 +495,59 @@ def _edge(x: np.ndarray, y: np.ndarray, box: Sequence[float]) -> np.ndarray:
     return np.minimum.reduce([x - box[0], box[2] - x, y - box[1], box[3] - y])
 
 
-def _counts(places: pd.DataFrame) -> pd.DataFrame:
-    """Places per (adcode, category, covered): what the per-district table is made of."""
-    ad, ads = pd.factorize(np.asarray(places["adcode"].astype(object), dtype=object))
-    cat, cats = pd.factorize(np.asarray(places["category"].astype(object), dtype=object))
-    cov = places["covered"].to_numpy(dtype=bool).astype(np.int64)
-    key = ((ad.astype(np.int64) + 1) * (len(cats) + 1) + cat) * 2 + cov
+def _counts(
+    group: np.ndarray | pd.Series,
+    category: np.ndarray | pd.Series,
+    covered: np.ndarray,
+    covered_start: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Places per (``adcode`` — a district, or a zone with ``zones`` —, ``category``,
+    ``covered``, ``covered_start``): what the per-district (per-zone) tables at the two
+    dates are made of. ``covered_start`` is ``covered`` when there is no second date."""
+    ad, ads = pd.factorize(np.asarray(pd.Series(group).astype(object), dtype=object))
+    cat, cats = pd.factorize(np.asarray(pd.Series(category).astype(object), dtype=object))
+    cov = np.asarray(covered, dtype=bool).astype(np.int64)
+    start = cov if covered_start is None else np.asarray(covered_start, dtype=bool).astype(np.int64)
+    key = (((ad.astype(np.int64) + 1) * (len(cats) + 1) + cat) * 2 + cov) * 2 + start
     uniq, n = np.unique(key, return_counts=True)
-    a, rest = np.divmod(uniq // 2, len(cats) + 1)
+    a, rest = np.divmod(uniq // 4, len(cats) + 1)
     ad_values = np.concatenate([np.array([None], dtype=object), np.asarray(ads, dtype=object)])
     return pd.DataFrame(
         {
             "adcode": ad_values[a],
             "category": np.asarray(cats, dtype=object)[rest] if len(cats) else rest,
-            "covered": (uniq % 2).astype(bool),
+            "covered": ((uniq // 2) % 2).astype(bool),
+            "covered_start": (uniq % 2).astype(bool),
             "n": n.astype(np.int64),
         }
     )
+
+
+@dataclass(frozen=True)
+class FieldEvidence:
+    """The field checks that correct the supply, shipped to the workers: each task's
+    supply is :func:`dashboard.engine.verification.effective_supply` of its points (the
+    checks are looked up by point id, so a partition is corrected on its own; the virtual
+    points of visits and new points come from the checks alone and join every task)."""
+
+    inspections: pd.DataFrame
+    basis: str = "claimed"
+    validity_days: int = 180
+
+    def supply(self, points: pd.DataFrame, when: DateLike | None) -> pd.DataFrame:
+        """``points`` as coverage counts them on ``when``."""
+        out = effective_supply(
+            points,
+            self.inspections,
+            as_of=when,
+            basis=self.basis,
+            validity_days=self.validity_days,
+        )
+        return out[[c for c in points.columns if c in out.columns]]
+
+
+def _effective(points: pd.DataFrame, evidence: FieldEvidence | None, when) -> pd.DataFrame:
+    return points if evidence is None else evidence.supply(points, when)
 
 
 def _places_for_file(places: pd.DataFrame) -> pd.DataFrame:
@@ -526,10 +567,14 @@ def _cover_task(
     halo: float,
     max_distance: float | None,
     out_file: str | None,
+    since=None,
+    zones: gpd.GeoDataFrame | None = None,
+    evidence: FieldEvidence | None = None,
 ) -> dict:
     """One demand partition against the supply within a halo of it: per-place results
     (with ``out_file``: distances made exact, then written there) and their counts per
-    district, category and coverage. Runs on a worker."""
+    district (or zone of ``zones``), category and coverage (on ``as_of`` and on
+    ``since``). Runs on a worker."""
     wall0, cpu0 = time.perf_counter(), time.process_time()
     part = dd.partitions[i]
     demand = read_partition(dd, part, [c for c in DEMAND_COLUMNS if c in dd.names])
@@ -541,18 +586,40 @@ def _cover_task(
     sub = _supply_in_box(sd, [sd.partitions[j] for j in near], box)
     places = place_coverage(
         demand,
-        sub,
+        _effective(sub, evidence, as_of),
         standards,
         as_of=as_of,
         districts=districts,
         max_distance=max_distance,
         workers=1,
     )
+    start = None
+    if since is not None:
+        start = place_coverage(
+            demand,
+            _effective(sub, evidence, since),
+            standards,
+            as_of=since,
+            max_distance=max_distance,
+            workers=1,
+        )["covered"].to_numpy(dtype=bool)
     del sub
-    res: dict = {"counts": _counts(places), "rows": len(places), "rounds": 0}
+    group = places["adcode"] if zones is None else assign_zones(places, zones)
+    res: dict = {
+        "counts": _counts(group, places["category"], places["covered"].to_numpy(bool), start),
+        "rows": len(places),
+        "rounds": 0,
+        "adcodes": pd.unique(places["adcode"].astype(object)).tolist(),
+    }
     if out_file is not None:
         if max_distance is None and sd.partitions:
-            res["rounds"] = _refine(places, demand, x, y, part, sd, standards, as_of, halo)
+            res["rounds"] = _refine(
+                places, demand, x, y, part, sd, standards, as_of, halo, evidence
+            )
+        if start is not None:
+            places["covered_since"] = start
+        if zones is not None:
+            places["zone_id"] = pd.array(np.asarray(group, dtype=object), dtype="str")
         table = pa.Table.from_pandas(_places_for_file(places), preserve_index=False)
         pq.write_table(table, out_file, row_group_size=64_000)
         res["columns"] = [(f.name, str(f.type)) for f in table.schema]
@@ -572,6 +639,7 @@ def _refine(
     standards: Standards,
     as_of,
     halo: float,
+    evidence: FieldEvidence | None = None,
 ) -> int:
     """Make the partition's distances exact (coverage already is); returns the rounds.
 
@@ -598,7 +666,9 @@ def _refine(
         near = range(len(sd.partitions)) if everything else _near(part.bounds, sbounds, reach)
         box = None if everything else _grown(part.bounds, reach)
         sub = _supply_in_box(sd, [sd.partitions[j] for j in near], box)
-        fix = place_coverage(demand.iloc[rows], sub, standards, as_of=as_of, workers=1)
+        fix = place_coverage(
+            demand.iloc[rows], _effective(sub, evidence, as_of), standards, as_of=as_of, workers=1
+        )
         rounds += 1
         for col in ("distance_m", "nearest_id"):
             values = places[col].array.copy()
@@ -684,6 +754,46 @@ def district_table(
     return table[list(DISTRICT_COLUMNS)]
 
 
+def zone_table(
+    counts: pd.DataFrame | None, zones: gpd.GeoDataFrame | pd.DataFrame, standards: Standards
+) -> pd.DataFrame:
+    """:func:`dashboard.engine.zones.coverage_by`'s per-zone table (the zones, the
+    ``outside`` row, the city total last) from place counts per (zone, category,
+    covered)."""
+    return as_zone_table(district_table(counts, zone_key(zones), standards), zones)
+
+
+def _tables(
+    counts: pd.DataFrame | None,
+    districts,
+    zones,
+    standards: Standards,
+    since: bool,
+) -> pd.DataFrame:
+    """The table ``coverage`` prints: per district (or zone), with ``--since``'s columns
+    ``covered_since``, ``coverage_since``, ``newly_covered`` and ``change`` when
+    ``since`` (:func:`dashboard.engine.coverage.progress_table`'s rule)."""
+
+    def build(c: pd.DataFrame | None) -> pd.DataFrame:
+        if zones is not None:
+            return zone_table(c, zones, standards)
+        return district_table(c, districts, standards)
+
+    table = build(counts)
+    if not since:
+        return table
+    c = counts if counts is not None else pd.DataFrame(columns=["covered", "covered_start"])
+    start = build(c.assign(covered=c["covered_start"].to_numpy(dtype=bool)))
+    newly = c["covered"].to_numpy(dtype=bool) & ~c["covered_start"].to_numpy(dtype=bool)
+    gained = build(c.assign(covered=newly))
+    return table.assign(
+        covered_since=start["covered"].to_numpy(),
+        coverage_since=start["coverage"].to_numpy(),
+        newly_covered=gained["covered"].to_numpy(),
+        change=table["coverage"].to_numpy() - start["coverage"].to_numpy(),
+    )
+
+
 def _is_na(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
@@ -713,6 +823,9 @@ def assess_coverage_files(
     n_workers: int = 2,
     client=None,
     write_extra: Callable[[Path, pd.DataFrame], None] | None = None,
+    since: DateLike | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    evidence: FieldEvidence | None = None,
 ) -> FilesResult:
     """Coverage of the places in the partitioned dataset ``demand`` by the points in
     ``supply`` on a dask cluster, the client holding only the manifests and per-partition
@@ -735,6 +848,12 @@ def assess_coverage_files(
        largest such distance (boxes growing ×4 while nothing was found), until exact.
     4. The per-district table is built from the partitions' counts per (district,
        category, covered) (:func:`district_table`).
+
+    ``zones`` (a boundary set, :func:`loaders.boundaries.load_boundaries`) counts by zone
+    instead of by district (:func:`zone_table`; per-place results get ``zone_id``);
+    ``since`` adds the progress columns since that date (per-place: ``covered_since``);
+    ``evidence`` corrects every task's supply by the field checks (:class:`FieldEvidence`,
+    the local ``coverage`` command's rule), on each of the two dates.
 
     ``out`` is written whole or not at all (a hidden sibling directory renamed at the
     end); ``write_extra(directory, table)`` adds files to it before the rename.
@@ -794,6 +913,8 @@ def assess_coverage_files(
                 t1 = time.perf_counter()
                 sbounds = sd.bounds()
                 dist_f = c.scatter(dist_frame, broadcast=True) if dist_frame is not None else None
+                zones_f = c.scatter(zones, broadcast=True) if zones is not None else None
+                evidence_f = c.scatter(evidence, broadcast=True) if evidence is not None else None
                 futures = [
                     c.submit(
                         _cover_task,
@@ -807,6 +928,9 @@ def assess_coverage_files(
                         halo,
                         max_distance,
                         files[i],
+                        since,
+                        zones_f,
+                        evidence_f,
                         pure=False,
                     )
                     for i, part in enumerate(dd.partitions)
@@ -828,13 +952,11 @@ def assess_coverage_files(
                 raise
         t3 = time.perf_counter()
         counts = pd.concat([r["counts"] for r in done], ignore_index=True) if done else None
-        table = district_table(counts, districts, standards)
+        table = _tables(counts, districts, zones, standards, since is not None)
         places_path = None
         if staging is not None and out_dir is not None:
             cats = [str(a) for a in districts["adcode"]] if districts is not None else []
-            seen = {
-                str(a) for a in (counts["adcode"] if counts is not None else []) if not _is_na(a)
-            }
+            seen = {str(a) for r in done for a in r["adcodes"] if not _is_na(a)}
             extra = {"categories": {"adcode": cats + sorted(seen - set(cats))}} if cats else {}
             columns = tuple((str(n), str(t)) for n, t in done[0]["columns"]) if done else ()
             ds = Dataset(
@@ -845,6 +967,9 @@ def assess_coverage_files(
                 "demand": str(demand),
                 "supply": str(supply),
                 "as_of": None if as_of is None else str(pd.Timestamp(as_of).date()),
+                "since": None if since is None else str(pd.Timestamp(since).date()),
+                "by": None if zones is None else "zones",
+                "field_checks": None if evidence is None else evidence.basis,
                 "places": dd.rows,
                 "supply_points": sd.rows,
                 "partitions": len(dd.partitions),

@@ -130,6 +130,33 @@ def _zone_table(zones: gpd.GeoDataFrame | pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def zone_key(zones: gpd.GeoDataFrame | pd.DataFrame) -> pd.DataFrame:
+    """The rows a per-zone table is counted by: each zone (its ``zone_id`` in the
+    ``adcode`` column that :func:`~dashboard.engine.coverage.district_coverage` groups
+    by) and the :data:`OUTSIDE` row."""
+    zt = _zone_table(zones)
+    return pd.DataFrame(
+        {
+            "adcode": [*zt["zone_id"], OUTSIDE],
+            "name_zh": [*zt["name_zh"], OUTSIDE_NAME[0]],
+            "name_en": [*zt["name_en"], OUTSIDE_NAME[1]],
+        }
+    )
+
+
+def as_zone_table(
+    table: pd.DataFrame, zones: gpd.GeoDataFrame | pd.DataFrame, outside_adcode: str = ""
+) -> pd.DataFrame:
+    """A per-district table counted by :func:`zone_key` (city total last) as the per-zone
+    table: ``zone_id`` first, each zone's district in ``adcode``, :data:`ZONE_COLUMNS`."""
+    zt = _zone_table(zones)
+    table = table.copy()
+    table.insert(0, "zone_id", table["adcode"].to_numpy())
+    table["adcode"] = [*zt["adcode"], outside_adcode, CITY_ADCODE]
+    table.loc[len(table) - 1, ["name_zh", "name_en"]] = list(CITY_NAME)
+    return table[list(ZONE_COLUMNS)].reset_index(drop=True)
+
+
 def coverage_by(
     result: CoverageResult | pd.DataFrame,
     zones: gpd.GeoDataFrame | None,
@@ -180,16 +207,9 @@ def coverage_by(
         places, ids = places[here], ids[here]
         zt = zt[(zt["adcode"] == str(district)) | zt["zone_id"].isin(pd.unique(ids))]
     outside_ad = "" if district is None else str(district)
-    key = pd.DataFrame(
-        {
-            "adcode": [*zt["zone_id"], OUTSIDE],
-            "name_zh": [*zt["name_zh"], OUTSIDE_NAME[0]],
-            "name_en": [*zt["name_en"], OUTSIDE_NAME[1]],
-        }
-    )
+    key = zone_key(zt)
     table = district_coverage(places.assign(adcode=ids), key, total=True)
-    table.insert(0, "zone_id", table["adcode"].to_numpy())
-    table["adcode"] = [*zt["adcode"], outside_ad, CITY_ADCODE]
+    table = as_zone_table(table, zt, outside_ad)
     if district is not None:
         last = len(table) - 1
         if names is None and isinstance(result, CoverageResult):
@@ -197,9 +217,7 @@ def coverage_by(
             names = (str(row["name_zh"].iloc[0]), str(row["name_en"].iloc[0])) if len(row) else None
         zh, en = names or (str(district), str(district))
         table.loc[last, ["zone_id", "adcode", "name_zh", "name_en"]] = [district, district, zh, en]
-    else:
-        table.loc[len(table) - 1, ["name_zh", "name_en"]] = list(CITY_NAME)
-    return table[list(ZONE_COLUMNS)].reset_index(drop=True)
+    return table
 
 
 def zone_comparison(

@@ -110,7 +110,8 @@ def _no_crs(tmp_path: Path, datasets) -> Path:
         ("unreachable", "cannot reach the dask scheduler"),
         ("only_demand", "--demand and --supply go together"),
         ("local_backend", "--demand and --supply need --backend dask"),
-        ("since", "--since is not available with --demand/--supply"),
+        ("since_after", "--since 2025-01-01 is after --as-of 2024-01-01"),
+        ("unknown_set", "--by nosuch: no boundary set 'nosuch'"),
         ("foreign_out", "already exists and is not a coverage output"),
     ],
 )
@@ -149,8 +150,10 @@ def test_bad_input_is_one_message_exit_2_nothing_written(
     elif case == "foreign_out":
         out.mkdir()
         (out / "notes.txt").write_text("mine")
-    elif case == "since":
-        extra = ["--since", "2024-01-01"]
+    elif case == "since_after":
+        extra = ["--since", "2025-01-01", "--as-of", "2024-01-01"]
+    elif case == "unknown_set":
+        extra = ["--by", "nosuch"]
     argv = ["coverage", "--backend", "dask", "--demand", str(demand), "--supply", str(supply)]
     argv += ["--scheduler", sched, "--out", str(out), *extra]
     if case == "only_demand":
@@ -200,3 +203,69 @@ def test_relative_paths_mean_the_clients_directory(
     assert (tmp_path / "res" / "places" / MANIFEST).exists()
     run = json.loads((tmp_path / "res" / "coverage.json").read_text())
     assert run["demand"] == "k" and run["partitions"] == 11
+
+
+@pytest.fixture
+def checked_home(capsys, tmp_path, isolated_home):
+    """A workspace with field checks (a failed card check, a new point that takes wallets)
+    and a boundary set: what ``--verified``, ``--since`` and ``--by`` read."""
+    from loaders.examples import synthetic_subdistricts_geojson
+
+    zones = tmp_path / "jiedao.geojson"
+    zones.write_bytes(synthetic_subdistricts_geojson("wgs84"))
+    assert main(["boundaries", "import", str(zones), "--name", "jiedao", "--json"]) == 0
+    for argv in (
+        ("--place", "P0001", "--at", "2025-03-01 10:00", "--foreign-card", "refused"),
+        ("--place", "P0002", "--at", "2025-03-02 10:00", "--foreign-card", "accepted"),
+        ("--kind", "new", "--name", "新咖啡馆", "--lon", "116.45", "--lat", "39.93"),
+    ):
+        extra = () if "--at" in argv else ("--at", "2025-04-01 09:30", "--foreign-wallet", "yes")
+        assert main(["inspect", "add", "--inspector", "李华", *argv, *extra, "--json"]) == 0
+    capsys.readouterr()
+    return isolated_home
+
+
+#: Option sets of the local ``coverage`` command the files backend must answer alike.
+SINCE_VERIFIED_BY = [
+    ("--since", "2024-01-01"),
+    ("--verified",),
+    ("--by", "jiedao"),
+    ("--by", "jiedao", "--since", "2024-06-01", "--verified"),
+]
+
+
+def test_since_verified_and_by_give_the_local_commands_table(
+    capsys, tmp_path, checked_home, datasets, scheduler
+):
+    """``--since``, ``--verified`` and ``--by`` from files: the local command's JSON byte for
+    byte (the field checks corrected on each task's supply, zones counted on the
+    workers), and per place the zone and the coverage at the ``--since`` date. The
+    verified answer differs from the claimed one (fails if the checks were ignored)."""
+    k, p = datasets
+    capsys.readouterr()
+    covered = {}
+    for n, options in enumerate([(), *SINCE_VERIFIED_BY]):
+        common = ["--use-standards", "--as-of", "2025-06-01", "--format", "json", *options]
+        assert main(["coverage", *common]) == 0
+        local = capsys.readouterr()
+        rows = json.loads(local.out)
+        covered[options] = rows[-1]["covered"]
+        if "--since" in options:
+            assert sum(r["newly_covered"] for r in rows[:-1]) == rows[-1]["newly_covered"] > 0
+        if "--by" in options:
+            assert rows[0]["zone_id"] != "110000" and rows[-1]["zone_id"] == "110000"
+            assert "jiedao" in local.err  # the set is synthetic, and said so
+        out = tmp_path / f"out{n}"
+        argv = _files("--demand", k, "--supply", p, "--scheduler", scheduler, "--out", out)
+        assert main([*argv, *common]) == 0
+        got = capsys.readouterr()
+        assert got.out == local.out, options
+        assert (out / "districts.json").read_text(encoding="utf-8") == local.out
+        places = pq.read_table(out / "places").to_pandas()
+        assert ("zone_id" in places.columns) == ("--by" in options)
+        assert ("covered_since" in places.columns) == ("--since" in options)
+        if "--since" in options:
+            assert (places["covered_since"] <= places["covered"]).all()
+        run = json.loads((out / "coverage.json").read_text())
+        assert run["field_checks"] == ("verified" if "--verified" in options else "claimed")
+    assert covered[("--verified",)] < covered[()]

@@ -109,6 +109,9 @@ def test_district_table_from_counts_equals_district_coverage(rows, pieces):
     from dashboard.engine.layers import read_districts
     from dashboard.engine.scale import _counts, district_table
 
+    def _place_counts(p: pd.DataFrame) -> pd.DataFrame:
+        return _counts(p["adcode"], p["category"], p["covered"].to_numpy(bool))
+
     districts = read_districts()
     std = shipped_standards()
     cats = [str(a) for a in districts["adcode"]]
@@ -122,7 +125,7 @@ def test_district_table_from_counts_equals_district_coverage(rows, pieces):
         }
     )
     cuts = np.linspace(0, len(places), pieces + 1).astype(int)
-    counts = pd.concat([_counts(places.iloc[a:b]) for a, b in zip(cuts, cuts[1:])])
+    counts = pd.concat([_place_counts(places.iloc[a:b]) for a, b in zip(cuts, cuts[1:])])
     want = district_coverage(places, districts, total=True)
     pd.testing.assert_frame_equal(district_table(counts, districts, std), want, check_exact=True)
 

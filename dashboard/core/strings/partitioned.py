@@ -98,10 +98,6 @@ STRINGS = {
         "--demand 与 --supply 须同时给出",
         "--demand and --supply go together: give both",
     ),
-    "part_option_unsupported": (
-        "{option} 暂不能与 --demand/--supply 一起使用",
-        "{option} is not available with --demand/--supply yet",
-    ),
     "part_not_points": (
         "{layer} 不是点图层：只有点图层（经纬度）可以写成分区数据集",
         "{layer} is not a point layer: only point layers (lon/lat) can be written as a "
