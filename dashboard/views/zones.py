@@ -17,6 +17,7 @@ import pydeck as pdk
 from dashboard.core.i18n import name_col, t
 from dashboard.engine import explore
 from dashboard.engine.compare import COMPARISON_COLUMNS
+from dashboard.engine.coverage import CITY_ADCODE
 from dashboard.engine.zones import OUTSIDE
 from dashboard.views import maps, reports
 
@@ -94,5 +95,7 @@ def localize_zones(table: pd.DataFrame, lang: str, district_names: dict[str, str
     df = table.copy()
     outside = df["zone_id"].astype(str).to_numpy() == OUTSIDE
     df["zone"] = np.where(outside, t("bnd_outside_row", lang), df[name_col(lang)].astype(str))
-    df["district"] = df["adcode"].astype(str).map(lambda a: district_names.get(a, a))
+    # the city total spans every district: no district of its own (not "110000")
+    names = {CITY_ADCODE: "", **district_names}
+    df["district"] = df["adcode"].astype(str).map(lambda a: names.get(a, a))
     return reports.localize(df, lang, ZONE_TABLE_COLUMNS)

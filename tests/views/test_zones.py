@@ -66,3 +66,18 @@ def test_the_table_columns_are_the_comparisons_metrics_by_zone():
     metrics = [c for c in COMPARISON_COLUMNS if c not in ("rank", "adcode", "name_zh", "name_en")]
     assert list(vz.ZONE_TABLE_COLUMNS) == ["rank", "zone", "district", *metrics, "zone_id"]
     assert metrics[0] == "demand" and metrics[-1] == "newly_covered"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_city_total_row_names_no_district(lang: str):
+    """The city-wide table by zone: the total row's district is blank, not its code
+    ``110000``; a zone's district is its name."""
+    districts = data.load_layer("districts")
+    kl, pay = data.load_layer("key-locations"), data.load_layer("payments")
+    table = coverage_by(
+        assess_coverage(kl, pay, districts, load_standards()), synthetic_subdistricts()
+    )
+    shown = vz.localize_zones(table, lang, {CHAOYANG: "Chaoyang"})
+    district = shown[reports.header("district", lang)]
+    assert district.iloc[-1] == ""
+    assert "Chaoyang" in set(district) and "110000" not in set(district)
