@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -366,7 +366,7 @@ def _requirement_of(standards: Standards, category: str) -> Requirement:
 
 
 def demand_categories(
-    demand: pd.DataFrame, supply: pd.DataFrame, standards: Standards
+    demand: pd.DataFrame, supply: pd.DataFrame, standards: Mapping[str, object]
 ) -> tuple[np.ndarray, list[str]]:
     """Demand's category codes and categories, after checking the columns the engine reads
     and that every category has a standard (clear ``ValueError`` otherwise); the local
@@ -470,12 +470,29 @@ def place_coverage(
         max_distance,
         workers,
     )
+    adcode = _place_adcodes(demand, dlon, dlat, districts, workers)
+    return _places_frame(demand, supply, dlon, dlat, adcode, weight, radius, dist, near)
+
+
+def _places_frame(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    dlon: np.ndarray,
+    dlat: np.ndarray,
+    adcode,
+    weight: np.ndarray,
+    radius: np.ndarray,
+    dist: np.ndarray,
+    near: np.ndarray,
+) -> pd.DataFrame:
+    """:func:`place_coverage`'s table from its parts (shared with
+    :mod:`dashboard.engine.coverage_index`, so both build the very same frame)."""
     return pd.DataFrame(
         {
-            "id": demand["id"].array if "id" in demand.columns else np.arange(n),
+            "id": demand["id"].array if "id" in demand.columns else np.arange(len(demand)),
             "category": demand["category"].array,
             "sector": demand["sector"].array if "sector" in demand.columns else None,
-            "adcode": _place_adcodes(demand, dlon, dlat, districts, workers),
+            "adcode": adcode,
             "lon": dlon,
             "lat": dlat,
             "weight": weight,

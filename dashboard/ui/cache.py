@@ -31,12 +31,19 @@ from dashboard.core.standards import (
 )
 from dashboard.core.state import (
     ALL,
+    RADIUS_RANGE,
     ViewState,
 )
 from dashboard.engine import coverage as engine_coverage
 from dashboard.engine import layers as data
 from dashboard.engine import stats
 from dashboard.engine.coverage import CoverageResult, assess_coverage
+from dashboard.engine.coverage_index import (
+    CoverageIndex,
+    assess_from_index,
+    build_coverage_index,
+    requirement_structure,
+)
 from dashboard.engine.explore import Filters, filter_layer
 from dashboard.engine.verification import effective_supply
 from dashboard.views import maps
@@ -444,14 +451,51 @@ def view_cached(
 
 @view_cached(max_entries=64)
 def coverage(inputs: ViewInputs) -> CoverageResult:
-    """Coverage of the key locations for the view (:func:`assess_coverage`, cached)."""
+    """Coverage of the key locations for the view (:func:`assess_coverage`'s answer,
+    cached): from the view's :func:`coverage_index` when no field check changes the
+    supply (a radius or date step is then a vectorised pass over it), else assessed."""
     lay = inputs.layers
-    return assess_coverage(
-        lay["key-locations"],
-        inputs.supply,
-        lay["districts"],
-        inputs.standards,
-        as_of=inputs.as_of,
+    if inputs.evidence:  # the supply itself changes with the date
+        return assess_coverage(
+            lay["key-locations"],
+            inputs.supply,
+            lay["districts"],
+            inputs.standards,
+            as_of=inputs.as_of,
+        )
+    index = coverage_index(inputs)
+    return assess_from_index(index, inputs.standards, inputs.as_of, lay["districts"])
+
+
+#: Coverage indexes built in this process (a radius or date step builds none: the tests
+#: count them).
+INDEX_BUILDS = 0
+
+
+def coverage_index(inputs: ViewInputs) -> CoverageIndex:
+    """The :class:`~dashboard.engine.coverage_index.CoverageIndex` of the data in effect
+    under the view's requirements (cached): keyed by the data and each category's clauses,
+    not by the radii or the date, so a radius or date step reuses it. Its horizon is the
+    radius slider's maximum or the standards' largest radius, whichever is larger."""
+    standards = inputs.standards
+    requirements = requirement_structure(standards)
+    key = json.dumps({c: [list(cl) for cl in r] for c, r in requirements.items()})
+    horizon = float(max([RADIUS_RANGE[1], *(s.radius_m for s in standards.values())]))
+    return _coverage_index(inputs.signature, key, horizon)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _coverage_index(
+    signature: tuple[tuple[str, str], ...], requirements_json: str, horizon: float
+) -> CoverageIndex:
+    global INDEX_BUILDS
+    INDEX_BUILDS += 1
+    lay = load_layers()
+    requirements = {
+        c: tuple(tuple(cl) for cl in r) for c, r in json.loads(requirements_json).items()
+    }
+    return build_coverage_index(
+        lay["key-locations"], lay["payments"], lay["districts"], requirements, horizon=horizon
     )
 
 
