@@ -25,7 +25,7 @@ def _page(lang: str | None = None) -> AppTest:
     return at.switch_page(PAGE).run()
 
 
-def test_example_import_preview_confirm_and_undo(home):
+def test_example_import_preview_confirm_and_undo(store, home):
     at = _page()
     assert not at.exception
     assert at.title[0].value == "数据导入"
