@@ -126,7 +126,7 @@ def _history(at):
     return next(d.value for d in at.dataframe if "Version" in d.value.columns)
 
 
-def test_a_target_edited_on_the_page_is_stored_and_its_status_shown(private_home):
+def test_a_target_edited_on_the_page_is_stored_and_its_status_shown(store, private_home):
     from dashboard.core.targets import CITY
     from loaders.targets_store import load_targets, targets_history
 
@@ -184,7 +184,7 @@ def test_bad_targets_are_explained_in_chinese(private_home):
     assert not (private_home / "documents").exists()
 
 
-def test_remove_and_undo_on_the_page(private_home):
+def test_remove_and_undo_on_the_page(store, private_home):
     from loaders.targets_store import load_targets, shipped_targets
 
     at = _editor("en", "110101")

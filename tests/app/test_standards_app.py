@@ -26,7 +26,7 @@ def test_the_rationale_is_shown_in_the_pages_language(lang, field):
     assert at.title[0].value == ("服务标准" if lang == "zh" else "Service standards")
 
 
-def test_saving_in_chinese_keeps_both_rationales(private_home):
+def test_saving_in_chinese_keeps_both_rationales(store, private_home):
     at = open_page("../pages/standards.py", {"lang": "zh"})
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception and not at.error
