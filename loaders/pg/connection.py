@@ -376,6 +376,18 @@ def transaction() -> Iterator[psycopg.Connection]:
         p.putconn(conn)  # a broken connection is dropped, not kept
 
 
+@contextmanager
+def adopted(conn: psycopg.Connection) -> Iterator[None]:
+    """Within the block (this thread or task), :func:`transaction` joins ``conn``'s open
+    transaction (as savepoints) instead of taking a pooled connection: a copy that holds
+    its own connection (:mod:`loaders.pg.copy`) calls the stores' functions in it."""
+    token = _ambient.set(conn)
+    try:
+        yield
+    finally:
+        _ambient.reset(token)
+
+
 def in_transaction() -> bool:
     """Whether a :func:`transaction` is open in this thread or task."""
     return _ambient.get() is not None
