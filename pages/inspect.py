@@ -16,6 +16,7 @@ from dashboard.core.state import ALL
 from dashboard.engine import stats
 from dashboard.ui import auth, cache, locate, search_index, selection, session, widgets
 from dashboard.ui import inspect as ui
+from dashboard.views import tiles
 from loaders.photos import MAX_PHOTO_BYTES
 
 v = session.view()
@@ -97,12 +98,10 @@ if kind != "new":
                     st.text(t("ip_last", lang, when=when, who=last))
 
 st.caption(t("ip_map_hint", lang))
-st.pydeck_chart(
-    ui.status_deck(inputs, district, lang, selected),
-    key="ip_map",
-    on_select="rerun",
-    selection_mode="single-object",
-)
+deck, src = ui.status_deck(inputs, district, lang, selected)
+st.pydeck_chart(deck, key="ip_map", on_select="rerun", selection_mode="single-object")
+if src is not None:  # every point drawn, grouped: say what a circle and a dot stand for
+    st.caption(tiles.legend_text([src], lang))
 
 st.subheader(t("ip_form", lang))
 if may_write:

@@ -8,10 +8,12 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard.core.i18n import name_col, t
+from dashboard.core.inspections import REASONS
 from dashboard.engine import stats
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import inspect as ui
 from dashboard.ui.app import PAGES_DIR
+from dashboard.views import tiles
 from dashboard.views.reports import to_csv_bytes, to_xlsx_bytes
 
 v = session.view()
@@ -31,9 +33,11 @@ widgets.synthetic_notice(st, stats.in_district(inputs.layers["payments"], distri
 names = cache.district_names(lang)
 where = t("all_districts", lang) if district == "all" else names.get(district, district)
 st.subheader(t("wl_count", lang, n=f"{len(items):,}", district=where))
-st.pydeck_chart(ui.work_deck(inputs, items, district, lang), key="wl_map")
-if len(items) > ui.MAP_ITEMS:
-    st.caption(t("wl_shown", lang, n=f"{ui.MAP_ITEMS:,}"))
+deck, src = ui.work_deck(inputs, district, since.isoformat(), lang)
+st.pydeck_chart(deck, key="wl_map")
+widgets.class_legend(t("wl_map_colours", lang), ui.legend_rows(ui.REASON_COLORS, REASONS, lang))
+if src is not None:  # every item drawn, grouped: say what a circle and a dot stand for
+    st.caption(tiles.legend_text([src], lang))
 
 if items.empty:
     st.success(t("wl_empty", lang))

@@ -15,7 +15,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard.core.i18n import label_of, name_col, t
+from dashboard.core.i18n import label_of, layer_label, name_col, t
 from dashboard.core.inspections import (
     CHECKS,
     POINT_STATUSES,
@@ -32,9 +32,9 @@ from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
 from dashboard.engine import search as place_search
 from dashboard.engine import verification
-from dashboard.ui import cache, search_index
+from dashboard.ui import cache, search_index, tiling
 from dashboard.ui.cache import ViewInputs
-from dashboard.views import maps
+from dashboard.views import maps, tiles
 from loaders import writes
 from loaders.errors import LoaderError
 from loaders.inspection_import import import_inspections
@@ -123,47 +123,79 @@ def distance_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np
     return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-#: Payment points the Inspect page's map draws at most: the nearest to the chosen place
-#: (or to the district's centre) — an inspector looks around where they stand.
-MAP_POINTS = 3_000
+#: The point statuses as the Inspect map colours them, the most important first (a cluster is
+#: ringed in the colour of the first it holds).
+STATUS_ORDER = ("failed", "expired", "never", "verified")
 
 
-def status_layer_records(
-    inputs: ViewInputs, district: str, lang: str, near: tuple[float, float] | None = None
-) -> list[dict]:
-    """Map records of the payment points of ``district`` coloured by status: at most
-    :data:`MAP_POINTS`, the nearest to ``near`` (lon, lat) when there are more."""
+def status_classes(lang: str) -> tiles.Classes:
+    """The check statuses of the Inspect map as tile categories."""
+    return tiles.Classes(
+        column="status",
+        codes=STATUS_ORDER,
+        labels=tuple(label(POINT_STATUSES, c, lang) for c in STATUS_ORDER),
+        colors=tuple(tuple(STATUS_COLORS[c]) for c in STATUS_ORDER),
+        title=t("ip_map_status", lang),
+        noun=layer_label("payments", lang, short=True),
+    )
+
+
+def district_status(inputs: ViewInputs, district: str) -> pd.DataFrame:
+    """:func:`point_status` of the payment points of ``district`` (``all``: the city)."""
     s = point_status(inputs)
-    if district != ALL:
-        s = s[s["adcode"].astype(str) == district]
-    if len(s) > MAP_POINTS:
-        lon, lat = s["lon"].to_numpy("float64"), s["lat"].to_numpy("float64")
-        here = near or (float(np.median(lon)), float(np.median(lat)))
-        d = distance_m(lon, lat, *here)
-        s = s.iloc[np.argpartition(d, MAP_POINTS)[:MAP_POINTS]]
-    names = s[name_col(lang)].astype("string").fillna("").to_numpy()
+    return s if district == ALL else s[s["adcode"].astype(str) == district]
+
+
+@cache.view_cached(max_entries=16)
+def status_source(inputs: ViewInputs, district: str, lang: str) -> tiles.TileSource:
+    """The tile source of every payment point of ``district`` coloured by its status (the
+    Inspect map above :func:`dashboard.ui.tiling.is_tiled`; cached per view)."""
+    rows = district_status(inputs, district)
+    return tiling.class_source(
+        rows, "payments", lang, status_classes(lang), inputs, ("status", district)
+    )
+
+
+def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[dict]:
+    """Map records of every payment point of ``district`` coloured by status (the map of a
+    district of few points), tooltips as plain-text fields."""
+    s = district_status(inputs, district)
+    own, other = name_col(lang), "name_en" if lang == "zh" else "name_zh"
+    names = s[own].astype("string").fillna("").to_numpy()
+    others = s[other].astype("string").fillna("").to_numpy()
     labels = [label(POINT_STATUSES, x, lang) for x in s["status"]]
+    head = t("ip_map_status", lang)
     return [
         {
             "id": str(i),
             "lon": float(lo),
             "lat": float(la),
-            "name": str(n),
-            "status": lab,
+            "tt_title": str(n) or str(i),
+            "tt_sub": str(o),
+            "tt_body": f"{head}: {lab}",
             "color": STATUS_COLORS.get(st, STATUS_COLORS["never"]),
         }
-        for i, lo, la, n, lab, st in zip(
-            s["id"], s["lon"], s["lat"], names, labels, s["status"], strict=True
+        for i, lo, la, n, o, lab, st in zip(
+            s["id"], s["lon"], s["lat"], names, others, labels, s["status"], strict=True
         )
     ]
 
 
-def status_deck(inputs: ViewInputs, district: str, lang: str, selected: dict | None) -> pdk.Deck:
-    """A small map of the district's payment points by status, the selected place ringed."""
-    near = (selected["lon"], selected["lat"]) if selected else None
-    records = status_layer_records(inputs, district, lang, near)
+def status_deck(
+    inputs: ViewInputs, district: str, lang: str, selected: dict | None
+) -> tuple[pdk.Deck, tiles.TileSource | None]:
+    """A small map of every payment point of ``district`` by status, the selected place
+    ringed: dots, or (many points) tiles of clusters by status; and the tile source, which
+    the legend must explain (None: dots)."""
     layers = list(cache.district_layers(lang, district))
-    layers.append(maps.scatter_layer(records, "payments", "color", radius_px=6))
+    view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
+    src = None
+    if tiling.is_tiled(len(district_status(inputs, district))):
+        src = status_source(inputs, district, lang)  # inline: the district's clusters
+        layers.append(tiles.tile_layer(src, view["zoom"], "payments"))
+    else:
+        records = status_layer_records(inputs, district, lang)
+        layers.append(maps.scatter_layer(records, "payments", "color", radius_px=6))
     if selected:
         ring = [{"id": selected["id"], "lon": selected["lon"], "lat": selected["lat"]}]
         layers.append(
@@ -180,11 +212,8 @@ def status_deck(inputs: ViewInputs, district: str, lang: str, selected: dict | N
                 get_radius=12,
             )
         )
-    view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
-    if selected:
         view = {**view, "longitude": selected["lon"], "latitude": selected["lat"], "zoom": 15}
-    tooltip = {"text": "{name}\n{status}"}
-    return maps.make_deck(layers, view, height=340, tooltip=tooltip)
+    return maps.make_deck(layers, view, height=340), src
 
 
 @dataclass(frozen=True)
@@ -408,9 +437,8 @@ def _synthetic(items: pd.DataFrame) -> np.ndarray:
     return out
 
 
-#: Work-list items drawn on the map at most (the table lists them all).
-MAP_ITEMS = 2_000
-#: Map colours of the reasons (RGBA).
+#: Map colours of the reasons (RGBA), in the order of urgency (a cluster is ringed in the
+#: colour of the most urgent it holds).
 REASON_COLORS: dict[str, list[int]] = {
     "failed": [215, 48, 39, 235],
     "newly_uncovered": [117, 42, 135, 235],
@@ -419,27 +447,95 @@ REASON_COLORS: dict[str, list[int]] = {
 }
 
 
-def work_deck(inputs: ViewInputs, items: pd.DataFrame, district: str, lang: str) -> pdk.Deck:
-    """The work list's first :data:`MAP_ITEMS` items on a map, coloured by reason."""
-    top = items.head(MAP_ITEMS)
-    names = top[name_col(lang)].astype("string").fillna("").to_numpy()
-    records = [
-        {
-            "id": str(i),
-            "lon": float(lo),
-            "lat": float(la),
-            "name": str(n),
-            "status": label(REASONS, r, lang),
-            "color": REASON_COLORS[r],
-        }
-        for i, lo, la, n, r in zip(
-            top["id"], top["lon"], top["lat"], names, top["reason"], strict=True
+def reason_classes(lang: str) -> tiles.Classes:
+    """The work list's reasons as tile categories, the most urgent first."""
+    return tiles.Classes(
+        column="reason",
+        codes=tuple(REASON_COLORS),
+        labels=tuple(label(REASONS, r, lang) for r in REASON_COLORS),
+        colors=tuple(tuple(c) for c in REASON_COLORS.values()),
+        title=t("wl_reason", lang),
+        noun=t("wl_items", lang),
+    )
+
+
+def _kind_notes(items: pd.DataFrame, lang: str) -> pd.Series:
+    """Each item's kind and category as one line of plain text ("Payment point · Bank")."""
+    layer_of = {"payment": "payments", "key_location": "key-locations"}
+    pairs = items["kind"].astype(str) + "\x00" + items["category"].astype(str)
+    labels = {}
+    for pair in pairs.unique():  # a few dozen kinds × categories, not one per item
+        kind, cat = pair.split("\x00", 1)
+        labels[pair] = (
+            label(WORK_KINDS, kind, lang)
+            + " · "
+            + label_of(layer_of.get(kind, "payments"), cat, lang)
         )
-    ]
+    return pairs.map(labels)
+
+
+@cache.view_cached(max_entries=16)
+def work_source(
+    inputs: ViewInputs, district: str, since: str | None, lang: str
+) -> tiles.TileSource:
+    """The tile source of every work-list item of ``district`` coloured by reason (the Work
+    list map above :func:`dashboard.ui.tiling.is_tiled`; cached per view)."""
+    items = district_work_list(inputs, district, since)
+    items = items.assign(wl_note=_kind_notes(items, lang).to_numpy())
+    parts = ("worklist", district, since)
+    return tiling.class_source(
+        items, "worklist", lang, reason_classes(lang), inputs, parts, note="wl_note"
+    )
+
+
+def work_deck(
+    inputs: ViewInputs, district: str, since: str | None, lang: str
+) -> tuple[pdk.Deck, tiles.TileSource | None]:
+    """Every item of the work list of ``district`` on a map, coloured by reason: dots, or
+    (many items) tiles of clusters by reason; and the tile source (None: dots)."""
+    items = district_work_list(inputs, district, since)
     layers = list(cache.district_layers(lang, district))
-    layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=6))
     view = maps.view_for(inputs.layers["districts"], None if district == ALL else district)
-    return maps.make_deck(layers, view, height=420, tooltip={"text": "{name}\n{status}"})
+    src = None
+    if tiling.is_tiled(len(items)):
+        src = work_source(inputs, district, since, lang)
+        layers.append(tiles.tile_layer(src, view["zoom"], "worklist"))
+    else:
+        own, other = name_col(lang), "name_en" if lang == "zh" else "name_zh"
+        names = items[own].astype("string").fillna("").to_numpy()
+        others = items[other].astype("string").fillna("").to_numpy()
+        notes = _kind_notes(items, lang).to_numpy()
+        head = t("wl_reason", lang)
+        records = [
+            {
+                "id": str(i),
+                "lon": float(lo),
+                "lat": float(la),
+                "tt_title": str(n) or str(i),
+                "tt_sub": str(o),
+                "tt_body": f"{head}: {label(REASONS, r, lang)}\n{note}",
+                "color": REASON_COLORS.get(r, REASON_COLORS["never"]),
+            }
+            for i, lo, la, n, o, r, note in zip(
+                items["id"],
+                items["lon"],
+                items["lat"],
+                names,
+                others,
+                items["reason"],
+                notes,
+                strict=True,
+            )
+        ]
+        layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=6))
+    return maps.make_deck(layers, view, height=420), src
+
+
+def legend_rows(
+    colors: dict[str, list[int]], labels: dict[str, tuple[str, str]], lang: str
+) -> list[tuple[tuple[int, int, int], str]]:
+    """The colour chips of a map coloured by category: ``(rgb, label)`` in ``colors``' order."""
+    return [((c[0], c[1], c[2]), label(labels, k, lang)) for k, c in colors.items()]
 
 
 # ----------------------------------------------------------------------------- a sheet

@@ -6,12 +6,17 @@ One decision for every map (:func:`is_tiled`): a layer of more than
 sources are cached per data version, district, filters, language, basemap system and — for
 key locations coloured by coverage — the view's coverage inputs, so a rerun that changes
 nothing of a layer reuses its source and its URL (the browser keeps its tiles).
+
+Layers that are not a model layer's rows — the Work list's items coloured by reason, the
+Inspect page's payment points coloured by check status — are tiled the same way from their
+own frame by :func:`class_source` (categories: :class:`dashboard.views.tiles.Classes`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -112,3 +117,33 @@ def point_layer(
     if layer_id is None:
         return maps.point_layer(recs, layer, radius_px), None
     return maps.scatter_layer(recs, layer_id, [*model.LAYERS[layer].color, 220], radius_px), None
+
+
+def class_source(
+    rows: pd.DataFrame,
+    layer: str,
+    lang: str,
+    classes: tiles.Classes,
+    inputs: ViewInputs | None,
+    parts: Sequence[object] = (),
+    note: str | None = None,
+    system: str = "wgs84",
+) -> tiles.TileSource:
+    """A :class:`~dashboard.views.tiles.TileSource` of ``rows`` coloured by ``classes``.
+
+    Its key (hence its tiles' URL) is made of the layer, language, system, the view's
+    ``inputs`` and ``parts`` — everything else that decides what is drawn (the district, a
+    date): callers cache the source on the same things, so a rerun keeps the browser's tiles.
+    """
+    raw = json.dumps([layer, lang, system, _inputs_key(inputs), *parts], default=str)
+    key = hashlib.sha1(raw.encode()).hexdigest()[:24]
+    return tiles.tile_source(
+        rows,
+        layer,
+        lang,
+        key,
+        cache.district_names(lang),
+        system=system,
+        classes=classes,
+        note=note,
+    )

@@ -133,7 +133,7 @@ class Classes:
     column: str
     codes: tuple[str, ...]
     labels: tuple[str, ...]
-    colors: tuple[tuple[int, int, int, int], ...]
+    colors: tuple[tuple[int, ...], ...]
     title: str
     noun: str
 

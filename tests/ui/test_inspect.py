@@ -1,5 +1,6 @@
-"""dashboard.ui.inspect: the Inspect map draws at most MAP_POINTS points, the nearest to
-where the inspector looks; search near a position lists the nearest first."""
+"""dashboard.ui.inspect: the Inspect map draws every payment point of the district (tiled
+when many: tests/app/test_worklist_tiles.py); search near a position lists the nearest
+first."""
 
 from __future__ import annotations
 
@@ -12,16 +13,15 @@ from dashboard.ui import inspect as ui
 HOTEL = (116.404454, 39.908012)  # P0003, the Beijing Hotel's foreign-card POS
 
 
-def test_the_map_keeps_the_points_nearest_the_chosen_place(tmp_path, monkeypatch):
+def test_the_map_draws_every_point_of_the_district(tmp_path, monkeypatch):
     monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path))
-    monkeypatch.setattr(ui, "MAP_POINTS", 50)
     inputs = cache.view_inputs(ViewState())
-    records = ui.status_layer_records(inputs, "all", "en", HOTEL)
-    assert len(records) == 50
     pay = cache.load_layers()["payments"]
-    d = ui.distance_m(pay["lon"].to_numpy(), pay["lat"].to_numpy(), *HOTEL)
-    nearest = set(pay["id"].astype(str).to_numpy()[np.argsort(d, kind="stable")[:50]])
-    assert {r["id"] for r in records} == nearest
+    for district in ("all", "110101"):
+        records = ui.status_layer_records(inputs, district, "en")
+        mine = pay if district == "all" else pay[pay["adcode"].astype(str) == district]
+        assert sorted(r["id"] for r in records) == sorted(mine["id"].astype(str))
+    assert {r["tt_body"].split(": ")[0] for r in records} == {"Check status"}
 
 
 def test_search_near_a_position_lists_the_nearest_first(tmp_path, monkeypatch):

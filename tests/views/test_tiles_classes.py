@@ -5,6 +5,8 @@ one by one in their category's colour as one zooms in."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,7 +67,7 @@ def _tile_of(src: tiles.TileSource, z: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _per_class(features: list[dict]) -> dict[str, int]:
     """Members per category of a tile's features: a cluster's counts, a single place one."""
-    out = dict.fromkeys(CODES, 0)
+    out: dict[str, int] = dict.fromkeys(CODES, 0)
     for f in features:
         p = f["properties"]
         if "n" in p:
@@ -163,11 +165,11 @@ def test_count_labels_stay_readable_on_dark_and_light_fills():
 
 def test_the_layer_takes_its_label_colour_from_each_feature(source):
     layer = tiles.tile_layer(source, 10)
-    assert layer.get_text_color == "@@=properties.tc"
-    feats = layer.data["features"]
+    assert getattr(layer, "get_text_color") == "@@=properties.tc"  # noqa: B009 (pydeck's kwargs)
+    feats = cast(dict, layer.data)["features"]
     assert feats and all(f["properties"]["tc"] in ([25, 25, 25, 255], [255] * 4) for f in feats)
     plain = tiles.tile_source(_items(50, ["never"] * 50).assign(category="x"), "venues", "en", "p")
-    assert tiles.tile_layer(plain, 10).get_text_color == [25, 25, 25, 255]
+    assert getattr(tiles.tile_layer(plain, 10), "get_text_color") == [25, 25, 25, 255]  # noqa: B009
     assert all("tc" not in f["properties"] for f in tiles.overview(plain, 10)["features"])
 
 

@@ -110,6 +110,9 @@ STRINGS = {
     "wl_go": ("去检查", "Inspect"),
     "wl_validity": ("核验有效期：{days} 天", "Validity of a check: {days} days"),
     "wl_shown": ("地图显示前 {n} 项", "The map shows the first {n} items"),
+    "wl_items": ("待检项目", "items due"),
+    "wl_map_colours": ("地图颜色：待检原因", "Colours on the map: why each item is due"),
+    "ip_map_status": ("核验状态", "Check status"),
     # Audit page
     "au_title": ("操作日志", "Audit log"),
     "au_caption": (
