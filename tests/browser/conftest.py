@@ -92,8 +92,11 @@ def _exe() -> str:
     return found or shutil.which("exchange-atlas") or "exchange-atlas"
 
 
-def start_server(home: Path, log_dir: Path) -> tuple[subprocess.Popen, str]:
-    """`exchange-atlas run` on a free loopback port with workspace ``home``; waits until healthy."""
+def start_server(
+    home: Path, log_dir: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`exchange-atlas run` on a free loopback port with workspace ``home`` (and ``env`` on
+    top of this process's environment); waits until healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
     port = _free_port()
@@ -102,7 +105,7 @@ def start_server(home: Path, log_dir: Path) -> tuple[subprocess.Popen, str]:
         [_exe(), "run", "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=dict(os.environ, EXCHANGE_ATLAS_HOME=str(home)),
+        env=dict(os.environ, EXCHANGE_ATLAS_HOME=str(home), **(env or {})),
         start_new_session=True,
     )
     proc.log = log  # type: ignore[attr-defined]
