@@ -6,6 +6,7 @@ Layout (``EXCHANGE_ATLAS_HOME``, default ``~/.local/share/exchange-atlas`` or
     HOME/layers/<layer>/v0001.parquet   one GeoParquet file per version (WGS-84)
     HOME/layers/<layer>/v0001.json      its record (what made it, the version before)
     HOME/layers/<layer>/CURRENT         the file name of the version in use
+    HOME/layers/<layer>/PENDING         the version a commit is making (only meanwhile)
     HOME/layers/<layer>/.lock           the writers' lock (never deleted)
 
 Guarantees:
@@ -13,6 +14,18 @@ Guarantees:
 * Atomic switch: readers only ever follow ``CURRENT``; a writer finishes and fsyncs a
   new version file and its record before replacing ``CURRENT`` with one ``os.replace``,
   so a crash at any moment leaves the previous version in effect.
+* Only versions that were in effect are listed: a commit names its version in
+  ``PENDING`` before it creates any of its files and removes ``PENDING`` after the
+  switch. :func:`history` leaves out the version ``PENDING`` names unless ``CURRENT``
+  names it too, so a commit that failed or was killed before its switch leaves no
+  version in the history. A commit that fails removes its own files; the next writer
+  (commit or undo, under the lock) finishes what a killed one left: ``PENDING`` naming
+  the version in effect is removed, naming another its version file and record are
+  removed, and stale temporary files of the layer are deleted. Each step is one
+  create-exclusive link, one ``os.replace`` or one unlink, so no moment is half-written.
+* The creator is never lost: a version's record names who made it (``actor``) and is
+  on disk before the switch, so a kill between the switch and the audit entry
+  (:mod:`loaders.writes`) leaves the new version in effect with its creator known.
 * Mutual exclusion: writers of one layer (commit, undo) hold an OS file lock on
   ``.lock`` (``flock``; ``msvcrt.locking`` on Windows), one process at a time; the kernel
   releases it when the holder exits or is killed, so a dead import never blocks the
@@ -257,6 +270,9 @@ class HashSet:
 VERSION_RE = re.compile(r"^v(\d{4,})\.parquet$")
 RECORD_RE = re.compile(r"^v(\d{4,})\.json$")
 LOCK_NAME = ".lock"
+PENDING_NAME = "PENDING"
+#: Temporary files of a layer's writers (``mkstemp`` names ``.<target>.<random>``).
+TEMPORARY_RE = re.compile(r"^\.(v\d{4,}\.(parquet|json)|CURRENT|PENDING)\..+$")
 
 
 @dataclass
@@ -272,6 +288,7 @@ class Version:
     previous: str | None
     current: bool = False
     added: int = 0
+    actor: str = ""  # who made it (the gateway's actor; "" when committed directly)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -309,6 +326,40 @@ def _next_number(d: Path) -> int:
     taken = [_number(VERSION_RE, p.name) for p in _versions(d)]
     taken += [_number(RECORD_RE, p.name) for p in _records(d)]
     return max(taken, default=0) + 1
+
+
+def _pending_name(d: Path) -> str | None:
+    """The version a commit named in ``PENDING`` (being made, or left by a dead commit)."""
+    try:
+        name = (d / PENDING_NAME).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name if VERSION_RE.fullmatch(name) else None
+
+
+def _finish_interrupted(d: Path) -> int:
+    """Under the layer's lock: finish what a commit that failed or was killed left.
+
+    ``PENDING`` naming the version in effect (killed after its switch) is removed; naming
+    another version (killed before its switch: never in effect), that version's record,
+    then its file, then ``PENDING`` are removed, in that order, so :func:`history` never
+    lists it at any moment. Then every temporary file of the layer's writers
+    (``.v0003.parquet.*``, ``.CURRENT.*`` …) is deleted: none can be live, the lock is ours.
+    Returns the abandoned version's number (0: none), which the next commit does not take.
+    """
+    abandoned = 0
+    if (d / PENDING_NAME).exists():
+        name = _pending_name(d)
+        if name is not None and name != _current_name(d):
+            abandoned = _number(VERSION_RE, name)
+            (d / name).with_suffix(".json").unlink(missing_ok=True)
+            (d / name).unlink(missing_ok=True)
+        (d / PENDING_NAME).unlink(missing_ok=True)
+    for p in d.iterdir():
+        if TEMPORARY_RE.match(p.name):
+            p.unlink(missing_ok=True)
+    _fsync_dir(d)
+    return abandoned
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
@@ -646,13 +697,15 @@ def commit(
     home: Path | None = None,
     source: str = "",
     lock_timeout: float = 10.0,
+    actor: str = "",
 ) -> tuple[Version, int]:
     """Store a new version of ``layer``: ``frame`` added to the layer in effect, or
-    replacing it. Atomic: the version file and its record are complete on disk before
-    ``CURRENT`` is switched with one ``os.replace``; a crash before that leaves the
-    previous version in effect. Runs under the layer's lock, which makes the read of
-    the layer in effect, the choice of the version number and the switch one step that
-    no other writer interleaves with; the version file is created, never replaced.
+    replacing it; ``actor`` (who makes it) goes into the version's record. Atomic: the
+    version file and its record are complete on disk before ``CURRENT`` is switched with
+    one ``os.replace``; a crash before that leaves the previous version in effect. Runs
+    under the layer's lock, which makes the read of the layer in effect, the choice of
+    the version number and the switch one step that no other writer interleaves with;
+    the version file is created, never replaced.
 
     Returns
     -------
@@ -676,7 +729,13 @@ def commit(
             writer.write(part)
         writer.close()
         return commit_file(
-            layer, rows, replace=replace, home=home, source=source, lock_timeout=lock_timeout
+            layer,
+            rows,
+            replace=replace,
+            home=home,
+            source=source,
+            lock_timeout=lock_timeout,
+            actor=actor,
         )
 
 
@@ -795,6 +854,7 @@ def commit_file(
     home: Path | None = None,
     source: str = "",
     lock_timeout: float = 10.0,
+    actor: str = "",
 ) -> tuple[Version, int]:
     """:func:`commit` for rows in a file (a :class:`RowWriter`'s: a streamed import's
     output), read and written a batch at a time: memory stays bounded whatever the
@@ -815,8 +875,10 @@ def commit_file(
         return _commit_file_pg(layer, rows_file, replace, home, source, lock_timeout)
     d = layer_dir(layer, home)
     with layer_lock(layer, home, timeout=lock_timeout), returning_pool():
+        abandoned = _finish_interrupted(d)
         prev = _current_name(d)
-        number = _next_number(d)  # under the lock: no other commit can choose it
+        # under the lock: no other commit can choose it
+        number = max(_next_number(d), abandoned + 1)
         name = f"v{number:04d}.parquet"
         base: Path | pd.DataFrame | None = None
         if not replace:
@@ -824,22 +886,13 @@ def commit_file(
             base = current if current is not None else shipped_table(layer)
         plan = _Merge(layer, rows_file, base, number)
         info = plan.version(name, replace, source, prev)
+        info.actor = actor
 
         def write(tmp: Path) -> None:
             write_geoparquet(tmp, layer, plan.columns, plan.rows, plan.bbox, plan.everything())
 
-        path = d / name
-        try:
-            atomic_write_file(path, write, exclusive=True)
-        except FileExistsError:
-            raise _taken(layer, name) from None
         record = json.dumps(info.to_dict(), ensure_ascii=False).encode()
-        try:
-            atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
-        except FileExistsError:
-            path.unlink()  # ours, created just above and never in effect
-            raise _taken(layer, path.with_suffix(".json").name) from None
-        atomic_write_bytes(d / "CURRENT", name.encode())
+        _write_version(d, layer, name, write, record)
         info.current = True
         return info, plan.renamed
 
@@ -957,21 +1010,51 @@ class _Merge:
 def _write_version(
     d: Path, layer: str, name: str, data: bytes | Callable[[Path], None], record: bytes
 ) -> None:
-    """Create the version file (``data``, or what ``data(path)`` writes), then its
-    record; never replace an existing one."""
+    """Make ``name`` the layer's version in effect: ``PENDING`` names it, then the version
+    file (``data``, or what ``data(path)`` writes) and its record are created (never
+    replacing a file), ``CURRENT`` is switched to it, and ``PENDING`` is removed.
+
+    Should any step before the switch fail (a full disk, the model check), the files
+    this call created are removed, record first, then ``PENDING``: nothing of the
+    version stays and the previous one stays in effect. A kill leaves ``PENDING``, which
+    hides the version from :func:`history` until the next writer removes it
+    (:func:`_finish_interrupted`)."""
     path = d / name
+    rec = path.with_suffix(".json")
+    pending = d / PENDING_NAME
+    atomic_write_bytes(pending, name.encode())
+    made: list[Path] = []
+    switching = False
     try:
-        if isinstance(data, bytes):
-            atomic_write_bytes(path, data, exclusive=True)
-        else:
-            atomic_write_file(path, data, exclusive=True)
-    except FileExistsError:
-        raise _taken(layer, name) from None
+        try:
+            if isinstance(data, bytes):
+                atomic_write_bytes(path, data, exclusive=True)
+            else:
+                atomic_write_file(path, data, exclusive=True)
+        except FileExistsError:
+            raise _taken(layer, name) from None
+        made.append(path)
+        try:
+            atomic_write_bytes(rec, record, exclusive=True)
+        except FileExistsError:
+            raise _taken(layer, rec.name) from None
+        made.append(rec)
+        switching = True
+        atomic_write_bytes(d / "CURRENT", name.encode())  # the switch
+    except BaseException:
+        if not (switching and _current_name(d) == name):  # never in effect: remove ours
+            try:
+                for p in [*reversed(made), pending]:
+                    p.unlink(missing_ok=True)
+                _fsync_dir(d)
+            except OSError:  # PENDING stays: still hidden, the next writer removes it
+                pass
+        raise
     try:
-        atomic_write_bytes(path.with_suffix(".json"), record, exclusive=True)
-    except FileExistsError:
-        path.unlink()  # ours, created just above and never in effect
-        raise _taken(layer, path.with_suffix(".json").name) from None
+        pending.unlink()
+        _fsync_dir(d)
+    except OSError:  # the switch is made; the next writer removes PENDING
+        pass
 
 
 def _taken(layer: str, name: str) -> WorkspaceError:
@@ -995,8 +1078,9 @@ def _read_meta(d: Path, name: str) -> Version:
 def history(layer: str, home: Path | None = None) -> list[Version]:
     """Every stored version of ``layer``, oldest first; ``current`` marks the one in use.
 
-    A version file without its record (an import killed mid-way) was never in effect
-    and is not listed.
+    Only versions that were in effect are listed: not the one a commit is making, nor
+    one whose commit failed or was killed before its switch (``PENDING`` names it, see
+    the module's guarantees), nor a version file without its record.
     """
     if database_url():
         from loaders.pg import layers as pg
@@ -1007,15 +1091,35 @@ def history(layer: str, home: Path | None = None) -> list[Version]:
             recs = pg.history(conn, layer)
         return [_pg_version(r, cur) for r in recs]
     d = layer_dir(layer, home)
+    # in this order: a version listed here was named in PENDING before its files existed,
+    # and its record is removed before PENDING when its commit is abandoned
+    versions = _versions(d)
+    pending = _pending_name(d)
     cur = _current_name(d)
     out = []
-    for p in _versions(d):
+    for p in versions:
+        if p.name == pending and p.name != cur:
+            continue  # a commit under way, or one that failed or died before its switch
         if not p.with_suffix(".json").is_file():
             continue  # an import interrupted before its record was written: never in effect
         v = _read_meta(d, p.name)
         v.current = p.name == cur
         out.append(v)
     return out
+
+
+def current_version(layer: str, home: Path | None = None) -> Version | None:
+    """The version in effect with its record (who made it: ``actor``), or None when the
+    shipped data applies."""
+    if database_url():
+        return next((v for v in history(layer, home) if v.current), None)
+    d = layer_dir(layer, home)
+    name = _current_name(d)
+    if name is None:
+        return None
+    v = _read_meta(d, name)
+    v.current = True
+    return v
 
 
 def undo(layer: str, home: Path | None = None) -> str | None:
@@ -1033,6 +1137,7 @@ def undo(layer: str, home: Path | None = None) -> str | None:
         return _pg_undo(layer)
     d = layer_dir(layer, home)
     with layer_lock(layer, home):
+        _finish_interrupted(d)
         cur = _current_name(d)
         if cur is None:
             raise WorkspaceError(f"nothing to undo: the {layer} layer has no imported version")

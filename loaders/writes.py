@@ -6,7 +6,10 @@ anything is written), then writes through the store that owns the data
 (:mod:`loaders.workspace`, :mod:`loaders.standards_store`, :mod:`loaders.targets_store`,
 :mod:`loaders.inspections_store`, :mod:`loaders.users_store`), then appends one entry to
 the audit log (:mod:`loaders.audit`) with the version the write made. An editor may undo
-only a version they made: who made the version in effect is read from the audit log.
+only a version they made: who made a layer's version in effect is read from its record
+(written before the switch, so a crash before the audit entry loses no creator), else
+from the audit log (versions recorded before records named their maker; the other
+stores).
 
 The stores' own errors (``WorkspaceError``, ``ValueError``, ``UsersError``) pass through
 unchanged, so callers handle them as before. A write that succeeded but could not be
@@ -151,7 +154,9 @@ def import_layer(
         if refusal is not None:
             raise refusal
         check(actor, "import", codes)
-    version, renamed = workspace.commit(layer, frame, replace=replace, home=home, source=source)
+    version, renamed = workspace.commit(
+        layer, frame, replace=replace, home=home, source=source, actor=actor.name
+    )
     _check_stored_rows(actor, layer, version)
     origin = f" from {source}" if source else ""
     if replace:
@@ -188,7 +193,7 @@ def import_layer_file(
             distinct.add(None)
         check(actor, "import", pd.Series(sorted(distinct, key=str), dtype=object))
     version, renamed = workspace.commit_file(
-        layer, rows_file, replace=replace, home=home, source=source
+        layer, rows_file, replace=replace, home=home, source=source, actor=actor.name
     )
     _check_stored_rows(actor, layer, version)
     origin = f" from {source}" if source else ""
@@ -203,12 +208,14 @@ def import_layer_file(
 
 
 def layer_creator(layer: str, home: Path | None = None) -> str | None:
-    """Who made the layer's version in effect, by the audit log (None: not on record,
-    or no imported version)."""
-    current = _layer_version(layer, home)
+    """Who made the layer's version in effect (None: not on record, or no imported
+    version): the actor its record names, else the audit log's entry for it."""
+    current = workspace.current_version(layer, home)
     if current is None:
         return None
-    return audit.creator_of(_home(home), LAYER_CREATES, layer, current)
+    if current.actor:
+        return current.actor
+    return audit.creator_of(_home(home), LAYER_CREATES, layer, current.name)
 
 
 def _layer_version(layer: str, home: Path | None) -> str | None:

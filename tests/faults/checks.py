@@ -16,11 +16,14 @@ CHECKER = Actor("test:faults", "admin", via="cli")
 
 @dataclass(frozen=True)
 class LayerState:
-    """A layer as the app reads it: the version in effect, its rows and ids."""
+    """A layer as the app reads it: the version in effect, its rows and ids, and the
+    versions its history lists (so a state with a listed version that was never in
+    effect is none of the allowed ones)."""
 
     current: str | None
     rows: int
     ids: frozenset[str]
+    history: tuple[str, ...] = ()
 
 
 def layer_state(home: Path, layer: str) -> LayerState:
@@ -30,7 +33,26 @@ def layer_state(home: Path, layer: str) -> LayerState:
 
     cur = workspace.current_layer_file(layer, home)
     frame = load_layer(layer, home)
-    return LayerState(cur.name if cur else None, len(frame), frozenset(frame["id"].astype(str)))
+    listed = tuple(v.name for v in workspace.history(layer, home))
+    return LayerState(
+        cur.name if cur else None, len(frame), frozenset(frame["id"].astype(str)), listed
+    )
+
+
+def check_no_leftovers(home: Path, layer: str) -> None:
+    """After a commit that followed a fault: no temporary file of the layer's writers,
+    no ``PENDING``, and every version file on disk is one the history lists."""
+    from loaders import workspace
+
+    d = workspace.layer_dir(layer, home)
+    temporaries = sorted(
+        p.name for p in d.iterdir() if p.name.startswith(".") and p.name != ".lock"
+    )
+    assert not temporaries, f"stale temporary files after the next commit: {temporaries}"
+    assert not (d / "PENDING").exists(), "PENDING left after the next commit"
+    listed = {v.name for v in workspace.history(layer, home)}
+    on_disk = {p.name for p in d.glob("v*.parquet")}
+    assert on_disk == listed, f"version files never in effect: {sorted(on_disk - listed)}"
 
 
 def check_pointer(d: Path, pattern: str) -> str | None:
@@ -58,8 +80,9 @@ def check_layer(home: Path, layer: str, allowed: dict[str, LayerState]) -> str:
     state = layer_state(home, layer)
     match = [k for k, s in allowed.items() if s == state]
     assert match, (
-        f"{layer}: {state.current} with {state.rows} rows is none of the allowed states "
-        + ", ".join(f"{k}={s.current}/{s.rows}" for k, s in allowed.items())
+        f"{layer}: {state.current} with {state.rows} rows, history {state.history}, is none "
+        "of the allowed states "
+        + ", ".join(f"{k}={s.current}/{s.rows}/{s.history}" for k, s in allowed.items())
     )
     hist = workspace.history(layer, home)
     assert [v.name for v in hist if v.current] == ([name] if name else [])
@@ -72,7 +95,8 @@ def check_layer(home: Path, layer: str, allowed: dict[str, LayerState]) -> str:
 
 
 def undo_and_import_again(home: Path, layer: str, frame_ids: tuple[str, ...], rows) -> None:
-    """Undo works (the version before comes back), and a later import succeeds on top."""
+    """Undo works (the version before comes back), and a later import succeeds on top,
+    leaving nothing of the fault behind (:func:`check_no_leftovers`)."""
     from loaders import workspace, writes
 
     hist = {v.name: v for v in workspace.history(layer, home)}
@@ -89,6 +113,7 @@ def undo_and_import_again(home: Path, layer: str, frame_ids: tuple[str, ...], ro
     assert now.rows == after_undo.rows + len(rows)
     taken = [int(v.name[1:5]) for v in workspace.history(layer, home)]
     assert version.number == max(taken)
+    check_no_leftovers(home, layer)
 
 
 def inspections_state(home: Path) -> tuple[int | None, tuple[str, ...]]:

@@ -1,8 +1,10 @@
 """Fault tests: real processes killed with SIGKILL, a real full disk (a small tmpfs).
 
 Every write here is made by a real ``exchange-atlas`` process (the console script, or
-``tests/faults/inject.py``, which runs the same ``dashboard.cli.main`` and kills itself at
-a chosen file-system step); every check reads the store through the app's own functions.
+``tests/faults/inject.py``, which runs the same ``dashboard.cli.main`` in a process forked
+from one that imported it once, and kills itself at a chosen file-system step); every
+check reads the store through the app's own functions. Undo and the writes after a fault
+run the same commands in the test's own process where no process start is needed.
 The tests take the ``store`` fixture of ``tests/conftest.py``: the workspace runs now; the
 PostgreSQL case skips until that store keeps layers, inspections and documents (its kill
 moments would be SQL statements, not file steps).
@@ -10,13 +12,15 @@ moments would be SQL statements, not file steps).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +43,24 @@ def exe() -> str:
     return found or "exchange-atlas"
 
 
-def env_for(home: Path, **extra: str) -> dict[str, str]:
+def env_for(home: Path, tmpdir: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a command on workspace ``home``; with ``tmpdir`` its temporary
+    files (``tempfile``: TMPDIR) go there, so a killed command's stay in the test's
+    ``tmp_path`` instead of ``/tmp``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_KILL_")}
     env.pop("EXCHANGE_ATLAS_DB", None)  # the workspace case (the store fixture's)
     env["EXCHANGE_ATLAS_HOME"] = str(home)
+    if tmpdir is not None:
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
     env.update(extra)
     return env
+
+
+def tmpdir_for(home: Path) -> Path:
+    """The temporary directory of commands on ``home``: beside it (files inside the
+    workspace would be steps ``inject.py`` counts), in the test's ``tmp_path``."""
+    return home.parent / f"{home.name}-tmp"
 
 
 @dataclass
@@ -68,6 +84,15 @@ def cli(home: Path, *args: str, timeout: float = 120) -> Run:
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+@dataclass(frozen=True)
+class Injected:
+    """``exchange-atlas ARGS`` through ``inject.py``, to be run (:func:`finish`)."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    out: Path
+
+
 def injected(
     home: Path,
     args: Sequence[str],
@@ -75,8 +100,8 @@ def injected(
     after_ms: float = 0,
     trace: Path | None = None,
     at_bytes: int = 0,
-) -> subprocess.Popen:
-    """Start ``exchange-atlas ARGS`` through ``inject.py``: killed at step ``at`` (or
+) -> Injected:
+    """``exchange-atlas ARGS`` through ``inject.py``: killed at step ``at`` (or
     ``after_ms`` later, or once that step's file holds ``at_bytes``)."""
     extra = {
         "ATLAS_KILL_AT": str(at),
@@ -85,25 +110,83 @@ def injected(
     }
     if trace is not None:
         extra["ATLAS_KILL_TRACE"] = str(trace)
-    return subprocess.Popen(
-        [sys.executable, str(INJECT), *args],
-        env=env_for(home, **extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    tmp = tmpdir_for(home)
+    return Injected(tuple(args), env_for(home, tmp, **extra), tmp)
 
 
-def finish(procs: Iterable[subprocess.Popen], timeout: float = 120) -> list[Run]:
-    out = []
-    for p in procs:
-        so, se = p.communicate(timeout=timeout)
-        out.append(Run(p.returncode, so, se))
-    return out
+class _Server:
+    """``inject.py --serve``, started on first use and stopped at the session's end: it
+    forks each command from one process that imported the CLI once."""
+
+    proc: subprocess.Popen | None = None
+
+    @classmethod
+    def run(cls, jobs: Sequence[Injected], timeout: float) -> list[int]:
+        if cls.proc is None or cls.proc.poll() is not None:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_KILL_")}
+            env.pop("EXCHANGE_ATLAS_DB", None)
+            cls.proc = subprocess.Popen(
+                [sys.executable, str(INJECT), "--serve"],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        proc = cls.proc
+        assert proc.stdin is not None and proc.stdout is not None
+        request = [
+            {
+                "argv": list(j.argv),
+                "env": j.env,
+                "stdout": str(j.out / "stdout"),
+                "stderr": str(j.out / "stderr"),
+            }
+            for j in jobs
+        ]
+        proc.stdin.write(json.dumps(request) + "\n")
+        proc.stdin.flush()
+        timer = threading.Timer(timeout, proc.kill)  # a hung command fails the test
+        timer.start()
+        try:
+            line = proc.stdout.readline()
+        finally:
+            timer.cancel()
+        assert line, "inject.py --serve stopped"
+        return json.loads(line)
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.proc is not None and cls.proc.poll() is None:
+            assert cls.proc.stdin is not None
+            cls.proc.stdin.close()
+            cls.proc.wait(30)
+        cls.proc = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_inject_server() -> Iterator[None]:
+    yield
+    _Server.stop()
+
+
+def finish(jobs: Iterable[Injected], timeout: float = 120) -> list[Run]:
+    """Run ``jobs`` at once (each forked by ``inject.py --serve``) to their ends."""
+    jobs = list(jobs)
+    for j in jobs:
+        j.out.mkdir(parents=True, exist_ok=True)
+    codes = _Server.run(jobs, timeout)
+    return [
+        Run(
+            code,
+            (j.out / "stdout").read_text(encoding="utf-8", errors="replace"),
+            (j.out / "stderr").read_text(encoding="utf-8", errors="replace"),
+        )
+        for j, code in zip(jobs, codes, strict=True)
+    ]
 
 
 def in_parallel(starts: Sequence, width: int = 2) -> list[Run]:
-    """Run the thunks ``starts`` (each returns a Popen), ``width`` at a time."""
+    """Run the thunks ``starts`` (each returns an :class:`Injected`), ``width`` at a time."""
     runs: list[Run] = []
     for i in range(0, len(starts), width):
         runs += finish([s() for s in starts[i : i + width]])
@@ -167,10 +250,34 @@ def big_home(tmp_path_factory) -> Path:
     return home
 
 
+def cli_in_process(home: Path, *args: str) -> None:
+    """``exchange-atlas ARGS`` on workspace ``home`` run by ``dashboard.cli.main`` in this
+    process (the same commands and writes as the console script, without a process
+    start): the workspace store whatever ``$EXCHANGE_ATLAS_DB`` says."""
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from dashboard.cli.main import main
+    from loaders.pg import using
+
+    before = os.environ.get("EXCHANGE_ATLAS_HOME")
+    os.environ["EXCHANGE_ATLAS_HOME"] = str(home)
+    try:
+        with using(None), redirect_stdout(StringIO()):
+            code = main(list(args))
+    finally:
+        if before is None:
+            os.environ.pop("EXCHANGE_ATLAS_HOME", None)
+        else:
+            os.environ["EXCHANGE_ATLAS_HOME"] = before
+    assert code == 0, f"exchange-atlas {' '.join(args)}: exit {code}"
+
+
 @pytest.fixture(scope="session")
 def small_home(tmp_path_factory, new_rows_csv) -> Path:
     """A workspace on the shipped data with one import, one inspection and one targets
-    version already stored (each fault then has an old state to keep)."""
+    version already stored (each fault then has an old state to keep). Built once, in
+    this process; read-only: every test works on a copy (:func:`copy_home`)."""
     home = tmp_path_factory.mktemp("small") / "home"
     home.mkdir()
     for args in (
@@ -178,6 +285,5 @@ def small_home(tmp_path_factory, new_rows_csv) -> Path:
         ("inspect", "add", "--place", "P0001", "--inspector", "base", "--cash", "accepted"),
         ("targets", "set", "city", "--milestone", "2026-12-31=70"),
     ):
-        run = cli(home, *args)
-        assert run.returncode == 0, run.stderr
+        cli_in_process(home, *args)
     return home

@@ -10,15 +10,25 @@ timer thread, or (``$ATLAS_KILL_AT_BYTES``) as soon as the file of that step hol
 many bytes: a moment inside the writing that follows, e.g. while Arrow writes a version
 file. With ``$ATLAS_KILL_TRACE`` every step is appended to that file as
 ``N<TAB>event<TAB>path`` (one dry run lists the moments a test can choose from).
+
+``python tests/faults/inject.py --serve`` is the same, started once: it imports the CLI
+and the libraries its commands use, then reads one JSON line at a time on stdin, a list
+of commands (``argv``, ``env``, ``stdout`` and ``stderr`` file paths), forks one child for
+each (which takes that environment, installs the hook and runs ``main(argv)`` as above),
+waits for all and answers one JSON line: their exit statuses (-9: killed). A kill test
+then pays the interpreter's start and the imports once, not once per kill.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,8 +98,75 @@ def install() -> None:
     sys.addaudithook(hook)
 
 
+#: What the commands import when they run (imported by the server before it forks).
+PRELOAD = (
+    "dashboard.engine.layers",
+    "dashboard.engine.progress",
+    "loaders.importer",
+    "loaders.inspection_import",
+    "loaders.inspections_store",
+    "loaders.targets_store",
+    "loaders.writers",
+    "loaders.writes",
+)
+
+
+def _child(job: dict) -> int:
+    """In a forked child: the job's environment and output files, the hook, the command."""
+    os.environ.clear()
+    os.environ.update(job["env"])
+    tempfile.tempdir = None  # chosen again, from the job's TMPDIR
+    for fd, path in ((1, job["stdout"]), (2, job["stderr"])):
+        out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(out, fd)
+        os.close(out)
+    from dashboard.cli.main import main
+
+    install()
+    try:
+        code = main(job["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return code
+
+
+def serve() -> None:
+    """Answer each line of jobs on stdin with their exit statuses (see the module)."""
+    import importlib
+
+    from dashboard.cli.main import build_parser
+
+    build_parser()  # every command module
+    for name in PRELOAD:
+        importlib.import_module(name)
+    for line in sys.stdin:
+        jobs = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pids = []
+        for job in jobs:
+            pid = os.fork()
+            if pid == 0:
+                code = 70
+                try:
+                    code = _child(job)
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+        print(json.dumps(codes), flush=True)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+        raise SystemExit(0)
     install()
     from dashboard.cli.main import main
 

@@ -6,8 +6,11 @@ of the workspace at each named step of the commit (inside the writing of the new
 file, its hard link into place, its record, the new ``CURRENT`` and its rename — the
 switch — and the steps after it) and at seeded random steps; and, separately, kills the
 real console script after seeded random delays. After each kill the layer must be the old
-version or the new one, whole, never anything else; before the switch it must be the old.
-Then undo works, the lock is free and a later import succeeds.
+version or the new one, whole, never anything else; before the switch it must be the old,
+and the history must list only versions that were in effect (not the killed one); after
+it, the new version's creator must be known (an editor can undo their own import) even
+without its audit entry. Then undo works, the lock is free, a later import succeeds and
+leaves no temporary file, ``PENDING`` or unlisted version file of the killed import.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.faults.checks import check_layer, layer_state, undo_and_import_again
+from loaders import writes
+from tests.faults.checks import (
+    CHECKER,
+    check_layer,
+    check_no_leftovers,
+    layer_state,
+    undo_and_import_again,
+)
 from tests.faults.conftest import (
     LAYER,
     NEW_IDS,
@@ -35,6 +45,7 @@ from tests.faults.conftest import (
     injected,
     require_workspace,
     step_of,
+    tmpdir_for,
     trace_steps,
 )
 
@@ -42,7 +53,16 @@ SEED = 20261203
 #: Bytes of the temporary version file written when the "inside the writing" kill comes.
 MID = 64 * 1024
 #: Kills after which undo and a later import are tried too (the others: the state only).
-FOLLOWED = ("inside the version file's writing", "just before the switch", "just after the switch")
+FOLLOWED = (
+    "inside the version file's writing",
+    "just before the switch",
+    "just after the switch",
+    "the audit entry",
+)
+#: Kills after which the next write is an import (no undo first): it clears the leftovers.
+IMPORTED_AFTER = ("the version file complete, before fsync", "the new CURRENT written")
+#: Seeded random steps killed besides the named ones (the named ones cover each kind).
+SEEDED = 2
 IMPORT = ("import", "--layer", LAYER, "--crs", "wgs84")
 
 
@@ -69,9 +89,13 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
     steps = trace_steps(trace)
     allowed = _states(big_home, dry)
     assert allowed["new"].ids == allowed["old"].ids | set(NEW_IDS)
+    assert allowed["new"].history == (*allowed["old"].history, "v0002.parquet")
+    creator = writes.layer_creator(LAYER, dry)
+    assert creator is not None and creator.startswith("cli:")
 
     switch = step_of(steps, "os.rename", "CURRENT")
     named = {
+        "the new version named in PENDING": (step_of(steps, "os.rename", "PENDING"), 0),
         # the step that creates the temporary version file; killed once it holds 64 KiB
         "inside the version file's writing": (step_of(steps, "open", ".v0002"), MID),
         "the version file complete, before fsync": (step_of(steps, "open", ".v0002") + 1, 0),
@@ -83,7 +107,7 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
         "the audit entry": (step_of(steps, "open", "audit.jsonl"), 0),
     }
     rest = sorted(set(range(1, len(steps) + 1)) - {at for at, _ in named.values()})
-    for at in random.Random(SEED).sample(rest, 3):
+    for at in random.Random(SEED).sample(rest, SEEDED):
         named[f"seeded step {at} ({steps[at - 1][1]} {steps[at - 1][2]})"] = (at, 0)
 
     homes = {what: copy_home(big_home, tmp_path / f"k{i}") for i, what in enumerate(named)}
@@ -95,9 +119,11 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
     for what, (at, _ms) in named.items():
         home, r = homes[what], runs[what]
         assert r.killed, f"{what} (step {at}): not killed, exit {r.returncode}: {r.stderr[-500:]}"
-        got = check_layer(home, LAYER, allowed)
+        got = check_layer(home, LAYER, allowed)  # the history too: no never-current version
         want = "old" if at <= switch else "new"
         assert got == want, f"killed at {what} (step {at}): the {got} version in effect"
+        if got == "new":  # in effect: its creator known, with or without its audit entry
+            assert writes.layer_creator(LAYER, home) == creator, f"killed at {what}"
         if what == "inside the version file's writing":
             d = home / "layers" / LAYER
             whole = (dry / "layers" / LAYER / "v0002.parquet").stat().st_size
@@ -108,6 +134,12 @@ def test_kill_import_at_each_step_of_the_commit(store, big_home, new_rows_csv, t
             assert not (d / "v0002.parquet").exists()
         if what in FOLLOWED:
             undo_and_import_again(home, LAYER, NEW_IDS, _later_rows())
+        if what in IMPORTED_AFTER:
+            version, _ = writes.import_layer(CHECKER, LAYER, _later_rows(), home=home)
+            assert layer_state(home, LAYER).current == version.name
+            check_no_leftovers(home, LAYER)
+    # the killed imports' temporary files are in the test's directory (TMPDIR), not /tmp
+    assert list(tmp_path.glob("k*-tmp/exchange-atlas-*")), "no killed import's temporary dir"
 
 
 @pytest.mark.parametrize(
@@ -130,7 +162,7 @@ def test_kill_import_at_random_times(store, big_home, new_rows_csv, tmp_path, co
                 argv += ["--chunk-rows", "1"]  # the streamed import's commit
             p = subprocess.Popen(
                 argv,
-                env=env_for(home),
+                env=env_for(home, tmpdir_for(home)),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -151,6 +183,7 @@ def test_kill_import_at_random_times(store, big_home, new_rows_csv, tmp_path, co
             outcomes.append((delay, p.returncode, check_layer(home, LAYER, allowed_here)))
             later = cli(home, "import", str(new_rows_csv), "--layer", LAYER, "--crs", "wgs84")
             assert later.returncode == 0, f"a later import failed: {later.stderr[-500:]}"
+            check_no_leftovers(home, LAYER)
             after = layer_state(home, LAYER)
             assert after.rows == layer_state_rows(allowed_here, outcomes[-1][2]) + len(NEW_IDS)
     print("kill after s, exit, version in effect:", outcomes)

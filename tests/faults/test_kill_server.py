@@ -72,7 +72,7 @@ def test_kill_server_and_writers_at_once(store, small_home, tmp_path, round_):
         procs = [
             subprocess.Popen(
                 ["sh", "-c", f"while true; do {w}; done"],
-                env=env_for(home),
+                env=env_for(home, tmp_path / "tmp"),  # a killed write's temporaries stay here
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
@@ -103,6 +103,8 @@ def test_kill_server_and_writers_at_once(store, small_home, tmp_path, round_):
         name = hist[name].previous
     assert name == old.current, f"{now.current} does not lead back to {old.current}"
     assert now.rows == old.rows + 2 * len(chain), f"{now.current}: {now.rows} rows"
+    # nothing was undone: every version listed was in effect, so it is on that chain
+    assert set(hist) == set(chain) | set(old.history), f"never in effect: {set(hist) - set(chain)}"
     assert old.ids <= now.ids
     check_layer(home, LAYER, {"now": now})
     insp = inspections_state(home)

@@ -105,7 +105,8 @@ def test_an_editor_imports_their_own_district_and_undoes_only_their_own(store, h
     version, _ = writes.import_layer(
         EDITOR, "venues", venues("110105"), home=home, source="mine.csv"
     )
-    assert current_layer_file("venues", home).name == version.name
+    current = current_layer_file("venues", home)
+    assert current is not None and current.name == version.name
     assert writes.layer_creator("venues", home) == "wang"
     assert writes.can_undo_layer(EDITOR, "venues", home)
     assert not writes.can_undo_layer(OTHER, "venues", home)  # same district, not theirs
@@ -128,6 +129,25 @@ def test_an_editor_imports_their_own_district_and_undoes_only_their_own(store, h
         ("li", "undo_layer", version.name),
         ("wang", "undo_layer", ""),
     ]
+
+
+def test_an_editor_can_undo_their_import_whose_audit_entry_was_never_written(home):
+    """A write whose audit entry fails after the switch (here the log is a directory; a
+    kill there does the same) stands, and its creator is still known from the version's
+    record: the editor may undo it, nobody else of their rank. Before, the creator was
+    read from the audit log only and the editor was refused their own import."""
+    audit_path(home).mkdir(parents=True)  # every append fails: IsADirectoryError
+    with pytest.raises(IsADirectoryError):
+        writes.import_layer(EDITOR, "venues", venues("110105"), home=home, source="mine.csv")
+    version = workspace.current_version("venues", home)
+    assert version is not None and version.name == "v0001.parquet"
+    assert version.actor == "wang"
+    assert writes.layer_creator("venues", home) == "wang"
+    assert writes.can_undo_layer(EDITOR, "venues", home)
+    assert not writes.can_undo_layer(OTHER, "venues", home)
+    audit_path(home).rmdir()
+    assert writes.undo_layer(EDITOR, "venues", home) is None
+    assert [(e.actor, e.action) for e in read_audit(home)] == [("wang", "undo_layer")]
 
 
 def test_an_editor_may_not_replace_nor_change_documents_or_users(store, home):
