@@ -426,10 +426,23 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def observe_database() -> dict:
-    """What the PostgreSQL store holds today, through the store functions: the documents
-    and their histories, the users and their kept versions, the audit log."""
+def observe_database(cache: Path) -> dict:
+    """What the PostgreSQL store holds today, through the store functions: the layers
+    and their histories, the documents and theirs, the users and their kept versions, the
+    audit log, the inspections and their batches, the photos. ``cache`` is the local
+    folder the layer versions and photos are read back into (a new one reads the
+    database, not what an earlier read left there)."""
     out: dict = {}
+    for layer in LAYERS:
+        out[f"table:{layer}"] = effective_table(layer, cache)
+        out[f"history:{layer}"] = [v.to_dict() for v in history(layer, cache)]
+    ins = load_inspections(cache)
+    out["inspections"] = ins
+    out["inspections-history"] = [b.to_dict() for b in inspections_history(cache)]
+    out["photos"] = {
+        p: photo_path(p, cache).read_bytes()  # type: ignore[union-attr]
+        for p in sorted(set(ins["photo"]) - {""})
+    }
     for doc in DOCUMENTS:
         out[f"document:{doc}"] = load_document(doc)
         out[f"doc-history:{doc}"] = [v.to_dict() for v in document_history(doc)]
@@ -452,6 +465,12 @@ def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp
     from loaders.pg.connection import close_pools
 
     home = tmp_path / "home"
+    writes.import_layer(ADMIN, "payments", _rows("payments", "110105", 4, "BP"), home=home)
+    writes.import_layer(EDITOR, "payments", _rows("payments", "110105", 2, "BQ"), home=home)
+    writes.undo_layer(EDITOR, "payments", home)  # an undone version stays in the history
+    writes.import_layer(ADMIN, "payments", _rows("payments", "110105", 3, "BR"), home=home)
+    keys = _rows("key-locations", "110101", 3, "BK")
+    writes.import_layer(ADMIN, "key-locations", keys, replace=True, home=home)
     writes.save_standards(ADMIN, uniform_standards(shipped_standards(), radius_m=350), home)
     writes.save_targets(ADMIN, shipped_targets(), home, source="plan.json")
     writes.save_inspection_settings(ADMIN, InspectionSettings(validity_days=90), home)
@@ -460,9 +479,17 @@ def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp
     writes.add_user(LOCAL, "li", PW, "admin", home=home)
     writes.add_user(LOCAL, "wang", PW, "editor", ("110105",), home=home)
     writes.set_password(LOCAL, "wang", PW + "x", home)
-    before = observe_database()
+    photo = store_photo(_jpeg(), "shop.jpg", home).path
+    pay = effective_table("payments", home)
+    ids = pay.loc[pay["adcode"] == "110105", "id"].tolist()
+    writes.add_inspections(EDITOR, _inspections(home, ids[:2], photo), home, source="a.csv")
+    writes.add_inspections(EDITOR, _inspections(home, ids[2:3]), home, source="b.csv")
+    writes.undo_inspections(EDITOR, home)
+    before = observe_database(home)
     assert len(before["doc-history:targets"]) == 2 and len(before["users-versions"]) == 2
-    assert len(before["audit"]) == 8 and before["audit"][-1]["action"] == "users_passwd"
+    assert [v["added"] for v in before["history:payments"]] == [4, 2, 3]
+    assert len(before["inspections-history"]) == 2 and len(before["inspections"]) == 2
+    assert before["photos"] and before["audit"][-1]["action"] == "undo_inspections"
     url = database_url()
     assert url is not None
     base, schema = os.environ["EXCHANGE_ATLAS_TEST_DB"], url.split("search_path%3D")[1][:18]
@@ -477,7 +504,8 @@ def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp
     with psycopg.connect(base, autocommit=True) as conn:  # the store is now empty
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    assert observe_database()["audit"] == []  # an empty store (migrated afresh)
+    emptied = observe_database(tmp_path / "cache-empty")  # an empty store (migrated afresh)
+    assert emptied["audit"] == [] and emptied["history:payments"] == []
     close_pools()
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
@@ -487,9 +515,13 @@ def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     close_pools()
-    assert_same(observe_database(), before)
+    assert_same(observe_database(tmp_path / "cache-restored"), before)
     who = users_store.authenticate("wang", PW + "x", throttle=users_store.SignInThrottle())
     assert who is not None and who.districts == ("110105",)
     # the restored store goes on: the next change is a new version after the kept ones
     assert writes.undo_standards(ADMIN, home) is None
     assert [v.current for v in document_history("standards")] == [False]
+    writes.import_layer(ADMIN, "payments", _rows("payments", "110105", 1, "BS"), home=home)
+    assert [v.number for v in history("payments")] == [1, 2, 3, 4]
+    writes.add_inspections(EDITOR, _inspections(home, ids[3:4]), home, source="c.csv")
+    assert [b.number for b in inspections_history()] == [1, 2, 3]
