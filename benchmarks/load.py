@@ -59,7 +59,9 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -648,16 +650,54 @@ def _server_rss_mb(proc: subprocess.Popen) -> float | None:
         return None
 
 
+def _fresh_schema(base: str) -> tuple[str, str]:
+    """A new schema in the database ``base`` names (PostGIS in ``public``): its name and a
+    URL whose connections work in it (the run's store; dropped after unless ``--keep``)."""
+    import psycopg
+
+    schema = f"load_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    options = urllib.parse.quote(f"-csearch_path={schema},public")
+    return schema, f"{base}{'&' if '?' in base else '?'}options={options}"
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def run(args: argparse.Namespace) -> dict:
     home = Path(tempfile.mkdtemp(prefix="atlas-load-"))
     label = "shipped data"
+    schema = None
+    if args.db:  # the server, the writers and the checks below all use the database
+        schema, url = _fresh_schema(args.db)
+        os.environ["EXCHANGE_ATLAS_DB"] = url
+    else:
+        os.environ.pop("EXCHANGE_ATLAS_DB", None)
     if args.size:
         from benchmarks.citygen import build_city, parse_size
 
         demand, supply = parse_size(args.size)
-        info = build_city(home, demand, supply, args.seed)
+        built = home / "built" if args.db else home
+        info = build_city(built, demand, supply, args.seed)
         label = f"synthetic {info['size']} seed {args.seed}"
         print(f"built {label} in {info['seconds']:.1f} s", file=sys.stderr)
+        if args.db:  # into the database as a deployment would: exchange-atlas store copy
+            exe = Path(sys.executable).with_name("exchange-atlas")
+            r = subprocess.run(
+                [str(exe), "store", "copy", "--to", os.environ["EXCHANGE_ATLAS_DB"]]
+                + ["--home", str(built)],
+                capture_output=True,
+                text=True,
+            )
+            if r.returncode != 0:
+                raise SystemExit(f"store copy failed: {r.stderr.strip()}")
+    if args.db:
+        label += " on PostgreSQL"
     proc, url = start_server(home)
     print(
         f"server warm at {url}; {args.sessions} sessions, {args.writers} writers, "
@@ -747,11 +787,16 @@ def run(args: argparse.Namespace) -> dict:
         "inspection_batches": writes["batches"],
         "workspace": str(home),
     }
+    out["store"] = "postgresql" if args.db else "workspace"
     if not args.keep:
         import shutil
 
         shutil.rmtree(home, ignore_errors=True)
         out["workspace"] = "(removed; --keep keeps it)"
+        if schema is not None:
+            _drop_schema(args.db, schema)
+    elif schema is not None:
+        out["schema"] = schema
     return out
 
 
@@ -815,8 +860,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--writer-cli", action="store_true", help="writers run exchange-atlas import / inspect add"
     )
+    ap.add_argument(
+        "--db",
+        metavar="URL",
+        help="run on the PostgreSQL store: a fresh schema of this database (PostGIS in "
+        "public; the login may create schemas), dropped after the run",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    ap.add_argument("--keep", action="store_true", help="keep the workspace")
+    ap.add_argument("--keep", action="store_true", help="keep the workspace (and the schema)")
     # a writer process (started by the benchmark itself)
     ap.add_argument("--writer", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--home", help=argparse.SUPPRESS)

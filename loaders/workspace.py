@@ -1186,7 +1186,7 @@ def _pg_current_file(layer: str, home: Path | None) -> Path | None:
         columns = rec["columns"]
 
         def write(tmp: Path) -> None:
-            scratch = tmp.with_suffix(".csv")
+            scratch = tmp.with_name(tmp.name + ".csv")  # the temporary's own: readers race
             batches = pg.copy_out(conn, layer, rec["chain"], columns, scratch)
             tables = (storable_table(b, layer, columns) for b in batches)
             write_geoparquet(tmp, layer, columns, int(rec["rows"]), bbox, tables)
