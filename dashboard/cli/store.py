@@ -3,11 +3,11 @@
 ``store status`` says whether the workspace directory or a PostgreSQL database keeps
 everything (and the database's schema version). ``store copy --to postgresql://…`` copies
 a workspace (``--home``, else ``$EXCHANGE_ATLAS_HOME``; never the database in use) — every
-version of every layer and document, the users and their kept versions, the audit log —
-into an empty database, in one transaction (:mod:`loaders.pg.copy`): a database that
-already holds anything is refused, and a failure leaves it as it was. A workspace that
-holds what this version keeps only in the workspace (see :mod:`loaders.pg.copy`) is
-refused whole, never copied in part.
+version of every layer and document, the users and their kept versions, the audit log,
+the inspection batches and the photos — into an empty database, in one transaction
+(:mod:`loaders.pg.copy`): a database that already holds anything is refused, and a
+failure leaves it as it was. A workspace that holds what this version keeps only in the
+workspace (see :mod:`loaders.pg.copy`) is refused whole, never copied in part.
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def _copy(args: argparse.Namespace) -> int:
     print(f"  documents: {summary.documents} ({summary.document_versions} versions)")
     print(f"  users: {summary.users} ({summary.users_versions} kept versions)")
     print(f"  audit entries: {summary.audit_entries}")
+    print(
+        f"  inspections: {summary.inspections} ({summary.inspection_batches} batches), "
+        f"photos: {summary.photos}"
+    )
     for note in summary.notes:
         print(f"  note: {note}")
     print(f"next: set EXCHANGE_ATLAS_DB={masked(args.to)} (with its password) for the app")

@@ -285,6 +285,7 @@ def test_a_database_that_holds_anything_is_refused_and_left_alone(target, tmp_pa
     assert copy(home, target) == 0
     out = capsys.readouterr().out
     assert "layers: 2 (6 versions" in out and "atlas:***@" in out
+    assert "inspections: 5 (3 batches), photos: 2" in out
     held = tables(target)
     assert copy(home, target) == 2
     err = capsys.readouterr().err
