@@ -20,6 +20,12 @@ is undoable too), whose content names the set's GeoParquet file::
 
 A zones file is named by its content's hash and created exclusively, never replaced or
 deleted, so a version's file never changes under a reader.
+
+With a database in use (:func:`loaders.pg.database_url`) the records are the database's
+documents (:mod:`loaders.pg.documents`, the same names and versions) and the zones are
+PostGIS rows (:mod:`loaders.pg.boundaries`), kept under the same file name, write-once; a
+commit stores the zones and the version in one transaction. Every function here works on
+either store and gives the same results.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -46,6 +54,7 @@ from loaders.documents import (
     DocumentVersion,
     document_dir,
     document_history,
+    document_names,
     document_signature,
     load_document,
     reset_document,
@@ -62,6 +71,7 @@ from loaders.importer import (
     parse_crs_option,
     rectify_geometries,
 )
+from loaders.pg import database_url
 from loaders.readers import read_source
 from loaders.workspace import WorkspaceError, atomic_write_bytes
 
@@ -661,15 +671,47 @@ def _document(name: str) -> str:
 
 
 def set_dir(name: str, home: Path | None = None) -> Path:
-    """The directory of boundary set ``name``."""
+    """The directory of boundary set ``name`` (in the workspace)."""
     return document_dir(_document(name), home)
+
+
+def _zones_file(zones: gpd.GeoDataFrame) -> tuple[str, bytes]:
+    """The zones' GeoParquet bytes and the file name they are kept under (by their hash,
+    the same name in both stores)."""
+    buf = io.BytesIO()
+    zones.to_parquet(buf)
+    data = buf.getvalue()
+    return f"zones-{hashlib.sha256(data).hexdigest()[:32]}.parquet", data
+
+
+def _put_zones(name: str, file: str, zones: gpd.GeoDataFrame, data: bytes | None, home) -> None:
+    """Keep ``zones`` as ``file`` of set ``name``, write-once (stored before: kept as it
+    was). The workspace writes ``data`` (their GeoParquet bytes; None: made here)."""
+    if database_url():
+        from loaders.pg import boundaries as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            pg.put_zones(conn, valid_name(name), file, zones)
+        return
+    d = set_dir(name, home)
+    d.mkdir(parents=True, exist_ok=True)
+    if data is None:
+        buf = io.BytesIO()
+        zones.to_parquet(buf)
+        data = buf.getvalue()
+    try:
+        atomic_write_bytes(d / file, data, exclusive=True)
+    except FileExistsError:
+        pass  # the same zones were stored before: the file is write-once and reused
 
 
 def commit_boundaries(
     name: str, result: BoundaryResult, home: Path | None = None, source: str = ""
 ) -> BoundarySet:
     """Store ``result``'s zones as the version in effect of set ``name`` (a new set, or a
-    new version of it); the previous version stays, for :func:`undo_boundaries`.
+    new version of it); the previous version stays, for :func:`undo_boundaries`. In the
+    database the zones and the version are one transaction.
 
     Raises
     ------
@@ -685,16 +727,7 @@ def commit_boundaries(
         why = f": {first}" if first else ""
         raise WorkspaceError(f"{rep.file}: {rep.errors} error(s), nothing was written{why}")
     zones = result.zones[[*ZONE_COLUMNS, "geometry"]].reset_index(drop=True)
-    buf = io.BytesIO()
-    zones.to_parquet(buf)
-    data = buf.getvalue()
-    file = f"zones-{hashlib.sha256(data).hexdigest()[:32]}.parquet"
-    d = document_dir(doc, home)
-    d.mkdir(parents=True, exist_ok=True)
-    try:
-        atomic_write_bytes(d / file, data, exclusive=True)
-    except FileExistsError:
-        pass  # the same zones were stored before: the file is write-once and reused
+    file, data = _zones_file(zones)
     content = {
         "file": file,
         "zone_count": len(zones),
@@ -704,10 +737,24 @@ def commit_boundaries(
         "crs": rep.crs,
         "crs_confidence": rep.crs_confidence,
     }
-    version = save_document(doc, content, home, source or rep.file)
-    info = boundary_info(name, home)
+    with _one_transaction():
+        _put_zones(name, file, zones, data, home)
+        version = save_document(doc, content, home, source or rep.file)
+        info = boundary_info(name, home)
     assert info is not None and info.version == version, "the version just saved is in effect"
     return info
+
+
+@contextmanager
+def _one_transaction() -> Iterator[None]:
+    """With a database in use, one transaction for what is inside; else nothing."""
+    if database_url() is None:
+        yield
+        return
+    from loaders.pg.connection import transaction
+
+    with transaction():
+        yield
 
 
 def _info(name: str, content: dict, version: DocumentVersion | None) -> BoundarySet:
@@ -727,24 +774,30 @@ def _info(name: str, content: dict, version: DocumentVersion | None) -> Boundary
 def boundary_info(name: str, home: Path | None = None) -> BoundarySet | None:
     """Set ``name`` as it is in effect, or None (never imported, removed or undone)."""
     doc = _document(name)
-    content = load_document(doc, home)
-    if content is None:
-        return None
-    current = next((v for v in document_history(doc, home) if v.current), None)
+    with _one_transaction():  # the content and its version read together
+        content = load_document(doc, home)
+        if content is None:
+            return None
+        current = next((v for v in document_history(doc, home) if v.current), None)
     return _info(name, content, current)
 
 
+def boundary_names(home: Path | None = None, *, every: bool = False) -> list[str]:
+    """The names of the sets of the store in use: those with a version in effect (a
+    removal counts), sorted; with ``every``, also those undone back to no version."""
+    names = document_names(DOCUMENT_PREFIX, home, every=every)
+    out = (n[len(DOCUMENT_PREFIX) :] for n in names)
+    return [n for n in out if NAME_RE.fullmatch(n) and n not in RESERVED]
+
+
 def list_boundaries(home: Path | None = None) -> list[BoundarySet]:
-    """Every set in effect, by name."""
-    root = document_dir(DOCUMENT_PREFIX.rstrip("/"), home)
-    if not root.is_dir():
-        return []
+    """Every set in effect, by name (from the store in use: the workspace's folders or
+    the database's documents)."""
     out = []
-    for d in sorted(root.iterdir()):
-        if d.is_dir() and NAME_RE.fullmatch(d.name) and d.name not in RESERVED:
-            info = boundary_info(d.name, home)
-            if info is not None:
-                out.append(info)
+    for name in boundary_names(home):
+        info = boundary_info(name, home)
+        if info is not None:
+            out.append(info)
     return out
 
 
@@ -764,14 +817,71 @@ def load_boundaries(name: str, home: Path | None = None) -> gpd.GeoDataFrame:
     file = str(content.get("file", ""))
     if not ZONES_FILE_RE.fullmatch(file):  # a hand-edited record naming another path
         raise WorkspaceError(f"boundary set {name!r}: its record names no zones file; undo it")
-    try:
-        gdf = gpd.read_parquet(document_dir(doc, home) / file)
-    except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"boundary set {name!r}: {file} cannot be read ({exc})") from None
+    return read_zones(name, file, home)
+
+
+def zones_files(name: str, home: Path | None = None) -> list[str]:
+    """The zones files stored for set ``name`` (every version's, in effect or not), by
+    name (for copying the store)."""
+    if database_url():
+        from loaders.pg import boundaries as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            return sorted(pg.files(conn, valid_name(name)))
+    d = set_dir(name, home)
+    if not d.is_dir():
+        return []
+    return sorted(p.name for p in d.glob("zones-*.parquet") if ZONES_FILE_RE.fullmatch(p.name))
+
+
+def read_zones(name: str, file: str, home: Path | None = None) -> gpd.GeoDataFrame:
+    """The zones stored as ``file`` of set ``name``, as :func:`load_boundaries` gives them.
+
+    Raises
+    ------
+    WorkspaceError
+        When ``file`` is not a zones file's name, or it cannot be read.
+    """
+    if not ZONES_FILE_RE.fullmatch(file):
+        raise WorkspaceError(f"boundary set {name!r}: {file!r} is not a zones file")
+    if database_url():
+        from loaders.pg import boundaries as pg
+        from loaders.pg.connection import transaction
+
+        with transaction() as conn:
+            got = pg.zones(conn, valid_name(name), file)
+        if got is None:
+            raise WorkspaceError(f"boundary set {name!r}: {file} is not in the database")
+        gdf = got
+    else:
+        try:
+            gdf = gpd.read_parquet(set_dir(name, home) / file)
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"boundary set {name!r}: {file} cannot be read ({exc})") from None
     for c in ("zone_id", "name_zh", "name_en", "adcode", "source"):
         gdf[c] = gdf[c].astype("string")
     gdf["synthetic"] = gdf["synthetic"].astype(bool)
     return gdf
+
+
+def copy_zones(name: str, file: str, zones: gpd.GeoDataFrame, home: Path | None = None) -> None:
+    """Keep ``zones`` (of :func:`read_zones` of another store) as ``file`` of set ``name``
+    in the store in use, under the same name so that the set's records copied with it
+    name them; write-once (already stored: left as it is). For copying the store.
+
+    Raises
+    ------
+    WorkspaceError
+        When ``file`` is not a zones file's name or the zones lack a column.
+    """
+    if not ZONES_FILE_RE.fullmatch(file):
+        raise WorkspaceError(f"boundary set {name!r}: {file!r} is not a zones file")
+    missing = [c for c in (*ZONE_COLUMNS, "geometry") if c not in zones.columns]
+    if missing or zones.empty:
+        why = f"lack {', '.join(missing)}" if missing else "are empty"
+        raise WorkspaceError(f"boundary set {name!r}: the zones of {file} {why}")
+    _put_zones(name, file, zones[[*ZONE_COLUMNS, "geometry"]].reset_index(drop=True), None, home)
 
 
 def boundary_history(name: str, home: Path | None = None) -> list[DocumentVersion]:

@@ -208,3 +208,22 @@ def document_history(name: str, home: Path | None = None) -> list[DocumentVersio
             )
         )
     return out
+
+
+def document_names(prefix: str = "", home: Path | None = None, *, every: bool = False) -> list[str]:
+    """The names of the documents starting with ``prefix`` that have a version in effect
+    (a reset counts: a version without content), sorted; with ``every``, also those with
+    versions but none in effect (undone back to the default)."""
+    if database_url():
+        from loaders.pg import documents as pg
+
+        return sorted(pg.all_names(prefix) if every else pg.names(prefix))
+    root = (home or default_home()) / "documents"
+    if not root.is_dir():
+        return []
+    out = []
+    for d in {p.parent for p in root.rglob("v*.json") if VERSION_RE.fullmatch(p.name)}:
+        name = d.relative_to(root).as_posix()
+        if name.startswith(prefix) and (every or _current(d) is not None):
+            out.append(name)
+    return sorted(out)

@@ -157,3 +157,14 @@ def names(prefix: str) -> list[str]:
             (prefix,),
         ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def all_names(prefix: str) -> list[str]:
+    """The names of every document that starts with ``prefix`` and has a version, in
+    effect or not (a document undone back to its default has none in effect)."""
+    with transaction() as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT name FROM atlas_documents WHERE starts_with(name, %s) ORDER BY name",
+            (prefix,),
+        ).fetchall()
+    return [str(r[0]) for r in rows]

@@ -170,9 +170,44 @@ CREATE TRIGGER atlas_photos_write_once BEFORE UPDATE ON atlas_photos
     FOR EACH ROW EXECUTE FUNCTION atlas_refuse_update();
 """
 
+#: The zones of boundary sets (:mod:`loaders.pg.boundaries`): one row per zones file of a
+#: set, its zones as PostGIS polygons; write-once.
+BOUNDARY_ZONES = """
+CREATE TABLE atlas_boundary_zone_sets (
+    name text NOT NULL,
+    file text NOT NULL CHECK (file ~ '^zones-[0-9a-f]{32}[.]parquet$'),
+    zones integer NOT NULL CHECK (zones > 0),
+    stored timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (name, file)
+);
+CREATE TABLE atlas_boundary_zones (
+    name text NOT NULL,
+    file text NOT NULL,
+    ord integer NOT NULL CHECK (ord >= 0),
+    zone_id text,
+    name_zh text,
+    name_en text,
+    adcode text,
+    district_share double precision,
+    area_km2 double precision,
+    source text,
+    synthetic boolean NOT NULL,
+    geom geometry(Geometry, 4326) NOT NULL
+        CHECK (GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON')),
+    PRIMARY KEY (name, file, ord),
+    FOREIGN KEY (name, file) REFERENCES atlas_boundary_zone_sets (name, file)
+);
+CREATE INDEX atlas_boundary_zones_geom ON atlas_boundary_zones USING gist (geom);
+CREATE TRIGGER atlas_boundary_zone_sets_write_once BEFORE UPDATE ON atlas_boundary_zone_sets
+    FOR EACH ROW EXECUTE FUNCTION atlas_refuse_update();
+CREATE TRIGGER atlas_boundary_zones_write_once BEFORE UPDATE ON atlas_boundary_zones
+    FOR EACH ROW EXECUTE FUNCTION atlas_refuse_update();
+"""
+
 #: (number, name, SQL) in order; applied ones are never edited.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "base", BASE),
     (2, "photos write-once", PHOTOS_WRITE_ONCE),
+    (3, "boundary zones", BOUNDARY_ZONES),
 )
 LATEST = MIGRATIONS[-1][0]

@@ -84,3 +84,26 @@ def test_the_signature_changes_with_every_version_in_effect(store, tmp_path):
     undo_document("notes", tmp_path)
     back = document_signature("notes", tmp_path)
     assert len(seen) == 3 and back in seen and back != "default"
+
+
+def test_documents_are_listed_by_prefix(store, tmp_path):
+    from loaders.documents import document_names
+
+    assert document_names("", tmp_path) == []
+    for name in ("targets", "boundaries/b", "boundaries/a", "boundariesx"):
+        save_document(name, {"n": name}, tmp_path)
+    save_document("boundaries/c", {"n": "c"}, tmp_path)
+    undo_document("boundaries/c", tmp_path)  # no version in effect
+    reset_document("boundaries/b", tmp_path)  # a reset is a version in effect
+    assert document_names("boundaries/", tmp_path) == ["boundaries/a", "boundaries/b"]
+    assert document_names("boundaries/", tmp_path, every=True) == [
+        "boundaries/a",
+        "boundaries/b",
+        "boundaries/c",
+    ]
+    assert document_names("", tmp_path) == [
+        "boundaries/a",
+        "boundaries/b",
+        "boundariesx",
+        "targets",
+    ]
