@@ -265,10 +265,11 @@ def test_both_stores_keep_the_same_inspections(store, home):
     ]
     assert batch_districts(3, home) == ["110101"]
     # a missing position and an empty note come back as such
-    odd = stored(1).assign(notes="", lon=np.nan, lat=np.nan)
+    odd = stored(2).assign(lon=np.nan, lat=np.nan)
+    odd["notes"] = ["", '说 "好", then,\nanother line\r\n\\N']
     add_inspections(odd, home)
-    last = load_inspections(home).iloc[-1]
-    assert np.isnan(last["lon"]) and last["notes"] == ""
+    last = load_inspections(home).iloc[-2:]
+    assert np.isnan(last["lon"]).all() and last["notes"].tolist() == odd["notes"].tolist()
 
 
 def test_a_copy_between_stores_keeps_every_batch_as_recorded(store, home, tmp_path):
