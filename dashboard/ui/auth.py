@@ -13,7 +13,9 @@ rights themselves are enforced where the writes happen (:mod:`loaders.writes`), 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from typing import Final
 
 import streamlit as st
@@ -69,10 +71,29 @@ def display_name(a: Actor) -> str:
     return "" if a is LOCAL else a.name
 
 
+def client_address(peer: str | None, headers: Mapping[str, str]) -> str:
+    """The client's address for the sign-in throttle: the TCP peer (``peer``, as
+    ``st.context.ip_address`` gives it), or, when the peer is loopback (``None``: the
+    reverse proxy of docs/deploy.md, which sets ``X-Real-IP`` and ``X-Forwarded-For`` to
+    the address it was connected from), the address the proxy forwarded. Only a valid IP
+    address is taken; anything else is "" (no per-client count). A remote peer's
+    forwarded headers are never believed: it could write any."""
+    if peer:
+        return peer
+    forwarded = headers.get("X-Real-Ip") or headers.get("X-Real-IP") or ""
+    if not forwarded:
+        chain = headers.get("X-Forwarded-For") or ""
+        forwarded = chain.split(",")[-1] if chain else ""  # the hop the proxy saw
+    try:
+        return str(ipaddress.ip_address(forwarded.strip()))
+    except ValueError:
+        return ""
+
+
 def _client() -> str:
     """What identifies the client for slowing down repeated failures (its address)."""
     try:
-        return str(st.context.ip_address or "")
+        return client_address(st.context.ip_address, st.context.headers)
     except Exception:  # noqa: BLE001 - not available outside a browser session
         return ""
 

@@ -297,3 +297,36 @@ def _import(pg, path: Path) -> None:
     settle(pg, 60_000)
     pg.get_by_role("button", name="Confirm import").click()
     settle(pg, 60_000)
+
+
+def test_the_sign_in_throttle_counts_the_client_behind_the_proxy(deployment):
+    """Failed sign-ins under five different names from one browser: after three, each
+    attempt waits 1, 2 … s because the throttle counts the client's address, which it
+    sees only through the proxy's X-Real-IP (the TCP peer is nginx on loopback; without
+    it every client is "" and a guesser trying many names is never slowed)."""
+    run_in_thread(_throttle_journey, deployment)
+
+
+def _throttle_journey(deployment) -> None:
+    from playwright.sync_api import sync_playwright
+
+    https = deployment[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        ctx = browser.new_context(ignore_https_errors=True)
+        ctx.route("**/*", _offline)
+        pg = ctx.new_page()
+        pg.goto(f"{https}/?lang=en")
+        settle(pg, 90_000)
+        took = []
+        for n in range(5):
+            pg.get_by_role("textbox", name="User name").fill(f"guess{n}")
+            pg.get_by_role("textbox", name="Password").fill("wrong")
+            t0 = time.monotonic()
+            pg.get_by_role("button", name="Sign in").click()
+            settle(pg, 60_000)
+            took.append(time.monotonic() - t0)
+            assert pg.get_by_text("Signed in:").count() == 0
+        # the fifth waited 2 s before its check (the fourth 1 s); the first three none
+        assert took[4] - min(took[:3]) >= 1.5, took
+        ctx.close()
