@@ -123,6 +123,8 @@ def distance_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np
     return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
+#: Pixel radius of a place on the Inspect and Work list maps (big enough to tap).
+DOT_PX = 6.0
 #: The point statuses as the Inspect map colours them, the most important first (a cluster is
 #: ringed in the colour of the first it holds).
 STATUS_ORDER = ("failed", "expired", "never", "verified")
@@ -151,9 +153,9 @@ def status_source(inputs: ViewInputs, district: str, lang: str) -> tiles.TileSou
     """The tile source of every payment point of ``district`` coloured by its status (the
     Inspect map above :func:`dashboard.ui.tiling.is_tiled`; cached per view)."""
     rows = district_status(inputs, district)
-    return tiling.class_source(
-        rows, "payments", lang, status_classes(lang), inputs, ("status", district)
-    )
+    classes = status_classes(lang)
+    parts = ("status", district)
+    return tiling.class_source(rows, "payments", lang, classes, inputs, parts, single_px=DOT_PX)
 
 
 def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[dict]:
@@ -195,7 +197,7 @@ def status_deck(
         layers.append(tiles.tile_layer(src, view["zoom"], "payments"))
     else:
         records = status_layer_records(inputs, district, lang)
-        layers.append(maps.scatter_layer(records, "payments", "color", radius_px=6))
+        layers.append(maps.scatter_layer(records, "payments", "color", radius_px=DOT_PX))
     if selected:
         ring = [{"id": selected["id"], "lon": selected["lon"], "lat": selected["lat"]}]
         layers.append(
@@ -483,8 +485,9 @@ def work_source(
     items = district_work_list(inputs, district, since)
     items = items.assign(wl_note=_kind_notes(items, lang).to_numpy())
     parts = ("worklist", district, since)
+    classes = reason_classes(lang)
     return tiling.class_source(
-        items, "worklist", lang, reason_classes(lang), inputs, parts, note="wl_note"
+        items, "worklist", lang, classes, inputs, parts, note="wl_note", single_px=DOT_PX
     )
 
 
@@ -527,7 +530,7 @@ def work_deck(
                 strict=True,
             )
         ]
-        layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=6))
+        layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=DOT_PX))
     return maps.make_deck(layers, view, height=420), src
 
 

@@ -128,8 +128,10 @@ def class_source(
     parts: Sequence[object] = (),
     note: str | None = None,
     system: str = "wgs84",
+    single_px: float = tiles.SINGLE_PX,
 ) -> tiles.TileSource:
-    """A :class:`~dashboard.views.tiles.TileSource` of ``rows`` coloured by ``classes``.
+    """A :class:`~dashboard.views.tiles.TileSource` of ``rows`` coloured by ``classes``
+    (``single_px``: the radius of a single place).
 
     Its key (hence its tiles' URL) is made of the layer, language, system, the view's
     ``inputs`` and ``parts`` — everything else that decides what is drawn (the district, a
@@ -146,4 +148,5 @@ def class_source(
         system=system,
         classes=classes,
         note=note,
+        single_px=single_px,
     )

@@ -175,6 +175,8 @@ class TileSource:
     cls: np.ndarray | None = None
     #: a column of plain text added as the last tooltip line of a single place
     note: str | None = None
+    #: pixel radius of a single place (bigger on the maps one taps to pick a place)
+    single_px: float = SINGLE_PX
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -191,6 +193,7 @@ def tile_source(
     ring: bool = False,
     classes: Classes | None = None,
     note: str | None = None,
+    single_px: float = SINGLE_PX,
 ) -> TileSource:
     """Index ``frame``'s places (``lon``/``lat`` in WGS-84, the layer's columns) for tiles.
 
@@ -235,6 +238,7 @@ def tile_source(
         classes=classes,
         cls=cls,
         note=note,
+        single_px=single_px,
     )
 
 
@@ -361,7 +365,7 @@ def _singles(source: TileSource, rows: np.ndarray) -> list[dict]:
                     "fill": fill,
                     "line": [255, 255, 255, 235],
                     "w": 1,
-                    "r": SINGLE_PX,
+                    "r": source.single_px,
                     "label": "",
                     **props,
                 },
@@ -455,19 +459,32 @@ def _clusters(source: TileSource, a: int, b: int, z: int) -> list[dict]:
     return feats
 
 
+#: Width in pixels of a cluster's coloured ring: at a share of 0 and from a share of
+#: RING_FULL_SHARE on (a cluster's circle is at least CLUSTER_MIN_PX, so the ring stays a ring).
+RING_MIN_PX, RING_MAX_PX, RING_FULL_SHARE = 1.5, 5.0, 0.45
+
+
+def ring_width(share: float) -> float:
+    """The width of a cluster's coloured ring whose category holds ``share`` of its members:
+    thin for a few, thick for many (linear, capped)."""
+    k = min(max(share, 0.0), RING_FULL_SHARE) / RING_FULL_SHARE
+    return round(RING_MIN_PX + (RING_MAX_PX - RING_MIN_PX) * k, 1)
+
+
 def _class_cluster(
     classes: Classes, counts: np.ndarray, lang: str
 ) -> tuple[list[int], list[int], float, str, dict]:
     """Fill, ring, ring width, tooltip body and extra properties of a cluster whose members
     number ``counts`` per category: filled by its most frequent category (a tie: the more
-    important), ringed by the most important one present when that is another."""
+    important), ringed by the most important one present when that is another — the ring
+    the thicker the larger that one's share (:func:`ring_width`)."""
     major = int(np.argmax(counts))  # the first of the largest: the more important
     first = int(np.flatnonzero(counts)[0])
     fill = list(classes.colors[major])
+    total = int(counts.sum())
     line, width = [255, 255, 255, 235], 1.0
     if first != major:
-        line, width = [*classes.colors[first][:3], 255], 3.0
-    total = int(counts.sum())
+        line, width = [*classes.colors[first][:3], 255], ring_width(float(counts[first]) / total)
     body = "\n".join(
         t("tl_class_count", lang, label=classes.labels[i], n=f"{m:,}", share=f"{m / total:.0%}")
         for i, m in enumerate(counts.tolist())

@@ -122,7 +122,8 @@ def test_a_cluster_is_filled_by_its_majority_and_ringed_by_its_most_important(co
     if first == major:
         assert cluster["line"] == [255, 255, 255, 235] and cluster["w"] == 1
     else:
-        assert cluster["line"] == [*_classes().colors[first][:3], 255] and cluster["w"] == 3
+        assert cluster["line"] == [*_classes().colors[first][:3], 255]
+        assert cluster["w"] == tiles.ring_width(counts[first] / sum(counts))
     lines = cluster["tt_body"].split("\n")  # the breakdown, most important first
     labels = _classes().labels
     assert lines == [
@@ -134,13 +135,15 @@ def test_a_cluster_is_filled_by_its_majority_and_ringed_by_its_most_important(co
 def test_single_places_at_high_zoom_are_coloured_by_category_most_important_on_top():
     reasons = ["never", "failed", "expired", "never", "newly_uncovered", "weird"] * 10
     f = _items(len(reasons), reasons, spread=0.002)
-    src = tiles.tile_source(f, "worklist", "en", "few", classes=_classes(), note="kind_label")
+    src = tiles.tile_source(
+        f, "worklist", "en", "few", classes=_classes(), note="kind_label", single_px=6.0
+    )
     z = tiles.SINGLE_ZOOM
     tx, ty = _tile_of(src, z)
     seen = {}
     for x, y in set(zip(tx.tolist(), ty.tolist())):
         feats = [x["properties"] for x in tiles.tile(src, z, x, y)["features"]]
-        assert all("n" not in p and p["r"] == tiles.SINGLE_PX for p in feats)
+        assert all("n" not in p and p["r"] == 6.0 for p in feats)
         order = [CODES.index(p["cls"]) for p in feats]
         assert order == sorted(order, reverse=True)  # failed drawn last, above the others
         seen.update({p["id"]: p for p in feats})
@@ -154,6 +157,13 @@ def test_single_places_at_high_zoom_are_coloured_by_category_most_important_on_t
         assert p["tt_body"] == f"Reason: {label}\nDistrict: 110105\nPayment point"
         assert p["tt_title"] == "Shop <img src=x onerror=alert(1)>"  # plain text, escaped later
         assert p["tt_sub"] == "商户"
+
+
+def test_a_ring_is_the_thicker_the_larger_its_share():
+    w = [tiles.ring_width(x) for x in (0.0, 0.01, 0.1, 0.3, tiles.RING_FULL_SHARE, 0.9)]
+    assert w == sorted(w) and w[0] == tiles.RING_MIN_PX and w[-1] == tiles.RING_MAX_PX
+    assert w[1] < w[2] < w[3] < w[4] == w[5]
+    assert tiles.RING_MAX_PX < tiles.CLUSTER_MIN_PX  # a ring, never a filled disc
 
 
 def test_count_labels_stay_readable_on_dark_and_light_fills():
@@ -181,10 +191,16 @@ def test_the_legend_says_what_a_circle_its_ring_and_a_dot_stand_for(lang):
     text = tiles.legend_text([src], lang)
     if lang == "en":
         assert "a circle with a number stands for that many places" in text
-        assert "most of its members have" in text and "ring" in text and "reason" in text
+        assert (
+            "most of its members have" in text
+            and "the thicker the larger its share" in text
+            and "reason" in text
+        )
         assert "A dot is one place in the colour of its reason" in text
     else:
-        assert "带数字的圆圈" in text and "外环" in text and "单个点按其原因着色" in text
+        assert (
+            "带数字的圆圈" in text and "占比越大外环越粗" in text and "单个点按其原因着色" in text
+        )
     assert tiles.legend_text([], lang) == ""
 
 

@@ -27,9 +27,10 @@ STRINGS = {
     "tl_class_count": ("{label}：{n}（{share}）", "{label}: {n} ({share})"),
     "tl_legend_classes": (
         "圆圈填充色为其中数量最多的{title}；若带彩色外环，外环为其中最重要的{title}"
-        "（与最多者不同时）；悬停圆圈可见各类数量。单个点按其{title}着色。",
+        "（与最多者不同时），占比越大外环越粗；悬停圆圈可见各类数量。单个点按其{title}着色。",
         "A circle is filled in the colour of the {title} most of its members have; a coloured "
-        "ring shows the most important {title} among them when that is another; hover over a "
-        "circle for the count of each. A dot is one place in the colour of its {title}.",
+        "ring shows the most important {title} among them when that is another, the thicker "
+        "the larger its share; hover over a circle for the count of each. A dot is one place "
+        "in the colour of its {title}.",
     ),
 }
