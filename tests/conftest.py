@@ -8,6 +8,7 @@ import inspect
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -36,18 +37,28 @@ def store(request, monkeypatch) -> Iterator[str]:
     base = os.environ.get(TEST_DB_ENV)
     if not base:
         pytest.skip(f"{TEST_DB_ENV} is not set: no PostgreSQL server to test against")
-    import psycopg
-
     from loaders.pg.connection import close_pools
 
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with fresh_schema(base) as url:
+        monkeypatch.setenv("EXCHANGE_ATLAS_DB", url)
+        try:
+            yield "postgresql"
+        finally:
+            close_pools()
+
+
+@contextmanager
+def fresh_schema(base: str, prefix: str = "t") -> Iterator[str]:
+    """A new schema of the database ``base`` names, as a URL whose connections work in it;
+    dropped (with everything in it) after the block."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    monkeypatch.setenv("EXCHANGE_ATLAS_DB", schema_url(base, schema))
     try:
-        yield "postgresql"
+        yield schema_url(base, schema)
     finally:
-        close_pools()
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import uuid
 
 import pytest
 
 from tests.browser.conftest import _exe, settle, start_server, stop_server
-from tests.conftest import TEST_DB_ENV, schema_url
+from tests.conftest import TEST_DB_ENV, fresh_schema
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +23,8 @@ def database():
     base = os.environ.get(TEST_DB_ENV)
     if not base:
         pytest.skip(f"{TEST_DB_ENV} is not set: no PostgreSQL server to test against")
-    import psycopg
-
-    schema = f"b_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield schema_url(base, schema)
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(base, "b") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
