@@ -4,10 +4,9 @@
 everything (and the database's schema version). ``store copy --to postgresql://…`` copies
 a workspace (``--home``, else ``$EXCHANGE_ATLAS_HOME``; never the database in use) — every
 version of every layer and document, the users and their kept versions, the audit log,
-the inspection batches and the photos — into an empty database, in one transaction
-(:mod:`loaders.pg.copy`): a database that already holds anything is refused, and a
-failure leaves it as it was. A workspace that holds what this version keeps only in the
-workspace (see :mod:`loaders.pg.copy`) is refused whole, never copied in part.
+the inspection batches, the photos and the boundary sets' zones — into an empty
+database, in one transaction (:mod:`loaders.pg.copy`): a database that already holds
+anything is refused, and a failure leaves it as it was.
 """
 
 from __future__ import annotations
@@ -75,6 +74,7 @@ def _copy(args: argparse.Namespace) -> int:
         f"  inspections: {summary.inspections} ({summary.inspection_batches} batches), "
         f"photos: {summary.photos}"
     )
+    print(f"  boundary sets: {summary.boundary_sets} ({summary.zones_files} zones files)")
     for note in summary.notes:
         print(f"  note: {note}")
     print(f"next: set EXCHANGE_ATLAS_DB={masked(args.to)} (with its password) for the app")

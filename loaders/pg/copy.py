@@ -21,8 +21,9 @@ same on the database as on the workspace:
 * the inspection batches in effect or not, with their numbers, times, sources, actors,
   ids and chains, and the latest in effect (:func:`loaders.inspections_store.copy_batches`);
 * every stored photo, under its sha256 (checked against its bytes);
-* boundary sets' zones files are kept only in the workspace by this version: a workspace
-  that holds any is refused, never half copied.
+* every zones file of every boundary set (in effect or not), under its name, so that the
+  sets' records — documents, copied with the others — name them
+  (:func:`loaders.boundaries.copy_zones`).
 
 All of it is one transaction on one connection: the schema is created (or checked) in it
 under the migrations' advisory lock, every table of the store is locked against writers,
@@ -70,9 +71,9 @@ _VERSION_FIELDS = ("created", "action", "rows", "source", "previous", "added")
 
 
 class CopyRefused(WorkspaceError):
-    """A copy that cannot be made (the database holds something, the workspace holds what
-    cannot be copied, a record cannot be read); the message says what and why. Nothing
-    was written."""
+    """A copy that cannot be made (the database holds something; a record, pointer or file
+    of the workspace cannot be read); the message says what and why. Nothing was
+    written."""
 
 
 @dataclass
@@ -93,6 +94,8 @@ class CopySummary:
     inspection_batches: int = 0
     inspections: int = 0
     photos: int = 0
+    boundary_sets: int = 0
+    zones_files: int = 0
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +142,7 @@ class _Workspace:
     inspections: list[tuple[Any, Any]] = field(default_factory=list)  # (batch, rows)
     inspections_current: int | None = None
     photos: list[tuple[str, Path]] = field(default_factory=list)  # (digest, file)
+    zones: list[tuple[str, str, Any]] = field(default_factory=list)  # (set, file, zones)
     notes: list[str] = field(default_factory=list)
 
 
@@ -364,13 +368,14 @@ def _read_photos(ws: _Workspace) -> None:
         ws.photos.append((digest, path))
 
 
-def _not_yet(home: Path) -> list[str]:
-    """What the workspace holds that this version cannot copy into a database yet."""
-    found = []
-    zones = home / "documents" / "boundaries"
-    if zones.is_dir() and any(zones.glob("*/zones-*.parquet")):
-        found.append(f"boundary sets' zones ({zones})")
-    return found
+def _read_zones(ws: _Workspace) -> None:
+    from loaders.boundaries import boundary_names, read_zones, set_dir, zones_files
+    from loaders.workspace import dir_lock
+
+    for name in boundary_names(ws.home, every=True):
+        with dir_lock(set_dir(name, ws.home), f"boundary set {name!r}"):
+            files = zones_files(name, ws.home)
+        ws.zones += [(name, f, read_zones(name, f, ws.home)) for f in files]  # write-once
 
 
 def read_workspace(home: Path) -> _Workspace:
@@ -380,19 +385,11 @@ def read_workspace(home: Path) -> _Workspace:
     Raises
     ------
     CopyRefused
-        When ``home`` is no workspace, holds what cannot be copied yet, or a record or
-        pointer cannot be read.
+        When ``home`` is no workspace, or a record, pointer or file cannot be read.
     """
     home = Path(home)
     if not home.is_dir():
         raise _refuse(f"{home}: no workspace there (not a directory); check --home")
-    later = _not_yet(home)
-    if later:
-        raise _refuse(
-            f"{home} holds {', '.join(later)}, which this version of exchange-atlas keeps "
-            "only in the workspace: store copy would leave them behind, so it copies "
-            "nothing. Copy a workspace without them, or upgrade exchange-atlas"
-        )
     try:
         return _read(home)
     except OSError as exc:
@@ -431,6 +428,7 @@ def _read(home: Path) -> _Workspace:
         ws.audit = _read_audit(home)
         _read_inspections(ws)
         _read_photos(ws)
+        _read_zones(ws)
     return ws
 
 
@@ -653,6 +651,13 @@ def _write(conn, ws: _Workspace, summary: CopySummary) -> None:
     for digest, path in ws.photos:
         pg_photos.put(conn, digest, path.read_bytes())
     summary.photos = len(ws.photos)
+    if ws.zones:
+        from loaders.boundaries import copy_zones
+
+        for name, file, zones in ws.zones:
+            copy_zones(name, file, zones)
+        summary.boundary_sets = len({name for name, _, _ in ws.zones})
+        summary.zones_files = len(ws.zones)
 
 
 def copy_workspace(home: Path, url: str) -> CopySummary:
@@ -662,8 +667,8 @@ def copy_workspace(home: Path, url: str) -> CopySummary:
     Raises
     ------
     CopyRefused
-        When the database already holds anything, or the workspace holds what cannot be
-        copied (nothing is written).
+        When the database already holds anything, or the workspace cannot be read
+        (nothing is written).
     DatabaseError
         When the database cannot be used or fails meanwhile (nothing is written).
     """

@@ -1,9 +1,10 @@
 """``exchange-atlas store copy --to postgresql://…``: a workspace with layers (added to,
-undone, replaced), documents, users and the audit log, made through the write gateway,
-is copied into an empty schema of the real PostgreSQL server; every store function then
+undone, replaced), documents, users, inspections, photos, boundary sets and the audit log,
+made through the write gateway, is copied into an empty schema of the real PostgreSQL
+server; every store function then
 answers on the database as on the workspace, and both go on alike. A database that holds
 anything is refused, a copy that fails midway or is killed leaves it as it was, and what
-cannot be copied is refused whole, with exit 2 and one message."""
+cannot be read is refused before anything is written, with exit 2 and one message."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import psycopg
 import pytest
@@ -32,6 +34,14 @@ from dashboard.core.standards import standards_to_dict, uniform_standards
 from dashboard.core.targets import targets_to_dict
 from loaders import users_store, writes
 from loaders.audit import read_audit
+from loaders.boundaries import (
+    boundary_history,
+    boundary_names,
+    list_boundaries,
+    load_boundaries,
+    read_boundaries,
+    zones_files,
+)
 from loaders.documents import document_history, load_document
 from loaders.examples import synthetic_subdistricts_geojson
 from loaders.inspections_store import (
@@ -173,6 +183,14 @@ def build_workspace(home: Path) -> None:
         writes.add_inspections(EDITOR, _inspections(home, ids[2:3]), home, source="b.csv")
         writes.undo_inspections(EDITOR, home)  # an undone batch stays in the history
         writes.add_inspections(ADMIN, _inspections(home, ids[3:5]), home, source="c.csv")
+        zones = home.parent / "jiedao.geojson"
+        zones.write_bytes(synthetic_subdistricts_geojson("gcj02"))
+        sets = read_boundaries(zones, "jiedao")
+        writes.import_boundaries(ADMIN, "jiedao", sets, home, "jiedao")
+        writes.import_boundaries(ADMIN, "jiedao", read_boundaries(zones, "again"), home, "again")
+        writes.undo_boundaries(ADMIN, "jiedao", home)
+        writes.import_boundaries(ADMIN, "plan", sets, home, "plan")
+        writes.remove_boundaries(ADMIN, "plan", home)  # a set removed: a version, no zones
 
 
 def observe(home: Path | None) -> dict:
@@ -197,6 +215,12 @@ def observe(home: Path | None) -> dict:
     out["inspections"] = load_inspections(home)
     out["inspections-history"] = [b.to_dict() for b in inspections_history(home)]
     out["photos"] = {p: photo_path(p, home).read_bytes() for p in stored_photos(home)}  # type: ignore[union-attr]
+    out["boundaries"] = [b.to_dict() for b in list_boundaries(home)]
+    for name in boundary_names(home, every=True):
+        out[f"zones-history:{name}"] = [v.to_dict() for v in boundary_history(name, home)]
+        out[f"zones-files:{name}"] = zones_files(name, home)
+    for b in list_boundaries(home):
+        out[f"zones:{b.name}"] = load_boundaries(b.name, home)
     out["signed-in"] = users_store.authenticate(
         "wang", PW + "x", home=home, throttle=users_store.SignInThrottle()
     )
@@ -212,7 +236,10 @@ def _no_actor(versions: list[dict]) -> list[dict]:
 def assert_same(a: dict, b: dict) -> None:
     assert sorted(a) == sorted(b)
     for key in a:
-        if isinstance(a[key], pd.DataFrame):
+        if isinstance(a[key], gpd.GeoDataFrame):
+            assert a[key].crs == b[key].crs, key
+            pd.testing.assert_frame_equal(a[key].to_wkb(), b[key].to_wkb(), obj=key)
+        elif isinstance(a[key], pd.DataFrame):
             pd.testing.assert_frame_equal(a[key], b[key], obj=key)
         elif key.startswith("history:"):
             assert _no_actor(a[key]) == _no_actor(b[key]), key
@@ -235,11 +262,13 @@ def test_copy_gives_back_every_store_function_and_both_go_on_alike(target, tmp_p
     assert copy(home, target, "--format", "json") == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["layers"] == 2 and summary["layer_versions"] == 6
-    assert summary["documents"] == 3 and summary["document_versions"] == 4
+    assert summary["documents"] == 5 and summary["document_versions"] == 8
     assert summary["users"] == 2 and summary["users_versions"] == 2
     assert summary["audit_entries"] == len(before["audit"])
     assert summary["inspection_batches"] == 3 and summary["inspections"] == 5
     assert summary["photos"] == 2 and len(before["photos"]) == 2
+    assert summary["boundary_sets"] == 2 and summary["zones_files"] == 2
+    assert [b["name"] for b in before["boundaries"]] == ["jiedao"]  # plan: removed
     assert "***" in summary["database"] and "atlas:atlas" not in summary["database"]
 
     cache = tmp_path / "cache-home"  # the database's local cache of layer versions
@@ -266,6 +295,7 @@ def test_copy_gives_back_every_store_function_and_both_go_on_alike(target, tmp_p
             writes.undo_inspections(ADMIN, where)
             ids = effective_table("payments", where)["id"].tolist()
             writes.add_inspections(ADMIN, _inspections(where, ids[:1]), where, source="d.csv")
+            writes.undo_boundaries(ADMIN, "plan", where)  # the removal undone: back in effect
     with using(None):
         again = observe(home)
     with using(target):
@@ -286,6 +316,7 @@ def test_a_database_that_holds_anything_is_refused_and_left_alone(target, tmp_pa
     out = capsys.readouterr().out
     assert "layers: 2 (6 versions" in out and "atlas:***@" in out
     assert "inspections: 5 (3 batches), photos: 2" in out
+    assert "boundary sets: 2 (2 zones files)" in out
     held = tables(target)
     assert copy(home, target) == 2
     err = capsys.readouterr().err
@@ -350,20 +381,16 @@ def test_a_killed_copy_leaves_the_database_as_it_was(target, tmp_path):
         assert len(effective_table("payments", tmp_path / "cache")) == len(big)
 
 
-def test_what_cannot_be_copied_yet_is_refused_whole(target, tmp_path, capsys):
-    """Boundary sets' zones are kept in the workspace only: a workspace holding a set is
-    refused, with nothing written, rather than copied without its zones."""
+def test_a_damaged_photo_is_refused_before_anything_is_written(target, tmp_path, capsys):
     home = tmp_path / "ws"
     build_workspace(home)
-    zones = tmp_path / "jiedao.geojson"
-    zones.write_bytes(synthetic_subdistricts_geojson("gcj02"))
-    from loaders.boundaries import read_boundaries
-
     with using(None):
-        writes.import_boundaries(ADMIN, "jiedao", read_boundaries(zones, "jiedao"), home, "j")
+        photo = photo_path(stored_photos(home)[0], home)
+    assert photo is not None
+    photo.write_bytes(photo.read_bytes()[:-10])
     assert copy(home, target) == 2
     err = capsys.readouterr().err
-    assert "boundary sets' zones" in err and "Nothing was copied" in err
+    assert str(photo) in err and "damaged" in err and "Nothing was copied" in err
     assert tables(target) == {}
 
 
