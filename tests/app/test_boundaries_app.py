@@ -45,7 +45,7 @@ def stored(home: Path, sample_file: Path, name: str = "sample") -> None:
     import_boundaries(LOCAL, name, result, home, source=sample_file.name)
 
 
-def test_data_page_reads_stores_lists_and_undoes_the_sample(home: Path):
+def test_data_page_reads_stores_lists_and_undoes_the_sample(store, home: Path):
     at = open_page("../pages/data.py", {"lang": "en"})
     assert not at.exception
     assert any(s.value == "Boundary sets (subdistricts, planning zones)" for s in at.subheader)
@@ -139,7 +139,7 @@ def test_compare_by_set_ranks_the_zones_and_colours_them(home: Path, sample_file
     assert not at.exception and has_frame(at, "Adcode") and not has_frame(at, "Zone id")
 
 
-def test_district_drill_down_adds_up_to_the_district(home: Path, sample_file: Path):
+def test_district_drill_down_adds_up_to_the_district(store, home: Path, sample_file: Path):
     stored(home, sample_file)
     at = open_page("../pages/district.py", {"lang": "en", "district": "110105", "dp_set": "sample"})
     assert not at.exception

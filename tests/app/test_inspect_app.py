@@ -42,7 +42,7 @@ def sign_in(at, name: str, password: str = PASSWORD):
     return at.run()
 
 
-def test_a_visit_turns_the_point_verified_and_is_audited(home: Path):
+def test_a_visit_turns_the_point_verified_and_is_audited(store, home: Path):
     at = open_page("../pages/inspect.py", {"lang": "en"})
     assert not at.exception
     assert any("Never verified" in m.value for m in at.markdown)
@@ -78,7 +78,7 @@ def test_the_verified_switch_counts_only_checked_capabilities(home: Path):
     )
 
 
-def test_the_work_list_closes_an_item_when_a_visit_is_recorded(home: Path):
+def test_the_work_list_closes_an_item_when_a_visit_is_recorded(store, home: Path):
     wl = open_page("../pages/worklist.py", {"lang": "en", "district": "110101"})
     assert not wl.exception
     table = wl.dataframe[0].value
@@ -124,7 +124,7 @@ def test_a_viewer_sees_no_write_control(accounts: Path):
         at.switch_page("../pages/audit.py")  # not in a viewer's navigation at all
 
 
-def test_a_district_editor_is_refused_another_districts_place(accounts: Path):
+def test_a_district_editor_is_refused_another_districts_place(store, accounts: Path):
     at = sign_in(open_page(None, {"lang": "en"}), "ed")
     at.switch_page("../pages/inspect.py").run()
     assert at.selectbox(key="w_ip_district").value == "110105"  # an editor starts at home
