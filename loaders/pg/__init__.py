@@ -11,7 +11,8 @@ Modules: :mod:`~loaders.pg.connection` (pools, transactions, advisory locks, the
 a database before use), :mod:`~loaders.pg.migrations` (numbered schema migrations), and one
 module per kind of thing kept: :mod:`~loaders.pg.documents`, :mod:`~loaders.pg.audit`,
 :mod:`~loaders.pg.users`, :mod:`~loaders.pg.inspections`, :mod:`~loaders.pg.layers`,
-:mod:`~loaders.pg.photos`; :mod:`~loaders.pg.copy` copies a workspace into a database.
+:mod:`~loaders.pg.photos`, :mod:`~loaders.pg.boundaries` (the zones of boundary sets);
+:mod:`~loaders.pg.copy` copies a workspace into a database.
 Nothing here is imported (nor psycopg) unless a database is configured.
 """
 
