@@ -429,7 +429,8 @@ def _pg_tool(name: str) -> str:
 def observe_database(cache: Path) -> dict:
     """What the PostgreSQL store holds today, through the store functions: the layers
     and their histories, the documents and theirs, the users and their kept versions, the
-    audit log, the inspections and their batches, the photos. ``cache`` is the local
+    audit log, the inspections and their batches, the photos, the boundary sets and their
+    zones. ``cache`` is the local
     folder the layer versions and photos are read back into (a new one reads the
     database, not what an earlier read left there)."""
     out: dict = {}
@@ -443,6 +444,10 @@ def observe_database(cache: Path) -> dict:
         p: photo_path(p, cache).read_bytes()  # type: ignore[union-attr]
         for p in sorted(set(ins["photo"]) - {""})
     }
+    out["boundaries"] = [b.to_dict() for b in list_boundaries(cache)]
+    for b in list_boundaries(cache):
+        out[f"zones:{b.name}"] = load_boundaries(b.name, cache)
+        out[f"zones-history:{b.name}"] = [v.to_dict() for v in boundary_history(b.name, cache)]
     for doc in DOCUMENTS:
         out[f"document:{doc}"] = load_document(doc)
         out[f"doc-history:{doc}"] = [v.to_dict() for v in document_history(doc)]
@@ -485,11 +490,14 @@ def test_a_pg_dump_restored_into_an_empty_store_gives_back_everything(store, tmp
     writes.add_inspections(EDITOR, _inspections(home, ids[:2], photo), home, source="a.csv")
     writes.add_inspections(EDITOR, _inspections(home, ids[2:3]), home, source="b.csv")
     writes.undo_inspections(EDITOR, home)
+    zones = tmp_path / "jiedao.geojson"
+    zones.write_bytes(synthetic_subdistricts_geojson("gcj02"))
+    writes.import_boundaries(ADMIN, "jiedao", read_boundaries(zones, "jiedao"), home, "jiedao")
     before = observe_database(home)
     assert len(before["doc-history:targets"]) == 2 and len(before["users-versions"]) == 2
     assert [v["added"] for v in before["history:payments"]] == [4, 2, 3]
     assert len(before["inspections-history"]) == 2 and len(before["inspections"]) == 2
-    assert before["photos"] and before["audit"][-1]["action"] == "undo_inspections"
+    assert before["photos"] and len(before["zones:jiedao"]) > 1
     url = database_url()
     assert url is not None
     base, schema = os.environ["EXCHANGE_ATLAS_TEST_DB"], url.split("search_path%3D")[1][:18]
