@@ -401,6 +401,8 @@ def test_an_unreachable_database_is_one_message(tmp_path, capsys):
     assert copy(home, url) == 2
     err = capsys.readouterr().err
     assert "cannot connect" in err and "atlas:***@127.0.0.1:1" in err and "pw-secret" not in err
+    assert copy(home, url, "--db", url) == 2  # the database is --to's, never --db's
+    assert "--db is not used here" in capsys.readouterr().err
 
 
 def test_a_legacy_standards_file_and_a_users_file_elsewhere(target, tmp_path, monkeypatch):
