@@ -350,35 +350,43 @@ def test_a_copy_that_fails_midway_leaves_the_database_as_it_was(target, tmp_path
 
 
 def test_a_killed_copy_leaves_the_database_as_it_was(target, tmp_path):
-    """kill -9 of the copy while it writes rows: nothing is committed."""
+    """kill -9 of the copy once its transaction has written (the schema, rows): nothing
+    is committed, and a copy after it goes through."""
     home = tmp_path / "ws"
     with using(None):
-        big = pd.concat([shipped_table("payments")] * 40, ignore_index=True)
+        big = pd.concat([shipped_table("payments")] * 150, ignore_index=True)
         big["id"] = [f"K{i}" for i in range(len(big))]
         writes.import_layer(ADMIN, "payments", big, replace=True, home=home)
+        writes.import_layer(ADMIN, "payments", _rows("payments", "110105", 2, "KA"), home=home)
     exe = Path(sys.executable).with_name("exchange-atlas")
     proc = subprocess.Popen(
         [str(exe), "store", "copy", "--to", target, "--home", str(home)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:  # until its rows stream in
-        with psycopg.connect(target, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY atlas_layer_rows%%'"
-            ).fetchone()
-        if row and row[0]:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, proc.communicate()  # still copying
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    time.sleep(0.5)  # the server notices the dead client and rolls back
+    writing = (
+        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+        "datname = current_database() AND backend_xid IS NOT NULL"
+    )
+    with psycopg.connect(target, autocommit=True) as watch:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            row = watch.execute(writing).fetchone()
+            if row and row[0]:  # its transaction has written
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, proc.communicate()  # still copying
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        for _ in range(200):  # the server notices the dead client and rolls back
+            row = watch.execute(writing).fetchone()
+            if row and not row[0]:
+                break
+            time.sleep(0.05)
     assert tables(target) == {}
-    assert copy(home, target) == 0  # and a copy after it goes through
+    assert copy(home, target) == 0
     with using(target):
-        assert len(effective_table("payments", tmp_path / "cache")) == len(big)
+        assert len(effective_table("payments", tmp_path / "cache")) == len(big) + 2
 
 
 def test_a_damaged_photo_is_refused_before_anything_is_written(target, tmp_path, capsys):
