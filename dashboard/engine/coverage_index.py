@@ -54,11 +54,13 @@ from dashboard.core.standards import Requirement, Standards
 from dashboard.engine.coverage import (
     CoverageResult,
     DateLike,
+    _as_dates,
     _clause_mask,
     _nearest_qualifying,
     _place_adcodes,
     _places_frame,
     capability_matrix,
+    covered_from,
     demand_categories,
     district_coverage,
     in_service,
@@ -450,6 +452,54 @@ def assess_from_index(
     )
     table = district_coverage(places, districts, total=True)
     return CoverageResult(places, table, when)
+
+
+def covered_from_index(index: CoverageIndex, standards: Standards) -> pd.Series:
+    """:func:`~dashboard.engine.coverage.covered_from` of the index's demand and supply under
+    ``standards``, from the index: the same Series.
+
+    A clause is met from the first record of its staircase within the radius (records
+    come in chronological order, nearer and nearer); the place from the latest of its
+    clauses. A radius beyond the horizon is answered by ``covered_from`` itself.
+
+    Raises
+    ------
+    ValueError
+        When the standards' requirements are not the index's.
+    """
+    if requirement_structure(standards) != index.requirements:
+        raise ValueError("the standards' requirements are not the ones the index was built for")
+    cats, n = index.cats, len(index.demand)
+    radius_lut = np.array([standards[c].radius_m for c in cats], dtype="float64")
+    radius = radius_lut[index.cat_codes] if n else np.zeros(0)
+    if n and float(radius.max()) > index.horizon:
+        return covered_from(index.demand, index.supply, standards)
+    always, never = pd.Timestamp.min.value, np.iinfo(np.int64).max
+    since = np.full(n, never if len(index.supply) == 0 else always, dtype=np.int64)
+    firsts = [_first_within(s, radius[s.places], index.times) for s in index.staircases]
+    for slot in index.slots:
+        for ci, stairs in enumerate(index.staircases):
+            members = np.flatnonzero(slot == ci)
+            if members.size:
+                first = firsts[ci][np.searchsorted(stairs.places, members)]
+                since[members] = np.maximum(since[members], first)
+    return _as_dates(since, index.demand.index)
+
+
+def _first_within(stairs: Staircase, r: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Per place of ``stairs``, the first day in service (int64 ns) of its first record
+    within its radius ``r`` (int64 max: none)."""
+    never = np.iinfo(np.int64).max
+    ptr = stairs.ptr
+    if stairs.dist.size == 0:
+        return np.full(stairs.places.size, never, dtype=np.int64)
+    far = stairs.dist > np.repeat(r, np.diff(ptr))  # a prefix of each staircase
+    csum = np.zeros(far.size + 1, dtype=np.int64)
+    np.cumsum(far, out=csum[1:])
+    first = ptr[:-1] + (csum[ptr[1:]] - csum[ptr[:-1]])
+    found = first < ptr[1:]
+    at = times[stairs.rank[np.where(found, first, 0)]].astype(np.int64)
+    return np.where(found, at, never)
 
 
 def _search(

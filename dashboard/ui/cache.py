@@ -42,6 +42,7 @@ from dashboard.engine.coverage_index import (
     CoverageIndex,
     assess_from_index,
     build_coverage_index,
+    covered_from_index,
     requirement_structure,
 )
 from dashboard.engine.explore import Filters, filter_layer
@@ -465,6 +466,17 @@ def coverage(inputs: ViewInputs) -> CoverageResult:
         )
     index = coverage_index(inputs)
     return assess_from_index(index, inputs.standards, inputs.as_of, lay["districts"])
+
+
+@view_cached(dated=False)
+def covered_from(inputs: ViewInputs) -> pd.Series:
+    """The date from which each key location is covered under the view's standards
+    (:func:`dashboard.engine.coverage.covered_from`'s answer, cached, from the view's
+    :func:`coverage_index`); only without field evidence (then coverage can also be lost,
+    and a series is assessed date by date)."""
+    if inputs.evidence:
+        raise ValueError("with field checks in effect coverage is assessed date by date")
+    return covered_from_index(coverage_index(inputs), inputs.standards)
 
 
 #: Coverage indexes built in this process (a radius or date step builds none: the tests

@@ -4,6 +4,7 @@ target editor (the same checks and store as ``exchange-atlas targets set``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -59,6 +60,11 @@ def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
 def _assessed(inputs: ViewInputs) -> tuple[pd.DataFrame, np.ndarray]:
     lay = inputs.layers
     start, end = _period(inputs)
+    if not inputs.evidence:  # series_inputs' answer from the coverage index (no search)
+        places = cache.coverage(dataclasses.replace(inputs, as_of=None)).places
+        since = cache.covered_from(inputs).to_numpy()
+        dates = progress.month_ends(start, end).to_numpy()
+        return places, since[:, None] <= dates[None, :]  # NaT (never) compares False
     return progress.series_inputs(
         lay["key-locations"],
         inputs.supply,

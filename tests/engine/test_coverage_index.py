@@ -1,5 +1,6 @@
-"""The coverage index gives exactly assess_coverage's answer, at any radius and date, and
-the pages' cache builds it once per data and requirements (not per radius or date)."""
+"""The coverage index gives exactly assess_coverage's (and covered_from's) answer, at any
+radius and date, and the pages' cache builds it once per data and requirements (not per
+radius or date)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 from dashboard.core.model import CAPABILITIES, KEY_LOCATION_CATEGORIES
 from dashboard.core.standards import parse_requirement, uniform_standards
 from dashboard.core.state import ViewState
-from dashboard.engine.coverage import assess_coverage
+from dashboard.engine.coverage import assess_coverage, covered_from
 from dashboard.engine.coverage_index import (
     assess_from_index,
     build_coverage_index,
+    covered_from_index,
     requirement_structure,
 )
 from loaders.standards_store import shipped_standards
@@ -114,6 +116,8 @@ def test_the_index_answers_exactly_as_assess_coverage(layers, inst, radius, with
         for as_of in AS_OF:
             ref = assess_coverage(demand, supply, districts, std, as_of=as_of)
             assert_same(assess_from_index(index, std, as_of, districts), ref)
+        since = covered_from(demand, supply, std)
+        pd.testing.assert_series_equal(covered_from_index(index, std), since)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -129,6 +133,8 @@ def test_random_instances_with_many_points(layers, seed):
         for as_of in (None, "2022-12-31", "2024-03-01", "2026-01-01"):
             ref = assess_coverage(demand, supply, layers["districts"], std, as_of=as_of)
             assert_same(assess_from_index(index, std, as_of, layers["districts"]), ref)
+        since = covered_from(demand, supply, std)
+        pd.testing.assert_series_equal(covered_from_index(index, std), since)
 
 
 def test_the_shipped_data(layers):
@@ -146,6 +152,8 @@ def test_the_shipped_data(layers):
         for as_of in (None, first - pd.Timedelta(days=1), first, middle, last):
             ref = assess_coverage(demand, supply, districts, std, as_of=as_of)
             assert_same(assess_from_index(index, std, as_of, districts), ref)
+        since = covered_from(demand, supply, std)
+        pd.testing.assert_series_equal(covered_from_index(index, std), since)
     anyp = uniform_standards(standards, require=[])
     index_any = build_coverage_index(
         demand, supply, districts, requirement_structure(anyp), horizon=5000
@@ -194,6 +202,30 @@ def test_a_radius_or_date_step_reuses_the_pages_index(isolated_home, layers):
             as_of=inputs.as_of,
         )
         assert_same(got, ref)
+    # the progress series and the comparison's progress read the same index
+    from dashboard.engine import progress as engine_progress
+    from dashboard.engine.coverage import progress_table
+    from dashboard.ui import compare as ui_compare
+    from dashboard.ui import progress as ui_progress
+
+    demand, supply, districts = lay["key-locations"], lay["payments"], lay["districts"]
+    inputs = cache.view_inputs(ViewState(radius=550, as_of=date(2025, 6, 1)))
+    std = inputs.standards
+    since = covered_from(demand, supply, std)
+    pd.testing.assert_series_equal(cache.covered_from(inputs), since)
+    places, matrix = ui_progress._assessed(inputs)
+    ref_places, ref_matrix = engine_progress.series_inputs(
+        demand, supply, districts, std, *ui_progress._period(inputs)
+    )
+    pd.testing.assert_frame_equal(places, ref_places)
+    np.testing.assert_array_equal(matrix, ref_matrix)
+    a, b = "2024-01-01", "2025-06-01"
+    ref = progress_table(
+        assess_coverage(demand, supply, districts, std, as_of=a),
+        assess_coverage(demand, supply, districts, std, as_of=b),
+        districts,
+    )
+    pd.testing.assert_frame_equal(ui_compare._progress(inputs, a, b), ref)
     assert cache.INDEX_BUILDS - before == 1  # one index for every radius and date
     cache.coverage(ViewState(std="any", radius=300))  # other clauses: another index
     cache.coverage(ViewState(std="any", as_of=date(2024, 1, 1)))
