@@ -62,7 +62,6 @@ from loaders.pg.connection import (
     adopted,
     masked,
     migrate,
-    unreachable,
 )
 
 #: Tables that may be in the database's schema beside the store's (PostGIS's own).
@@ -449,7 +448,7 @@ def _require_empty(conn, url: str) -> None:
     others = [t for t in tables if not t.startswith("atlas_") and t not in ALLOWED_TABLES]
     if others:
         raise _refuse(
-            f"the database {_where(url)} is not empty: its schema holds the tables "
+            f"the database {_to(url)} is not empty: its schema holds the tables "
             f"{', '.join(others[:5])}; store copy copies only into an empty database "
             "(createdb -O USER NAME, then psql -d NAME -c 'CREATE EXTENSION postgis')"
         )
@@ -462,7 +461,7 @@ def _require_empty(conn, url: str) -> None:
             full.append(t)
     if full:
         raise _refuse(
-            f"the database {_where(url)} already holds exchange-atlas data ({', '.join(full)}); "
+            f"the database {_to(url)} already holds exchange-atlas data ({', '.join(full)}); "
             "store copy copies only into an empty database: create a new one "
             "(createdb -O USER NAME, then psql -d NAME -c 'CREATE EXTENSION postgis') and "
             "give it to --to"
@@ -661,6 +660,17 @@ def _write(conn, ws: _Workspace, summary: CopySummary) -> None:
         summary.zones_files = len(ws.zones)
 
 
+def _to(url: str) -> str:
+    return f"--to {masked(url)}"
+
+
+def _for_to(exc: DatabaseError, url: str) -> DatabaseError:
+    """``exc`` (which names the database as the one in use) naming it as ``--to``."""
+    text = str(exc).replace(_where(url), _to(url))
+    text = text.replace(" (or unset it to use the workspace directory)", "")
+    return DatabaseError(text)
+
+
 def copy_workspace(home: Path, url: str) -> CopySummary:
     """Copy the workspace ``home`` into the empty database ``url``, in one transaction
     (see the module); return what was copied.
@@ -674,24 +684,33 @@ def copy_workspace(home: Path, url: str) -> CopySummary:
         When the database cannot be used or fails meanwhile (nothing is written).
     """
     ws = read_workspace(home)
-    _check_url(url)
+    try:
+        _check_url(url)
+        conn = _connect(url)
+    except DatabaseError as exc:
+        raise _for_to(exc, url) from None
     summary = CopySummary(masked(url), str(home), notes=list(ws.notes))
-    conn = _connect(url)
     try:
         with conn.transaction(), using(url), adopted(conn):  # the stores' functions join it
             _require_postgis(conn, url)
             migrate(conn, url)  # a savepoint of this transaction: rolled back with it
             _require_empty(conn, url)
             _write(conn, ws, summary)
+    except DatabaseError as exc:  # no PostGIS, a newer schema, no right to create tables
+        raise _for_to(exc, url) from None
     except psycopg.OperationalError as exc:
         if conn.broken or conn.closed:
-            raise unreachable(url, _first_line(exc)) from None
+            raise DatabaseError(
+                f"the database {_to(url)} became unreachable during the copy "
+                f"({_first_line(exc)}); nothing was written (the copy is one transaction): "
+                "run it again when the server is back"
+            ) from None
         raise DatabaseError(
-            f"the copy into {_where(url)} failed ({_first_line(exc)}); nothing was written"
+            f"the copy into {_to(url)} failed ({_first_line(exc)}); nothing was written"
         ) from None
     except psycopg.Error as exc:
         raise DatabaseError(
-            f"the copy into {_where(url)} failed ({_first_line(exc)}); nothing was written"
+            f"the copy into {_to(url)} failed ({_first_line(exc)}); nothing was written"
         ) from None
     finally:
         conn.close()

@@ -321,7 +321,8 @@ def test_a_database_that_holds_anything_is_refused_and_left_alone(target, tmp_pa
     assert copy(home, target) == 2
     err = capsys.readouterr().err
     assert "already holds exchange-atlas data" in err and "Nothing was copied" in err
-    assert "atlas:***@" in err and "atlas:atlas@" not in err
+    assert "--to postgresql://atlas:***@" in err and "atlas:atlas@" not in err
+    assert "EXCHANGE_ATLAS_DB" not in err  # the database named as the option that gave it
     assert len(err.strip().splitlines()) == 1
     assert tables(target) == held
 
@@ -408,7 +409,8 @@ def test_an_unreachable_database_is_one_message(tmp_path, capsys):
     url = "postgresql://atlas:pw-secret@127.0.0.1:1/atlas"
     assert copy(home, url) == 2
     err = capsys.readouterr().err
-    assert "cannot connect" in err and "atlas:***@127.0.0.1:1" in err and "pw-secret" not in err
+    assert "cannot connect" in err and "--to postgresql://atlas:***@127.0.0.1:1" in err
+    assert "pw-secret" not in err and "EXCHANGE_ATLAS_DB" not in err
     assert copy(home, url, "--db", url) == 2  # the database is --to's, never --db's
     assert "--db is not used here" in capsys.readouterr().err
 
