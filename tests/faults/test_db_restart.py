@@ -289,3 +289,46 @@ def test_the_app_shows_a_clear_error_while_the_database_is_down_and_recovers(clu
         assert after.errors == [] and after.error_alerts == [], after
     finally:
         stop_server(proc)
+
+
+def test_the_server_lost_in_the_middle_of_a_store_copy_leaves_it_empty(cluster, tmp_path):
+    """``store copy`` into the cluster, which stops (immediate) while the copy's
+    transaction has written: one message, exit 2; started again, the database holds
+    nothing of it, and the copy run again goes through."""
+    import psycopg
+
+    from loaders.pg import using
+
+    home = tmp_path / "ws"
+    with using(None):
+        big = pd.concat([shipped_table("payments")] * 150, ignore_index=True)
+        big["id"] = [f"K{i}" for i in range(len(big))]
+        writes.import_layer(ADMIN, "payments", big, replace=True, home=home)
+    exe = shutil.which("exchange-atlas", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    argv = [exe, "store", "copy", "--to", cluster.url(), "--home", str(home)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writing = (
+        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+        "datname = current_database() AND backend_xid IS NOT NULL"
+    )
+    with psycopg.connect(cluster.url(), autocommit=True) as watch:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            row = watch.execute(writing).fetchone()
+            if row and row[0]:
+                break
+            time.sleep(0.005)
+    assert proc.poll() is None, proc.communicate()
+    cluster.stop("immediate")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1, err
+    assert "--to " + cluster.masked() in err and PASSWORD not in err
+    assert "unreachable" in err and "nothing was written" in err
+    cluster.start()
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        names = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [r[0] for r in names.fetchall()] == ["spatial_ref_sys"]  # as it was
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
