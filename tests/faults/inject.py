@@ -17,6 +17,11 @@ of commands (``argv``, ``env``, ``stdout`` and ``stderr`` file paths), forks one
 each (which takes that environment, installs the hook and runs ``main(argv)`` as above),
 waits for all and answers one JSON line: their exit statuses (-9: killed). A kill test
 then pays the interpreter's start and the imports once, not once per kill.
+
+``python tests/faults/inject.py --loop SECONDS GO ARGS…`` imports the CLI, waits until the
+file ``GO`` exists, then runs ``main(ARGS)`` again and again in one process, ``SECONDS``
+apart, with no hook: a writer that a test kills from outside at a moment of its choosing,
+paying the imports once (and before the moment the test lets it go).
 """
 
 from __future__ import annotations
@@ -167,6 +172,20 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--serve"]:
         serve()
         raise SystemExit(0)
+    if sys.argv[1:2] == ["--loop"]:
+        import importlib
+
+        from dashboard.cli.main import build_parser, main
+
+        build_parser()
+        for name in PRELOAD:
+            importlib.import_module(name)
+        pause, go = float(sys.argv[2]), Path(sys.argv[3])
+        while not go.exists():
+            time.sleep(0.02)
+        while True:
+            main(sys.argv[4:])
+            time.sleep(pause)
     install()
     from dashboard.cli.main import main
 

@@ -7,10 +7,12 @@ absent — the app serves its pages without an error, and a later write succeeds
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -24,10 +26,20 @@ from tests.faults.checks import (
     inspections_state,
     layer_state,
 )
-from tests.faults.conftest import LAYER, NEW_ROWS, cli, copy_home, env_for, exe, require_workspace
+from tests.faults.conftest import (
+    INJECT,
+    LAYER,
+    NEW_ROWS,
+    cli_in_process,
+    copy_home,
+    env_for,
+    require_workspace,
+)
 from tests.fixtures import run_in_thread
 
 SEED = 20261204
+#: Seconds between two writes of one writer (the server keeps some of the CPU).
+PAUSE = 0.2
 PAGES = ["", "data", "inspect", "progress", "worklist"]
 
 
@@ -61,25 +73,28 @@ def test_kill_server_and_writers_at_once(store, small_home, tmp_path, round_):
     old = layer_state(home, LAYER)
     old_insp = inspections_state(home)
 
-    proc, url = start_server(home)
+    writers = [  # each in a loop: at the kill, one of its writes is somewhere midway
+        ("import", str(rows), "--layer", LAYER, "--crs", "wgs84"),
+        ("inspect", "add", "--place", "P0004", "--inspector", "k", "--cash", "refused"),
+        ("targets", "set", "city", "--milestone", "2027-06-30=90"),
+    ]
+    go = tmp_path / "go"
+    procs = [  # started first: they import while the server starts, and write once it serves
+        subprocess.Popen(
+            [sys.executable, str(INJECT), "--loop", str(PAUSE), str(go), *w],  # main(w), again
+            env=env_for(home, tmp_path / "tmp"),  # a killed write's temporaries stay here
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for w in writers
+    ]
     killed = False
+    proc = None
     try:
-        writers = [  # each in a loop: at the kill, one of its writes is somewhere midway
-            f"{exe()} import {rows} --layer {LAYER} --crs wgs84",
-            f"{exe()} inspect add --place P0004 --inspector k --cash refused",
-            f"{exe()} targets set city --milestone 2027-06-30=90",
-        ]
-        procs = [
-            subprocess.Popen(
-                ["sh", "-c", f"while true; do {w}; done"],
-                env=env_for(home, tmp_path / "tmp"),  # a killed write's temporaries stay here
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            for w in writers
-        ]
-        time.sleep(random.Random(SEED + round_).uniform(3.0, 6.0))
+        proc, url = start_server(home)
+        go.touch()
+        time.sleep(random.Random(SEED + round_).uniform(1.5, 3.5))
         for p in [proc, *procs]:  # all at once, as a power cut would
             try:
                 os.killpg(p.pid, signal.SIGKILL)
@@ -90,7 +105,11 @@ def test_kill_server_and_writers_at_once(store, small_home, tmp_path, round_):
             p.wait(30)
     finally:
         if not killed:
-            stop_server(proc)
+            for p in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+            if proc is not None:
+                stop_server(proc)
 
     # the workspace: each write whole or absent (every import adds 2 rows)
     from loaders import workspace
@@ -123,8 +142,7 @@ def test_kill_server_and_writers_at_once(store, small_home, tmp_path, round_):
         stats = _pages_ok(url)
         assert stats.errors == [], stats.errors
         assert stats.runs == len(PAGES)
-        later = cli(home, "import", str(rows), "--layer", LAYER, "--crs", "wgs84")
-        assert later.returncode == 0, later.stderr
+        cli_in_process(home, "import", str(rows), "--layer", LAYER, "--crs", "wgs84")
         assert layer_state(home, LAYER).rows == now.rows + 2
         stats = _pages_ok(url)
         assert stats.errors == [], stats.errors
