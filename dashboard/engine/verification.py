@@ -33,6 +33,7 @@ de-duplication, then numpy indexing; no Python loop over rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import geopandas as gpd
@@ -155,11 +156,12 @@ def _joined(mat: np.ndarray) -> np.ndarray:
     return _JOINED[mat.astype(np.int64) @ _BITS]
 
 
-def _rows(inspections: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    """The inspections dated on or before ``day``: kind, place id, timestamp, frame position,
-    and the columns later steps read."""
+def _rows(inspections: pd.DataFrame, day: pd.Timestamp | None) -> pd.DataFrame:
+    """The inspections dated on or before ``day`` (None: every dated one): kind, place id,
+    timestamp, frame position, and the columns later steps read."""
     at = _timestamps(inspections["inspected_at"])
-    keep = (at.notna() & (at < day + pd.Timedelta(days=1))).to_numpy()
+    keep = at.notna() if day is None else at.notna() & (at < day + pd.Timedelta(days=1))
+    keep = keep.to_numpy()
     pos = np.flatnonzero(keep)
     sub = inspections.iloc[pos]
     out = pd.DataFrame(
@@ -203,6 +205,51 @@ def _long(rows: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
         empty["result"] = pd.Series([], dtype=object)
         return empty
     return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True, eq=False)
+class FieldRecords:
+    """The inspections read once for every date: their rows (:func:`_rows` without the
+    date cut) and their tried checks (:func:`_long`), so that each date is a cut of two
+    arrays instead of a new reading of the text. Built by :func:`field_records`; what
+    :func:`point_status`, :func:`effective_supply` and :func:`work_list` take in place of
+    the inspections frame, with the same answers. Read-only (shared by callers)."""
+
+    inspections: pd.DataFrame
+    rows: pd.DataFrame
+    long: pd.DataFrame
+
+    def on(self, day: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(_rows(inspections, day), _long(those rows, inspections))``, equal to them."""
+        cut = (day + pd.Timedelta(days=1)).to_datetime64()
+        keep = self.rows["inspected_at"].to_numpy() < cut
+        if not keep.any():  # nothing yet: the reading of no rows, with its dtypes
+            rows = _rows(self.inspections, day)
+            return rows, _long(rows, self.inspections)
+        rows = self.rows if keep.all() else self.rows[keep].reset_index(drop=True)
+        tried = self.long["inspected_at"].to_numpy() < cut
+        if not tried.any():
+            return rows, _long(rows, self.inspections)
+        long = self.long if tried.all() else self.long[tried].reset_index(drop=True)
+        return rows, long
+
+
+def field_records(inspections: pd.DataFrame | FieldRecords) -> FieldRecords:
+    """The :class:`FieldRecords` of an inspections frame (a FieldRecords is returned as is)."""
+    if isinstance(inspections, FieldRecords):
+        return inspections
+    rows = _rows(inspections, None)
+    return FieldRecords(inspections, rows, _long(rows, inspections))
+
+
+def _rows_long(
+    inspections: pd.DataFrame | FieldRecords, day: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows dated on or before ``day`` and their tried checks."""
+    if isinstance(inspections, FieldRecords):
+        return inspections.on(day)
+    rows = _rows(inspections, day)
+    return rows, _long(rows, inspections)
 
 
 def _latest(long: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +297,9 @@ def _id_keys(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
 # --------------------------------------------------------------------------- evidence
 
 
-def latest_evidence(inspections: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+def latest_evidence(
+    inspections: pd.DataFrame | FieldRecords, as_of: DateLike | None = None
+) -> pd.DataFrame:
     """The evidence as of ``as_of``: per (place_kind, place_id, check) the latest non-empty
     result dated on or before that day (ties at one timestamp: the later row wins).
 
@@ -260,7 +309,7 @@ def latest_evidence(inspections: pd.DataFrame, as_of: DateLike | None = None) ->
     evidence's inspection's. Sorted by place kind, place id and check.
     """
     day = _day(as_of)
-    long = _long(_rows(inspections, day), inspections)
+    long = _rows_long(inspections, day)[1]
     return _latest(long)[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
 
 
@@ -320,7 +369,7 @@ def _virtual_points(
 
 def effective_supply(
     payments: pd.DataFrame,
-    inspections: pd.DataFrame,
+    inspections: pd.DataFrame | FieldRecords,
     *,
     as_of: DateLike | None = None,
     basis: str = "claimed",
@@ -336,6 +385,7 @@ def effective_supply(
     :data:`VIRTUAL_SOURCE`, ``synthetic`` False (and ``host_id`` the key location for a
     visit). With no evidence on the claimed basis the payments come back unchanged (the
     same object). A GeoDataFrame stays one (virtual points get a point geometry).
+    ``inspections`` may be their :func:`field_records` (read once for many dates).
 
     Raises
     ------
@@ -344,10 +394,10 @@ def effective_supply(
     """
     _check_args(basis, validity_days)
     day = _day(as_of)
-    if len(inspections) == 0 and basis == "claimed":
+    raw = inspections.inspections if isinstance(inspections, FieldRecords) else inspections
+    if len(raw) == 0 and basis == "claimed":
         return payments
-    rows = _rows(inspections, day)
-    long = _long(rows, inspections)
+    rows, long = _rows_long(inspections, day)
     if long.empty and basis == "claimed":
         return payments
     latest = _latest(long)
@@ -395,7 +445,7 @@ def effective_supply(
 
 def point_status(
     payments: pd.DataFrame,
-    inspections: pd.DataFrame,
+    inspections: pd.DataFrame | FieldRecords,
     *,
     as_of: DateLike | None = None,
     validity_days: int = 180,
@@ -418,8 +468,8 @@ def point_status(
     day = _day(as_of)
     n = len(payments)
     codes, keys = _id_keys(payments["id"])
-    rows = _rows(inspections, day)
-    latest = _latest(_long(rows, inspections))
+    rows, long = _rows_long(inspections, day)
+    latest = _latest(long)
     ev = _Evidence(latest, "payment", keys, day, validity_days)
     claimed = (
         capability_matrix(payments["capabilities"])
@@ -472,10 +522,23 @@ def _empty_work_list() -> pd.DataFrame:
     return frame.astype({"last_inspected": "datetime64[ns]", "due_since": "datetime64[ns]"})
 
 
+def day_of(as_of: DateLike | None = None) -> pd.Timestamp:
+    """The day the work list and the point status are of: ``as_of`` at midnight; None is
+    today in Beijing (the records' time)."""
+    return _day(as_of)
+
+
+def comparison_day(as_of: DateLike | None = None, since: DateLike | None = None) -> pd.Timestamp:
+    """The day "newly uncovered" compares with: ``since``, by default ``as_of`` − 30 days."""
+    if since is not None:
+        return _day(since)
+    return _day(as_of) - pd.Timedelta(days=NEWLY_UNCOVERED_DAYS)
+
+
 def work_list(
     key_locations: pd.DataFrame,
     payments: pd.DataFrame,
-    inspections: pd.DataFrame,
+    inspections: pd.DataFrame | FieldRecords,
     standards: Standards,
     districts: gpd.GeoDataFrame | None = None,
     *,
@@ -501,36 +564,92 @@ def work_list(
     types have none, 0), id. ``due_since``: :func:`point_status`'s for points; NaT for key
     locations (they turned uncovered some day after ``since``).
 
+    The parts (status, the three coverages) are computed here and put together by
+    :func:`work_list_of`, which a caller holding them already (cached) calls instead.
+
     Returns
     -------
     DataFrame with :data:`WORK_LIST_COLUMNS`, index 0..n-1.
     """
     _check_args(basis, validity_days)
     day = _day(as_of)
-    then = day - pd.Timedelta(days=NEWLY_UNCOVERED_DAYS) if since is None else _day(since)
+    then = comparison_day(day, since)
+    records = field_records(inspections)
 
     def places(supply: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
         return assess_coverage(key_locations, supply, districts, standards, as_of=when).places
 
+    def supply(when: pd.Timestamp) -> pd.DataFrame:
+        return effective_supply(
+            payments, records, as_of=when, basis=basis, validity_days=validity_days
+        )
+
+    return work_list_of(
+        key_locations,
+        payments,
+        records,
+        standards,
+        status=point_status(payments, records, as_of=day, validity_days=validity_days),
+        on_claims=places(payments, day),
+        now=places(supply(day), day),
+        before=places(supply(then), then),
+        as_of=day,
+        since=then,
+    )
+
+
+def work_list_of(
+    key_locations: pd.DataFrame,
+    payments: pd.DataFrame,
+    inspections: pd.DataFrame | FieldRecords,
+    standards: Standards,
+    *,
+    status: pd.DataFrame,
+    on_claims: pd.DataFrame,
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    as_of: DateLike | None = None,
+    since: DateLike | None = None,
+) -> pd.DataFrame:
+    """:func:`work_list` from its parts: ``status``, :func:`point_status` on ``as_of``
+    (row for row with ``payments``: its ``status``, ``last_inspected`` and ``due_since``
+    are read by position), and the key locations' coverage (``place_coverage``'s table,
+    row for row with ``key_locations``) on ``as_of`` on the payments' claims
+    (``on_claims``) and on the effective supply of ``as_of`` (``now``) and of ``since``
+    (``before``, default ``as_of`` − 30 days). Only the items' rows are gathered; the
+    answer is :func:`work_list`'s."""
+    day = _day(as_of)
+    then = comparison_day(day, since)
+
     # payment points due, weighted by the key locations they decide on their claims
-    status = point_status(payments, inspections, as_of=day, validity_days=validity_days)
-    due = (status["status"].to_numpy() != "verified") & in_service(payments, day)
-    on_claims = places(payments, day)
-    decided = on_claims[on_claims["covered"].to_numpy(dtype=bool)]
-    weight_of = decided.groupby(decided["nearest_id"].astype(str))["weight"].sum()
-    pay = payments[due]
-    pay_w = weight_of.reindex(_text(pay["id"]).to_numpy()).fillna(0.0).to_numpy("float64")
+    reason = status["status"].to_numpy()
+    due = np.flatnonzero((reason != "verified") & in_service(payments, day))
+    decided = on_claims["covered"].to_numpy(dtype=bool)
+    nearest = on_claims["nearest_id"].to_numpy()[decided]
+    weight_of = (
+        pd.Series(on_claims["weight"].to_numpy(dtype="float64")[decided])
+        .groupby(pd.Series(nearest).astype(str).to_numpy())
+        .sum()
+    )
+    pay_id = _text(payments["id"].iloc[due]).to_numpy()
+    pay_w = weight_of.reindex(pay_id).fillna(0.0).to_numpy("float64")
+
+    def column(frame: pd.DataFrame, col: str, at: np.ndarray) -> object:
+        return frame[col].to_numpy()[at] if col in frame else ""
+
     pay_items = pd.DataFrame(
         {
             "kind": "payment",
-            "id": _text(pay["id"]).to_numpy(),
-            "name_zh": pay["name_zh"].to_numpy() if "name_zh" in pay else "",
-            "name_en": pay["name_en"].to_numpy() if "name_en" in pay else "",
-            "category": pay["category"].to_numpy() if "category" in pay else "",
-            "adcode": _text(pay["adcode"]).to_numpy() if "adcode" in pay else "",
-            "lon": pay["lon"].to_numpy(dtype="float64"),
-            "lat": pay["lat"].to_numpy(dtype="float64"),
-            "reason": status["status"].to_numpy()[due],
+            "id": pay_id,
+            "name_zh": column(payments, "name_zh", due),
+            "name_en": column(payments, "name_en", due),
+            "category": column(payments, "category", due),
+            "adcode": _text(payments["adcode"].iloc[due]).to_numpy()
+            if "adcode" in payments
+            else "",
+            "lon": payments["lon"].to_numpy(dtype="float64")[due],
+            "lat": payments["lat"].to_numpy(dtype="float64")[due],
+            "reason": reason[due],
             "weight": pay_w,
             "last_inspected": status["last_inspected"].to_numpy()[due],
             "due_since": status["due_since"].to_numpy()[due],
@@ -538,35 +657,32 @@ def work_list(
     )
 
     # key locations newly uncovered and not visited since
-    def supply(when: pd.Timestamp) -> pd.DataFrame:
-        return effective_supply(
-            payments, inspections, as_of=when, basis=basis, validity_days=validity_days
-        )
-
-    now = places(supply(day), day)
-    before = places(supply(then), then)
     newly = before["covered"].to_numpy(dtype=bool) & ~now["covered"].to_numpy(dtype=bool)
-    rows = _rows(inspections, day)
+    rows, _ = _rows_long(inspections, day)
     visits = rows[rows["place_kind"].to_numpy() == "key_location"]
     after = visits[(visits["inspected_at"].dt.normalize() > then).to_numpy()]
-    kid = _text(key_locations["id"]).to_numpy() if "id" in key_locations else now["id"]
-    newly &= ~np.isin(kid, after["place_id"].to_numpy())
+    at = np.flatnonzero(newly)
+    if "id" in key_locations:
+        kid = _text(key_locations["id"].iloc[at]).to_numpy()
+    else:
+        kid = now["id"].to_numpy()[at]
+    open_ = ~np.isin(kid, after["place_id"].to_numpy())
+    at, kid = at[open_], kid[open_]
     last_visit = visits.groupby("place_id")["inspected_at"].max()
-    kl = key_locations[newly]
     key_items = pd.DataFrame(
         {
             "kind": "key_location",
-            "id": kid[newly],
-            "name_zh": kl["name_zh"].to_numpy() if "name_zh" in kl else "",
-            "name_en": kl["name_en"].to_numpy() if "name_en" in kl else "",
-            "category": kl["category"].to_numpy(),
-            "adcode": now["adcode"].astype(str).to_numpy()[newly],
-            "lon": now["lon"].to_numpy(dtype="float64")[newly],
-            "lat": now["lat"].to_numpy(dtype="float64")[newly],
+            "id": kid,
+            "name_zh": column(key_locations, "name_zh", at),
+            "name_en": column(key_locations, "name_en", at),
+            "category": key_locations["category"].to_numpy()[at],
+            "adcode": now["adcode"].astype(str).to_numpy()[at],
+            "lon": now["lon"].to_numpy(dtype="float64")[at],
+            "lat": now["lat"].to_numpy(dtype="float64")[at],
             "reason": "newly_uncovered",
-            "weight": now["weight"].to_numpy(dtype="float64")[newly],
-            "last_inspected": last_visit.reindex(kid[newly]).to_numpy("datetime64[ns]"),
-            "due_since": np.full(int(newly.sum()), _NAT, dtype=np.int64).view("datetime64[ns]"),
+            "weight": now["weight"].to_numpy(dtype="float64")[at],
+            "last_inspected": last_visit.reindex(kid).to_numpy("datetime64[ns]"),
+            "due_since": np.full(at.size, _NAT, dtype=np.int64).view("datetime64[ns]"),
         }
     )
 
@@ -575,13 +691,16 @@ def work_list(
         return _empty_work_list()
     out = pd.concat(items, ignore_index=True)
     rank = {r: k for k, r in enumerate(REASONS)}
-    out["_rank"] = out["reason"].map(rank)
     cat_w = {c: s.weight for c, s in standards.items()}
-    out["_cat_w"] = out["category"].map(cat_w).fillna(0.0)
-    out = out.sort_values(
-        ["weight", "_rank", "_cat_w", "id"], ascending=[False, True, False, True], kind="stable"
+    order = np.lexsort(
+        (
+            out["id"].to_numpy(),
+            -out["category"].map(cat_w).fillna(0.0).to_numpy(dtype="float64"),
+            out["reason"].map(rank).to_numpy(),
+            -out["weight"].to_numpy(dtype="float64"),
+        )
     )
-    return out.drop(columns=["_rank", "_cat_w"]).reset_index(drop=True)[list(WORK_LIST_COLUMNS)]
+    return out.take(order).reset_index(drop=True)[list(WORK_LIST_COLUMNS)]
 
 
 __all__ = [
@@ -589,8 +708,13 @@ __all__ = [
     "EVIDENCE_COLUMNS",
     "STATUS_COLUMNS",
     "WORK_LIST_COLUMNS",
+    "FieldRecords",
+    "comparison_day",
+    "day_of",
     "effective_supply",
+    "field_records",
     "latest_evidence",
     "point_status",
     "work_list",
+    "work_list_of",
 ]

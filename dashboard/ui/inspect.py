@@ -4,6 +4,7 @@ signed-in account's rights), and the work list of a district."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,9 +30,10 @@ from dashboard.core.messages import error_text, localize
 from dashboard.core.model import Problem, label
 from dashboard.core.rights import Actor, check
 from dashboard.core.safetext import md_literal
-from dashboard.core.state import ALL
+from dashboard.core.state import ALL, ViewState
 from dashboard.engine import search as place_search
 from dashboard.engine import verification
+from dashboard.engine.coverage import in_service
 from dashboard.ui import cache, search_index, tiling
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps, tiles
@@ -65,18 +67,40 @@ def beijing_now() -> datetime:
 MATCHES = 30
 
 
+def _unstandardised(inputs: ViewInputs) -> ViewInputs:
+    """``inputs`` without the standards: the key of results that do not depend on them (a
+    radius step keeps them)."""
+    return dataclasses.replace(inputs, standards_json="{}")
+
+
+def _inputs(view: ViewState | ViewInputs) -> ViewInputs:
+    return view if isinstance(view, ViewInputs) else cache.view_inputs(view)
+
+
+@cache.view_cached(dated=False, max_entries=4)
+def _field_records(inputs: ViewInputs) -> verification.FieldRecords:
+    """The field checks in effect read once for every date (cached per data; do not
+    modify)."""
+    return verification.field_records(cache.inspections())
+
+
 @cache.view_cached()
-def point_status(inputs: ViewInputs) -> pd.DataFrame:
-    """:func:`verification.point_status` of every payment point at the view's date, with the
-    points' id, names, category, district and position (cached; do not modify)."""
+def _point_status(inputs: ViewInputs) -> pd.DataFrame:
     pay = inputs.layers["payments"]
     status = verification.point_status(
-        pay, cache.inspections(), as_of=inputs.as_of, validity_days=validity_days(inputs)
+        pay, _field_records(inputs), as_of=inputs.as_of, validity_days=validity_days(inputs)
     )
     cols = ["id", "name_zh", "name_en", "category", "adcode", "lon", "lat", "capabilities"]
     return pd.concat(
         [pd.DataFrame(pay[cols]).reset_index(drop=True), status.reset_index(drop=True)], axis=1
     )
+
+
+def point_status(view: ViewState | ViewInputs) -> pd.DataFrame:
+    """:func:`verification.point_status` of every payment point at the view's date, with the
+    points' id, names, category, district and position (cached per data and date, not per
+    standards: a radius step reuses it; do not modify)."""
+    return _point_status(_unstandardised(_inputs(view)))
 
 
 def validity_days(inputs: ViewInputs) -> int:
@@ -366,21 +390,61 @@ def recent_table(inputs: ViewInputs, district: str, lang: str) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- work list
 
 
+def _claims_inputs(inputs: ViewInputs) -> ViewInputs:
+    """The inputs whose :func:`cache.coverage` is coverage on the payments layer's own
+    claims: the view's when no field check changes the supply; on the verified basis with
+    no checks recorded, the claimed basis' (the coverage index, shared with that view);
+    else the data without the evidence (assessed on the layer, cached)."""
+    if not inputs.evidence:
+        return inputs
+    keys = dict(inputs.signature)
+    if cache.inspections().empty:
+        keys["basis"] = "claimed"
+        return dataclasses.replace(inputs, signature=tuple(keys.items()))
+    evidence = dict(cache.evidence_signature(inputs.basis))
+    plain = tuple((k, v) for k, v in inputs.signature if k not in evidence)
+    return dataclasses.replace(inputs, signature=plain)
+
+
+def _dated(inputs: ViewInputs, day: pd.Timestamp) -> ViewInputs:
+    """``inputs`` on ``day``: the view's own (undated) when the view has no date and every
+    payment point is in service on ``day`` (coverage is then the same, and the other pages'
+    cached answer is reused), else dated ``day``."""
+    if inputs.as_of is None:
+        if bool(in_service(inputs.layers["payments"], day).all()):
+            return inputs
+    return dataclasses.replace(inputs, as_of=day.date().isoformat())
+
+
 @cache.view_cached()
 def work_list(inputs: ViewInputs, since: str | None) -> pd.DataFrame:
     """:func:`verification.work_list` of the whole city at the view's date (cached; do not
-    modify); ``since`` (ISO) is the date "newly uncovered" compares with (None: 30 days)."""
+    modify); ``since`` (ISO) is the date "newly uncovered" compares with (None: 30 days).
+
+    Put together (:func:`verification.work_list_of`) from cached parts: the point status
+    (per data and date, not per radius), and the three coverages from
+    :func:`cache.coverage` (the coverage index's vectorised pass when no field check
+    changes the supply): on the layer's claims, and on the effective supply of the view's
+    date and of ``since``. The same answer as :func:`verification.work_list`."""
     lay = inputs.layers
-    return verification.work_list(
+    day = verification.day_of(inputs.as_of)
+    then = verification.comparison_day(day, since)
+    now_at = _dated(inputs, day)
+    now = cache.coverage(now_at).places
+    claims = _claims_inputs(now_at)
+    on_claims = now if claims is now_at else cache.coverage(claims).places
+    before = cache.coverage(dataclasses.replace(inputs, as_of=then.date().isoformat())).places
+    return verification.work_list_of(
         lay["key-locations"],
         lay["payments"],
-        cache.inspections(),
+        _field_records(_unstandardised(inputs)),
         inputs.standards,
-        lay["districts"],
-        as_of=inputs.as_of,
-        validity_days=validity_days(inputs),
-        since=since,
-        basis=inputs.basis,
+        status=point_status(inputs),
+        on_claims=on_claims,
+        now=now,
+        before=before,
+        as_of=day,
+        since=then,
     )
 
 

@@ -1,0 +1,181 @@
+"""The fast work list gives the old one's answer: the engine's work list, point status,
+effective supply and latest evidence (read once into FieldRecords, or from the frame) and
+the page's cached work list (put together from cached status and coverages) equal the
+module as it was (tests/engine/verification_reference.py), on the shipped data and a
+generated city, each with field checks of every kind; a radius step reuses the status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks.citygen import build_city
+from benchmarks.field_checks import field_checks
+from dashboard.core.inspections import REASONS
+from dashboard.core.rights import Actor
+from dashboard.core.state import ViewState
+from dashboard.engine import verification as v
+from dashboard.engine.layers import load_all, load_layer
+from loaders import writes
+from loaders.inspections_store import load_inspections, prepare_inspections
+from loaders.standards_store import shipped_standards
+
+from . import verification_reference as ref
+
+NOW = pd.Timestamp("2026-11-30 12:00")
+DATES = (None, "2026-11-30", "2026-06-15", "2025-12-01", "2024-01-01")
+
+
+def _case(kl: pd.DataFrame, pay: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` raw field checks (payment points, key locations, new points) over 2 years."""
+    ins = field_checks(pay, kl, n, seed, NOW)
+    ins["adcode"] = "110101"
+    new = (ins["place_kind"] == "new").to_numpy()
+    found = max(1, int(new.sum()) // 3)  # each new point found about three times
+    ins.loc[new, "place_id"] = [f"F{k % found:08x}" for k in range(int(new.sum()))]
+    ins["id"] = [f"I{k:010x}" for k in range(len(ins))]
+    return ins
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    lay = load_all()
+    kl, pay = lay["key-locations"], lay["payments"]
+    return kl, pay, lay["districts"], _case(kl, pay, 900, 1)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> Path:
+    """A generated city of 6k places and 3k points with 4k field checks, in a workspace."""
+    home = tmp_path_factory.mktemp("wlcity") / "home"
+    build_city(home, 6_000, 3_000, seed=5)
+    pay, kl = load_layer("payments", home), load_layer("key-locations", home)
+    now = pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).floor("min")
+    raw = field_checks(pay, kl, 4_000, 9, now)
+    prepared, problems = prepare_inspections(
+        raw, payments=pay, key_locations=kl, now=datetime.now(timezone.utc), file="test"
+    )
+    assert not [p for p in problems if p.severity == "error"]
+    writes.add_inspections(Actor("test", "admin"), prepared, home, source="test")
+    return home
+
+
+def _same(kl, pay, districts, ins, standards, as_of, since=None, basis="claimed", validity=180):
+    records = v.field_records(ins)
+    want = ref.work_list(
+        kl, pay, ins, standards, districts, as_of=as_of, since=since, basis=basis,
+        validity_days=validity,
+    )  # fmt: skip
+    for given in (ins, records):
+        got = v.work_list(
+            kl, pay, given, standards, districts, as_of=as_of, since=since, basis=basis,
+            validity_days=validity,
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(got, want)
+    return want
+
+
+@pytest.mark.parametrize("as_of", DATES)
+@pytest.mark.parametrize("basis", ["claimed", "verified"])
+def test_the_work_list_is_the_old_one_on_the_shipped_data(shipped, as_of, basis):
+    kl, pay, districts, ins = shipped
+    want = _same(kl, pay, districts, ins, shipped_standards(), as_of, basis=basis)
+    records = v.field_records(ins)
+    for validity in (30, 180):
+        got = v.point_status(pay, records, as_of=as_of, validity_days=validity)
+        old = ref.point_status(pay, ins, as_of=as_of, validity_days=validity)
+        pd.testing.assert_frame_equal(got, old)
+        got = v.effective_supply(pay, records, as_of=as_of, basis=basis, validity_days=validity)
+        old = ref.effective_supply(pay, ins, as_of=as_of, basis=basis, validity_days=validity)
+        pd.testing.assert_frame_equal(got, old)
+    pd.testing.assert_frame_equal(
+        v.latest_evidence(records, as_of), ref.latest_evidence(ins, as_of)
+    )
+    if as_of in (None, "2026-11-30"):
+        assert set(want["reason"]) == set(REASONS)  # every reason, newly uncovered too
+
+
+def test_the_work_list_is_the_old_one_with_since_and_validity(shipped):
+    kl, pay, districts, ins = shipped
+    std = shipped_standards()
+    for since in ("2026-01-01", "2026-11-01"):
+        _same(kl, pay, districts, ins, std, "2026-11-30", since=since, validity=60)
+    _same(kl, pay, districts, ins.iloc[:0], std, "2026-11-30")  # no checks at all
+    _same(kl, pay, districts, ins, std, "2026-11-30", basis="verified", validity=30)
+
+
+def test_the_work_list_is_the_old_one_on_a_generated_city(city):
+    kl, pay = load_layer("key-locations", city), load_layer("payments", city)
+    districts, ins = load_layer("districts", None), load_inspections(city)
+    std = shipped_standards()
+    for as_of in (None, "2026-06-01"):
+        for basis in ("claimed", "verified"):
+            want = _same(kl, pay, districts, ins, std, as_of, basis=basis)
+            assert len(want) > 1_000
+
+
+VIEWS = [
+    (ViewState(), None),
+    (ViewState(radius=550), None),
+    (ViewState(as_of=date(2026, 6, 1), radius=550), "2026-03-01"),
+    (ViewState(basis="verified"), None),
+    (ViewState(std="any", as_of=date(2026, 11, 1)), None),
+]
+
+
+@pytest.mark.parametrize("where", ["shipped", "city"])
+def test_the_pages_work_list_is_the_old_one(where, city, tmp_path, monkeypatch):
+    from dashboard.ui import cache
+    from dashboard.ui import inspect as ui
+
+    home = city if where == "city" else tmp_path
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(home))
+    if where == "shipped":  # the shipped layers with checks of every kind in the workspace
+        lay = cache.load_layers()
+        raw = field_checks(lay["payments"], lay["key-locations"], 600, 3, NOW)
+        prepared, problems = prepare_inspections(
+            raw,
+            payments=lay["payments"],
+            key_locations=lay["key-locations"],
+            now=datetime.now(timezone.utc),
+            file="test",
+        )
+        assert not [p for p in problems if p.severity == "error"]
+        writes.add_inspections(Actor("test", "admin"), prepared, home, source="test")
+    lay, ins = cache.load_layers(), cache.inspections()
+    assert len(ins) > 100
+    for view, since in VIEWS:
+        inputs = cache.view_inputs(view)
+        got = ui.work_list(inputs, since)
+        want = ref.work_list(
+            lay["key-locations"],
+            lay["payments"],
+            ins,
+            inputs.standards,
+            lay["districts"],
+            as_of=inputs.as_of,
+            validity_days=ui.validity_days(inputs),
+            since=since,
+            basis=inputs.basis,
+        )
+        pd.testing.assert_frame_equal(got, want)
+        status = ref.point_status(
+            lay["payments"], ins, as_of=inputs.as_of, validity_days=ui.validity_days(inputs)
+        )
+        pd.testing.assert_frame_equal(
+            ui.point_status(inputs)[list(v.STATUS_COLUMNS)], status.reset_index(drop=True)
+        )
+
+
+def test_a_radius_step_reuses_the_point_status(tmp_path, monkeypatch):
+    from dashboard.ui import cache
+    from dashboard.ui import inspect as ui
+
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path))
+    one = ui.point_status(cache.view_inputs(ViewState(radius=300)))
+    assert ui.point_status(cache.view_inputs(ViewState(radius=800))) is one
+    assert ui.point_status(ViewState(radius=800, std="any")) is one
+    assert ui.point_status(ViewState(as_of=date(2025, 6, 1))) is not one

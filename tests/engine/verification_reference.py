@@ -1,0 +1,569 @@
+"""The engine's verification module as it was before the work list was made fast at size
+(commit 9df6689): the reference the new work list, point status and effective supply are
+compared with (tests/engine/test_work_list_speed.py). Kept as it was; not used by the app."""
+
+# ruff: noqa
+
+from __future__ import annotations
+
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from dashboard.core.inspections import (
+    FAILS,
+    PASS,
+    REASONS,
+    RESULTS,
+    result_column,
+)
+from dashboard.core.model import CAPABILITIES, LIST_SEP
+from dashboard.core.standards import Standards
+from dashboard.engine.coverage import DateLike, assess_coverage, capability_matrix, in_service
+
+#: The time zone of the inspections' times (naive, Beijing local).
+BEIJING: Final[str] = "Asia/Shanghai"
+
+#: The two readings of the payments layer: its claims amended by inspections, or only
+#: what inspections verified recently.
+BASES: Final[tuple[str, ...]] = ("claimed", "verified")
+
+#: Columns of :func:`latest_evidence`.
+EVIDENCE_COLUMNS: Final[tuple[str, ...]] = (
+    "place_kind",
+    "place_id",
+    "check",
+    "result",
+    "inspected_at",
+    "lon",
+    "lat",
+    "adcode",
+)
+#: Columns of :func:`point_status`.
+STATUS_COLUMNS: Final[tuple[str, ...]] = (
+    "status",
+    "last_inspected",
+    "verified_caps",
+    "failed_caps",
+    "due_since",
+)
+#: Columns of :func:`work_list`.
+WORK_LIST_COLUMNS: Final[tuple[str, ...]] = (
+    "kind",
+    "id",
+    "name_zh",
+    "name_en",
+    "category",
+    "adcode",
+    "lon",
+    "lat",
+    "reason",
+    "weight",
+    "last_inspected",
+    "due_since",
+)
+#: Payment type of a virtual supply point (a valid code of ``model.PAYMENT_TYPES``).
+VIRTUAL_CATEGORY: Final[str] = "foreign_card_pos"
+#: ``source`` of a virtual supply point.
+VIRTUAL_SOURCE: Final[str] = "field inspection"
+#: Days before ``as_of`` of the default ``since`` of :func:`work_list`.
+NEWLY_UNCOVERED_DAYS: Final[int] = 30
+
+_CAPS: Final[list[str]] = list(CAPABILITIES)
+_NCAP = len(_CAPS)
+_DAY_NS = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
+_VIRTUAL_KINDS = ("key_location", "new")
+#: ``;``-joined capabilities of each bit pattern (bit j: ``_CAPS[j]``).
+_JOINED = np.array(
+    [LIST_SEP.join(c for j, c in enumerate(_CAPS) if b >> j & 1) for b in range(1 << _NCAP)],
+    dtype=object,
+)
+_BITS = 1 << np.arange(_NCAP, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _day(as_of: DateLike | None) -> pd.Timestamp:
+    """``as_of`` as a day (midnight); None is today in Beijing, whose time the records
+    keep, whatever the server's own time zone (between 16:00 and 24:00 UTC Beijing is a
+    day ahead: a visit recorded a minute ago would otherwise lie in the future)."""
+    ts = pd.Timestamp.now(tz=BEIJING).tz_localize(None) if as_of is None else pd.Timestamp(as_of)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(BEIJING).tz_localize(None)
+    return ts.normalize()
+
+
+def _check_args(basis: str, validity_days: int) -> None:
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}, got {basis!r}")
+    if not validity_days >= 0:
+        raise ValueError(f"validity_days must be a non-negative number, got {validity_days!r}")
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text, missing as ``""``."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _timestamps(values: pd.Series) -> pd.Series:
+    at = pd.to_datetime(values, errors="coerce", format="mixed")
+    if isinstance(at.dtype, pd.DatetimeTZDtype):
+        at = at.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return at.astype("datetime64[ns]")
+
+
+def _any_row(mat: np.ndarray) -> np.ndarray:
+    """Per row of a boolean matrix: any True."""
+    return np.asarray(mat.any(axis=1), dtype=bool)
+
+
+def _joined(mat: np.ndarray) -> np.ndarray:
+    """``;``-joined capability codes of each row of a boolean (n × capabilities) matrix."""
+    if mat.shape[0] == 0:
+        return np.zeros(0, dtype=object)
+    return _JOINED[mat.astype(np.int64) @ _BITS]
+
+
+def _rows(inspections: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The inspections dated on or before ``day``: kind, place id, timestamp, frame position,
+    and the columns later steps read."""
+    at = _timestamps(inspections["inspected_at"])
+    keep = (at.notna() & (at < day + pd.Timedelta(days=1))).to_numpy()
+    pos = np.flatnonzero(keep)
+    sub = inspections.iloc[pos]
+    out = pd.DataFrame(
+        {
+            "place_kind": _text(sub["place_kind"]).to_numpy(),
+            "place_id": _text(sub["place_id"]).to_numpy(),
+            "inspected_at": at.to_numpy()[pos],
+            "pos": pos,
+        }
+    )
+    for col in ("lon", "lat"):
+        out[col] = (
+            pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype="float64")
+            if col in sub.columns
+            else np.nan
+        )
+    for col in ("adcode", "name"):
+        out[col] = _text(sub[col]).to_numpy() if col in sub.columns else ""
+    return out
+
+
+def _long(rows: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
+    """One row per tried check of ``rows`` (result one of RESULTS), in frame order per check."""
+    parts = []
+    for j, check in enumerate(_CAPS):
+        col = result_column(check)
+        if col not in inspections.columns:
+            continue
+        res = _text(inspections[col].iloc[rows["pos"].to_numpy()]).to_numpy()
+        hit = np.isin(res, list(RESULTS))
+        if hit.any():
+            part = rows.loc[hit].copy()
+            part["check"] = check
+            part["cap"] = j
+            part["result"] = res[hit]
+            parts.append(part)
+    if not parts:
+        empty = rows.iloc[:0].copy()
+        empty["check"] = pd.Series([], dtype=object)
+        empty["cap"] = pd.Series([], dtype=np.int64)
+        empty["result"] = pd.Series([], dtype=object)
+        return empty
+    return pd.concat(parts, ignore_index=True)
+
+
+def _latest(long: pd.DataFrame) -> pd.DataFrame:
+    """The latest evidence per (place_kind, place_id, check): ties by frame position."""
+    ordered = long.sort_values(["inspected_at", "pos"], kind="stable")
+    last = ordered.drop_duplicates(["place_kind", "place_id", "check"], keep="last")
+    return last.sort_values(["place_kind", "place_id", "cap"], kind="stable")
+
+
+class _Evidence:
+    """Evidence matrices (places × capabilities) for the places ``keys`` of one kind."""
+
+    def __init__(
+        self, latest: pd.DataFrame, kind: str, keys: pd.Index, day: pd.Timestamp, validity: int
+    ):
+        n = len(keys)
+        sub = latest[latest["place_kind"].to_numpy() == kind]
+        u = keys.get_indexer(pd.Index(sub["place_id"]))
+        ok = u >= 0
+        u, j = u[ok], sub["cap"].to_numpy(dtype=np.intp)[ok]
+        res = sub["result"].to_numpy()[ok]
+        date = sub["inspected_at"].dt.normalize().to_numpy("datetime64[ns]").astype(np.int64)[ok]
+        self.accepted = np.zeros((n, _NCAP), dtype=bool)
+        self.failed = np.zeros((n, _NCAP), dtype=bool)
+        self.date = np.full((n, _NCAP), _NAT, dtype=np.int64)  # day of the evidence (ns)
+        self.accepted[u, j] = res == PASS
+        self.failed[u, j] = np.isin(res, FAILS)
+        self.date[u, j] = date
+        age = (day.value - self.date) // _DAY_NS
+        self.valid = self.accepted & (age <= validity)
+        self.any = _any_row(self.accepted | self.failed)
+
+    def effective(self, claimed: np.ndarray, basis: str) -> np.ndarray:
+        if basis == "verified":
+            return self.valid
+        return (claimed | self.accepted) & ~self.failed
+
+
+def _id_keys(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's position among the distinct ids, and the distinct ids."""
+    codes, uniques = pd.factorize(_text(ids), use_na_sentinel=False)
+    return codes, pd.Index(uniques)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def latest_evidence(inspections: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+    """The evidence as of ``as_of``: per (place_kind, place_id, check) the latest non-empty
+    result dated on or before that day (ties at one timestamp: the later row wins).
+
+    Returns
+    -------
+    DataFrame with :data:`EVIDENCE_COLUMNS`; ``lon``, ``lat``, ``adcode`` are the
+    evidence's inspection's. Sorted by place kind, place id and check.
+    """
+    day = _day(as_of)
+    long = _long(_rows(inspections, day), inspections)
+    return _latest(long)[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
+
+
+def _virtual_points(
+    rows: pd.DataFrame, long: pd.DataFrame, latest: pd.DataFrame, day, basis, validity
+) -> pd.DataFrame:
+    """Supply rows of the key-location visits and new points with effective capabilities."""
+    kinds = latest["place_kind"].to_numpy()
+    places = latest[np.isin(kinds, _VIRTUAL_KINDS)]
+    if places.empty:
+        return pd.DataFrame()
+    frames = []
+    for kind in _VIRTUAL_KINDS:
+        keys = pd.Index(pd.unique(places.loc[places["place_kind"] == kind, "place_id"]))
+        if len(keys) == 0:
+            continue
+        ev = _Evidence(latest, kind, keys, day, validity)
+        eff = ev.effective(np.zeros_like(ev.accepted), basis)
+        keep = _any_row(eff)
+        if not keep.any():
+            continue
+        of_kind = long[long["place_kind"].to_numpy() == kind]
+        last = of_kind.sort_values(["inspected_at", "pos"], kind="stable").drop_duplicates(
+            "place_id", keep="last"
+        )
+        last = last.set_index("place_id").reindex(keys[keep])
+        named = rows[(rows["place_kind"].to_numpy() == kind) & (rows["name"] != "").to_numpy()]
+        names = (
+            named.sort_values(["inspected_at", "pos"], kind="stable")
+            .drop_duplicates("place_id", keep="last")
+            .set_index("place_id")["name"]
+            .reindex(keys[keep])
+        )
+        ids = keys[keep].to_numpy(dtype=object)
+        names = names.where(names.notna(), pd.Series(ids, index=names.index)).to_numpy()
+        accepted = of_kind[of_kind["result"].to_numpy() == PASS]
+        first = accepted.groupby("place_id")["inspected_at"].min().dt.normalize()
+        frame = pd.DataFrame(
+            {
+                "id": ids + "/visit" if kind == "key_location" else ids,
+                "name_zh": names,
+                "name_en": names,
+                "category": VIRTUAL_CATEGORY,
+                "adcode": last["adcode"].to_numpy(),
+                "lon": last["lon"].to_numpy(dtype="float64"),
+                "lat": last["lat"].to_numpy(dtype="float64"),
+                "capabilities": _joined(eff[keep]),
+                "in_service_date": first.reindex(keys[keep]).to_numpy("datetime64[ns]"),
+                "host_id": ids if kind == "key_location" else None,
+                "source": VIRTUAL_SOURCE,
+                "synthetic": False,
+            }
+        )
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def effective_supply(
+    payments: pd.DataFrame,
+    inspections: pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    basis: str = "claimed",
+    validity_days: int = 180,
+) -> pd.DataFrame:
+    """The payment points as inspections found them on ``as_of``: usable as the ``supply``
+    of :func:`~dashboard.engine.coverage.assess_coverage` for that same date.
+
+    ``capabilities`` holds the effective capabilities (``;``-joined, model order) of each
+    row that has evidence; rows without evidence keep their cell as it is (claimed basis).
+    Rows are dropped and virtual points (key-location visits, new points) added by the
+    module's rules; virtual points have ``category`` :data:`VIRTUAL_CATEGORY`, ``source``
+    :data:`VIRTUAL_SOURCE`, ``synthetic`` False (and ``host_id`` the key location for a
+    visit). With no evidence on the claimed basis the payments come back unchanged (the
+    same object). A GeoDataFrame stays one (virtual points get a point geometry).
+
+    Raises
+    ------
+    ValueError
+        On an unknown basis or a negative validity.
+    """
+    _check_args(basis, validity_days)
+    day = _day(as_of)
+    if len(inspections) == 0 and basis == "claimed":
+        return payments
+    rows = _rows(inspections, day)
+    long = _long(rows, inspections)
+    if long.empty and basis == "claimed":
+        return payments
+    latest = _latest(long)
+
+    codes, keys = _id_keys(payments["id"])
+    ev = _Evidence(latest, "payment", keys, day, validity_days)
+    claimed = capability_matrix(payments["capabilities"]) if "capabilities" in payments else None
+    if claimed is None:
+        claimed = np.zeros((len(payments), _NCAP), dtype=bool)
+    has = ev.any[codes] if len(payments) else np.zeros(0, dtype=bool)
+    eff = ev.effective(claimed, basis)[codes] if len(payments) else claimed
+    empty = ~_any_row(eff)
+    keep = ~(empty & ((basis == "verified") | has))
+
+    out = payments.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    caps = (
+        _text(payments["capabilities"]).to_numpy(dtype=object)
+        if "capabilities" in payments
+        else np.full(len(payments), "", dtype=object)
+    )
+    rewrite = has if basis == "claimed" else np.ones(len(payments), dtype=bool)
+    caps = np.where(rewrite, _joined(eff), caps)[keep]
+    out["capabilities"] = pd.Series(caps, index=out.index, dtype="str")
+
+    virtual = _virtual_points(rows, long, latest, day, basis, validity_days)
+    if virtual.empty:
+        return out
+    cols = list(dict.fromkeys([*out.columns, "id", "lon", "lat", "capabilities"]))
+    cols += [] if "in_service_date" in cols else ["in_service_date"]
+    if isinstance(out, gpd.GeoDataFrame):
+        geo = out.geometry.name
+        virtual[geo] = gpd.points_from_xy(virtual["lon"], virtual["lat"], crs=out.crs)
+        virtual = gpd.GeoDataFrame(virtual, geometry=geo, crs=out.crs)
+    virtual = virtual.reindex(columns=cols)
+    for col in ("card_schemes", "wallets"):
+        if col in virtual.columns:
+            virtual[col] = ""
+    if len(out) == 0:
+        return virtual.reset_index(drop=True)
+    return pd.concat([out, virtual], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def point_status(
+    payments: pd.DataFrame,
+    inspections: pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    validity_days: int = 180,
+) -> pd.DataFrame:
+    """Each payment point's standing with the inspectors on ``as_of`` (payments' index).
+
+    * ``status``: ``failed`` when the evidence of a claimed capability (the layer's
+      ``capabilities``) is a refusal or out of order; else ``verified`` when some
+      capability has accepted evidence no older than ``validity_days`` (the point is in
+      the verified supply); else ``expired`` when it has accepted evidence, all older;
+      else ``never`` (never confirmed, whether or not inspected).
+    * ``last_inspected``: its latest inspection on or before ``as_of`` (NaT: none).
+    * ``verified_caps``: capabilities with valid accepted evidence; ``failed_caps``: the
+      claimed capabilities whose evidence failed (``;``-joined).
+    * ``due_since``: the day it became due: failed → the earliest day of its current
+      failures; expired → the first day its latest pass no longer counts (pass day +
+      ``validity_days`` + 1); verified and never → NaT.
+    """
+    _check_args("claimed", validity_days)
+    day = _day(as_of)
+    n = len(payments)
+    codes, keys = _id_keys(payments["id"])
+    rows = _rows(inspections, day)
+    latest = _latest(_long(rows, inspections))
+    ev = _Evidence(latest, "payment", keys, day, validity_days)
+    claimed = (
+        capability_matrix(payments["capabilities"])
+        if "capabilities" in payments
+        else np.zeros((n, _NCAP), dtype=bool)
+    )
+    if n == 0:
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in STATUS_COLUMNS}, index=payments.index
+        ).astype({"last_inspected": "datetime64[ns]", "due_since": "datetime64[ns]"})
+    accepted, valid, date = ev.accepted[codes], ev.valid[codes], ev.date[codes]
+    failed = ev.failed[codes] & claimed
+    is_failed = _any_row(failed)
+    is_verified = ~is_failed & _any_row(valid)
+    is_expired = ~is_failed & ~is_verified & _any_row(accepted)
+    status = np.select(
+        [is_failed, is_verified, is_expired],
+        np.array(["failed", "verified", "expired"], dtype=object),
+        default="never",
+    )
+
+    big = np.iinfo(np.int64).max
+    fail_day = np.where(failed, date, big).min(axis=1)
+    pass_day = np.where(accepted, date, _NAT).max(axis=1)
+    due = np.full(n, _NAT, dtype=np.int64)
+    due[is_failed] = fail_day[is_failed]
+    due[is_expired] = pass_day[is_expired] + (int(validity_days) + 1) * _DAY_NS
+
+    visits = rows[rows["place_kind"].to_numpy() == "payment"]
+    last = visits.groupby("place_id")["inspected_at"].max().reindex(keys)
+    return pd.DataFrame(
+        {
+            "status": status,
+            "last_inspected": last.to_numpy("datetime64[ns]")[codes],
+            "verified_caps": _joined(valid),
+            "failed_caps": _joined(failed),
+            "due_since": due.view("datetime64[ns]"),
+        },
+        index=payments.index,
+    )
+
+
+# --------------------------------------------------------------------------- work list
+
+
+def _empty_work_list() -> pd.DataFrame:
+    types: dict[str, str] = {c: "object" for c in WORK_LIST_COLUMNS}
+    types.update(lon="float64", lat="float64", weight="float64")
+    frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in types.items()})
+    return frame.astype({"last_inspected": "datetime64[ns]", "due_since": "datetime64[ns]"})
+
+
+def work_list(
+    key_locations: pd.DataFrame,
+    payments: pd.DataFrame,
+    inspections: pd.DataFrame,
+    standards: Standards,
+    districts: gpd.GeoDataFrame | None = None,
+    *,
+    as_of: DateLike | None = None,
+    validity_days: int = 180,
+    since: DateLike | None = None,
+    basis: str = "claimed",
+) -> pd.DataFrame:
+    """The places due for a visit on ``as_of``, the most important first.
+
+    * **Payment points** in service on ``as_of`` whose :func:`point_status` is
+      ``failed``, ``expired`` or ``never`` (that is the ``reason``).
+    * **Key locations newly uncovered**: covered on ``since`` (default ``as_of`` − 30
+      days) and not on ``as_of``, each date's coverage computed by ``assess_coverage``
+      on that date's :func:`effective_supply` of ``basis``; an item is closed by an
+      inspection of that key location dated after ``since`` (and on or before ``as_of``).
+
+    ``weight``: a key location's standard weight; a payment point's, the sum of the
+    standard weights of the key locations it covers as their deciding point
+    (``nearest_id``) on the layer's own claims on ``as_of`` (what coverage loses if its
+    claims are wrong), 0 if none. Order: weight (desc), reason (failed, newly
+    uncovered, expired, never), the standard weight of the category (desc; payment
+    types have none, 0), id. ``due_since``: :func:`point_status`'s for points; NaT for key
+    locations (they turned uncovered some day after ``since``).
+
+    Returns
+    -------
+    DataFrame with :data:`WORK_LIST_COLUMNS`, index 0..n-1.
+    """
+    _check_args(basis, validity_days)
+    day = _day(as_of)
+    then = day - pd.Timedelta(days=NEWLY_UNCOVERED_DAYS) if since is None else _day(since)
+
+    def places(supply: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
+        return assess_coverage(key_locations, supply, districts, standards, as_of=when).places
+
+    # payment points due, weighted by the key locations they decide on their claims
+    status = point_status(payments, inspections, as_of=day, validity_days=validity_days)
+    due = (status["status"].to_numpy() != "verified") & in_service(payments, day)
+    on_claims = places(payments, day)
+    decided = on_claims[on_claims["covered"].to_numpy(dtype=bool)]
+    weight_of = decided.groupby(decided["nearest_id"].astype(str))["weight"].sum()
+    pay = payments[due]
+    pay_w = weight_of.reindex(_text(pay["id"]).to_numpy()).fillna(0.0).to_numpy("float64")
+    pay_items = pd.DataFrame(
+        {
+            "kind": "payment",
+            "id": _text(pay["id"]).to_numpy(),
+            "name_zh": pay["name_zh"].to_numpy() if "name_zh" in pay else "",
+            "name_en": pay["name_en"].to_numpy() if "name_en" in pay else "",
+            "category": pay["category"].to_numpy() if "category" in pay else "",
+            "adcode": _text(pay["adcode"]).to_numpy() if "adcode" in pay else "",
+            "lon": pay["lon"].to_numpy(dtype="float64"),
+            "lat": pay["lat"].to_numpy(dtype="float64"),
+            "reason": status["status"].to_numpy()[due],
+            "weight": pay_w,
+            "last_inspected": status["last_inspected"].to_numpy()[due],
+            "due_since": status["due_since"].to_numpy()[due],
+        }
+    )
+
+    # key locations newly uncovered and not visited since
+    def supply(when: pd.Timestamp) -> pd.DataFrame:
+        return effective_supply(
+            payments, inspections, as_of=when, basis=basis, validity_days=validity_days
+        )
+
+    now = places(supply(day), day)
+    before = places(supply(then), then)
+    newly = before["covered"].to_numpy(dtype=bool) & ~now["covered"].to_numpy(dtype=bool)
+    rows = _rows(inspections, day)
+    visits = rows[rows["place_kind"].to_numpy() == "key_location"]
+    after = visits[(visits["inspected_at"].dt.normalize() > then).to_numpy()]
+    kid = _text(key_locations["id"]).to_numpy() if "id" in key_locations else now["id"]
+    newly &= ~np.isin(kid, after["place_id"].to_numpy())
+    last_visit = visits.groupby("place_id")["inspected_at"].max()
+    kl = key_locations[newly]
+    key_items = pd.DataFrame(
+        {
+            "kind": "key_location",
+            "id": kid[newly],
+            "name_zh": kl["name_zh"].to_numpy() if "name_zh" in kl else "",
+            "name_en": kl["name_en"].to_numpy() if "name_en" in kl else "",
+            "category": kl["category"].to_numpy(),
+            "adcode": now["adcode"].astype(str).to_numpy()[newly],
+            "lon": now["lon"].to_numpy(dtype="float64")[newly],
+            "lat": now["lat"].to_numpy(dtype="float64")[newly],
+            "reason": "newly_uncovered",
+            "weight": now["weight"].to_numpy(dtype="float64")[newly],
+            "last_inspected": last_visit.reindex(kid[newly]).to_numpy("datetime64[ns]"),
+            "due_since": np.full(int(newly.sum()), _NAT, dtype=np.int64).view("datetime64[ns]"),
+        }
+    )
+
+    items = [f for f in (pay_items, key_items) if len(f)]
+    if not items:
+        return _empty_work_list()
+    out = pd.concat(items, ignore_index=True)
+    rank = {r: k for k, r in enumerate(REASONS)}
+    out["_rank"] = out["reason"].map(rank)
+    cat_w = {c: s.weight for c, s in standards.items()}
+    out["_cat_w"] = out["category"].map(cat_w).fillna(0.0)
+    out = out.sort_values(
+        ["weight", "_rank", "_cat_w", "id"], ascending=[False, True, False, True], kind="stable"
+    )
+    return out.drop(columns=["_rank", "_cat_w"]).reset_index(drop=True)[list(WORK_LIST_COLUMNS)]
+
+
+__all__ = [
+    "BASES",
+    "EVIDENCE_COLUMNS",
+    "STATUS_COLUMNS",
+    "WORK_LIST_COLUMNS",
+    "effective_supply",
+    "latest_evidence",
+    "point_status",
+    "work_list",
+]
