@@ -99,8 +99,8 @@ import pandas as pd
 from pathlib import Path
 import loaders.workspace as ws
 real = ws.atomic_write_bytes
-def slow(path, data):
-    real(path, data)
+def slow(path, data, **kw):
+    real(path, data, **kw)
     time.sleep(0.15)   # widen every window between steps
 ws.atomic_write_bytes = slow
 home = Path(sys.argv[1])
@@ -110,9 +110,23 @@ while True:
 """
 
 
+def _in_effect_chain(layer: str, home: Path) -> set[str]:
+    """The versions from the one in effect back through each record's ``previous``."""
+    hist = {v.name: v for v in history(layer, home)}
+    chain, name = set(), next((n for n, v in hist.items() if v.current), None)
+    while name is not None and name in hist and name not in chain:
+        chain.add(name)
+        name = hist[name].previous
+    return chain
+
+
 def test_kill_at_any_moment_leaves_a_loadable_layer(store, tmp_path, home):
     """SIGKILL a process that imports in a loop, at many moments: the layer in effect
-    always loads and is one complete version (the previous or the new one)."""
+    always loads and is one complete version (the previous or the new one); the history
+    lists only versions that were in effect (nothing is undone here: each is on the chain
+    back from the one in effect); the next commit leaves no ``PENDING`` or temporary
+    file. (The child's slowed writes once failed at the first commit: the record's write
+    passes ``exclusive``.)"""
     frame = small(tmp_path, ids=("A", "B", "C"))
     src = tmp_path / "frame.parquet"
     frame.to_parquet(src)
@@ -125,8 +139,22 @@ def test_kill_at_any_moment_leaves_a_loadable_layer(store, tmp_path, home):
         proc.wait()
         layer = load_layer("key-locations", home)
         assert len(layer) in (1, 3)  # the killed child left its lock file: it needs no clean-up
+        listed = {v.name for v in history("key-locations", home)}
+        assert listed == _in_effect_chain("key-locations", home), f"killed after {delay} s"
     # no temporary file is ever mistaken for a version
     assert all(v.rows in (1, 3) for v in history("key-locations", home))
+    assert len(history("key-locations", home)) > 2, "the killed children committed nothing"
+    v, _ = commit("key-locations", frame, home=home, replace=True)
+    assert {h.name for h in history("key-locations", home)} == _in_effect_chain(
+        "key-locations", home
+    )
+    if store == "workspace":
+        d = home / "layers" / "key-locations"
+        left = sorted(p.name for p in d.iterdir() if p.name.startswith(".") or p.name == "PENDING")
+        assert left == [".lock"], f"left after the next commit: {left}"
+        assert {p.name for p in d.glob("v*.parquet")} == {
+            h.name for h in history("key-locations", home)
+        }
 
 
 WRITER = """
@@ -242,7 +270,9 @@ def test_a_current_pointer_to_a_non_version_file_is_ignored(tmp_path, home):
     """A CURRENT naming a file that is not a version (hand-edited, or a path elsewhere)
     neither takes effect nor breaks undo: before, undo died with an AttributeError."""
     commit("key-locations", small(tmp_path), home=home)
-    d = Path(current_layer_file("key-locations", home)).parent
+    current = current_layer_file("key-locations", home)
+    assert current is not None
+    d = current.parent
     (d / "notes.txt").write_text("not a layer", encoding="utf-8")
     (d / "CURRENT").write_text("notes.txt", encoding="utf-8")
     assert current_layer_file("key-locations", home) is None  # the shipped data applies
