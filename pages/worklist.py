@@ -42,18 +42,23 @@ if src is not None:  # every item drawn, grouped: say what a circle and a dot st
 if items.empty:
     st.success(t("wl_empty", lang))
 else:
-    table = ui.work_table(items, lang)
-    st.dataframe(widgets.table_head(table, lang), hide_index=True, width="stretch", height=360)
+    # the table of the rows drawn; the downloads make the whole list when clicked
+    table = ui.work_table(widgets.table_head(items, lang), lang)
+    st.dataframe(table, hide_index=True, width="stretch", height=360)
     d1, d2 = st.columns(2)
     stem = f"worklist-{district}-{end.isoformat()}"
     # the files are made when a button is clicked, not on every rerun (an XLSX of 50k rows
     # takes seconds)
     d1.download_button(
-        t("wl_csv", lang), lambda: to_csv_bytes(table), f"{stem}.csv", "text/csv", width="stretch"
+        t("wl_csv", lang),
+        lambda: to_csv_bytes(ui.work_table(items, lang)),
+        f"{stem}.csv",
+        "text/csv",
+        width="stretch",
     )
     d2.download_button(
         t("wl_xlsx", lang),
-        lambda: to_xlsx_bytes(table, sheet="worklist"),
+        lambda: to_xlsx_bytes(ui.work_table(items, lang), sheet="worklist"),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         width="stretch",

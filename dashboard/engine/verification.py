@@ -598,6 +598,42 @@ def work_list(
     )
 
 
+def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> object:
+    """The cells of ``col`` at the positions ``at`` (``""`` without the column)."""
+    return frame[col].to_numpy()[at] if col in frame else ""
+
+
+def due_points(
+    payments: pd.DataFrame, status: pd.DataFrame, as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """The payment points of the work list on ``as_of`` (in service, ``status`` not
+    verified; ``status`` is :func:`point_status`'s, row for row with ``payments``), as its
+    rows with weight 0: the part that depends on the checks and the date, not on the
+    standards (:func:`work_list_of` weights them)."""
+    day = _day(as_of)
+    reason = status["status"].to_numpy()
+    due = np.flatnonzero((reason != "verified") & in_service(payments, day))
+
+    return pd.DataFrame(
+        {
+            "kind": "payment",
+            "id": _text(payments["id"].iloc[due]).to_numpy(),
+            "name_zh": _cells(payments, "name_zh", due),
+            "name_en": _cells(payments, "name_en", due),
+            "category": _cells(payments, "category", due),
+            "adcode": _text(payments["adcode"].iloc[due]).to_numpy()
+            if "adcode" in payments
+            else "",
+            "lon": payments["lon"].to_numpy(dtype="float64")[due],
+            "lat": payments["lat"].to_numpy(dtype="float64")[due],
+            "reason": reason[due],
+            "weight": np.zeros(due.size, dtype="float64"),
+            "last_inspected": status["last_inspected"].to_numpy()[due],
+            "due_since": status["due_since"].to_numpy()[due],
+        }
+    )
+
+
 def work_list_of(
     key_locations: pd.DataFrame,
     payments: pd.DataFrame,
@@ -610,20 +646,21 @@ def work_list_of(
     before: pd.DataFrame,
     as_of: DateLike | None = None,
     since: DateLike | None = None,
+    due: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`work_list` from its parts: ``status``, :func:`point_status` on ``as_of``
     (row for row with ``payments``: its ``status``, ``last_inspected`` and ``due_since``
     are read by position), and the key locations' coverage (``place_coverage``'s table,
     row for row with ``key_locations``) on ``as_of`` on the payments' claims
     (``on_claims``) and on the effective supply of ``as_of`` (``now``) and of ``since``
-    (``before``, default ``as_of`` − 30 days). Only the items' rows are gathered; the
-    answer is :func:`work_list`'s."""
+    (``before``, default ``as_of`` − 30 days); ``due``: :func:`due_points` of ``payments``
+    and ``status`` if the caller holds it. Only the items' rows are gathered; the answer
+    is :func:`work_list`'s."""
     day = _day(as_of)
     then = comparison_day(day, since)
 
     # payment points due, weighted by the key locations they decide on their claims
-    reason = status["status"].to_numpy()
-    due = np.flatnonzero((reason != "verified") & in_service(payments, day))
+    pay_items = due_points(payments, status, day) if due is None else due
     decided = on_claims["covered"].to_numpy(dtype=bool)
     nearest = on_claims["nearest_id"].to_numpy()[decided]
     weight_of = (
@@ -631,30 +668,8 @@ def work_list_of(
         .groupby(pd.Series(nearest).astype(str).to_numpy())
         .sum()
     )
-    pay_id = _text(payments["id"].iloc[due]).to_numpy()
-    pay_w = weight_of.reindex(pay_id).fillna(0.0).to_numpy("float64")
-
-    def column(frame: pd.DataFrame, col: str, at: np.ndarray) -> object:
-        return frame[col].to_numpy()[at] if col in frame else ""
-
-    pay_items = pd.DataFrame(
-        {
-            "kind": "payment",
-            "id": pay_id,
-            "name_zh": column(payments, "name_zh", due),
-            "name_en": column(payments, "name_en", due),
-            "category": column(payments, "category", due),
-            "adcode": _text(payments["adcode"].iloc[due]).to_numpy()
-            if "adcode" in payments
-            else "",
-            "lon": payments["lon"].to_numpy(dtype="float64")[due],
-            "lat": payments["lat"].to_numpy(dtype="float64")[due],
-            "reason": reason[due],
-            "weight": pay_w,
-            "last_inspected": status["last_inspected"].to_numpy()[due],
-            "due_since": status["due_since"].to_numpy()[due],
-        }
-    )
+    pay_w = weight_of.reindex(pay_items["id"].to_numpy()).fillna(0.0).to_numpy("float64")
+    pay_items = pay_items.assign(weight=pay_w)
 
     # key locations newly uncovered and not visited since
     newly = before["covered"].to_numpy(dtype=bool) & ~now["covered"].to_numpy(dtype=bool)
@@ -673,8 +688,12 @@ def work_list_of(
         {
             "kind": "key_location",
             "id": kid,
-            "name_zh": column(key_locations, "name_zh", at),
-            "name_en": column(key_locations, "name_en", at),
+            "name_zh": key_locations["name_zh"].to_numpy()[at]
+            if "name_zh" in key_locations
+            else "",
+            "name_en": key_locations["name_en"].to_numpy()[at]
+            if "name_en" in key_locations
+            else "",
             "category": key_locations["category"].to_numpy()[at],
             "adcode": now["adcode"].astype(str).to_numpy()[at],
             "lon": now["lon"].to_numpy(dtype="float64")[at],
@@ -711,6 +730,7 @@ __all__ = [
     "FieldRecords",
     "comparison_day",
     "day_of",
+    "due_points",
     "effective_supply",
     "field_records",
     "latest_evidence",

@@ -445,7 +445,16 @@ def work_list(inputs: ViewInputs, since: str | None) -> pd.DataFrame:
         before=before,
         as_of=day,
         since=then,
+        due=_due_points(_unstandardised(inputs)),
     )
+
+
+@cache.view_cached()
+def _due_points(inputs: ViewInputs) -> pd.DataFrame:
+    """:func:`verification.due_points` of the view's date (cached per data and date, not per
+    standards; do not modify)."""
+    day = verification.day_of(inputs.as_of)
+    return verification.due_points(inputs.layers["payments"], point_status(inputs), day)
 
 
 def district_work_list(inputs: ViewInputs, district: str, since: str | None) -> pd.DataFrame:
@@ -456,25 +465,38 @@ def district_work_list(inputs: ViewInputs, district: str, since: str | None) -> 
     return wl[wl["adcode"].astype(str) == district]
 
 
+def _labels(values: pd.Series, labeller) -> list[str]:
+    """``labeller`` of each value, called once per distinct value (a list, as a comprehension
+    over the values gave)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    lut = np.array([labeller(u) for u in uniques], dtype=object)
+    return lut[codes].tolist()
+
+
 def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The work list as the page shows and exports it: labelled columns, plain text."""
+    """The work list as the page shows and exports it: labelled columns, plain text. Each
+    label is made once per distinct value (the page draws the first rows; a download
+    makes the whole list)."""
     names = cache.district_names(lang)
     layer_of = {"payment": "payments", "key_location": "key-locations"}
 
     def when(col: str) -> list[str]:
         s = pd.to_datetime(items[col])
-        return [x.strftime("%Y-%m-%d") if pd.notna(x) else "" for x in s]
+        return s.dt.strftime("%Y-%m-%d").where(s.notna(), "").tolist()
+
+    pairs = items["kind"].astype(str) + "\x00" + items["category"].astype(str)
+
+    def category(pair: str) -> str:
+        kind, cat = pair.split("\x00", 1)
+        return label_of(layer_of.get(kind, "payments"), cat, lang)
 
     return pd.DataFrame(
         {
-            t("wl_reason", lang): [label(REASONS, r, lang) for r in items["reason"]],
+            t("wl_reason", lang): _labels(items["reason"], lambda r: label(REASONS, r, lang)),
             t("wl_name", lang): items[name_col(lang)].astype("string").fillna("").to_numpy(),
             "id": items["id"].astype(str).to_numpy(),
-            t("wl_kind", lang): [label(WORK_KINDS, k, lang) for k in items["kind"]],
-            t("wl_category", lang): [
-                label_of(layer_of.get(k, "payments"), str(c), lang)
-                for k, c in zip(items["kind"], items["category"], strict=True)
-            ],
+            t("wl_kind", lang): _labels(items["kind"], lambda k: label(WORK_KINDS, k, lang)),
+            t("wl_category", lang): _labels(pairs, category),
             t("wl_district", lang): items["adcode"].astype(str).map(names).fillna("").to_numpy(),
             t("wl_weight", lang): items["weight"].round(1).to_numpy(),
             t("wl_last", lang): when("last_inspected"),

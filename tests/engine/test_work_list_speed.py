@@ -179,3 +179,52 @@ def test_a_radius_step_reuses_the_point_status(tmp_path, monkeypatch):
     assert ui.point_status(cache.view_inputs(ViewState(radius=800))) is one
     assert ui.point_status(ViewState(radius=800, std="any")) is one
     assert ui.point_status(ViewState(as_of=date(2025, 6, 1))) is not one
+
+
+def _old_work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """dashboard.ui.inspect.work_table as it was (a label per row), the reference."""
+    from dashboard.core.i18n import label_of, name_col, t
+    from dashboard.core.inspections import WORK_KINDS
+    from dashboard.core.model import label
+    from dashboard.ui import cache
+    from dashboard.ui.inspect import _synthetic
+
+    names = cache.district_names(lang)
+    layer_of = {"payment": "payments", "key_location": "key-locations"}
+
+    def when(col: str) -> list[str]:
+        s = pd.to_datetime(items[col])
+        return [x.strftime("%Y-%m-%d") if pd.notna(x) else "" for x in s]
+
+    return pd.DataFrame(
+        {
+            t("wl_reason", lang): [label(REASONS, r, lang) for r in items["reason"]],
+            t("wl_name", lang): items[name_col(lang)].astype("string").fillna("").to_numpy(),
+            "id": items["id"].astype(str).to_numpy(),
+            t("wl_kind", lang): [label(WORK_KINDS, k, lang) for k in items["kind"]],
+            t("wl_category", lang): [
+                label_of(layer_of.get(k, "payments"), str(c), lang)
+                for k, c in zip(items["kind"], items["category"], strict=True)
+            ],
+            t("wl_district", lang): items["adcode"].astype(str).map(names).fillna("").to_numpy(),
+            t("wl_weight", lang): items["weight"].round(1).to_numpy(),
+            t("wl_last", lang): when("last_inspected"),
+            t("wl_due_since", lang): when("due_since"),
+            "lon": items["lon"].round(6).to_numpy(),
+            "lat": items["lat"].round(6).to_numpy(),
+            "synthetic": _synthetic(items),
+        }
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_work_table_is_the_old_one(city, monkeypatch, lang):
+    from dashboard.ui import cache
+    from dashboard.ui import inspect as ui
+
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(city))
+    for view in (ViewState(), ViewState(basis="verified")):
+        items = ui.work_list(cache.view_inputs(view), None)
+        assert set(items["kind"]) == {"payment", "key_location"}
+        for part in (items, items.head(7), items.iloc[:0]):
+            pd.testing.assert_frame_equal(ui.work_table(part, lang), _old_work_table(part, lang))
