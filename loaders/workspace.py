@@ -872,7 +872,7 @@ def commit_file(
     """
     rows_file = Path(rows_file)
     if database_url():
-        return _commit_file_pg(layer, rows_file, replace, home, source, lock_timeout)
+        return _commit_file_pg(layer, rows_file, replace, home, source, lock_timeout, actor)
     d = layer_dir(layer, home)
     with layer_lock(layer, home, timeout=lock_timeout), returning_pool():
         abandoned = _finish_interrupted(d)
@@ -1164,6 +1164,7 @@ def _pg_version(rec: dict, cur: dict | None) -> Version:
         previous=rec["previous"],
         current=cur is not None and cur["number"] == rec["number"],
         added=int(rec["added"]),
+        actor=str(rec.get("actor") or ""),
     )
 
 
@@ -1197,7 +1198,13 @@ def _pg_current_file(layer: str, home: Path | None) -> Path | None:
 
 
 def _commit_file_pg(
-    layer: str, rows_file: Path, replace: bool, home: Path | None, source: str, timeout: float
+    layer: str,
+    rows_file: Path,
+    replace: bool,
+    home: Path | None,
+    source: str,
+    timeout: float,
+    actor: str = "",
 ) -> tuple[Version, int]:
     """:func:`commit_file` into the database: one transaction under the layer's advisory
     lock; the version stores the rows it adds (and the shipped rows when it is the first)."""
@@ -1215,6 +1222,7 @@ def _commit_file_pg(
         plan = _Merge(layer, rows_file, base, number)
         prev = None if cur is None else f"v{cur['number']:04d}.parquet"
         info = plan.version(name, replace, source, prev)
+        info.actor = actor
         own_base = not replace and cur is None  # the shipped rows become this version's
         chain = [number] if replace or cur is None else [*cur["chain"], number]
         rec = {

@@ -563,7 +563,7 @@ def _copy_version(
             "columns": columns,
             "chain": chain,
             "base_rows": base_rows,
-            "actor": str(rec.get("actor", "")),  # kept once the database's versions keep it
+            "actor": str(rec.get("actor", "")),
         },
     )
 

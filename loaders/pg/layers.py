@@ -29,7 +29,10 @@ from psycopg import sql
 
 from loaders.pg.migrations import ROW_COLUMNS
 
-_RECORD = "number, created, action, rows, source, previous, added, columns, chain, base_rows, token"
+_RECORD = (
+    "number, created, action, rows, source, previous, added, columns, chain, base_rows, token, "
+    "actor"
+)
 
 
 def _record(row: tuple) -> dict:
@@ -80,7 +83,7 @@ def add_version(conn, layer: str, rec: dict) -> str:
     token = uuid.uuid4().hex
     conn.execute(
         f"INSERT INTO atlas_layer_versions (layer, {_RECORD}) VALUES "
-        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             layer,
             rec["number"],
@@ -94,6 +97,7 @@ def add_version(conn, layer: str, rec: dict) -> str:
             list(rec["chain"]),
             rec["base_rows"],
             token,
+            str(rec.get("actor", "")),
         ),
     )
     return token

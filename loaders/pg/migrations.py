@@ -204,10 +204,17 @@ CREATE TRIGGER atlas_boundary_zones_write_once BEFORE UPDATE ON atlas_boundary_z
     FOR EACH ROW EXECUTE FUNCTION atlas_refuse_update();
 """
 
+#: Migration 4: a layer version's record names who made it (the workspace's record does;
+#: the write gateway's actor), so history and the creator check read it on both stores.
+LAYER_VERSION_ACTOR = """
+ALTER TABLE atlas_layer_versions ADD COLUMN actor text NOT NULL DEFAULT '';
+"""
+
 #: (number, name, SQL) in order; applied ones are never edited.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "base", BASE),
     (2, "photos write-once", PHOTOS_WRITE_ONCE),
     (3, "boundary zones", BOUNDARY_ZONES),
+    (4, "layer version actor", LAYER_VERSION_ACTOR),
 )
 LATEST = MIGRATIONS[-1][0]

@@ -113,6 +113,8 @@ def test_an_editor_imports_their_own_district_and_undoes_only_their_own(store, h
     with pytest.raises(PermissionDenied, match="made by wang"):
         writes.undo_layer(OTHER, "venues", home)
     writes.import_layer(ADMIN, "venues", venues("110101"), home=home)
+    # each version's record names its maker, on both stores (the database's too)
+    assert [v.actor for v in workspace.history("venues", home)] == ["wang", "li"]
     with pytest.raises(PermissionDenied, match="made by li"):
         writes.undo_layer(EDITOR, "venues", home)
     assert writes.undo_layer(ADMIN, "venues", home) == version.name
