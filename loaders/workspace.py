@@ -30,8 +30,9 @@ Guarantees:
   ``.lock`` (``flock``; ``msvcrt.locking`` on Windows), one process at a time; the kernel
   releases it when the holder exits or is killed, so a dead import never blocks the
   next and a held lock is never taken over. No update is lost.
-* Versions are write-once: each is created under a number no file or record has
-  used, with a create-exclusive step, so no commit ever overwrites another's version.
+* Versions are write-once: each is created under a number no file or record uses (nor
+  that of a version a killed commit left, removed just before), with a create-exclusive
+  step, so no commit ever overwrites another's version.
 * Memory does not grow with the layer: a commit reads the layer in effect and the new
   rows (:func:`commit`'s frame, or a streamed import's :class:`RowWriter` file given to
   :func:`commit_file`) a batch at a time and writes the version as row groups, the
