@@ -58,8 +58,11 @@ def _big_csv(path: Path) -> Path:
 def _run(args: list[str], kill_after: float | None = None) -> int:
     """The console script with this process's environment (the database, the home);
     SIGKILL after ``kill_after`` seconds when given. Returns the exit status."""
+    tmp = Path(os.environ["EXCHANGE_ATLAS_HOME"]).with_name("tmp")  # a killed one's temporaries
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(tmp))
     proc = subprocess.Popen(
-        [exe(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ)
+        [exe(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
     if kill_after is None:
         _, err = proc.communicate(timeout=300)
