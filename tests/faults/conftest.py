@@ -5,9 +5,10 @@ Every write here is made by a real ``exchange-atlas`` process (the console scrip
 from one that imported it once, and kills itself at a chosen file-system step); every
 check reads the store through the app's own functions. Undo and the writes after a fault
 run the same commands in the test's own process where no process start is needed.
-The tests take the ``store`` fixture of ``tests/conftest.py``: the workspace runs now; the
-PostgreSQL case skips until that store keeps layers, inspections and documents (its kill
-moments would be SQL statements, not file steps).
+The tests take the ``store`` fixture of ``tests/conftest.py``; their kill moments are the
+workspace store's file-system steps, so the PostgreSQL case skips here: that store's kills
+(a transaction killed while it writes) are ``test_kill_pg.py``, its restarts
+``test_db_restart.py``.
 """
 
 from __future__ import annotations
@@ -218,8 +219,8 @@ def copy_home(src: Path, dst: Path) -> Path:
 def require_workspace(store: str) -> None:
     if store != "workspace":
         pytest.skip(
-            "the PostgreSQL store keeps no layers, inspections or documents yet (loaders/pg); "
-            "its kill moments will be SQL statements"
+            "kill moments at the workspace store's file-system steps; the PostgreSQL store's "
+            "kills are tests/faults/test_kill_pg.py"
         )
 
 
