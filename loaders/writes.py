@@ -85,6 +85,17 @@ def _check_stored_rows(actor: Actor, layer: str, version: workspace.Version) -> 
     check(actor, "import", pd.Series(codes, dtype=object))
 
 
+def _check_stored_inspections(actor: Actor, number: int, home: Path | None) -> None:
+    """In the database, check the districts of the rows inspection batch ``number``
+    stored, as :func:`_check_stored_rows` does for an import (a refusal rolls it back)."""
+    if database_url() is None or actor.role == "admin":
+        return
+    from loaders import inspections_store
+
+    codes = inspections_store.batch_districts(number, home)
+    check(actor, "inspect", pd.Series(codes, dtype=object))
+
+
 def _home(home: Path | None) -> Path:
     return home or workspace.default_home()
 
@@ -464,6 +475,7 @@ def add_inspections(
     )
     check(actor, "inspect", codes)
     batch = inspections_store.add_inspections(prepared_frame, home, source, actor=actor.name)
+    _check_stored_inspections(actor, batch.number, home)
     origin = f" from {source}" if source else ""
     detail = f"{batch.rows} inspection(s){origin}"
     _log(home, actor, "inspect", INSPECTIONS, detail, str(batch.number))

@@ -339,3 +339,22 @@ def test_the_database_checks_the_rows_it_stored_and_rolls_back(store, home):
             writes._check_stored_rows(EDITOR, "key-locations", version)
     assert workspace.history("key-locations", home) == []
     assert workspace.current_layer_file("key-locations", home) is None
+
+
+def test_the_database_checks_the_inspections_it_stored_and_rolls_back(store, home):
+    """With a database, the districts of the rows an editor's inspection batch stored are
+    checked again inside its transaction (as an import's are): rows the gateway's own
+    check did not see are refused and the batch is rolled back."""
+    if store != "postgresql":
+        pytest.skip("the database's own check")
+    from loaders import inspections_store
+
+    with pytest.raises(PermissionDenied, match="110101"):
+        with writes._one_transaction():
+            batch = inspections_store.add_inspections(inspections("110101"), home, actor="wang")
+            writes._check_stored_inspections(EDITOR, batch.number, home)
+    assert inspections_store.inspections_history(home) == []
+    assert len(inspections_store.load_inspections(home)) == 0
+    # the editor's own district passes the same check, and the batch stands
+    batch = writes.add_inspections(EDITOR, inspections("110105"), home)
+    assert [b.number for b in inspections_store.inspections_history(home)] == [batch.number]
