@@ -496,7 +496,8 @@ def coverage_index(inputs: ViewInputs) -> CoverageIndex:
     return _coverage_index(inputs.signature, key, horizon)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+#: Indexes kept: the standards' clauses and "any point" (about 250 MB each at 1M × 500k).
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _coverage_index(
     signature: tuple[tuple[str, str], ...], requirements_json: str, horizon: float
 ) -> CoverageIndex:
