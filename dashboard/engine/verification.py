@@ -653,7 +653,8 @@ def work_list_of(
     are read by position), and the key locations' coverage (``place_coverage``'s table,
     row for row with ``key_locations``) on ``as_of`` on the payments' claims
     (``on_claims``) and on the effective supply of ``as_of`` (``now``) and of ``since``
-    (``before``, default ``as_of`` − 30 days); ``due``: :func:`due_points` of ``payments``
+    (``before``, default ``as_of`` − 30 days; only its ``covered`` is read, and only
+    where ``now`` is not covered); ``due``: :func:`due_points` of ``payments``
     and ``status`` if the caller holds it. Only the items' rows are gathered; the answer
     is :func:`work_list`'s."""
     day = _day(as_of)

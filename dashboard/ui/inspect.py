@@ -33,7 +33,7 @@ from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL, ViewState
 from dashboard.engine import search as place_search
 from dashboard.engine import verification
-from dashboard.engine.coverage import in_service
+from dashboard.engine.coverage import in_service, place_coverage
 from dashboard.ui import cache, search_index, tiling
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps, tiles
@@ -433,7 +433,8 @@ def work_list(inputs: ViewInputs, since: str | None) -> pd.DataFrame:
     now = cache.coverage(now_at).places
     claims = _claims_inputs(now_at)
     on_claims = now if claims is now_at else cache.coverage(claims).places
-    before = cache.coverage(dataclasses.replace(inputs, as_of=then.date().isoformat())).places
+    then_at = dataclasses.replace(inputs, as_of=then.date().isoformat())
+    before = _covered_before(then_at, now) if inputs.evidence else cache.coverage(then_at).places
     return verification.work_list_of(
         lay["key-locations"],
         lay["payments"],
@@ -447,6 +448,26 @@ def work_list(inputs: ViewInputs, since: str | None) -> pd.DataFrame:
         since=then,
         due=_due_points(_unstandardised(inputs)),
     )
+
+
+def _covered_before(then_at: ViewInputs, now: pd.DataFrame) -> pd.DataFrame:
+    """Whether each key location was covered on ``then_at``'s date, asked only of those
+    not covered ``now`` (the others cannot be newly uncovered: False), on that date's
+    effective supply: a place's answer does not depend on the other places, and "newly
+    uncovered" reads nothing else (no districts, distances only up to the radii)."""
+    kl = then_at.layers["key-locations"]
+    covered = np.zeros(len(kl), dtype=bool)
+    ask = np.flatnonzero(~now["covered"].to_numpy(dtype=bool))
+    if ask.size:
+        places = place_coverage(
+            kl.iloc[ask],
+            then_at.supply,
+            then_at.standards,
+            as_of=then_at.as_of,
+            max_distance=0.0,  # the search bound is then each requirement's largest radius
+        )
+        covered[ask] = places["covered"].to_numpy(dtype=bool)
+    return pd.DataFrame({"covered": covered})
 
 
 @cache.view_cached()

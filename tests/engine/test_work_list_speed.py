@@ -147,6 +147,7 @@ def test_the_pages_work_list_is_the_old_one(where, city, tmp_path, monkeypatch):
         writes.add_inspections(Actor("test", "admin"), prepared, home, source="test")
     lay, ins = cache.load_layers(), cache.inspections()
     assert len(ins) > 100
+    reasons = set()
     for view, since in VIEWS:
         inputs = cache.view_inputs(view)
         got = ui.work_list(inputs, since)
@@ -162,12 +163,14 @@ def test_the_pages_work_list_is_the_old_one(where, city, tmp_path, monkeypatch):
             basis=inputs.basis,
         )
         pd.testing.assert_frame_equal(got, want)
+        reasons |= set(got["reason"])
         status = ref.point_status(
             lay["payments"], ins, as_of=inputs.as_of, validity_days=ui.validity_days(inputs)
         )
         pd.testing.assert_frame_equal(
             ui.point_status(inputs)[list(v.STATUS_COLUMNS)], status.reset_index(drop=True)
         )
+    assert reasons == set(REASONS)  # newly uncovered among them
 
 
 def test_a_radius_step_reuses_the_point_status(tmp_path, monkeypatch):
