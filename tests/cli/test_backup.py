@@ -38,59 +38,28 @@ from loaders.inspections_store import (
     InspectionSettings,
     inspections_history,
     load_inspections,
-    prepare_inspections,
 )
 from loaders.photos import photo_path, store_photo
 from loaders.standards_store import load_standards, shipped_standards
 from loaders.targets_store import load_targets, shipped_targets
-from loaders.workspace import effective_table, history, shipped_table
+from loaders.workspace import effective_table, history
+from tests.fixtures import district_rows, prepared_inspections
 from tests.loaders.conftest import snapshot
 
 ADMIN = Actor("li", "admin", via="web")
 EDITOR = Actor("wang", "editor", ("110105",), via="web")
 PW = "S3cret-pass-1"
 NOW = datetime(2026, 3, 5, 12, 0)
-DOCUMENTS = ("standards", "targets", "inspection-settings")
 
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(
-        users_store, "_HASHER", PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1)
-    )
-    users_store._dummy_hash.cache_clear()
-    yield
-    users_store._dummy_hash.cache_clear()
-
-
-def _rows(layer: str, district: str, n: int, prefix: str) -> pd.DataFrame:
-    t = shipped_table(layer)
-    t = t[t["adcode"] == district].head(n).reset_index(drop=True)
-    t["id"] = [f"{prefix}{i:03d}" for i in range(len(t))]
-    return t
+pytestmark = pytest.mark.usefixtures("fast_hashes")
+_rows = district_rows
 
 
 def _inspections(home: Path, place_ids: list[str], photo: str = "") -> pd.DataFrame:
-    raw = pd.DataFrame(
-        {
-            "place_id": place_ids,
-            "inspected_at": "2026-03-01 10:00",
-            "inspector": "王小明",
-            "check_foreign_card": "accepted",
-            "photo": photo,
-        }
-    )
-    frame, problems = prepare_inspections(
-        raw,
-        payments=effective_table("payments", home),
-        key_locations=effective_table("key-locations", home),
-        now=NOW,
-        file="visits.csv",
-    )
-    assert not [p for p in problems if p.severity == "error"]
-    return frame
+    return prepared_inspections(home, place_ids, NOW, photo)
+
+
+DOCUMENTS = ("standards", "targets", "inspection-settings")
 
 
 def _jpeg() -> bytes:

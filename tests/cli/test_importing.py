@@ -138,9 +138,7 @@ APPEND_SETS = {
 
 
 @pytest.mark.parametrize("layer", sorted(APPEND_SETS))
-def test_append_to_every_shipped_layer_with_empty_optional_columns(
-    layer, store, tmp_path, home
-):
+def test_append_to_every_shipped_layer_with_empty_optional_columns(layer, store, tmp_path, home):
     """name, lon, lat and the required values only: the optional columns stay empty in the
     new rows, and missing stays missing through the merge with the shipped rows."""
     src = tmp_path / "few.csv"

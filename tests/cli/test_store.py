@@ -48,7 +48,6 @@ from loaders.inspections_store import (
     InspectionSettings,
     inspections_history,
     load_inspections,
-    prepare_inspections,
 )
 from loaders.pg import using
 from loaders.pg.connection import close_pools
@@ -57,6 +56,7 @@ from loaders.standards_store import load_standards, shipped_standards, standards
 from loaders.targets_store import load_targets, shipped_targets
 from loaders.workspace import current_layer_file, effective_table, history, shipped_table
 from tests.conftest import TEST_DB_ENV, schema_url
+from tests.fixtures import district_rows, prepared_inspections
 
 ADMIN = Actor("li", "admin", via="web")
 EDITOR = Actor("wang", "editor", ("110105",), via="web")
@@ -64,17 +64,12 @@ PW = "S3cret-pass-1"
 DOCUMENTS = ("standards", "targets", "inspection-settings")
 NOW = datetime(2026, 3, 5, 12, 0)
 
+pytestmark = pytest.mark.usefixtures("fast_hashes")
+_rows = district_rows
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    from argon2 import PasswordHasher
 
-    monkeypatch.setattr(
-        users_store, "_HASHER", PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1)
-    )
-    users_store._dummy_hash.cache_clear()
-    yield
-    users_store._dummy_hash.cache_clear()
+def _inspections(home: Path, place_ids: list[str], photo: str = "") -> pd.DataFrame:
+    return prepared_inspections(home, place_ids, NOW, photo)
 
 
 @pytest.fixture
@@ -115,34 +110,6 @@ def tables(url: str) -> dict[str, int]:
             got = row.fetchone()
             out[n] = int(got[0]) if got else 0
     return out
-
-
-def _rows(layer: str, district: str, n: int, prefix: str) -> pd.DataFrame:
-    t = shipped_table(layer)
-    t = t[t["adcode"] == district].head(n).reset_index(drop=True)
-    t["id"] = [f"{prefix}{i:03d}" for i in range(len(t))]
-    return t
-
-
-def _inspections(home: Path, place_ids: list[str], photo: str = "") -> pd.DataFrame:
-    raw = pd.DataFrame(
-        {
-            "place_id": place_ids,
-            "inspected_at": "2026-03-01 10:00",
-            "inspector": "王小明",
-            "check_foreign_card": "accepted",
-            "photo": photo,
-        }
-    )
-    frame, problems = prepare_inspections(
-        raw,
-        payments=effective_table("payments", home),
-        key_locations=effective_table("key-locations", home),
-        now=NOW,
-        file="visits.csv",
-    )
-    assert not [p for p in problems if p.severity == "error"]
-    return frame
 
 
 def _jpeg(colour: tuple[int, int, int]) -> bytes:

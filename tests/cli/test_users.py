@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from loaders import users_store
 from loaders.audit import audit_path, read_audit
 from loaders.users_store import (
     SignInThrottle,
@@ -24,6 +23,8 @@ from loaders.users_store import (
 )
 from tests.loaders.conftest import snapshot
 
+pytestmark = pytest.mark.usefixtures("fast_hashes")
+
 PW = "S3cret-pass"
 
 
@@ -31,18 +32,6 @@ def run(argv: list[str], monkeypatch, stdin: str | None = None) -> int:
     if stdin is not None:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     return main(argv)
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(
-        users_store, "_HASHER", PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1)
-    )
-    users_store._dummy_hash.cache_clear()
-    yield
-    users_store._dummy_hash.cache_clear()
 
 
 def test_add_list_passwd_remove_undo(store, home, monkeypatch, capsys):
