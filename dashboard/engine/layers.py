@@ -91,10 +91,15 @@ def load_layer(layer: str, home: Path | None = None) -> gpd.GeoDataFrame:
         raise ValueError(
             f"unknown layer {layer!r}; expected one of {('districts',) + POINT_LAYERS}"
         )
-    current = current_layer_file(layer, home)
-    if current is not None:
-        gdf = gpd.read_parquet(current)
-        return points_frame(pd.DataFrame(gdf.drop(columns="geometry")), layer, file=str(current))
+    return load_layer_file(layer, current_layer_file(layer, home))
+
+
+def load_layer_file(layer: str, path: Path | None) -> gpd.GeoDataFrame:
+    """The point layer ``layer`` as the version file ``path`` holds it (None: the shipped
+    rows). Version files are write-once, so a path names one version for good."""
+    if path is not None:
+        gdf = gpd.read_parquet(path)
+        return points_frame(pd.DataFrame(gdf.drop(columns="geometry")), layer, file=str(path))
     return _shipped_points(layer).copy()  # callers own what they get; the parse is cached
 
 

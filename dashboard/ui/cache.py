@@ -72,9 +72,20 @@ def data_signature(home: Path | None = None) -> tuple[tuple[str, str], ...]:
     return tuple(sig)
 
 
+def _signature_file(signature: str) -> Path | None:
+    """The version file a layer's entry of :func:`data_signature` names (None: shipped)."""
+    if signature == "shipped":
+        return None
+    return Path(signature.rsplit(":", 1)[0])
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load(layer: str, signature: str, home: str | None) -> gpd.GeoDataFrame:
-    return data.load_layer(layer, Path(home) if home else None)
+    # the version the signature names, not whatever is in effect by now: a result cached
+    # under a signature is always computed from that signature's data
+    if layer == "districts":
+        return data.load_layer(layer, Path(home) if home else None)
+    return data.load_layer_file(layer, _signature_file(signature))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,10 +202,15 @@ def layer_view(
     return gdf, point_records(gdf, data.name, lang)
 
 
-def load_layers() -> dict[str, gpd.GeoDataFrame]:
-    """All layers, from cache unless the workspace changed since they were read."""
+def load_layers(
+    signature: tuple[tuple[str, str], ...] | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """All layers, from cache unless the workspace changed since they were read; with a
+    ``signature`` (:func:`data_signature`'s, or a :class:`ViewInputs`'), the layers it
+    names — so every part of one view is computed from the same data, even while a writer
+    puts a new version in effect during the rerun."""
     home = str(default_home())
-    sig = dict(data_signature(Path(home)))
+    sig = dict(data_signature(Path(home)) if signature is None else signature)
     out = {"districts": layer_data("districts").frame}
     for layer in POINT_LAYERS:
         out[layer] = _load(layer, sig[layer], home)
@@ -203,7 +219,7 @@ def load_layers() -> dict[str, gpd.GeoDataFrame]:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _counts(signature: tuple, home: str) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
-    layers = load_layers()
+    layers = load_layers(signature)
     totals = {ALL: stats.layer_totals(layers)}
     totals.update({ad: stats.layer_totals(layers, ad) for ad in layers["districts"]["adcode"]})
     return stats.district_counts(layers, layers["districts"]), totals
@@ -338,7 +354,9 @@ def _inspection_settings(signature: str, home: str) -> InspectionSettings:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _inspections(signature: str, home: str) -> pd.DataFrame:
-    return load_inspections(Path(home))
+    frame = load_inspections(Path(home))
+    # "none": no batch in effect under this signature, whatever was added since
+    return frame.iloc[:0] if signature == "none" else frame
 
 
 def inspections() -> pd.DataFrame:
@@ -352,7 +370,7 @@ def _supply(signature: tuple[tuple[str, str], ...], as_of: str | None) -> pd.Dat
     keys = dict(signature)
     home = default_home()
     return effective_supply(
-        load_layers()["payments"],
+        load_layers(signature)["payments"],
         _inspections(keys["inspections"], str(home)),
         as_of=as_of,
         basis=keys["basis"],
@@ -373,8 +391,9 @@ class ViewInputs:
 
     @property
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """Every layer of the data in effect (cached)."""
-        return load_layers()
+        """Every layer of the data these inputs name (cached): the versions of
+        :attr:`signature`, whatever a writer has put in effect since."""
+        return load_layers(self.signature)
 
     @property
     def standards(self) -> Standards:
@@ -397,7 +416,7 @@ class ViewInputs:
         """:attr:`supply` on another date (ISO; None: today's evidence), for series."""
         keys = dict(self.signature)
         if "basis" not in keys:
-            return load_layers()["payments"]
+            return load_layers(self.signature)["payments"]
         return _supply(self.signature, as_of)
 
     @property
@@ -405,7 +424,11 @@ class ViewInputs:
         """Whether field checks change what coverage counts (verified basis, or any check
         recorded): a time series must then be assessed date by date."""
         keys = dict(self.signature)
-        return keys.get("basis") == "verified" or not inspections().empty
+        if keys.get("basis") == "verified":
+            return True
+        if "inspections" in keys:  # as the signature says, not as the store is by now
+            return keys["inspections"] != "none"
+        return not inspections().empty
 
 
 def view_inputs(v: ViewState) -> ViewInputs:
@@ -503,7 +526,7 @@ def _coverage_index(
 ) -> CoverageIndex:
     global INDEX_BUILDS
     INDEX_BUILDS += 1
-    lay = load_layers()
+    lay = load_layers(signature)
     requirements = {
         c: tuple(tuple(cl) for cl in r) for c, r in json.loads(requirements_json).items()
     }

@@ -52,3 +52,30 @@ def test_the_standards_in_effect_are_part_of_the_key(tmp_path, monkeypatch):
     v = ViewState()
     assert _first(v, 1) is not _first(v.with_(radius=300), 1)
     assert cache.view_inputs(v.with_(radius=300)).standards != cache.view_inputs(v).standards
+
+
+def test_a_views_inputs_keep_their_data_while_a_writer_changes_it(tmp_path, monkeypatch):
+    """The layers and the field evidence of a view's inputs are those its signature names,
+    not what a writer put in effect since (in one rerun the parts of a page are computed
+    from the same data; the Work list mixed two versions under load and failed)."""
+    import pandas as pd
+
+    from loaders.inspections_store import add_inspections
+    from loaders.workspace import commit, shipped_table
+    from tests.fixtures import prepared_inspections
+
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path))
+    before = cache.view_inputs(ViewState())
+    n = len(before.layers["payments"])
+    assert not before.evidence
+    rows = shipped_table("payments").head(3).copy()
+    rows["id"] = ["RACE1", "RACE2", "RACE3"]
+    commit("payments", rows, home=tmp_path)
+    add_inspections(
+        prepared_inspections(tmp_path, ["P0001"], pd.Timestamp("2026-03-05 12:00")), tmp_path
+    )
+    after = cache.view_inputs(ViewState())
+    assert len(after.layers["payments"]) == n + 3 and after.evidence
+    assert len(before.layers["payments"]) == n  # still the data it was made of
+    assert not before.evidence
+    assert len(before.supply) == n
