@@ -608,16 +608,21 @@ def due_points(
 ) -> pd.DataFrame:
     """The payment points of the work list on ``as_of`` (in service, ``status`` not
     verified; ``status`` is :func:`point_status`'s, row for row with ``payments``), as its
-    rows with weight 0: the part that depends on the checks and the date, not on the
-    standards (:func:`work_list_of` weights them)."""
+    rows with weight 0, in the order of their ids (a stable sort): the part that depends on
+    the checks and the date, not on the standards (:func:`work_list_of` weights them and
+    then needs to compare ids only with the key locations'; its order is the same as if
+    they came in the layer's order, the sort being stable)."""
     day = _day(as_of)
     reason = status["status"].to_numpy()
     due = np.flatnonzero((reason != "verified") & in_service(payments, day))
+    ids = _text(payments["id"].iloc[due]).to_numpy()
+    by_id = np.argsort(ids, kind="stable")
+    due, ids = due[by_id], ids[by_id]
 
     return pd.DataFrame(
         {
             "kind": "payment",
-            "id": _text(payments["id"].iloc[due]).to_numpy(),
+            "id": ids,
             "name_zh": _cells(payments, "name_zh", due),
             "name_en": _cells(payments, "name_en", due),
             "category": _cells(payments, "category", due),
@@ -663,13 +668,14 @@ def work_list_of(
     # payment points due, weighted by the key locations they decide on their claims
     pay_items = due_points(payments, status, day) if due is None else due
     decided = on_claims["covered"].to_numpy(dtype=bool)
-    nearest = on_claims["nearest_id"].to_numpy()[decided]
-    weight_of = (
+    nearest = pd.Series(on_claims["nearest_id"].array[decided]).astype(str)
+    weight_of = (  # each group summed in row order, whatever the groups' order
         pd.Series(on_claims["weight"].to_numpy(dtype="float64")[decided])
-        .groupby(pd.Series(nearest).astype(str).to_numpy())
+        .groupby(nearest, sort=False)
         .sum()
     )
-    pay_w = weight_of.reindex(pay_items["id"].to_numpy()).fillna(0.0).to_numpy("float64")
+    pay_ids = pay_items["id"].to_numpy()
+    pay_w = weight_of.reindex(pay_ids).fillna(0.0).to_numpy("float64")
     pay_items = pay_items.assign(weight=pay_w)
 
     # key locations newly uncovered and not visited since
@@ -680,6 +686,8 @@ def work_list_of(
     at = np.flatnonzero(newly)
     if "id" in key_locations:
         kid = _text(key_locations["id"].iloc[at]).to_numpy()
+        by_id = np.argsort(kid, kind="stable")  # in the order of ids, as the due points
+        at, kid = at[by_id], kid[by_id]
     else:
         kid = now["id"].to_numpy()[at]
     open_ = ~np.isin(kid, after["place_id"].to_numpy())
@@ -712,9 +720,16 @@ def work_list_of(
     out = pd.concat(items, ignore_index=True)
     rank = {r: k for k, r in enumerate(REASONS)}
     cat_w = {c: s.weight for c, s in standards.items()}
+    if "id" in key_locations:
+        # both parts come sorted by id (stably): an id's rank among all of them, the key
+        # location after a payment point of the same id (as a stable sort of the two)
+        places = 2 * np.searchsorted(pay_ids, kid, side="right") - 1
+        id_rank = np.concatenate([2 * np.arange(len(pay_ids)), places])
+    else:
+        id_rank = out["id"].to_numpy()
     order = np.lexsort(
         (
-            out["id"].to_numpy(),
+            id_rank,
             -out["category"].map(cat_w).fillna(0.0).to_numpy(dtype="float64"),
             out["reason"].map(rank).to_numpy(),
             -out["weight"].to_numpy(dtype="float64"),
