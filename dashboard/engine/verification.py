@@ -39,6 +39,8 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.core.inspections import (
     FAILS,
@@ -598,6 +600,33 @@ def work_list(
     )
 
 
+def _lookup(values: pd.Series, table: dict, missing: float) -> np.ndarray:
+    """``table`` of each value (``missing`` when absent) as float64, looked up once per
+    distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    lut = np.array([table.get(u, missing) for u in uniques], dtype="float64")
+    return lut[codes] if len(codes) else np.zeros(0, dtype="float64")
+
+
+def _decided_weights(pay_ids: np.ndarray, nearest: pd.Series, weights: pd.Series) -> np.ndarray:
+    """Per id of ``pay_ids`` (sorted), the sum of the ``weights`` whose ``nearest`` is it
+    (0: none); each sum over its rows in their order, as a group-by of ``nearest`` sums.
+    Looked up in the arrays' own hash (pyarrow) when the ids are distinct."""
+    n = len(pay_ids)
+    if n == 0 or (n > 1 and bool((pay_ids[1:] == pay_ids[:-1]).any())):
+        weight_of = weights.groupby(nearest, sort=False).sum()
+        return weight_of.reindex(pay_ids).fillna(0.0).to_numpy("float64")
+    # pyarrow.compute makes its functions at import: the stubs do not list index_in
+    find = pc.index_in  # pyright: ignore[reportAttributeAccessIssue]
+    at = find(pa.array(nearest, type=pa.string()), value_set=pa.array(pay_ids, type=pa.string()))
+    at = pc.fill_null(at, -1).to_numpy().astype(np.intp)
+    hit = at >= 0
+    sums = weights[hit].groupby(at[hit], sort=False).sum()
+    out = np.zeros(n, dtype="float64")
+    out[sums.index.to_numpy(dtype=np.intp)] = sums.to_numpy(dtype="float64")
+    return out
+
+
 def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> object:
     """The cells of ``col`` at the positions ``at`` (``""`` without the column)."""
     return frame[col].to_numpy()[at] if col in frame else ""
@@ -669,14 +698,9 @@ def work_list_of(
     pay_items = due_points(payments, status, day) if due is None else due
     decided = on_claims["covered"].to_numpy(dtype=bool)
     nearest = pd.Series(on_claims["nearest_id"].array[decided]).astype(str)
-    weight_of = (  # each group summed in row order, whatever the groups' order
-        pd.Series(on_claims["weight"].to_numpy(dtype="float64")[decided])
-        .groupby(nearest, sort=False)
-        .sum()
-    )
+    weights = pd.Series(on_claims["weight"].to_numpy(dtype="float64")[decided])
     pay_ids = pay_items["id"].to_numpy()
-    pay_w = weight_of.reindex(pay_ids).fillna(0.0).to_numpy("float64")
-    pay_items = pay_items.assign(weight=pay_w)
+    pay_items = pay_items.assign(weight=_decided_weights(pay_ids, nearest, weights))
 
     # key locations newly uncovered and not visited since
     newly = before["covered"].to_numpy(dtype=bool) & ~now["covered"].to_numpy(dtype=bool)
@@ -730,8 +754,8 @@ def work_list_of(
     order = np.lexsort(
         (
             id_rank,
-            -out["category"].map(cat_w).fillna(0.0).to_numpy(dtype="float64"),
-            out["reason"].map(rank).to_numpy(),
+            -_lookup(out["category"], cat_w, 0.0),
+            _lookup(out["reason"], rank, np.nan),
             -out["weight"].to_numpy(dtype="float64"),
         )
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -105,6 +106,19 @@ def test_the_work_list_is_the_old_one_with_since_and_validity(shipped):
         _same(kl, pay, districts, ins, std, "2026-11-30", since=since, validity=60)
     _same(kl, pay, districts, ins.iloc[:0], std, "2026-11-30")  # no checks at all
     _same(kl, pay, districts, ins, std, "2026-11-30", basis="verified", validity=30)
+
+
+def test_the_deciding_weights_are_the_old_group_sums():
+    """Looked up by position (distinct ids) or grouped (an id twice): the old group-by's
+    sums to the bit."""
+    rng = np.random.default_rng(4)
+    ids = np.array(sorted(f"P{k:05d}" for k in range(400)), dtype=object)
+    nearest = pd.Series(rng.choice([*ids, "elsewhere"], 5_000)).astype(str)
+    weights = pd.Series(rng.random(5_000) * 10.0 ** rng.integers(-3, 4, 5_000))
+    for pay_ids in (ids, np.sort(np.concatenate([ids, ids[::9]])), ids[:0]):
+        old = weights.groupby(nearest.to_numpy()).sum().reindex(pay_ids).fillna(0.0)
+        got = v._decided_weights(pay_ids, nearest, weights)
+        assert np.array_equal(got, old.to_numpy("float64"))
 
 
 def test_the_work_list_is_the_old_one_on_a_generated_city(city):
