@@ -49,11 +49,13 @@ once per version, the same GeoParquet file a workspace version is), which
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -1169,33 +1171,73 @@ def _pg_version(rec: dict, cur: dict | None) -> Version:
     )
 
 
+#: One lock per read-back file: the sessions of one server that need a new version at once
+#: wait for one thread to read it from the database instead of each reading it, each
+#: holding a pooled connection meanwhile (20 sessions exhausted the pool and waited for
+#: the writers to stop; found by benchmarks/load.py --db).
+_READ_BACK_LOCKS: dict[str, threading.Lock] = {}
+_READ_BACK_GUARD = threading.Lock()
+
+
+def _read_back_lock(path: Path) -> threading.Lock:
+    with _READ_BACK_GUARD:
+        return _READ_BACK_LOCKS.setdefault(str(path), threading.Lock())
+
+
 def _pg_current_file(layer: str, home: Path | None) -> Path | None:
     """The version in effect read back from the database into the local cache (once per
-    version: the file is named by the version's token)."""
+    version: the file is named by the version's token). The version's record is read in
+    one short transaction; its rows, when the file is not there yet, in another, by one
+    thread of the process at a time (versions are write-once: the second transaction
+    reads the same rows)."""
     from loaders.pg import layers as pg
     from loaders.pg.connection import store_key, transaction
 
     with transaction() as conn:
         rec = pg.current(conn, layer)
-        if rec is None:
-            return None
-        d = (home or default_home()) / "cache" / "pg" / store_key() / layer / rec["token"]
-        path = d / f"v{rec['number']:04d}.parquet"  # named as the version, as in a workspace
-        if path.is_file():
+        key = store_key()
+    if rec is None:
+        return None
+    d = (home or default_home()) / "cache" / "pg" / key / layer / rec["token"]
+    path = d / f"v{rec['number']:04d}.parquet"  # named as the version, as in a workspace
+    if path.is_file():
+        return path
+    with _read_back_lock(path):
+        if path.is_file():  # another thread read it meanwhile
             return path
         d.mkdir(parents=True, exist_ok=True)
-        bbox = pg.bounds(conn, layer, rec["chain"])
         columns = rec["columns"]
+        chain = [int(n) for n in rec["chain"]]
+        with transaction() as conn:
+            bbox = pg.bounds(conn, layer, chain)
+            # an import onto the version before: that version's file, when read back
+            # already, holds the chain's rows but the last version's (write-once rows in
+            # chain order), so only the new rows come from the database
+            prefix = None
+            if len(chain) > 1:
+                before = pg.version(conn, layer, chain[-2])
+                if before is not None and list(before["columns"]) == list(columns):
+                    p = path.parent.parent / before["token"] / f"v{chain[-2]:04d}.parquet"
+                    prefix = p if p.is_file() else None
 
-        def write(tmp: Path) -> None:
-            scratch = tmp.with_name(tmp.name + ".csv")  # the temporary's own: readers race
-            batches = pg.copy_out(conn, layer, rec["chain"], columns, scratch)
-            tables = (storable_table(b, layer, columns) for b in batches)
-            write_geoparquet(tmp, layer, columns, int(rec["rows"]), bbox, tables)
+            def write(tmp: Path) -> None:
+                scratch = tmp.with_name(tmp.name + ".csv")  # the temporary's own: readers race
+                from_db = chain[-1:] if prefix is not None else chain
+                batches = pg.copy_out(conn, layer, from_db, columns, scratch)
+                tables = (storable_table(b, layer, columns) for b in batches)
+                if prefix is not None:
+                    tables = itertools.chain(_stored_batches(prefix, layer, columns), tables)
+                write_geoparquet(tmp, layer, columns, int(rec["rows"]), bbox, tables)
 
-        with returning_pool():
-            atomic_write_file(path, write)
-        return path
+            with returning_pool():
+                atomic_write_file(path, write)
+    return path
+
+
+def _stored_batches(path: Path, layer: str, columns: list[str]) -> Iterator[pd.DataFrame]:
+    """A version file's rows as :func:`storable_table` frames, a row group at a time."""
+    for batch in pq.ParquetFile(path).iter_batches(columns=columns):
+        yield storable_table(batch.to_pandas(), layer, columns)
 
 
 def _commit_file_pg(

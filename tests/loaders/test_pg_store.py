@@ -257,3 +257,34 @@ def test_many_readers_of_a_new_version_at_once(store, tmp_path):
             files = list(pool.map(lambda _: current_layer_file("key-locations", home), range(8)))
         assert len({str(f) for f in files}) == 1
         assert len(effective_table("key-locations", home)) >= want
+
+
+@needs_db
+def test_a_version_read_back_onto_the_one_before_equals_a_full_read(store, tmp_path):
+    """A version that adds rows to the one before is read back from that version's file
+    and only its own rows from the database (a chain of 50 imports read 50 COPYs each
+    time); the file equals one read wholly from the database, renamed ids, a new column
+    and all."""
+    import shutil
+
+    import pandas as pd
+    from pandas.testing import assert_frame_equal
+
+    from loaders.workspace import commit, current_layer_file
+
+    if store != "postgresql":
+        pytest.skip("the read-back cache is the database store's")
+    home = tmp_path / "home"
+    commit("key-locations", _frame(), home=home, source="a.csv")
+    assert current_layer_file("key-locations", home) is not None
+    commit("key-locations", _frame().iloc[1:], home=home, source="b.csv")  # renamed ids
+    extra = _frame().assign(note=["x"] * len(_frame()))
+    for frame in (_frame().iloc[:1], extra):  # the same columns, then a new one
+        commit("key-locations", frame, home=home, source="c.csv")
+        stepwise = current_layer_file("key-locations", home)
+        assert stepwise is not None
+        got = pd.read_parquet(stepwise)
+        shutil.rmtree(stepwise.parents[2])  # the layer's read-back cache, every version
+        whole = current_layer_file("key-locations", home)
+        assert whole is not None and whole == stepwise
+        assert_frame_equal(got, pd.read_parquet(whole))
