@@ -1,6 +1,7 @@
 """kill -9 on the PostgreSQL store: ``exchange-atlas import`` killed at seeded moments
 while its transaction is writing (COPY of 25,000 rows), and ``inspect add`` and
-``targets set`` killed likewise. After each kill the layer in effect is the old version or
+``targets set`` killed likewise, and ``exchange-atlas run`` killed together with two
+imports under way. After each kill the layer in effect is the old version or
 the new one, whole (never some of its rows), the history lists only versions that were
 put in effect, no row of the database belongs to a version that has no record, the
 advisory lock is free (the next write goes through at once) and undo works."""
@@ -156,3 +157,73 @@ def test_kill_inspection_and_targets_writes(database, tmp_path):
             assert got_ins in (n_ins, n_ins + 1) and got_tg in (n_tg, n_tg + 1)
         _run(argv)  # then the same write goes through at once (no lock left held)
     assert len(load_inspections()) >= 1 and len(targets_history()) >= 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(port: int, log: Path) -> subprocess.Popen:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [exe(), "run", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while True:
+        assert proc.poll() is None, log.read_text()[-2000:]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.25)
+
+
+def test_kill_the_server_and_its_writers_at_once(database, tmp_path):
+    """kill -9 of ``exchange-atlas run`` on the database together with two imports under
+    way: every listed version is whole (its rows the one before's plus what it added),
+    no row belongs to a version without a record, the lock is free, and the server starts
+    again on the same database."""
+    big = _big_csv(tmp_path / "big.csv")
+    old = _state()
+    port = _free_port()
+    server = _serve(port, tmp_path / "server.log")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp))
+    argv = [exe(), "import", str(big), "--layer", LAYER, "--crs", "wgs84"]
+    writers = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    time.sleep(random.Random(SEED).uniform(1.5, 3.0))
+    os.killpg(server.pid, signal.SIGKILL)
+    for w in writers:
+        w.kill()
+    server.wait(30)
+    for w in writers:
+        w.wait(30)
+    from loaders.workspace import history
+
+    versions = history(LAYER)
+    rows = {v.number: v for v in versions}
+    for v in versions:  # whole: each version is the one before plus what it added
+        before = rows[int(v.previous[1:5])].rows if v.previous else len(old[2])
+        assert v.rows == before + v.added, v
+    assert _orphans(database) == 0
+    assert _state()[1] in {old[1] + k * v.added for v in versions for k in (1, 2)} | {old[1]}
+    small = tmp_path / "two.csv"
+    small.write_text(NEW_ROWS, encoding="utf-8")
+    _run(["import", str(small), "--layer", LAYER, "--crs", "wgs84"])  # the lock is free
+    again = _serve(port, tmp_path / "server2.log")
+    os.killpg(again.pid, signal.SIGTERM)
+    again.wait(30)
