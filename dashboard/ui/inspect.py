@@ -398,7 +398,7 @@ def _claims_inputs(inputs: ViewInputs) -> ViewInputs:
     if not inputs.evidence:
         return inputs
     keys = dict(inputs.signature)
-    if cache.inspections().empty:
+    if keys.get("inspections") == "none":  # no checks under this signature
         keys["basis"] = "claimed"
         return dataclasses.replace(inputs, signature=tuple(keys.items()))
     evidence = dict(cache.evidence_signature(inputs.basis))

@@ -245,3 +245,20 @@ def test_the_work_table_is_the_old_one(city, monkeypatch, lang):
         assert set(items["kind"]) == {"payment", "key_location"}
         for part in (items, items.head(7), items.iloc[:0]):
             pd.testing.assert_frame_equal(ui.work_table(part, lang), _old_work_table(part, lang))
+
+
+@pytest.mark.parametrize("basis", ["claimed", "verified"])
+def test_the_pages_work_list_without_checks_is_the_old_one(tmp_path, monkeypatch, basis):
+    from dashboard.ui import cache
+    from dashboard.ui import inspect as ui
+
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path))
+    lay, ins = cache.load_layers(), cache.inspections()
+    assert ins.empty
+    for radius in (None, 700):
+        inputs = cache.view_inputs(ViewState(basis=basis, radius=radius))
+        want = ref.work_list(
+            lay["key-locations"], lay["payments"], ins, inputs.standards, lay["districts"],
+            as_of=inputs.as_of, validity_days=ui.validity_days(inputs), basis=basis,
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(ui.work_list(inputs, None), want)
