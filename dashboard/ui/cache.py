@@ -420,6 +420,15 @@ class ViewInputs:
         return _supply(self.signature, as_of)
 
     @property
+    def field_checks(self) -> pd.DataFrame:
+        """The field checks these inputs name (cached; do not modify): those of the
+        signature's inspections entry, so every part of a view reads the same checks."""
+        keys = dict(self.signature)
+        if "inspections" not in keys:
+            return inspections()
+        return _inspections(keys["inspections"], str(default_home()))
+
+    @property
     def evidence(self) -> bool:
         """Whether field checks change what coverage counts (verified basis, or any check
         recorded): a time series must then be assessed date by date."""

@@ -81,7 +81,7 @@ def _inputs(view: ViewState | ViewInputs) -> ViewInputs:
 def _field_records(inputs: ViewInputs) -> verification.FieldRecords:
     """The field checks in effect read once for every date (cached per data; do not
     modify)."""
-    return verification.field_records(cache.inspections())
+    return verification.field_records(inputs.field_checks)
 
 
 @cache.view_cached()
@@ -337,7 +337,7 @@ def place_status_label(inputs: ViewInputs, place_id: str, lang: str) -> str:
     row = search_index.rows_of(point_status(inputs), "payments", place_id)
     if len(row):
         return label(POINT_STATUSES, str(row["status"].iloc[0]), lang)
-    ev = verification.latest_evidence(cache.inspections(), inputs.as_of)
+    ev = verification.latest_evidence(inputs.field_checks, inputs.as_of)
     ev = ev[ev["place_id"].astype(str) == place_id]
     ok = bool((ev["result"] == "accepted").any()) if len(ev) else False
     return label(POINT_STATUSES, "verified" if ok else "failed", lang)
