@@ -186,11 +186,19 @@ def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[d
     """Map records of every payment point of ``district`` coloured by status (the map of a
     district of few points), tooltips as plain-text fields."""
     s = district_status(inputs, district)
-    own, other = name_col(lang), "name_en" if lang == "zh" else "name_zh"
-    names = s[own].astype("string").fillna("").to_numpy()
-    others = s[other].astype("string").fillna("").to_numpy()
-    labels = [label(POINT_STATUSES, x, lang) for x in s["status"]]
     head = t("ip_map_status", lang)
+    bodies = [f"{head}: {label(POINT_STATUSES, x, lang)}" for x in s["status"]]
+    colors = [STATUS_COLORS.get(x, STATUS_COLORS["never"]) for x in s["status"]]
+    return _dot_records(s, lang, bodies, colors)
+
+
+def _dot_records(rows: pd.DataFrame, lang: str, bodies, colors) -> list[dict]:
+    """Map records of ``rows`` (``id``, ``lon``, ``lat``, both names) with the plain-text
+    tooltip fields: the name in ``lang`` (else the id), the other name, ``bodies``; and
+    ``colors``."""
+    own, other = name_col(lang), "name_en" if lang == "zh" else "name_zh"
+    names = rows[own].astype("string").fillna("").to_numpy()
+    others = rows[other].astype("string").fillna("").to_numpy()
     return [
         {
             "id": str(i),
@@ -198,11 +206,11 @@ def status_layer_records(inputs: ViewInputs, district: str, lang: str) -> list[d
             "lat": float(la),
             "tt_title": str(n) or str(i),
             "tt_sub": str(o),
-            "tt_body": f"{head}: {lab}",
-            "color": STATUS_COLORS.get(st, STATUS_COLORS["never"]),
+            "tt_body": body,
+            "color": color,
         }
-        for i, lo, la, n, o, lab, st in zip(
-            s["id"], s["lon"], s["lat"], names, others, labels, s["status"], strict=True
+        for i, lo, la, n, o, body, color in zip(
+            rows["id"], rows["lon"], rows["lat"], names, others, bodies, colors, strict=True
         )
     ]
 
@@ -611,32 +619,14 @@ def work_deck(
         src = work_source(inputs, district, since, lang)
         layers.append(tiles.tile_layer(src, view["zoom"], "worklist"))
     else:
-        own, other = name_col(lang), "name_en" if lang == "zh" else "name_zh"
-        names = items[own].astype("string").fillna("").to_numpy()
-        others = items[other].astype("string").fillna("").to_numpy()
         notes = _kind_notes(items, lang).to_numpy()
         head = t("wl_reason", lang)
-        records = [
-            {
-                "id": str(i),
-                "lon": float(lo),
-                "lat": float(la),
-                "tt_title": str(n) or str(i),
-                "tt_sub": str(o),
-                "tt_body": f"{head}: {label(REASONS, r, lang)}\n{note}",
-                "color": REASON_COLORS.get(r, REASON_COLORS["never"]),
-            }
-            for i, lo, la, n, o, r, note in zip(
-                items["id"],
-                items["lon"],
-                items["lat"],
-                names,
-                others,
-                items["reason"],
-                notes,
-                strict=True,
-            )
+        bodies = [
+            f"{head}: {label(REASONS, r, lang)}\n{note}"
+            for r, note in zip(items["reason"], notes, strict=True)
         ]
+        colors = [REASON_COLORS.get(r, REASON_COLORS["never"]) for r in items["reason"]]
+        records = _dot_records(items, lang, bodies, colors)
         layers.append(maps.scatter_layer(records, "worklist", "color", radius_px=DOT_PX))
     return maps.make_deck(layers, view, height=420), src
 
