@@ -20,16 +20,23 @@ its ``cost_df`` (tested).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 # scipy has no type stub for its compiled _ckdtree module
+from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree  # pyright: ignore[reportAttributeAccessIssue]
 
 from dashboard.core.standards import Standards
-from dashboard.engine.coverage import DateLike, district_codes, in_service, project_lonlat
+from dashboard.engine.coverage import (
+    DateLike,
+    district_codes,
+    in_service_from,
+    project_lonlat,
+)
 
 Decay = Callable[[np.ndarray], np.ndarray]
 
@@ -207,6 +214,162 @@ def pooled_e2sfca(
     return e2sfca(dc, dw, sc, sw, decay)[dinv]
 
 
+@dataclass(frozen=True)
+class AccessIndex:
+    """E2SFCA of one set of places and payment points at any date, formed once.
+
+    The (place, point, weight) pairs within the catchment do not depend on the date: a date
+    only decides which points are in service. So they are formed once over every point —
+    exactly, or between grid cells when they would not fit (:data:`PAIRS_MAX`) — and
+    :meth:`at` answers a date with two weighted sums over them (``np.bincount``), with no
+    radius search and no point-in-polygon test. Build with :func:`access_index`.
+    """
+
+    #: ``id``, ``category``, ``adcode``, ``demand`` of each place (input order and index)
+    places: pd.DataFrame
+    #: each payment point's first day in service (``Timestamp.min``: always)
+    since: np.ndarray
+    #: each payment point's capacity :math:`S_j`
+    capacity: np.ndarray
+    #: the weight :math:`W(d_{ij})` of each pair within the catchment, demand units by
+    #: supply units (units: places and points, or the grid cells they were pooled into)
+    weights: csr_matrix
+    #: Σ_i W_ij P_i of each supply unit (the same on every date)
+    reach: np.ndarray
+    #: each place's demand unit, each point's supply unit
+    place_unit: np.ndarray
+    point_unit: np.ndarray
+    #: the grid cell (metres) places and points were pooled on; 0: exact
+    pooled_m: float
+
+    def at(self, as_of: DateLike | None = None) -> pd.DataFrame:
+        """:func:`accessibility`'s table at ``as_of`` (None: every point counts)."""
+        if as_of is None:
+            active = np.ones(len(self.since), dtype=bool)
+        else:
+            active = self.since <= np.datetime64(pd.Timestamp(as_of).value, "ns")
+        n_supply = len(self.reach)
+        cap = np.bincount(
+            self.point_unit, weights=self.capacity * active, minlength=n_supply
+        )  # in-service capacity of each supply unit
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(self.reach > 0, cap / np.where(self.reach > 0, self.reach, 1.0), 0.0)
+        score = self.weights @ ratio  # Σ_j W_ij R_j of each demand unit
+        out = self.places.copy()
+        out["access"] = score[self.place_unit]
+        out.attrs["pooled_m"] = self.pooled_m  # 0: exact; else the grid cell pooled on
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the pairs and the per-point arrays."""
+        m = self.weights
+        arrays = (m.data, m.indices, m.indptr, self.reach, self.since, self.capacity)
+        return int(sum(a.nbytes for a in arrays))
+
+    @property
+    def pairs(self) -> int:
+        """How many (demand unit, supply unit) pairs lie within the catchment."""
+        return int(self.weights.nnz)
+
+
+def _units(
+    xy: np.ndarray, weight: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooling units of points: each its own (``cell`` 0), or :func:`_pool`'s cells."""
+    if not cell:
+        return xy, weight, np.arange(len(xy), dtype=np.intp)
+    return _pool(xy, weight, cell)
+
+
+def access_index(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    standards: Standards,
+    *,
+    decay: Decay | None = None,
+    capacity: str | None = None,
+    districts: gpd.GeoDataFrame | None = None,
+) -> AccessIndex:
+    """The :class:`AccessIndex` of key locations ``demand`` and payment points ``supply``
+    (every point, whatever its date) under the standards' weights.
+
+    Demand :math:`P_i` is the category weight of the standards (a visitor-demand proxy);
+    capacity :math:`S_j` is the ``capacity`` column of ``supply`` when named, else 1 per
+    point; the default decay is :data:`DEFAULT_STEPS`. Exact while the pairs within the
+    catchment number at most :data:`PAIRS_MAX`; beyond (a million places in a dense city:
+    billions of pairs) places and points are pooled on the finest grid of
+    :data:`POOL_CELLS` that keeps them within it (as :func:`pooled_e2sfca`; a cell of
+    points sits at its members' capacity-weighted centre over every date, so the pairs
+    stay the same from date to date). ``districts`` (else the places' ``adcode``) says
+    which district each place counts in.
+
+    Raises
+    ------
+    ValueError
+        On a category without a standard or a negative capacity.
+    """
+    decay = decay or step_decay(DEFAULT_STEPS)
+    unknown = sorted(set(demand["category"].astype(str)) - set(standards))
+    if unknown:
+        raise ValueError(f"no service standard for {', '.join(unknown)}")
+    catchment = getattr(decay, "catchment", None)
+    if not catchment:
+        raise ValueError("give a decay with a catchment (step_decay or gaussian_decay)")
+    p = demand["category"].astype(str).map({c: s.weight for c, s in standards.items()})
+    pw = p.to_numpy("float64")
+    cap = (
+        supply[capacity].to_numpy(dtype="float64")
+        if capacity is not None
+        else np.ones(len(supply), dtype="float64")
+    )
+    if (pw < 0).any() or (cap < 0).any():
+        raise ValueError("demand and capacity must be non-negative")
+    dx, dy = project_lonlat(demand["lon"].to_numpy(), demand["lat"].to_numpy())
+    sx, sy = project_lonlat(supply["lon"].to_numpy(), supply["lat"].to_numpy())
+    dxy, sxy = np.column_stack([dx, dy]), np.column_stack([sx, sy])
+    pooled = 0.0  # exact unless the pairs would not fit: then pooled on the finest grid that does
+    if estimate_pairs(dxy, sxy, catchment) > PAIRS_MAX:
+        for cell in POOL_CELLS:
+            pooled = cell
+            if estimate_pairs(_cells(dxy, cell), _cells(sxy, cell), catchment) <= PAIRS_MAX:
+                break
+    d_xy, d_w, d_of = _units(dxy, pw, pooled)
+    s_xy, _s_w, s_of = _units(sxy, cap, pooled)
+    i, j, dist = distance_pairs(d_xy, s_xy, catchment)
+    w = decay(dist)
+    keep = w > 0
+    weights = csr_matrix(
+        (w[keep], (i[keep], j[keep])), shape=(len(d_xy), len(s_xy)), dtype="float64"
+    )
+    if districts is not None:
+        codes = district_codes(demand["lon"].to_numpy(), demand["lat"].to_numpy(), districts)
+        table = districts["adcode"].astype(str).to_numpy()
+        fb = demand["adcode"].astype(str).to_numpy() if "adcode" in demand.columns else None
+        adcode = np.where(codes >= 0, table[np.maximum(codes, 0)], fb if fb is not None else "")
+    else:
+        adcode = demand["adcode"].astype(str).to_numpy() if "adcode" in demand.columns else ""
+    places = pd.DataFrame(
+        {
+            "id": demand["id"].to_numpy() if "id" in demand.columns else np.arange(len(demand)),
+            "category": demand["category"].to_numpy(),
+            "adcode": adcode,
+            "demand": pw,
+        },
+        index=demand.index,
+    )
+    return AccessIndex(
+        places=places,
+        since=in_service_from(supply),
+        capacity=cap,
+        weights=weights,
+        reach=np.asarray(weights.T @ np.asarray(d_w, dtype="float64")),
+        place_unit=np.asarray(d_of, dtype=np.intp),
+        point_unit=np.asarray(s_of, dtype=np.intp),
+        pooled_m=pooled,
+    )
+
+
 def accessibility(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
@@ -217,16 +380,11 @@ def accessibility(
     capacity: str | None = None,
     districts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """E2SFCA score of each key location against in-service payment points.
+    """E2SFCA score of each key location against the payment points in service on
+    ``as_of`` (every point when None): :func:`access_index`'s answer at that date.
 
-    Demand :math:`P_i` is the category weight of the standards (a visitor-demand
-    proxy); capacity :math:`S_j` is the ``capacity`` column of ``supply`` when named,
-    else 1 per point. The default decay is :data:`DEFAULT_STEPS`.
-
-    Exact while the pairs within the catchment number at most :data:`PAIRS_MAX`; beyond
-    (a million places in a dense city: billions of pairs) places and points are pooled on
-    the finest grid of :data:`POOL_CELLS` that keeps them within it (:func:`pooled_e2sfca`),
-    and ``attrs["pooled_m"]`` says which (0 when exact), so a page or report can say so.
+    ``attrs["pooled_m"]`` says whether places and points were pooled on a grid because
+    the pairs would not fit (0 when exact), so a page or report can say so.
 
     Returns
     -------
@@ -234,51 +392,10 @@ def accessibility(
         ``id``, ``category``, ``adcode``, ``demand``, ``access`` (one row per place,
         input order), where ``access`` is :math:`A_i` (points per unit demand).
     """
-    decay = decay or step_decay(DEFAULT_STEPS)
-    unknown = sorted(set(demand["category"].astype(str)) - set(standards))
-    if unknown:
-        raise ValueError(f"no service standard for {', '.join(unknown)}")
-    p = demand["category"].astype(str).map({c: s.weight for c, s in standards.items()})
-    active = in_service(supply, as_of)
-    sup = supply[active]
-    dx, dy = project_lonlat(demand["lon"].to_numpy(), demand["lat"].to_numpy())
-    sx, sy = project_lonlat(sup["lon"].to_numpy(), sup["lat"].to_numpy())
-    cap = (
-        sup[capacity].to_numpy(dtype="float64")
-        if capacity is not None
-        else np.ones(len(sup), dtype="float64")
+    index = access_index(
+        demand, supply, standards, decay=decay, capacity=capacity, districts=districts
     )
-    dxy, sxy, pw = np.column_stack([dx, dy]), np.column_stack([sx, sy]), p.to_numpy("float64")
-    catchment = float(getattr(decay, "catchment", 0.0) or 0.0)
-    pooled = 0.0  # exact unless the pairs would not fit: then pooled on the finest grid that does
-    if catchment and estimate_pairs(dxy, sxy, catchment) > PAIRS_MAX:
-        for cell in POOL_CELLS:
-            pooled = cell
-            if estimate_pairs(_cells(dxy, cell), _cells(sxy, cell), catchment) <= PAIRS_MAX:
-                break
-    if pooled:
-        a = pooled_e2sfca(dxy, pw, sxy, cap, decay, pooled)
-    else:
-        a = e2sfca(dxy, pw, sxy, cap, decay)
-    if districts is not None:
-        codes = district_codes(demand["lon"].to_numpy(), demand["lat"].to_numpy(), districts)
-        table = districts["adcode"].astype(str).to_numpy()
-        fb = demand["adcode"].astype(str).to_numpy() if "adcode" in demand.columns else None
-        adcode = np.where(codes >= 0, table[np.maximum(codes, 0)], fb if fb is not None else "")
-    else:
-        adcode = demand["adcode"].astype(str).to_numpy() if "adcode" in demand.columns else ""
-    out = pd.DataFrame(
-        {
-            "id": demand["id"].to_numpy() if "id" in demand.columns else np.arange(len(demand)),
-            "category": demand["category"].to_numpy(),
-            "adcode": adcode,
-            "demand": p.to_numpy(dtype="float64"),
-            "access": a,
-        },
-        index=demand.index,
-    )
-    out.attrs["pooled_m"] = pooled  # 0: exact; else the grid cell the data were pooled on
-    return out
+    return index.at(as_of)
 
 
 def district_accessibility(scores: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,8 @@ from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL, ViewState
 from dashboard.engine import compare
-from dashboard.engine.accessibility import accessibility, district_accessibility
+from dashboard.engine.accessibility import AccessIndex, accessibility, district_accessibility
+from dashboard.engine.accessibility import access_index as make_access_index
 from dashboard.engine.coverage import assess_coverage, coverage_by_sector, progress_table
 from dashboard.engine.explore import Filters
 from dashboard.engine.siting import SitingResult, recommend_sites
@@ -54,16 +55,37 @@ def _progress(inputs: ViewInputs, start: str, end: str) -> pd.DataFrame:
 
 def _access(inputs: ViewInputs) -> pd.DataFrame:
     """E2SFCA of the view, cached on what it depends on: the data, the date and the
-    standards' weights — not their radii or requirements, so a radius step reuses it."""
+    standards' weights — not their radii or requirements, so a radius step reuses it.
+    Without field checks changing the supply, a date is answered from the view's
+    :func:`access_index` (two sums over pairs formed once), else computed for the date."""
     weights = {
         c: dataclasses.replace(s, radius_m=1.0, require=(), rationale="", rationale_zh="")
         for c, s in inputs.standards.items()
     }
-    return _access_of(dataclasses.replace(inputs, standards_json=cache.standards_key(weights)))
+    by_weight = dataclasses.replace(inputs, standards_json=cache.standards_key(weights))
+    return _access_of(by_weight)
+
+
+#: Accessibility indexes built in this process (a date step builds none: the tests count them).
+ACCESS_INDEX_BUILDS = 0
+
+
+@cache.view_cached(dated=False, max_entries=2)
+def access_index(inputs: ViewInputs) -> AccessIndex:
+    """The :class:`~dashboard.engine.accessibility.AccessIndex` of the view's data under its
+    standards' weights (cached; not keyed by the date)."""
+    global ACCESS_INDEX_BUILDS
+    ACCESS_INDEX_BUILDS += 1
+    lay = inputs.layers
+    return make_access_index(
+        lay["key-locations"], inputs.supply_at(None), inputs.standards, districts=lay["districts"]
+    )
 
 
 @cache.view_cached()
 def _access_of(inputs: ViewInputs) -> pd.DataFrame:
+    if not inputs.evidence:  # the supply is the same on every date: one set of pairs
+        return access_index(inputs).at(inputs.as_of)
     lay = inputs.layers
     return accessibility(
         lay["key-locations"],
