@@ -274,10 +274,13 @@ def uncovered_list(places: pd.DataFrame, demand: pd.DataFrame, adcode: str) -> p
     ``distance_m`` (to the nearest qualifying point; ``inf`` if none),
     ``radius_m``, ``weight``, ``adcode``, ``lon``, ``lat``.
     """
-    here = places["adcode"].astype(str) == adcode if adcode != "all" else True
-    p = places[here & ~places["covered"].astype(bool)]
+    p = places[~places["covered"].to_numpy(dtype=bool)]  # the few first, then the rest
+    if adcode != "all":
+        p = p[p["adcode"].astype(str).to_numpy() == adcode]
+    ids = p["id"].astype(str)
     names = pd.DataFrame(demand)[["id", "name_zh", "name_en"]].astype({"id": str})
-    out = p.assign(id=p["id"].astype(str)).merge(names, on="id", how="left")
+    names = names[names["id"].isin(ids)]  # join the names of the uncovered only
+    out = p.assign(id=ids).merge(names, on="id", how="left")
     out = out.sort_values(["sector", "distance_m", "id"], ascending=[True, False, True])
     cols = ["sector", "id", "name_zh", "name_en", "category", "distance_m", "radius_m", "weight"]
     out["adcode"] = out["adcode"].astype(str)

@@ -53,17 +53,33 @@ def _progress(inputs: ViewInputs, start: str, end: str) -> pd.DataFrame:
     return progress_table(a, b, lay["districts"])
 
 
+def _by_weight(inputs: ViewInputs) -> ViewInputs:
+    """``inputs`` with the standards reduced to what accessibility depends on: their
+    weights (not their radii or requirements), so a radius step shares its results."""
+    weights = {
+        c: dataclasses.replace(s, radius_m=1.0, require=(), rationale="", rationale_zh="")
+        for c, s in inputs.standards.items()
+    }
+    return dataclasses.replace(inputs, standards_json=cache.standards_key(weights))
+
+
 def _access(inputs: ViewInputs) -> pd.DataFrame:
     """E2SFCA of the view, cached on what it depends on: the data, the date and the
     standards' weights — not their radii or requirements, so a radius step reuses it.
     Without field checks changing the supply, a date is answered from the view's
     :func:`access_index` (two sums over pairs formed once), else computed for the date."""
-    weights = {
-        c: dataclasses.replace(s, radius_m=1.0, require=(), rationale="", rationale_zh="")
-        for c, s in inputs.standards.items()
-    }
-    by_weight = dataclasses.replace(inputs, standards_json=cache.standards_key(weights))
-    return _access_of(by_weight)
+    return _access_of(_by_weight(inputs))
+
+
+@cache.view_cached()
+def _district_access_of(inputs: ViewInputs) -> pd.DataFrame:
+    return district_accessibility(_access_of(inputs))
+
+
+def _district_access(inputs: ViewInputs) -> pd.DataFrame:
+    """:func:`district_accessibility` of :func:`_access` (cached alike: a radius step
+    reuses it)."""
+    return _district_access_of(_by_weight(inputs))
 
 
 #: Accessibility indexes built in this process (a date step builds none: the tests count them).
@@ -136,8 +152,7 @@ def _by_sector(inputs: ViewInputs) -> pd.DataFrame:
 def district_metrics(inputs: ViewInputs) -> pd.DataFrame:
     """:func:`compare.district_metrics` (coverage and accessibility per district) at the
     view's date (cached)."""
-    scores = district_accessibility(_access(inputs))
-    return compare.district_metrics(cache.coverage(inputs).districts, scores)
+    return compare.district_metrics(cache.coverage(inputs).districts, _district_access(inputs))
 
 
 @cache.view_cached()
@@ -157,7 +172,7 @@ def _comparison(
     cov = cache.coverage(inputs)
     scores = _access(inputs)
     prog = _progress(inputs, start, end)
-    table = compare.comparison_table(cov.districts, prog, district_accessibility(scores), by=by)
+    table = compare.comparison_table(cov.districts, prog, _district_access(inputs), by=by)
     return table, compare.city_reference(cov.districts, scores, prog)
 
 
