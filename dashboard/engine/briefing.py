@@ -26,8 +26,8 @@ import pandas as pd
 from dashboard.core.standards import Standards
 from dashboard.core.targets import CITY, Targets, target_for
 from dashboard.engine import compare, progress
-from dashboard.engine.accessibility import accessibility, district_accessibility
-from dashboard.engine.coverage import CoverageResult, assess_coverage, progress_table
+from dashboard.engine.accessibility import AccessIndex, access_index, district_accessibility
+from dashboard.engine.coverage import assess_coverage, progress_table
 from dashboard.engine.events import event_readiness, major_event_readiness, order_events
 from dashboard.engine.siting import recommend_sites
 
@@ -167,16 +167,23 @@ def _top_by_sector(unc: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def _metrics(
-    cov: CoverageResult, layers: Mapping[str, pd.DataFrame], supply: pd.DataFrame, std, when
-) -> tuple:
-    scores = accessibility(
-        layers["key-locations"],
-        supply,
-        std,
-        as_of=when,
-        districts=cast(gpd.GeoDataFrame, layers["districts"]),
-    )
-    return scores, district_accessibility(scores)
+    layers: Mapping[str, pd.DataFrame], supplies: Sequence[pd.DataFrame], std, dates: Sequence
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Accessibility per place and per district on each date, each against its supply;
+    one :class:`~dashboard.engine.accessibility.AccessIndex` for dates sharing a supply."""
+    indexes: dict[int, AccessIndex] = {}
+    out = []
+    for sup, when in zip(supplies, dates):
+        if id(sup) not in indexes:
+            indexes[id(sup)] = access_index(
+                layers["key-locations"],
+                sup,
+                std,
+                districts=cast(gpd.GeoDataFrame, layers["districts"]),
+            )
+        scores = indexes[id(sup)].at(when)
+        out.append((scores, district_accessibility(scores)))
+    return out
 
 
 def _events(
@@ -273,8 +280,9 @@ def build_briefing(
     supply_prev = supply_at(pd.Timestamp(prev)) if supply_at else raw
     now = assess_coverage(demand, supply, polys, standards, as_of=end)
     before = assess_coverage(demand, supply_prev, polys, standards, as_of=prev)
-    scores, access = _metrics(now, layers, supply, standards, end)
-    scores_prev, access_prev = _metrics(before, layers, supply_prev, standards, prev)
+    (scores, access), (scores_prev, access_prev) = _metrics(
+        layers, [supply, supply_prev], standards, [end, prev]
+    )
     prog = progress_table(before, now, polys)  # = coverage_progress(prev, end)
     table = compare.comparison_table(now.districts, prog, access, by="coverage")
     city = compare.city_reference(now.districts, scores, prog)
