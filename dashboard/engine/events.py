@@ -39,6 +39,7 @@ the same neighbourhood's readiness as of a reference date.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
@@ -236,10 +237,27 @@ def _xy(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y]) if len(x) else np.zeros((0, 2))
 
 
+@dataclass(frozen=True)
+class PointSet:
+    """Points projected to metres (``xy``, one row per row of their frame) with their
+    KD-tree, built once: a caller that keeps one per layer saves the projection and the
+    tree of every :func:`neighbours` search (a radius step at 100k places)."""
+
+    xy: np.ndarray
+    tree: cKDTree | None  #: None when there are no points
+
+
+def point_set(frame: pd.DataFrame) -> PointSet:
+    """The :class:`PointSet` of ``frame``'s ``lon``/``lat`` (WGS-84), in its row order."""
+    xy = _xy(frame["lon"].to_numpy("float64"), frame["lat"].to_numpy("float64"))
+    return PointSet(xy, cKDTree(xy) if len(xy) else None)
+
+
 def neighbours(
-    site_xy: np.ndarray, point_xy: np.ndarray, radius_m: float
+    site_xy: np.ndarray, point_xy: np.ndarray | PointSet, radius_m: float
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """Which points lie within ``radius_m`` (inclusive) of each site.
+    """Which points lie within ``radius_m`` (inclusive) of each site; the points as
+    projected coordinates or a :class:`PointSet` (its tree reused).
 
     Returns
     -------
@@ -247,11 +265,13 @@ def neighbours(
         Sparse ``sites × points`` matrices: ``mask`` holds 1 where the point is within
         the radius; ``dist`` the distance in metres there (stored explicitly, also 0).
     """
+    points = point_xy if isinstance(point_xy, PointSet) else None
+    point_xy = points.xy if points is not None else cast(np.ndarray, point_xy)
     n_s, n_p = site_xy.shape[0], point_xy.shape[0]
     if n_s == 0 or n_p == 0:
         empty = sparse.csr_matrix((n_s, n_p), dtype=np.int64)
         return empty, sparse.csr_matrix((n_s, n_p), dtype="float64")
-    tree = cKDTree(point_xy)
+    tree = points.tree if points is not None and points.tree is not None else cKDTree(point_xy)
     lists = tree.query_ball_point(site_xy, r=float(radius_m) * (1 + 1e-9) + 1e-6)
     rows = np.repeat(np.arange(n_s), [len(x) for x in lists])
     cols = np.fromiter((j for x in lists for j in x), dtype=np.intp, count=rows.size)
@@ -275,6 +295,9 @@ def event_readiness(
     *,
     radius_m: float = DEFAULT_RADIUS_M,
     venue_radius_m: float = DEFAULT_VENUE_RADIUS_M,
+    key_points: PointSet | None = None,
+    payment_points: PointSet | None = None,
+    covered_since: pd.Series | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Payment readiness around each event's venue as of its start date.
 
@@ -293,6 +316,14 @@ def event_readiness(
         Readiness radius :math:`R` around the site.
     venue_radius_m : float
         Radius for counting payment points at the venue.
+    key_points, payment_points : PointSet, optional
+        :func:`point_set` of ``key_locations`` / ``payments`` when the caller keeps them
+        (else projected here).
+    covered_since : Series or array, optional
+        :func:`~dashboard.engine.coverage.covered_from` of every row of
+        ``key_locations`` under ``standards`` and ``payments`` when the caller has it (a
+        coverage index answers it without a search); else searched here, for the places
+        near some site only. The answer is the same.
 
     Returns
     -------
@@ -326,21 +357,22 @@ def event_readiness(
     date_code, date_uniq = pd.factorize(start, sort=True)
 
     # key locations near some site, covered as of each distinct start date
-    k_xy = _xy(key_locations["lon"].to_numpy("float64"), key_locations["lat"].to_numpy("float64"))
-    near, _ = neighbours(site_xy, k_xy, radius_m)
+    near, _ = neighbours(site_xy, key_points or point_set(key_locations), radius_m)
     used = np.flatnonzero(np.asarray(near.sum(axis=0)).ravel() > 0)
     near = near[:, used]
     covered = np.zeros((used.size, len(date_uniq)), dtype=np.int64)
     if used.size:
         # coverage only grows with time: one search answers every start date
-        since = covered_from(key_locations.iloc[used], payments, standards).to_numpy()
+        if covered_since is not None:
+            since = np.asarray(covered_since, dtype="datetime64[ns]")[used]
+        else:
+            since = covered_from(key_locations.iloc[used], payments, standards).to_numpy()
         covered[:] = since[:, None] <= date_uniq.to_numpy()[None, :]
     nearby = np.asarray(near.sum(axis=1)).ravel()[site_code]
     cov_counts = np.asarray(near @ covered)[site_code, date_code] if used.size else np.zeros(n)
 
     # payment points within the venue radius, in service on each start date
-    p_xy = _xy(payments["lon"].to_numpy("float64"), payments["lat"].to_numpy("float64"))
-    pnear, _ = neighbours(site_xy, p_xy, venue_radius_m)
+    pnear, _ = neighbours(site_xy, payment_points or point_set(payments), venue_radius_m)
     pused = np.flatnonzero(np.asarray(pnear.sum(axis=0)).ravel() > 0)
     if pused.size:
         # in service on each start date (in_service's rule, for all dates at once)
@@ -367,8 +399,10 @@ def event_places(
     standards: Standards,
     *,
     radius_m: float = DEFAULT_RADIUS_M,
+    key_points: PointSet | None = None,
 ) -> pd.DataFrame:
-    """The key locations within ``radius_m`` of one event's site, as of its start date.
+    """The key locations within ``radius_m`` of one event's site, as of its start date
+    (``key_points``: :func:`point_set` of ``key_locations``, when the caller keeps it).
 
     Returns
     -------
@@ -382,8 +416,7 @@ def event_places(
     ev = pd.DataFrame([dict(event)])
     site = event_sites(ev, venues).iloc[0]
     site_xy = _xy(np.array([site["site_lon"]]), np.array([site["site_lat"]]))
-    k_xy = _xy(key_locations["lon"].to_numpy("float64"), key_locations["lat"].to_numpy("float64"))
-    _, dist = neighbours(site_xy, k_xy, radius_m)
+    _, dist = neighbours(site_xy, key_points or point_set(key_locations), radius_m)
     dist = dist.tocoo()
     cols, d = dist.col, dist.data
     demand = key_locations.iloc[cols]
@@ -420,8 +453,10 @@ def venue_payments(
     venues: pd.DataFrame | None,
     payments: pd.DataFrame,
     radius_m: float,
+    payment_points: PointSet | None = None,
 ) -> pd.DataFrame:
-    """Payment points in service on the event's start date within ``radius_m`` of its site.
+    """Payment points in service on the event's start date within ``radius_m`` of its site
+    (``payment_points``: :func:`point_set` of ``payments``, when the caller keeps it).
 
     Adds ``to_venue_m``; nearest first.
     """
@@ -429,8 +464,7 @@ def venue_payments(
     site = event_sites(ev, venues).iloc[0]
     site_xy = _xy(np.array([site["site_lon"]]), np.array([site["site_lat"]]))
     active = in_service(payments, pd.Timestamp(ev["start_date"].iloc[0]).normalize())
-    p_xy = _xy(payments["lon"].to_numpy("float64"), payments["lat"].to_numpy("float64"))
-    _, dist = neighbours(site_xy, p_xy, radius_m)
+    _, dist = neighbours(site_xy, payment_points or point_set(payments), radius_m)
     dist = dist.tocoo()
     keep = active[dist.col]
     out = payments.iloc[dist.col[keep]].copy()

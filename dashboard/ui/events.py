@@ -9,6 +9,7 @@ cache. Returned objects are shared: pages must not modify them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -34,9 +35,32 @@ def dated_events() -> pd.DataFrame:
     return events[pd.to_datetime(events["start_date"]).notna()]
 
 
+#: Layers projected with their KD-trees in this process (a radius step, another event or
+#: district projects none: the tests count them).
+POINT_SETS = 0
+
+
+@cache.view_cached(dated=False, max_entries=4)
+def _point_set(inputs: ViewInputs, layer: str) -> ev.PointSet:
+    global POINT_SETS
+    POINT_SETS += 1
+    frame = inputs.supply if layer == "payments" else inputs.layers[layer]
+    return ev.point_set(frame)
+
+
+def point_set(inputs: ViewInputs, layer: str) -> ev.PointSet:
+    """:func:`events.point_set` of the key locations, or of the payment points as the
+    view's undated coverage counts them (``inputs.supply``), cached per data (not per
+    standards or date: a radius step reuses it; do not modify)."""
+    return _point_set(dataclasses.replace(inputs, standards_json="{}", as_of=None), layer)
+
+
 @cache.view_cached(dated=False)
 def _readiness(inputs: ViewInputs, radius_m: float, venue_radius_m: float) -> pd.DataFrame:
     lay = inputs.layers
+    # without field checks the coverage index gives every place's first covered date (a
+    # vectorised pass, cached per standards) instead of a radius search per radius step
+    since = None if inputs.evidence else cache.covered_from(inputs)
     return ev.event_readiness(
         dated_events(),
         lay["venues"],
@@ -45,6 +69,9 @@ def _readiness(inputs: ViewInputs, radius_m: float, venue_radius_m: float) -> pd
         inputs.standards,
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
+        key_points=point_set(inputs, "key-locations"),
+        payment_points=point_set(inputs, "payments"),
+        covered_since=since,
     )
 
 
@@ -197,8 +224,11 @@ def _detail(
         inputs.supply,
         inputs.standards,
         radius_m=radius_m,
+        key_points=point_set(inputs, "key-locations"),
     )
-    pays = ev.venue_payments(row, lay["venues"], inputs.supply, radius_m)
+    pays = ev.venue_payments(
+        row, lay["venues"], inputs.supply, radius_m, point_set(inputs, "payments")
+    )
     gaps = ev.event_gaps(places, inputs.supply)
     deck = evv.event_deck(
         event,

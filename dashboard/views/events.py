@@ -337,23 +337,27 @@ def event_deck(
     recs = []
     if len(places):
         tips = maps.tooltip_fields(places, "key-locations", lang, district_names)
-        for (_, p), tip in zip(places.iterrows(), tips.to_dict("records")):
-            d = p["distance_m"]
+        covered_text, none = t("ev_tt_covered", lang), t("ev_tt_none", lang)
+        columns = (
+            places["covered"].to_numpy(dtype=bool),
+            places["distance_m"].to_numpy("float64"),
+            places["to_venue_m"].to_numpy("float64"),
+            places["lon"].to_numpy("float64"),
+            places["lat"].to_numpy("float64"),
+        )
+        # column arrays, not iterrows: a 2 km ring holds thousands of places at city size
+        for tip, (covered, d, far_m, x, y) in zip(
+            tips.to_dict("records"), zip(*columns, strict=True), strict=True
+        ):
             state = (
-                t("ev_tt_covered", lang)
-                if p["covered"]
-                else t(
-                    "ev_tt_gap",
-                    lang,
-                    d=f"{d:,.0f} m" if np.isfinite(d) else t("ev_tt_none", lang),
-                )
+                covered_text
+                if covered
+                else t("ev_tt_gap", lang, d=f"{d:,.0f} m" if np.isfinite(d) else none)
             )
-            far = t("ev_tt_to_venue", lang, d=f"{p['to_venue_m']:,.0f}")
+            far = t("ev_tt_to_venue", lang, d=f"{far_m:,.0f}")
             tip["tt_body"] = f"{tip['tt_body']}\n{state}\n{far}"
-            rgb = COVERED_RGB if p["covered"] else GAP_RGB
-            recs.append(
-                {"lon": float(p["lon"]), "lat": float(p["lat"]), "color": [*rgb, 235], **tip}
-            )
+            rgb = COVERED_RGB if covered else GAP_RGB
+            recs.append({"lon": float(x), "lat": float(y), "color": [*rgb, 235], **tip})
     layers.append(_points(recs, "key-locations", 6))
     vname = (
         _name(pd.DataFrame([event]), lang, "venue_").iloc[0]
