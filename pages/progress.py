@@ -54,7 +54,8 @@ ad = "110000" if v.district == "all" else v.district
 place = t("all_districts", lang) if v.district == "all" else md_literal(names[v.district])
 st.subheader(t("pg_trend", lang, place=place))
 target = target_for(targets, v.district, metric, sector)
-st.vega_lite_chart(spec=vp.trend_spec(series, ad, lang, target, metric), width="stretch")
+trend = vp.named_data(vp.trend_spec(series, ad, lang, target, metric))
+st.vega_lite_chart(spec=trend, width="stretch")
 
 st.subheader(t("pg_status", lang))
 status = up.status(v, targets_json)

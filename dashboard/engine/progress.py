@@ -64,6 +64,50 @@ def covered_matrix(
     return out
 
 
+def covered_steps(since: pd.Series | np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """The first of ``dates`` (ascending) on which each place is covered, as an index
+    (``len(dates)``: on none), from :func:`covered_from`'s dates: the same as
+    :func:`covered_matrix` without ``supply_at`` (``covered[i, t]`` is ``t >= steps[i]``),
+    in one number per place instead of one per place and date."""
+    when = np.asarray(since, dtype="datetime64[ns]")
+    steps = np.searchsorted(dates.to_numpy(dtype="datetime64[ns]"), when, side="left")
+    return np.where(np.isnat(when), len(dates), steps).astype(np.int64)
+
+
+#: Whether each place is covered on each date of a series: the ``places × dates`` boolean
+#: matrix of :func:`covered_matrix`, or (coverage only gained) :func:`covered_steps`.
+Covered = np.ndarray
+
+
+def _counts(
+    codes: np.ndarray, covered: Covered, m: int, n_t: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """``m × n_t`` sums (of ``weights``, else counts) of the places covered on each date, by
+    group ``codes`` (0…m-1; every code valid)."""
+    if covered.ndim == 1:  # steps: count each place at its first date, then accumulate
+        flat = codes * (n_t + 1) + covered
+        first = np.bincount(flat, weights=weights, minlength=m * (n_t + 1))
+        return np.cumsum(first.reshape(m, n_t + 1), axis=1)[:, :n_t].astype("float64")
+    flat = (codes[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
+    w = covered.ravel() if weights is None else (covered * weights[:, None]).ravel()
+    return np.bincount(flat, weights=w, minlength=m * n_t).reshape(m, n_t)
+
+
+def _label_codes(values: pd.Series, labels) -> np.ndarray:
+    """Each value's position among ``labels`` as text (-1: none), as
+    ``pd.Categorical(values.astype(str), categories=labels).codes`` gives, computed once per
+    distinct value (a categorical's codes are reused)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes, dtype=np.int64)
+        uniques = values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+        codes = np.asarray(codes, dtype=np.int64)
+    lut = pd.Index(list(labels)).get_indexer(pd.Index(uniques).astype(str))
+    lut = np.append(np.asarray(lut, dtype=np.int64), -1)  # a missing value (-1) is none
+    return lut[codes]
+
+
 #: Status codes, best first.
 STATUSES: tuple[str, ...] = ("achieved", "on_track", "at_risk", "off_track")
 #: Monthly values the trend is fitted on.
@@ -136,7 +180,8 @@ def coverage_series(
     key locations of ``sector`` when given.
 
     ``assessed`` is :func:`series_inputs` of the same arguments, when the caller already
-    has it: the series of every sector then share one assessment and one radius search.
+    has it: the series of every sector then share one assessment and one radius search;
+    its second part may also be :func:`covered_steps` (see :data:`Covered`).
 
     Each row equals what :func:`assess_coverage` gives ``as_of`` its date (tested), but
     every date costs a comparison, not a radius search — unless ``supply_at`` gives the
@@ -152,25 +197,22 @@ def coverage_series(
         demand, supply, districts, standards, start, end, supply_at=supply_at
     )
     if sector is not None:
-        keep = (places["sector"].astype(str) == sector).to_numpy()
+        keep = _label_codes(places["sector"], [sector]) == 0
         places, covered = places[keep], covered[keep]
     table = pd.DataFrame(districts)[["adcode", "name_zh", "name_en"]].astype(str)
-    codes = pd.Categorical(places["adcode"].astype(str), categories=table["adcode"]).codes
-    codes = np.asarray(codes, dtype=np.int64)  # Categorical codes are int8: no overflow
+    codes = _label_codes(places["adcode"], table["adcode"])
     w = places["weight"].to_numpy("float64")
     m, n_t = len(table), len(dates)
     ok = codes >= 0
-    flat = (codes[ok, None] * n_t + np.arange(n_t)[None, :]).ravel()
     cov_ok = covered[ok]
-    n_cov = np.bincount(flat, weights=cov_ok.ravel(), minlength=m * n_t).reshape(m, n_t)
-    w_cov = np.bincount(flat, weights=(cov_ok * w[ok, None]).ravel(), minlength=m * n_t).reshape(
-        m, n_t
-    )
+    n_cov = _counts(codes[ok], cov_ok, m, n_t)
+    w_cov = _counts(codes[ok], cov_ok, m, n_t, w[ok])
     n_dem = np.bincount(codes[ok], minlength=m).astype("float64")
     w_dem = np.bincount(codes[ok], weights=w[ok], minlength=m)
     # the city counts every place, also one in no listed district
-    n_cov = np.vstack([n_cov, covered.sum(axis=0)])
-    w_cov = np.vstack([w_cov, (covered * w[:, None]).sum(axis=0)])
+    city = np.zeros(len(places), dtype=np.int64)
+    n_cov = np.vstack([n_cov, _counts(city, covered, 1, n_t)])
+    w_cov = np.vstack([w_cov, _counts(city, covered, 1, n_t, w)])
     n_dem = np.append(n_dem, len(places))
     w_dem = np.append(w_dem, w.sum())
     names = pd.concat(
@@ -216,6 +258,7 @@ def gap_series(
     district: str | None = None,
     supply_at: SupplyAt | None = None,
     assessed: tuple[pd.DataFrame, np.ndarray] | None = None,
+    group_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Gaps by sector (or key-location category) over time: how many key locations of
     each group are uncovered, and the group's coverage, at the end of every month from
@@ -228,7 +271,8 @@ def gap_series(
     place's sector is its ``sector`` (else its category's). Every group of
     :data:`GAP_GROUPS` is listed, also one without places (coverage NaN). ``supply_at``
     and ``assessed`` (:func:`series_inputs`, shared with the coverage series): as in
-    :func:`coverage_series`.
+    :func:`coverage_series`; ``group_codes``: :func:`gap_groups` of ``demand`` and ``by``,
+    when the caller keeps them (they depend on the data only).
 
     Returns
     -------
@@ -247,18 +291,11 @@ def gap_series(
         places, covered = assessed
     else:
         places, covered = None, covered_matrix(demand, supply, standards, dates, supply_at)
-    cats = demand["category"].astype(str)
-    if by == "category":
-        labels = cats
-    elif "sector" in demand.columns:
-        labels = demand["sector"].astype("string").fillna(cats.map(CATEGORY_SECTOR))
-    else:
-        labels = cats.map(CATEGORY_SECTOR)
-    codes = np.asarray(pd.Categorical(labels.astype(str), categories=groups).codes, np.int64)
+    codes = gap_groups(demand, by) if group_codes is None else group_codes
     keep = codes >= 0
     if district is not None and district != CITY:
         if places is not None:  # assigned already, by the same rule
-            keep &= places["adcode"].astype(str).to_numpy() == district
+            keep &= _label_codes(places["adcode"], [district]) == 0
         elif districts is None:
             raise ValueError("the districts are needed for the gaps of one district")
         else:
@@ -267,8 +304,7 @@ def gap_series(
             keep &= assign_districts(lon, lat, districts, fallback) == district
     codes, covered = codes[keep], covered[keep]
     m, n_t = len(groups), len(dates)
-    flat = (codes[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-    n_cov = np.bincount(flat, weights=covered.ravel(), minlength=m * n_t).reshape(m, n_t)
+    n_cov = _counts(codes, covered, m, n_t)
     n_dem = np.bincount(codes, minlength=m).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n_dem[:, None] > 0, n_cov / np.maximum(n_dem[:, None], 1), np.nan)
@@ -284,6 +320,28 @@ def gap_series(
         }
     )
     return out[list(GAP_COLUMNS)]
+
+
+def gap_groups(demand: pd.DataFrame, by: str) -> np.ndarray:
+    """Each key location's group of :data:`GAP_GROUPS` ``[by]`` as its position there (-1:
+    none): its category, or its ``sector`` (else its category's).
+
+    Raises
+    ------
+    ValueError
+        When ``by`` is not one of :data:`GAP_GROUPS`.
+    """
+    if by not in GAP_GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(GAP_GROUPS)}")
+    cats = demand["category"].astype(str)
+    if by == "category":
+        labels = cats
+    elif "sector" in demand.columns:
+        labels = demand["sector"].astype("string").fillna(cats.map(CATEGORY_SECTOR))
+    else:
+        labels = cats.map(CATEGORY_SECTOR)
+    groups = GAP_GROUPS[by]
+    return np.asarray(pd.Categorical(labels.astype(str), categories=groups).codes, np.int64)
 
 
 @dataclass(frozen=True)

@@ -57,14 +57,15 @@ def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 @cache.view_cached()
-def _assessed(inputs: ViewInputs) -> tuple[pd.DataFrame, np.ndarray]:
+def _assessed(inputs: ViewInputs) -> tuple[pd.DataFrame, progress.Covered]:
     lay = inputs.layers
     start, end = _period(inputs)
     if not inputs.evidence:  # series_inputs' answer from the coverage index (no search)
         places = cache.coverage(dataclasses.replace(inputs, as_of=None)).places
         since = cache.covered_from(inputs).to_numpy()
-        dates = progress.month_ends(start, end).to_numpy()
-        return places, since[:, None] <= dates[None, :]  # NaT (never) compares False
+        # one first covered month per place, not a places × months matrix: a series is then
+        # a count per district and month and a running sum (coverage is only gained)
+        return places, progress.covered_steps(since, progress.month_ends(start, end))
     return progress.series_inputs(
         lay["key-locations"],
         inputs.supply,
@@ -118,7 +119,27 @@ def gaps(inputs: ViewInputs, by: str, district: str) -> pd.DataFrame:
         by=by,
         district=None if district == "all" else district,
         assessed=_assessed(inputs),  # the series' radius search, shared
+        group_codes=_gap_groups(_undated(inputs), by),
     )
+
+
+def _undated(inputs: ViewInputs) -> ViewInputs:
+    """``inputs`` without the standards and the date: the key of what depends on the data
+    only (a radius or date step keeps it)."""
+    return dataclasses.replace(inputs, standards_json="{}", as_of=None)
+
+
+#: Gap groups computed in this process (a radius, date or district step computes none: the
+#: tests count them).
+GAP_GROUPINGS = 0
+
+
+@cache.view_cached(dated=False, max_entries=8)
+def _gap_groups(inputs: ViewInputs, by: str) -> np.ndarray:
+    """:func:`progress.gap_groups` of the key locations (cached per data; do not modify)."""
+    global GAP_GROUPINGS
+    GAP_GROUPINGS += 1
+    return progress.gap_groups(inputs.layers["key-locations"], by)
 
 
 def targets() -> tuple[Targets, str]:
@@ -190,7 +211,7 @@ def trend_panel(v, adcode: str, lang: str) -> None:
     if box is not None:
         ad = "110000" if adcode == "all" else adcode
         spec = vp.trend_spec(series(v), ad, lang, target_for(targets()[0], adcode))
-        box.vega_lite_chart(spec=spec, width="stretch")
+        box.vega_lite_chart(spec=vp.named_data(spec), width="stretch")
 
 
 # --------------------------------------------------------------------------- the editor
