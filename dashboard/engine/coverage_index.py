@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -122,6 +122,10 @@ class CoverageIndex:
     times: np.ndarray
     slots: tuple[np.ndarray, ...]
     staircases: tuple[Staircase, ...]
+    #: the engine's answers for the places the staircases leave open on a date, by the
+    #: date's in-service rank: they depend on which points are in service only, so a
+    #: radius step (or a date with the same points in service) reuses them
+    searched: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def records(self) -> int:
@@ -438,7 +442,7 @@ def assess_from_index(
     redo |= tie
     if redo.any():
         rows = np.flatnonzero(redo)
-        dist[rows], near[rows] = _search(index, standards, rows, radius, as_of, workers)
+        dist[rows], near[rows] = _searched(index, standards, rows, radius, as_of, rank, workers)
     places = _places_frame(
         index.demand,
         index.supply,
@@ -500,6 +504,33 @@ def _first_within(stairs: Staircase, r: np.ndarray, times: np.ndarray) -> np.nda
     found = first < ptr[1:]
     at = times[stairs.rank[np.where(found, first, 0)]].astype(np.int64)
     return np.where(found, at, never)
+
+
+#: Dates whose open places' answers an index keeps (:attr:`CoverageIndex.searched`).
+SEARCHED_DATES = 16
+
+
+def _searched(
+    index: CoverageIndex,
+    standards: Standards,
+    rows: np.ndarray,
+    radius: np.ndarray,
+    as_of: DateLike | None,
+    rank: int | None,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_search` of ``rows`` on ``as_of``, kept in the index by in-service ``rank``.
+
+    The search is unbounded (``max_distance=None``), so its answer does not depend on the
+    radii; the places left open and the points in service follow from ``rank`` alone."""
+    hit = index.searched.get(rank)
+    if hit is not None and np.array_equal(hit[0], rows):
+        return hit[1], hit[2]
+    dist, near = _search(index, standards, rows, radius, as_of, workers)
+    while len(index.searched) >= SEARCHED_DATES:  # the oldest first
+        index.searched.pop(next(iter(index.searched)), None)
+    index.searched[rank] = (rows, dist, near)
+    return dist, near
 
 
 def _search(
