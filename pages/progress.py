@@ -10,7 +10,6 @@ from dashboard.core.i18n import label_of, t
 from dashboard.core.model import SECTORS
 from dashboard.core.safetext import md_literal
 from dashboard.core.targets import METRICS, target_for
-from dashboard.engine import stats
 from dashboard.engine.progress import GAP_GROUPS
 from dashboard.ui import cache, report, session, widgets
 from dashboard.ui import progress as up
@@ -19,7 +18,6 @@ from dashboard.views import progress as vp
 
 v = session.view()
 lang = v.lang
-layers = cache.load_layers()
 names = cache.district_names(lang)
 
 st.title(t("pg_title", lang))
@@ -27,7 +25,7 @@ widgets.as_of_slider()
 v = session.view()
 st.caption(t("pg_caption", lang))
 notes = widgets.notices()
-widgets.synthetic_notice(notes, stats.in_service_in(layers["payments"], v.district, v.as_of), lang)
+widgets.synthetic_notice(notes, up.points_in_service(v), lang)
 targets, targets_json = up.targets()
 if any(x.example for x in targets):
     notes.info(t("pg_examples", lang))
@@ -64,8 +62,7 @@ if status.empty:
 else:
     st.dataframe(vp.status_table(status, names, lang), hide_index=True, width="stretch")
 st.caption(t("pg_method", lang))
-dates = layers["payments"]["in_service_date"].dropna()
-up.target_editor(v, targets, names, dates.min() if len(dates) else None)
+up.target_editor(v, targets, names, up.first_in_service(v))
 
 left, right = st.columns(2)
 improved = up.improved(v)

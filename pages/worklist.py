@@ -9,7 +9,6 @@ import streamlit as st
 
 from dashboard.core.i18n import name_col, t
 from dashboard.core.inspections import REASONS
-from dashboard.engine import stats
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import inspect as ui
 from dashboard.ui.app import PAGES_DIR
@@ -29,7 +28,7 @@ since = c2.date_input(t("wl_since", lang), value=end - timedelta(days=30), max_v
 st.caption(t("wl_validity", lang, days=ui.validity_days(inputs)))
 
 items = ui.district_work_list(inputs, district, since.isoformat())
-widgets.synthetic_notice(st, stats.in_district(inputs.layers["payments"], district), lang)
+widgets.synthetic_notice(st, cache.layer_rows("payments", district), lang)
 names = cache.district_names(lang)
 where = t("all_districts", lang) if district == "all" else names.get(district, district)
 st.subheader(t("wl_count", lang, n=f"{len(items):,}", district=where))

@@ -487,10 +487,16 @@ def _due_points(inputs: ViewInputs) -> pd.DataFrame:
 
 
 def district_work_list(inputs: ViewInputs, district: str, since: str | None) -> pd.DataFrame:
-    """The work list of ``district`` (``all``: the city), in its order."""
-    wl = work_list(inputs, since)
+    """The work list of ``district`` (``all``: the city), in its order (cached per view: the
+    page, its map and its tiles read it; do not modify)."""
     if district == ALL:
-        return wl
+        return work_list(inputs, since)
+    return _district_work_list(inputs, district, since)
+
+
+@cache.view_cached(max_entries=64)
+def _district_work_list(inputs: ViewInputs, district: str, since: str | None) -> pd.DataFrame:
+    wl = work_list(inputs, since)
     return wl[wl["adcode"].astype(str) == district]
 
 

@@ -31,7 +31,7 @@ from dashboard.core.targets import (
     targets_from_dict,
     targets_to_dict,
 )
-from dashboard.engine import progress
+from dashboard.engine import progress, stats
 from dashboard.ui import auth, cache, widgets
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import progress as vp
@@ -50,10 +50,35 @@ EDIT_SOURCE = "Progress page"
 
 
 def _period(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
-    dates = inputs.layers["payments"]["in_service_date"].dropna()
-    start = dates.min()
-    end = pd.Timestamp(inputs.as_of) if inputs.as_of else dates.max()
+    start, last = _in_service_span(_undated(inputs))
+    end = pd.Timestamp(inputs.as_of) if inputs.as_of else last
     return start, max(end, start)
+
+
+@cache.view_cached(dated=False, max_entries=4)
+def _in_service_span(inputs: ViewInputs) -> tuple[pd.Timestamp, pd.Timestamp]:
+    dates = inputs.layers["payments"]["in_service_date"].dropna()
+    return dates.min(), dates.max()
+
+
+def first_in_service(v) -> pd.Timestamp | None:
+    """The first in-service date of the payment points (None: no dated point; cached per
+    data)."""
+    first = _in_service_span(_undated(cache.view_inputs(v)))[0]
+    return None if pd.isna(first) else first
+
+
+def points_in_service(v) -> pd.DataFrame:
+    """:func:`stats.in_service_in` of the payment points, in the view's district on its date
+    (cached per data, district and date, not per standards: a radius step reuses it; do not
+    modify)."""
+    inputs = dataclasses.replace(cache.view_inputs(v), standards_json="{}")
+    return _points_in_service(inputs, v.district)
+
+
+@cache.view_cached(max_entries=16)
+def _points_in_service(inputs: ViewInputs, district: str) -> pd.DataFrame:
+    return stats.in_service_in(inputs.layers["payments"], district, inputs.as_of)
 
 
 @cache.view_cached()

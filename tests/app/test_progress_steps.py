@@ -83,3 +83,15 @@ def test_named_data_moves_every_layers_rows():
     assert out["layer"] == [{"data": {"name": "rows0"}, "mark": "line"}, {"mark": "rule"}]
     assert out["datasets"]["rows0"].to_dict("records") == [{"a": 1}]
     assert vp.named_data({"mark": "bar"}) == {"mark": "bar"}
+
+
+def test_the_synthetic_notice_counts_the_points_in_service_there_then(big):
+    from dashboard.engine import stats
+    from dashboard.engine.layers import load_all
+
+    pay = load_all(big)["payments"]
+    for query in ({"district": "110105"}, {"district": "110105", "as_of": "2024-03-01"}):
+        at = open_page(PAGE, {"lang": "en", **query})
+        n = int(stats.in_service_in(pay, "110105", query.get("as_of"))["synthetic"].sum())
+        assert n > 0
+        assert any(f"{n:,}" in w.value for w in at.warning), query
