@@ -211,7 +211,8 @@ def ranked_bar_spec(v: ViewState, baseline: date, by: str) -> dict:
     highlighted, the chosen ones marked, the city as a rule (the chart is built once per
     ranking; the districts are marked on the cached spec)."""
     spec = _ranked_spec(v, *_period(v, baseline), by, v.lang)
-    return charts.mark_districts(spec, None if v.district == "all" else v.district, v.compare)
+    marked = charts.mark_districts(spec, None if v.district == "all" else v.district, v.compare)
+    return charts.stable_datasets(marked, "ranked")
 
 
 @cache.view_cached(max_entries=64)
@@ -225,7 +226,8 @@ def _sector_spec(inputs: ViewInputs, chosen: tuple[str, ...], lang: str) -> dict
 def sector_facets_spec(v: ViewState) -> dict | None:
     """Vega-Lite spec of :func:`charts.sector_facets` for the chosen districts (all when
     none are chosen); None when there is no sector data (cached; do not modify)."""
-    return _sector_spec(v, tuple(v.compare), v.lang)
+    spec = _sector_spec(v, tuple(v.compare), v.lang)
+    return None if spec is None else charts.stable_datasets(spec, "sectors")
 
 
 @cache.view_cached(max_entries=128)

@@ -85,7 +85,8 @@ def ranked_bar(
         role[df["adcode"] == highlight] = "highlight"
     df["role"] = role
     df["value"] = df[metric].astype(float)
-    order = list(df["district"])
+    # the ranking's order is data, not spec: another radius or date changes the rows only
+    df["order"] = range(len(df))
     title = header(metric, lang)
     color = alt.Color(
         "role:N",
@@ -99,7 +100,7 @@ def ranked_bar(
             x=alt.X("value:Q", title=title, axis=alt.Axis(format=_fmt(metric))),
             y=alt.Y(
                 "district:N",
-                sort=order,
+                sort=alt.EncodingSortField(field="order", op="min", order="ascending"),
                 title=None,
                 axis=alt.Axis(labelOverlap=False, labelLimit=200),  # every district named
             ),
@@ -129,6 +130,40 @@ def ranked_bar(
         )
         layers.append(rule)
     return alt.layer(*layers).properties(height=max(120, 28 * len(df)))
+
+
+def stable_datasets(spec: dict, prefix: str) -> dict:
+    """``spec`` (a :func:`vega_spec`: data in top-level ``datasets`` under content-hash
+    names) with its datasets named ``{prefix}0``, ``{prefix}1``… in order of first use and
+    handed over as DataFrames.
+
+    ``st.vega_lite_chart`` sends such datasets apart from the spec; when a rerun changes
+    only their rows (another radius, date or district) the spec stays the same and the
+    browser updates the drawn chart's data instead of building a new Vega view.
+    """
+    datasets = spec.get("datasets", {})
+    names: dict[str, str] = {}
+
+    def walk(node: object) -> object:
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "datasets":
+                continue
+            if key == "data" and isinstance(value, dict) and value.get("name") in datasets:
+                name = names.setdefault(value["name"], f"{prefix}{len(names)}")
+                out[key] = {**value, "name": name}
+            else:
+                out[key] = walk(value)
+        return out
+
+    body = walk(spec)
+    assert isinstance(body, dict)
+    body["datasets"] = {new: pd.DataFrame(datasets[old]) for old, new in names.items()}
+    return body
 
 
 def mark_districts(spec: dict, highlight: str | None, chosen: Sequence[str] = ()) -> dict:

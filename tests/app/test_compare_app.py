@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -73,9 +74,21 @@ def test_language_switch_and_rank_by(private_home):
     # best first: fewest gaps among districts with key locations
     assert shown["Uncovered (gaps)"].iloc[0] == table.loc[table["demand"] > 0, "uncovered"].min()
     # the bar chart follows the ranking
-    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
     ranked = list(table.loc[table["demand"] > 0, "name_en"])
-    assert spec["layer"][0]["encoding"]["y"]["sort"] == ranked
+    assert spec["layer"][0]["encoding"]["y"]["sort"]["field"] == "order"
+    rows = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.datasets}
+    bars = rows[(spec.get("data") or spec["layer"][0]["data"])["name"]]
+    assert [r["district"] for r in sorted(bars, key=lambda r: r["order"])] == ranked
+    # the rows go apart from the spec: another radius draws the same chart with new data
+    at.sidebar.toggle(key="w_one_radius").set_value(True).run()
+    first = at.get("vega_lite_chart")[0].proto
+    at.sidebar.slider(key="w_radius").set_value(300).run()
+    again = at.get("vega_lite_chart")[0].proto
+    assert json.loads(again.spec) == json.loads(first.spec)
+    assert "values" not in again.spec
+    assert [d.data.data for d in again.datasets] != [d.data.data for d in first.datasets]
     assert any("illustrative" in w.value for w in at.warning)
     # the small multiples say how to read a 0 % line and an empty slot
     assert any(c.value.startswith("A line at the bottom") for c in at.caption)

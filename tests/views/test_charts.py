@@ -33,21 +33,30 @@ def _data(chart) -> list[dict]:
     return datasets[spec["layer"][0]["data"]["name"]]
 
 
+def _ranked(chart) -> list[str]:
+    """The districts top to bottom: the bars' y sort is by each row's ``order``."""
+    spec = chart.to_dict()
+    name = (spec.get("data") or spec["layer"][0]["data"])["name"]  # shared data goes on top
+    return [r["district"] for r in sorted(spec["datasets"][name], key=lambda r: r["order"])]
+
+
 def test_ranked_bar_highlights_and_orders():
     chart = charts.ranked_bar(
         TABLE, "coverage", "en", highlight="110101", chosen=["110102"], city_value=0.6
     )
     spec = chart.to_dict()
     bars = spec["layer"][0]
-    assert bars["encoding"]["y"]["sort"] == ["Chaoyang", "Dongcheng", "Xicheng"]
+    assert bars["encoding"]["y"]["sort"] == {"field": "order", "op": "min", "order": "ascending"}
+    assert _ranked(chart) == ["Chaoyang", "Dongcheng", "Xicheng"]
     assert bars["encoding"]["x"]["title"] == "Coverage"
     assert bars["encoding"]["x"]["axis"]["format"] == ".0%"
     roles = {r["adcode"]: r["role"] for r in _data(chart)}
     assert roles == {"110105": "other", "110101": "highlight", "110102": "chosen"}
     assert len(spec["layer"]) == 3  # bars, labels, city rule
-    zh = charts.ranked_bar(TABLE, "uncovered", "zh").to_dict()
+    zh_chart = charts.ranked_bar(TABLE, "uncovered", "zh")
+    zh = zh_chart.to_dict()
     assert zh["layer"][0]["encoding"]["x"]["title"] == "未覆盖（缺口）"
-    assert zh["layer"][0]["encoding"]["y"]["sort"] == ["朝阳区", "东城区", "西城区"]
+    assert _ranked(zh_chart) == ["朝阳区", "东城区", "西城区"]
     assert len(zh["layer"]) == 2
 
 
