@@ -440,8 +440,13 @@ def event_gaps(places: pd.DataFrame, payments: pd.DataFrame | None = None) -> pd
     gaps = places[~places["covered"].to_numpy(dtype=bool)].copy()
     gaps["shortfall_m"] = gaps["distance_m"] - gaps["radius_m"]
     if payments is not None and len(gaps):
-        names = payments.drop_duplicates("id").set_index(payments["id"].astype(str))
-        pos = names.index.get_indexer(gaps["nearest_id"].astype(str).to_numpy(dtype=object))
+        wanted = gaps["nearest_id"].astype(str).to_numpy(dtype=object)
+        # only the rows of the points named (a few hundred of 50k), first of each id
+        ids = payments["id"].astype(str)
+        named = payments[ids.isin(pd.unique(wanted)).to_numpy()]
+        first = named.drop_duplicates("id")
+        names = first.set_index(first["id"].astype(str))
+        pos = names.index.get_indexer(wanted)
         for c in ("name_zh", "name_en"):
             vals = names[c].astype(str).to_numpy()
             gaps[f"nearest_{c}"] = np.where(pos >= 0, vals[np.maximum(pos, 0)], "")

@@ -87,3 +87,20 @@ def _shipped_standards():
     from loaders.standards_store import load_standards
 
     return uniform_standards(load_standards(None))
+
+
+def test_gap_names_are_those_of_the_first_row_of_each_nearest_point():
+    """The names are looked up among the rows of the points named only; an id listed twice
+    gives its first row's names (a lookup over every row failed on it)."""
+    events, venues, keys, pays = _instance()
+    std = uniform_standards(_standards(), radius_m=200)
+    twice = pd.concat([pays, pays.assign(name_en="Later")], ignore_index=True)
+    by_id = dict(zip(pays["id"].astype(str), pays["name_en"].astype(str), strict=True))
+    seen = 0
+    for i in range(len(events)):
+        places = ev.event_places(events.iloc[i], venues, keys, pays, std, radius_m=1500)
+        gaps = ev.event_gaps(places, twice)
+        want = [by_id.get(str(x), "") for x in gaps["nearest_id"]]
+        assert gaps["nearest_name_en"].tolist() == want
+        seen += sum(1 for x in want if x)
+    assert seen > 0
