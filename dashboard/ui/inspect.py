@@ -545,14 +545,18 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def screen_table(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` as the page draws it: each text column holding few distinct values (a
-    reason, a kind, a district, a date) as a categorical, which Streamlit sends as one
-    dictionary of its values and a small code per row (the Work list's first 1,000 rows:
-    ~95 KB instead of ~195 KB); the same cells on screen. The downloads keep plain text."""
+    reason, a kind, a district) as a categorical, which Streamlit sends as one dictionary
+    of its values and a small code per row (the Work list's first 1,000 rows: ~110 KB
+    instead of ~195 KB); the same cells on screen. A column with an empty cell stays text
+    (the table draws an empty categorical cell as "None"). The downloads keep plain text."""
     out = table.copy()
     for c in table.columns:
         col = table[c]
-        if pd.api.types.is_string_dtype(col) and col.nunique(dropna=False) * 4 <= len(col):
-            out[c] = col.astype("category")
+        if not pd.api.types.is_string_dtype(col) or col.nunique(dropna=False) * 4 > len(col):
+            continue
+        if col.isna().any() or (col == "").any():
+            continue
+        out[c] = col.astype("category")
     return out
 
 

@@ -54,10 +54,16 @@ def test_screen_table_keeps_many_valued_and_other_columns():
     import pandas as pd
 
     table = pd.DataFrame(
-        {"few": ["a", "b"] * 10, "many": [f"x{i}" for i in range(20)], "n": range(20)}
+        {
+            "few": ["a", "b"] * 10,
+            "many": [f"x{i}" for i in range(20)],
+            "n": range(20),
+            "some_empty": ["", "2025-01-02"] * 10,  # a categorical's empty cell reads "None"
+        }
     )
     out = ui.screen_table(table)
     assert isinstance(out["few"].dtype, pd.CategoricalDtype)
-    assert out["many"].dtype == table["many"].dtype and out["n"].dtype == table["n"].dtype
+    for c in ("many", "n", "some_empty"):
+        assert out[c].dtype == table[c].dtype, c
     assert out.astype(str).equals(table.astype(str))
     assert not isinstance(table["few"].dtype, pd.CategoricalDtype)  # the input is left alone
