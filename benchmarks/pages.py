@@ -17,6 +17,7 @@ Usage::
     python benchmarks/pages.py [--repeat 5] [--json] [--gl gpu-process] [--pages overview ...]
     python benchmarks/pages.py --pages present --repeat 1   # the presenter's slide changes
     python benchmarks/pages.py --size 100k×50k [--seed 7]   # a synthetic city of that size
+    python benchmarks/pages.py --size 1M×500k --screenshots docs/img   # and its maps, zh + en
 
 ``--size PLACES×POINTS`` builds a seeded, clustered synthetic city of that many key
 locations and payment points into the throwaway workspace before the server starts
@@ -287,11 +288,49 @@ def build_workspace(size: str | None, seed: int = 7) -> tuple[str, str]:
     return home, label
 
 
+#: ``--screenshots``: (page name, path and query) of the maps shown at each size, each
+#: taken in both languages after the figures (Chaoyang on the District profile).
+SHOTS = [
+    ("explore", "/explore?"),
+    ("district", "/district?district=110105&"),
+    ("inspect", "/inspect?district=110105&"),
+    ("worklist", "/worklist?district=110105&"),
+]
+
+
+def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
+    """Screenshots of :data:`SHOTS` in Chinese and English (1280×900), named
+    ``size-<label>-<page>-<lang>.png`` in ``out``, once each page has settled and its map
+    has drawn."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, path in SHOTS:
+        for lang in ("zh", "en"):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            page.goto(f"{url}{path}lang={lang}")
+            page.wait_for_selector("[data-testid=stApp]")
+            page.wait_for_timeout(500)
+            page.evaluate(SETTLED_AT)
+            deck = page.locator("[data-testid=stDeckGlJsonChart]").first
+            if deck.count():  # the map in view, with what is above it on the screen
+                deck.scroll_into_view_if_needed()
+                page.mouse.wheel(0, -250)
+            page.wait_for_timeout(2500)  # the map's tiles arrive after the page settles
+            shot = out / f"size-{label}-{name}-{lang}.png"
+            page.screenshot(path=str(shot))
+            paths.append(shot)
+            print(f"screenshot {shot}", file=sys.stderr)
+            ctx.close()
+    return paths
+
+
 def run(
     repeat: int,
     gl: str = "software",
     only: list[str] | None = None,
     home: str | None = None,
+    shots: tuple[Path, str] | None = None,
 ) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
@@ -324,6 +363,8 @@ def run(
                 }
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
+            if shots is not None:
+                screenshots(browser, url, *shots)
             browser.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -354,6 +395,14 @@ def main() -> None:
         "benchmarks/citygen.py into the throwaway workspace (default: the shipped data)",
     )
     ap.add_argument("--seed", type=int, default=7, help="seed of the --size city (default 7)")
+    ap.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="after the figures, screenshot the Map explorer, District profile (Chaoyang), "
+        "Inspect and Work list maps in both languages into DIR "
+        "(size-<shipped|100k|1m>-<page>-<lang>.png)",
+    )
     args = ap.parse_args()
     if args.size:
         from benchmarks.citygen import parse_size
@@ -363,7 +412,9 @@ def main() -> None:
         except ValueError as exc:
             ap.error(str(exc))
     home, measured = build_workspace(args.size, args.seed)
-    rows = run(args.repeat, args.gl, args.pages, home)
+    label = "shipped" if not args.size else args.size.split("×")[0].split("x")[0].lower()
+    shots = (args.screenshots, label) if args.screenshots else None
+    rows = run(args.repeat, args.gl, args.pages, home, shots)
     if args.json:
         print(json.dumps([r | {"size": measured, "gl": args.gl} for r in rows], indent=2))
         return
