@@ -122,10 +122,10 @@ class CoverageIndex:
     times: np.ndarray
     slots: tuple[np.ndarray, ...]
     staircases: tuple[Staircase, ...]
-    #: the engine's answers for the places the staircases leave open on a date, by the
-    #: date's in-service rank: they depend on which points are in service only, so a
-    #: radius step (or a date with the same points in service) reuses them
-    searched: dict = field(default_factory=dict, compare=False, repr=False)
+    #: each place's deciding distance and point by the in-service rank of a date (the last
+    #: few): they depend on which points are in service only, so a radius step (or a date
+    #: with the same points in service) reuses them
+    decided: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def records(self) -> int:
@@ -416,33 +416,7 @@ def assess_from_index(
 
     when = None if as_of is None else pd.Timestamp(as_of)
     rank = None if when is None else int(np.searchsorted(index.times, when.value, side="right"))
-    answers = [_nearest_on(s, rank) for s in index.staircases]
-
-    # the clauses in requirement order, the worst decides (the first of equals, as the engine)
-    dist = np.full(n, -np.inf)
-    near = np.full(n, -1, dtype=np.intp)
-    tie = np.zeros(n, dtype=bool)
-    redo = np.zeros(n, dtype=bool)
-    for slot in index.slots:
-        d_k = np.full(n, -np.inf)
-        i_k = np.full(n, -1, dtype=np.intp)
-        t_k = np.zeros(n, dtype=bool)
-        for ci, stairs in enumerate(index.staircases):
-            members = np.flatnonzero(slot == ci)
-            if members.size == 0:
-                continue
-            pos = np.searchsorted(stairs.places, members)
-            d, i, found, t = answers[ci]
-            d_k[members], i_k[members], t_k[members] = d[pos], i[pos], t[pos]
-            redo[members[~found[pos]]] = True  # beyond the horizon on this date
-        worse = d_k > dist
-        dist = np.where(worse, d_k, dist)
-        near = np.where(worse, i_k, near)
-        tie = np.where(worse, t_k, tie)
-    redo |= tie
-    if redo.any():
-        rows = np.flatnonzero(redo)
-        dist[rows], near[rows] = _searched(index, standards, rows, radius, as_of, rank, workers)
+    dist, near = _decided(index, standards, radius, as_of, rank, workers)
     places = _places_frame(
         index.demand,
         index.supply,
@@ -506,30 +480,58 @@ def _first_within(stairs: Staircase, r: np.ndarray, times: np.ndarray) -> np.nda
     return np.where(found, at, never)
 
 
-#: Dates whose open places' answers an index keeps (:attr:`CoverageIndex.searched`).
-SEARCHED_DATES = 16
+#: Dates whose deciding distances an index keeps (:attr:`CoverageIndex.decided`): two
+#: arrays as long as the places each, so a radius step at a page's dates reuses them.
+DECIDED_DATES = 8
 
 
-def _searched(
+def _decided(
     index: CoverageIndex,
     standards: Standards,
-    rows: np.ndarray,
     radius: np.ndarray,
     as_of: DateLike | None,
     rank: int | None,
     workers: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_search` of ``rows`` on ``as_of``, kept in the index by in-service ``rank``.
+    """Each place's deciding distance (the worst of its clauses' nearest points in service)
+    and that point's supply row on ``as_of``, kept in the index by in-service ``rank``: it
+    depends on which points are in service only, not on the radii (read-only)."""
+    hit = index.decided.get(rank)
+    if hit is not None:
+        return hit
+    n = len(index.demand)
+    answers = [_nearest_on(s, rank) for s in index.staircases]
 
-    The search is unbounded (``max_distance=None``), so its answer does not depend on the
-    radii; the places left open and the points in service follow from ``rank`` alone."""
-    hit = index.searched.get(rank)
-    if hit is not None and np.array_equal(hit[0], rows):
-        return hit[1], hit[2]
-    dist, near = _search(index, standards, rows, radius, as_of, workers)
-    while len(index.searched) >= SEARCHED_DATES:  # the oldest first
-        index.searched.pop(next(iter(index.searched)), None)
-    index.searched[rank] = (rows, dist, near)
+    # the clauses in requirement order, the worst decides (the first of equals, as the engine)
+    dist = np.full(n, -np.inf)
+    near = np.full(n, -1, dtype=np.intp)
+    tie = np.zeros(n, dtype=bool)
+    redo = np.zeros(n, dtype=bool)
+    for slot in index.slots:
+        d_k = np.full(n, -np.inf)
+        i_k = np.full(n, -1, dtype=np.intp)
+        t_k = np.zeros(n, dtype=bool)
+        for ci, stairs in enumerate(index.staircases):
+            members = np.flatnonzero(slot == ci)
+            if members.size == 0:
+                continue
+            pos = np.searchsorted(stairs.places, members)
+            d, i, found, t = answers[ci]
+            d_k[members], i_k[members], t_k[members] = d[pos], i[pos], t[pos]
+            redo[members[~found[pos]]] = True  # beyond the horizon on this date
+        worse = d_k > dist
+        dist = np.where(worse, d_k, dist)
+        near = np.where(worse, i_k, near)
+        tie = np.where(worse, t_k, tie)
+    redo |= tie
+    if redo.any():
+        rows = np.flatnonzero(redo)
+        dist[rows], near[rows] = _search(index, standards, rows, radius, as_of, workers)
+    dist.setflags(write=False)  # shared by every radius step on this date
+    near.setflags(write=False)
+    while len(index.decided) >= DECIDED_DATES:  # the oldest first
+        index.decided.pop(next(iter(index.decided)), None)
+    index.decided[rank] = (dist, near)
     return dist, near
 
 

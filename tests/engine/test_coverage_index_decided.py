@@ -1,5 +1,6 @@
-"""The places a coverage index leaves open on a date (ties, points beyond its horizon) are
-searched once per set of points in service: a radius step reuses the answer, exactly."""
+"""A coverage index decides each place's distance once per set of points in service — the
+places its staircases leave open (ties, points beyond its horizon) by the engine's own
+search — and a radius step reuses that, with the engine's answer exactly."""
 
 from __future__ import annotations
 
@@ -55,9 +56,9 @@ def test_a_radius_step_reuses_the_open_places_answers():
             ref = assess_coverage(demand, supply, None, std, as_of=as_of)
             pd.testing.assert_frame_equal(got.places, ref.places)
             pd.testing.assert_frame_equal(got.districts, ref.districts)
-            assert index.searched, "the instance leaves places open (a tie, a far place)"
-            kept = next(reversed(index.searched.values()))
+            kept = next(reversed(index.decided.values()))
             if first is None:
                 first = kept
             assert kept is first  # searched once for this date, whatever the radius
-    assert len(index.searched) == 3  # one entry per set of points in service
+    assert len(index.decided) == 3  # one entry per set of points in service
+    assert not kept[0].flags.writeable  # shared: no caller can change it
