@@ -18,10 +18,10 @@ import html
 import json
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -241,6 +241,15 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _per_value(values: pd.Series, label: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(label)``, calling ``label`` once per distinct value (missing included)
+    instead of once per row: a layer's categories, districts and capability lists repeat."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    labels = np.empty(len(uniques), dtype=object)
+    labels[:] = [label(u) for u in uniques]
+    return pd.Series(labels[codes], index=values.index, dtype=object)
+
+
 def tooltip_fields(
     gdf: pd.DataFrame, layer: str, lang: str, district_names: dict[str, str]
 ) -> pd.DataFrame:
@@ -249,23 +258,20 @@ def tooltip_fields(
     title = gdf[name_col(lang)].map(_text)
     title = title.where(title != "", gdf[other].map(_text))
     # label_of takes any code (NaN → "nan"); its ``str`` annotation is narrower than that
-    category = gdf["category"].map(
-        lambda c: label_of(layer, c, lang)  # pyright: ignore[reportArgumentType]
-    )
-    district = gdf["adcode"].map(lambda a: district_names.get(a, a), na_action="ignore")
+    category = _per_value(gdf["category"], lambda c: label_of(layer, c, lang))
+    district = _per_value(gdf["adcode"], lambda a: a if pd.isna(a) else district_names.get(a, a))
     lines = [t("tt_category", lang) + ": " + category, t("tt_district", lang) + ": " + district]
     if layer == "key-locations":
-        sector = gdf["sector"].map(
-            lambda c: label_of("sector", c, lang)  # pyright: ignore[reportArgumentType]
-        )
+        sector = _per_value(gdf["sector"], lambda c: label_of("sector", c, lang))
         lines.append(t("tt_sector", lang) + ": " + sector)
     if layer == "events":
         fmt = "%Y-%m-%d"
         dates = gdf["start_date"].dt.strftime(fmt) + " – " + gdf["end_date"].dt.strftime(fmt)
         lines.append(t("tt_dates", lang) + ": " + dates)
     if layer == "payments":
-        caps = gdf["capabilities"].map(
-            lambda v: ", ".join(label_of("capability", c, lang) for c in model.split_list(v))
+        caps = _per_value(
+            gdf["capabilities"],
+            lambda v: ", ".join(label_of("capability", c, lang) for c in model.split_list(v)),
         )
         lines.append(t("tt_capabilities", lang) + ": " + caps)
         lines.append(

@@ -100,3 +100,19 @@ def test_gcj02_outlines_are_shifted_for_the_amap_basemap():
     b = np.array(g["features"][0]["geometry"]["coordinates"][0][0])
     shift = b - a  # GCJ-02 in Beijing: ~+0.006° lon, ~+0.001° lat
     assert 0.004 < shift[0] < 0.008 and 0.0 < shift[1] < 0.003
+
+
+def test_labels_per_distinct_value_equal_labels_per_row():
+    from dashboard.views.maps import _per_value
+
+    values = pd.Series(["a", None, "b", "a", float("nan"), "b"], index=[5, 4, 3, 2, 1, 0])
+    calls: list = []
+
+    def label(v):
+        calls.append(v)
+        return "missing" if pd.isna(v) else v.upper()
+
+    got = _per_value(values, label)
+    want = values.map(lambda v: "missing" if pd.isna(v) else v.upper())
+    pd.testing.assert_series_equal(got, want.astype(object))
+    assert len(calls) < len(values)  # once per distinct value
