@@ -21,6 +21,23 @@ def home(private_home: Path) -> Path:
     return private_home
 
 
+def synthetic_city(factory, name: str, places: int, points: int, seed: int) -> Path:
+    """A workspace holding a seeded synthetic city (:func:`benchmarks.citygen.build_city`),
+    in a directory of ``factory`` (``tmp_path_factory``) named ``name``."""
+    from benchmarks.citygen import build_city
+
+    home = factory.mktemp(name) / "home"
+    build_city(home, places, points, seed=seed)
+    return home
+
+
+@pytest.fixture
+def big(city: Path, monkeypatch) -> Path:
+    """The test module's ``city`` fixture (a :func:`synthetic_city`) as the workspace."""
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(city))
+    return city
+
+
 def open_page(page: str | None = None, query: dict | None = None):
     """Run the app as a link with ``query`` would open it, then switch to ``page``.
 

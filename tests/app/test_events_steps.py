@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.citygen import build_city
 from dashboard.engine import events as engine_events
 from dashboard.ui import events as uev
 
-from .conftest import open_page
+from .conftest import open_page, synthetic_city
 
 PAGE = "../pages/events.py"
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("events-city") / "home"
-    build_city(home, 6_000, 3_000, seed=5)
-    return home
+    return synthetic_city(tmp_path_factory, "events-city", 6_000, 3_000, seed=5)
 
 
 @pytest.fixture

@@ -11,27 +11,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from benchmarks.citygen import build_city
 from dashboard.core.state import ViewState
 from dashboard.ui import progress as up
 from dashboard.views import progress as vp
 
-from .conftest import open_page
+from .conftest import open_page, synthetic_city
 
 PAGE = "../pages/progress.py"
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("progress-city") / "home"
-    build_city(home, 6_000, 3_000, seed=3)
-    return home
-
-
-@pytest.fixture
-def big(city: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(city))
-    return city
+    return synthetic_city(tmp_path_factory, "progress-city", 6_000, 3_000, seed=3)
 
 
 def _trend(at) -> tuple[dict, dict[str, list[dict]]]:

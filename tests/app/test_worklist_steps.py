@@ -10,27 +10,18 @@ import pyarrow as pa
 import pytest
 from streamlit import dataframe_util
 
-from benchmarks.citygen import build_city
 from dashboard.core.state import ViewState
 from dashboard.ui import cache, widgets
 from dashboard.ui import inspect as ui
 
-from .conftest import open_page
+from .conftest import open_page, synthetic_city
 
 PAGE = "../pages/worklist.py"
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("worklist-city") / "home"
-    build_city(home, 12_000, 6_000, seed=13)
-    return home
-
-
-@pytest.fixture
-def big(city: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(city))
-    return city
+    return synthetic_city(tmp_path_factory, "worklist-city", 12_000, 6_000, seed=13)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
