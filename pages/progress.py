@@ -14,6 +14,7 @@ from dashboard.engine.progress import GAP_GROUPS
 from dashboard.ui import cache, report, session, widgets
 from dashboard.ui import progress as up
 from dashboard.ui.page_state import PageState as P
+from dashboard.views import charts
 from dashboard.views import progress as vp
 
 v = session.view()
@@ -52,7 +53,7 @@ ad = "110000" if v.district == "all" else v.district
 place = t("all_districts", lang) if v.district == "all" else md_literal(names[v.district])
 st.subheader(t("pg_trend", lang, place=place))
 target = target_for(targets, v.district, metric, sector)
-trend = vp.named_data(vp.trend_spec(series, ad, lang, target, metric))
+trend = charts.stable_datasets(vp.trend_spec(series, ad, lang, target, metric))
 st.vega_lite_chart(spec=trend, width="stretch")
 
 st.subheader(t("pg_status", lang))

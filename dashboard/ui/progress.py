@@ -34,6 +34,7 @@ from dashboard.core.targets import (
 from dashboard.engine import progress, stats
 from dashboard.ui import auth, cache, widgets
 from dashboard.ui.cache import ViewInputs
+from dashboard.views import charts
 from dashboard.views import progress as vp
 from loaders.documents import document_signature
 from loaders.targets_store import (
@@ -236,7 +237,7 @@ def trend_panel(v, adcode: str, lang: str) -> None:
     if box is not None:
         ad = "110000" if adcode == "all" else adcode
         spec = vp.trend_spec(series(v), ad, lang, target_for(targets()[0], adcode))
-        box.vega_lite_chart(spec=vp.named_data(spec), width="stretch")
+        box.vega_lite_chart(spec=charts.stable_datasets(spec), width="stretch")
 
 
 # --------------------------------------------------------------------------- the editor

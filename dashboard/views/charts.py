@@ -132,17 +132,20 @@ def ranked_bar(
     return alt.layer(*layers).properties(height=max(120, 28 * len(df)))
 
 
-def stable_datasets(spec: dict, prefix: str) -> dict:
-    """``spec`` (a :func:`vega_spec`: data in top-level ``datasets`` under content-hash
-    names) with its datasets named ``{prefix}0``, ``{prefix}1``… in order of first use and
-    handed over as DataFrames.
+def stable_datasets(spec: dict, prefix: str = "rows") -> dict:
+    """``spec`` with every dataset it draws handed over as a DataFrame under a fixed name
+    (``{prefix}0``, ``{prefix}1``… in order of first use), the same chart.
 
-    ``st.vega_lite_chart`` sends such datasets apart from the spec; when a rerun changes
-    only their rows (another radius, date or district) the spec stays the same and the
-    browser updates the drawn chart's data instead of building a new Vega view.
+    Both forms of a spec's rows are moved: inline ``data.values`` (each occurrence its own
+    dataset) and references to top-level ``datasets`` under content-hash names (what
+    :func:`vega_spec` makes). ``st.vega_lite_chart`` sends such datasets apart from the
+    spec; when a rerun changes only their rows (another radius, date or district) the spec
+    stays the same and the browser updates the drawn chart's data instead of building a
+    new Vega view. A spec without rows is returned as it is.
     """
     datasets = spec.get("datasets", {})
     names: dict[str, str] = {}
+    frames: dict[str, pd.DataFrame] = {}
 
     def walk(node: object) -> object:
         if isinstance(node, list):
@@ -154,15 +157,25 @@ def stable_datasets(spec: dict, prefix: str) -> dict:
             if key == "datasets":
                 continue
             if key == "data" and isinstance(value, dict) and value.get("name") in datasets:
-                name = names.setdefault(value["name"], f"{prefix}{len(names)}")
-                out[key] = {**value, "name": name}
+                old = value["name"]
+                if old not in names:
+                    names[old] = f"{prefix}{len(frames)}"
+                    frames[names[old]] = pd.DataFrame(datasets[old])
+                out[key] = {**value, "name": names[old]}
+            elif key == "data" and isinstance(value, dict) and "values" in value:
+                name = f"{prefix}{len(frames)}"
+                frames[name] = pd.DataFrame(value["values"])
+                rest = {k: v for k, v in value.items() if k != "values"}
+                out[key] = {**rest, "name": name}
             else:
                 out[key] = walk(value)
         return out
 
     body = walk(spec)
     assert isinstance(body, dict)
-    body["datasets"] = {new: pd.DataFrame(datasets[old]) for old, new in names.items()}
+    if not frames and not datasets:
+        return spec
+    body["datasets"] = frames
     return body
 
 

@@ -92,28 +92,6 @@ def trend_spec(
     }
 
 
-def named_data(spec: dict, prefix: str = "rows") -> dict:
-    """``spec`` with each layer's inline rows moved to top-level named ``datasets`` (one
-    DataFrame each, named ``{prefix}{i}``), the same chart: what the page hands
-    ``st.vega_lite_chart``, which sends the rows apart from the spec, so a step that changes
-    only the rows (another district, radius or date) updates the drawn chart's data
-    instead of building a new Vega view."""
-    layers = spec.get("layer")
-    if not layers:
-        return spec
-    datasets: dict[str, pd.DataFrame] = {}
-    out = []
-    for i, layer in enumerate(layers):
-        values = layer.get("data", {}).get("values")
-        if values is None:
-            out.append(layer)
-            continue
-        name = f"{prefix}{i}"
-        datasets[name] = pd.DataFrame(values)
-        out.append({**layer, "data": {"name": name}})
-    return {**spec, "layer": out, "datasets": datasets}
-
-
 def small_multiples_spec(
     series: pd.DataFrame, names: dict[str, str], lang: str, metric: str = "coverage"
 ) -> dict:

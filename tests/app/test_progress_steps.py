@@ -68,14 +68,6 @@ def test_the_trend_sends_its_rows_apart_and_keeps_its_spec(big):
     assert len(spec_b["layer"]) == 2 and rows_b["rows1"]  # the target's milestones
 
 
-def test_named_data_moves_every_layers_rows():
-    spec = {"layer": [{"data": {"values": [{"a": 1}]}, "mark": "line"}, {"mark": "rule"}]}
-    out = vp.named_data(spec)
-    assert out["layer"] == [{"data": {"name": "rows0"}, "mark": "line"}, {"mark": "rule"}]
-    assert out["datasets"]["rows0"].to_dict("records") == [{"a": 1}]
-    assert vp.named_data({"mark": "bar"}) == {"mark": "bar"}
-
-
 def test_the_synthetic_notice_counts_the_points_in_service_there_then(big):
     from dashboard.engine import stats
     from dashboard.engine.layers import load_all

@@ -137,3 +137,25 @@ def test_gap_layer_is_pickable_and_sized_in_pixels():
     layer = charts.gap_layer([{"lon": 116.4, "lat": 39.9}], "uncovered", charts.UNCOVERED_RGBA, 7)
     assert layer.id == "uncovered" and layer.pickable
     assert layer.get_radius == 7
+
+
+def test_stable_datasets_moves_inline_rows_and_named_datasets():
+    spec = {"layer": [{"data": {"values": [{"a": 1}]}, "mark": "line"}, {"mark": "rule"}]}
+    out = charts.stable_datasets(spec)
+    assert out["layer"] == [{"data": {"name": "rows0"}, "mark": "line"}, {"mark": "rule"}]
+    assert out["datasets"]["rows0"].to_dict("records") == [{"a": 1}]
+    assert charts.stable_datasets({"mark": "bar"}) == {"mark": "bar"}
+    # a hash-named dataset used twice is one dataset; inline rows beside it get their own
+    both = {
+        "datasets": {"data-abc": [{"b": 2}]},
+        "layer": [
+            {"data": {"name": "data-abc"}, "mark": "bar"},
+            {"data": {"name": "data-abc"}, "mark": "text"},
+            {"data": {"values": [{"c": 3}]}, "mark": "rule"},
+        ],
+    }
+    out = charts.stable_datasets(both, "ranked")
+    assert [x["data"]["name"] for x in out["layer"]] == ["ranked0", "ranked0", "ranked1"]
+    assert out["datasets"]["ranked0"].to_dict("records") == [{"b": 2}]
+    assert out["datasets"]["ranked1"].to_dict("records") == [{"c": 3}]
+    assert "data-abc" not in out["datasets"]
