@@ -349,7 +349,9 @@ def id_lookup(ids: pd.Series | np.ndarray) -> IdLookup:
     last = np.full(n, -1, np.int64)
     first[codes[::-1]] = order[::-1]  # the last write wins: the first row
     last[codes] = order
-    return IdLookup(pd.Index(np.asarray(uniques, dtype=object)), first, last)
+    index = pd.Index(np.asarray(uniques, dtype=object))
+    index.get_indexer(index[:1])  # its hash table built now (~1 s at 1.5M), not by a lookup
+    return IdLookup(index, first, last)
 
 
 # --------------------------------------------------------------------------- Inspect

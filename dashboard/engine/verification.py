@@ -136,6 +136,8 @@ def _check_args(basis: str, validity_days: int) -> None:
 
 def _text(values: pd.Series) -> pd.Series:
     """Cells as stripped text, missing as ``""``."""
+    if isinstance(values.dtype, pd.StringDtype):  # pyarrow's strip, no Python objects
+        return values.str.strip().fillna("").astype(str)
     return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
@@ -629,7 +631,7 @@ def _decided_weights(pay_ids: np.ndarray, nearest: pd.Series, weights: pd.Series
 
 def _cells(frame: pd.DataFrame, col: str, at: np.ndarray) -> object:
     """The cells of ``col`` at the positions ``at`` (``""`` without the column)."""
-    return frame[col].to_numpy()[at] if col in frame else ""
+    return frame[col].iloc[at].to_numpy() if col in frame else ""  # not the whole column
 
 
 def due_points(
@@ -713,7 +715,7 @@ def work_list_of(
         by_id = np.argsort(kid, kind="stable")  # in the order of ids, as the due points
         at, kid = at[by_id], kid[by_id]
     else:
-        kid = now["id"].to_numpy()[at]
+        kid = now["id"].iloc[at].to_numpy()
     open_ = ~np.isin(kid, after["place_id"].to_numpy())
     at, kid = at[open_], kid[open_]
     last_visit = visits.groupby("place_id")["inspected_at"].max()
@@ -721,14 +723,10 @@ def work_list_of(
         {
             "kind": "key_location",
             "id": kid,
-            "name_zh": key_locations["name_zh"].to_numpy()[at]
-            if "name_zh" in key_locations
-            else "",
-            "name_en": key_locations["name_en"].to_numpy()[at]
-            if "name_en" in key_locations
-            else "",
-            "category": key_locations["category"].to_numpy()[at],
-            "adcode": now["adcode"].astype(str).to_numpy()[at],
+            "name_zh": _cells(key_locations, "name_zh", at),
+            "name_en": _cells(key_locations, "name_en", at),
+            "category": key_locations["category"].iloc[at].to_numpy(),
+            "adcode": now["adcode"].iloc[at].astype(str).to_numpy(),
             "lon": now["lon"].to_numpy(dtype="float64")[at],
             "lat": now["lat"].to_numpy(dtype="float64")[at],
             "reason": "newly_uncovered",

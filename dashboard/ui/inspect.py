@@ -572,7 +572,7 @@ def _synthetic(items: pd.DataFrame) -> np.ndarray:
         mine = np.flatnonzero(kinds == kind)  # by id (an id's last row, as a dict did)
         rows = search_index.ids(layer).last(ids[mine])
         found = rows >= 0
-        flags = pd.Series(lay[layer]["synthetic"].to_numpy()[rows[found]]).astype(str)
+        flags = lay[layer]["synthetic"].iloc[rows[found]].astype(str).reset_index(drop=True)
         out[mine[found]] = (flags.str.lower() == "true").to_numpy()
     return out
 
