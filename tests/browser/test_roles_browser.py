@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.core.rights import Actor, PermissionDenied
 from loaders import writes
@@ -196,15 +197,21 @@ def test_an_admin_edits_a_standard(url, home, context_for):
     box = grid.bounding_box()
     assert box is not None
     # the grid is a canvas: on a loaded machine a first click can land before it takes
-    # input, so the edit is tried again (at most three times) until the cell shows it
+    # input, so the cell is selected again (at most three times) until its number editor
+    # opens, and the value is typed into that editor, not into whatever has the focus
+    editor = pg.locator(".gdg-input").first
     for _ in range(3):
         pg.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first row's first cell
         pg.keyboard.press("ArrowRight")  # to its radius
         pg.keyboard.press("Enter")  # edit it
-        pg.wait_for_timeout(300)
-        pg.keyboard.press("Control+a")
-        pg.keyboard.type("450", delay=60)
-        pg.keyboard.press("Enter")
+        try:
+            editor.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:
+            pg.keyboard.press("Escape")
+            continue
+        editor.press("Control+a")
+        editor.press_sequentially("450", delay=60)
+        editor.press("Enter")
         settle(pg)
         if grid.locator("td").nth(1).inner_text() == "450":
             break
