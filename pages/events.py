@@ -14,6 +14,7 @@ from dashboard.ui import cache, map_download, session, widgets
 from dashboard.ui import events as uev
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
+from dashboard.views import tiles
 
 v = session.view()
 lang = v.lang
@@ -161,6 +162,8 @@ if event_tab is not None:
             key="events-map",  # stable: a new event updates the map without a remount
         )
         st.caption(t("ev_legend", lang) + " " + t("map_caption", lang))
+        if detail.sources:  # many places: say what a circle and a dot stand for
+            st.caption(tiles.legend_text(detail.sources, lang))
         map_download.map_buttons(detail.deck, "events")
 
         st.subheader(t("ev_gaps", lang))

@@ -22,11 +22,12 @@ from dashboard.core.i18n import label_of, t
 from dashboard.core.model import EVENT_CATEGORIES
 from dashboard.core.state import ViewState
 from dashboard.engine import events as ev
-from dashboard.ui import cache, session
+from dashboard.ui import cache, session, tiling
 from dashboard.ui.cache import ViewInputs
 from dashboard.ui.page_state import PageState, Param
 from dashboard.ui.page_state import PageState as P
 from dashboard.views import events as evv
+from dashboard.views import tiles
 
 
 def dated_events() -> pd.DataFrame:
@@ -203,6 +204,8 @@ class EventDetail:
     gaps: pd.DataFrame  #: :func:`events.event_gaps`
     deck: pdk.Deck  #: :func:`events_views.event_deck`
     gaps_table: pd.DataFrame  #: :func:`events_views.gaps_table`
+    #: the tile sources of the layers drawn from tiles (many places), for the legend
+    sources: tuple[tiles.TileSource, ...] = ()
 
 
 @cache.view_cached(max_entries=64, dated=False)
@@ -230,6 +233,16 @@ def _detail(
         row, lay["venues"], inputs.supply, radius_m, point_set(inputs, "payments")
     )
     gaps = ev.event_gaps(places, inputs.supply)
+    # many places or points within R (a city-wide survey): drawn from tiles, as every map
+    parts = ("event", event_id, radius_m, venue_radius_m)
+    place_src = pay_src = None
+    if tiling.is_tiled(len(places)):
+        rows = evv.place_tile_rows(places, lang)
+        place_src = tiling.class_source(
+            rows, "key-locations", lang, evv.place_classes(lang), inputs, parts, note="ev_note"
+        )
+    if tiling.is_tiled(len(pays)):
+        pay_src = tiling.class_source(pays, "payments", lang, None, inputs, parts, ring=True)
     deck = evv.event_deck(
         event,
         places,
@@ -239,8 +252,11 @@ def _detail(
         cache.district_outlines(lang),
         radius_m=radius_m,
         venue_radius_m=venue_radius_m,
+        place_tiles=place_src,
+        payment_tiles=pay_src,
     )
-    return EventDetail(places, pays, gaps, deck, evv.gaps_table(gaps, lang))
+    sources = tuple(s for s in (place_src, pay_src) if s is not None)
+    return EventDetail(places, pays, gaps, deck, evv.gaps_table(gaps, lang), sources)
 
 
 def event_detail(

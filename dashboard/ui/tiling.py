@@ -123,21 +123,23 @@ def class_source(
     rows: pd.DataFrame,
     layer: str,
     lang: str,
-    classes: tiles.Classes,
+    classes: tiles.Classes | None,
     inputs: ViewInputs | None,
     parts: Sequence[object] = (),
     note: str | None = None,
     system: str = "wgs84",
     single_px: float = tiles.SINGLE_PX,
+    ring: bool = False,
 ) -> tiles.TileSource:
     """A :class:`~dashboard.views.tiles.TileSource` of ``rows`` coloured by ``classes``
-    (``single_px``: the radius of a single place).
+    (None: in the layer's colour; ``ring``: its clusters as rings, over a layer coloured by
+    coverage or category; ``single_px``: the radius of a single place).
 
     Its key (hence its tiles' URL) is made of the layer, language, system, the view's
     ``inputs`` and ``parts`` — everything else that decides what is drawn (the district, a
     date): callers cache the source on the same things, so a rerun keeps the browser's tiles.
     """
-    raw = json.dumps([layer, lang, system, _inputs_key(inputs), *parts], default=str)
+    raw = json.dumps([layer, lang, system, _inputs_key(inputs), ring, *parts], default=str)
     key = hashlib.sha1(raw.encode()).hexdigest()[:24]
     return tiles.tile_source(
         rows,
@@ -149,4 +151,5 @@ def class_source(
         classes=classes,
         note=note,
         single_px=single_px,
+        ring=ring,
     )

@@ -18,7 +18,7 @@ import pydeck as pdk
 from dashboard.core.i18n import label_of, name_col, t
 from dashboard.core.model import EVENT_CATEGORIES, MAJOR_EVENTS
 from dashboard.engine.events import major_key
-from dashboard.views import maps
+from dashboard.views import maps, tiles
 
 if TYPE_CHECKING:
     from dashboard.engine.coverage import DateLike
@@ -300,6 +300,41 @@ def view_around(lon: float, lat: float, radius_m: float, width_px: int = 900) ->
     return {"longitude": lon, "latitude": lat, "zoom": round(min(zoom, 17.0), 2)}
 
 
+def place_classes(lang: str) -> tiles.Classes:
+    """An event's nearby key locations as tile categories: gaps first (the more
+    important: a cluster holding one is ringed in red), then covered."""
+    return tiles.Classes(
+        column="ev_state",
+        codes=("gap", "covered"),
+        labels=(t("ev_cls_gap", lang), t("ev_tt_covered", lang)),
+        colors=((*GAP_RGB, 235), (*COVERED_RGB, 235)),
+        title=t("ev_tt_state", lang),
+        noun=t("ev_cls_noun", lang),
+    )
+
+
+def place_tile_rows(places: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``places`` (:func:`dashboard.engine.events.event_places`) with what a tile of them
+    reads: their state (``ev_state``: gap or covered) and a plain-text note (the category,
+    the nearest qualifying point of a gap, the distance to the venue), as a dot's tooltip
+    says them."""
+    covered = places["covered"].to_numpy(dtype=bool)
+    dist = places["distance_m"].to_numpy("float64")
+    far = places["to_venue_m"].to_numpy("float64")
+    none = t("ev_tt_none", lang)
+    cats = places["category"].astype(str)
+    labels = {c: label_of("key-locations", c, lang) for c in cats.unique()}
+    notes = [
+        f"{labels[c]}\n"
+        + ("" if ok else t("ev_tt_gap", lang, d=f"{d:,.0f} m" if np.isfinite(d) else none) + "\n")
+        + t("ev_tt_to_venue", lang, d=f"{f:,.0f}")
+        for c, ok, d, f in zip(cats, covered, dist, far, strict=True)
+    ]
+    return places.assign(
+        ev_state=np.where(covered, "covered", "gap"), ev_note=np.asarray(notes, dtype=object)
+    )
+
+
 def event_deck(
     event: pd.Series,
     places: pd.DataFrame,
@@ -311,14 +346,19 @@ def event_deck(
     radius_m: float,
     venue_radius_m: float,
     height: int = 560,
+    place_tiles: tiles.TileSource | None = None,
+    payment_tiles: tiles.TileSource | None = None,
 ) -> pdk.Deck:
     """The venue, its two rings, the nearby key locations (covered/gap) and payment points.
 
     ``event`` is a row of :func:`dashboard.engine.events.event_readiness`; ``places`` its
     :func:`dashboard.engine.events.event_places`; ``payments`` the points to draw (in service on
-    the start date). Offline: no basemap (:func:`dashboard.views.maps.make_deck`).
+    the start date). ``place_tiles`` / ``payment_tiles``: draw that layer from the tiles of
+    this source instead of one dot per row (many rows: the caller decides). Offline: no
+    basemap (:func:`dashboard.views.maps.make_deck`).
     """
     lon, lat = float(event["site_lon"]), float(event["site_lat"])
+    view = view_around(lon, lat, radius_m)
     layers = [
         maps.district_layer(districts_geojson, pickable=False),
         _ring(lon, lat, radius_m, VENUE_RGB, "ring-r"),
@@ -327,15 +367,20 @@ def event_deck(
     # every layer is there even when empty, so choosing another event updates layers
     # instead of creating them (no shader compilation on that choice)
     recs: list[dict] = []
-    if len(payments):
+    if payment_tiles is not None:
+        layers.append(tiles.tile_layer(payment_tiles, view["zoom"], "payments"))
+    elif len(payments):
         tips = maps.tooltip_fields(payments, "payments", lang, district_names)
         recs = [
             {"lon": float(x), "lat": float(y), "color": [*PAYMENT_RGB, 230], **tip}
             for x, y, tip in zip(payments["lon"], payments["lat"], tips.to_dict("records"))
         ]
-    layers.append(_points(recs, "payments", 4))
+    if payment_tiles is None:
+        layers.append(_points(recs, "payments", 4))
     recs = []
-    if len(places):
+    if place_tiles is not None:
+        layers.append(tiles.tile_layer(place_tiles, view["zoom"], "key-locations"))
+    elif len(places):
         tips = maps.tooltip_fields(places, "key-locations", lang, district_names)
         covered_text, none = t("ev_tt_covered", lang), t("ev_tt_none", lang)
         columns = (
@@ -358,7 +403,8 @@ def event_deck(
             tip["tt_body"] = f"{tip['tt_body']}\n{state}\n{far}"
             rgb = COVERED_RGB if covered else GAP_RGB
             recs.append({"lon": float(x), "lat": float(y), "color": [*rgb, 235], **tip})
-    layers.append(_points(recs, "key-locations", 6))
+    if place_tiles is None:
+        layers.append(_points(recs, "key-locations", 6))
     vname = (
         _name(pd.DataFrame([event]), lang, "venue_").iloc[0]
         or _name(pd.DataFrame([event]), lang).iloc[0]
@@ -375,7 +421,7 @@ def event_deck(
     }
     layers.append(_points([site], "venue", 10))
     layers.append(maps.label_layer([site], "venue-label", 15, (60, 20, 80, 255), (0, -22)))
-    return maps.make_deck(layers, view_around(lon, lat, radius_m), height=height)
+    return maps.make_deck(layers, view, height=height)
 
 
 # --------------------------------------------------------------------------- major events

@@ -136,6 +136,35 @@ def test_map_is_offline_and_colours_follow_coverage(home):
     assert len(keys) == first["nearby"] and red == first["gaps"]
 
 
+def test_many_places_within_r_are_drawn_from_tiles(home, monkeypatch):
+    """Above the tiling threshold (a city-wide survey: thousands of places within R) the
+    event's key locations and payment points come from tiles, every place counted, gaps
+    kept apart from covered places, the legend saying what a circle stands for."""
+    from dashboard.views import tiles
+
+    monkeypatch.setattr(tiles, "AGGREGATE_ABOVE", 0)  # every non-empty layer is "many"
+    at = _event_tab({"as_of": "2024-09-01", "lang": "en"})
+    assert not at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    want, _ = _expected(home, date(2024, 9, 1))
+    first = want.iloc[0]
+    keys = by_id["key-locations"]
+    assert keys["@@type"] in ("GeoJsonLayer", "TileLayer")
+    if keys["@@type"] == "GeoJsonLayer":  # no tile server in-process: the view's clusters
+        feats = keys["data"]["features"]
+        assert sum(f["properties"].get("n", 1) for f in feats) == first["nearby"]
+        singles = [f["properties"] for f in feats if "n" not in f["properties"]]
+        gaps = [p for p in singles if p["cls"] == "gap"]
+        assert all(" m from the venue" in p["tt_body"] for p in singles)
+        assert all("nearest qualifying point" in p["tt_body"] for p in gaps)
+        if len(singles) == len(feats):
+            assert len(gaps) == first["gaps"]
+    assert by_id["payments"]["@@type"] in ("GeoJsonLayer", "TileLayer")
+    captions = " ".join(c.value for c in at.caption)
+    assert tiles.legend_text([], "en") == "" and "circle" in captions.lower()
+
+
 def test_select_event_and_radius(home):
     at = _event_tab({"as_of": "2024-09-01", "lang": "en"})
     at.selectbox(key="k_event").set_value("TE04").run()
