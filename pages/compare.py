@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import streamlit as st
 
 from dashboard.core.i18n import t
@@ -38,11 +40,14 @@ baseline = c_base.date_input(
     format="YYYY-MM-DD",
     help=t("cmp_baseline_help", lang),
 )
-rank_by = c_rank.selectbox(
-    t("cmp_rank_by", lang),
-    list(compare.RANK_METRICS),
-    format_func=lambda m: reports.header(m, lang),
-    key=P.rank_by.key,
+rank_by = cast(  # a selectbox with options returns one (typed None under Python 3.10)
+    str,
+    c_rank.selectbox(
+        t("cmp_rank_by", lang),
+        list(compare.RANK_METRICS),
+        format_func=lambda m: reports.header(m, lang),
+        key=P.rank_by.key,
+    ),
 )
 
 std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any", lang)
@@ -117,7 +122,7 @@ st.multiselect(
     t("cmp_choose", lang),
     DISTRICT_CODES,
     key=P.compare_picker.key,
-    format_func=lambda code: names.get(code, code),
+    format_func=lambda code: str(names.get(code, code)),
     on_change=lambda: session.set_view(compare=tuple(ps.compare_picker)),
     help=t("cmp_choose_help", lang),
 )

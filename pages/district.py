@@ -3,6 +3,8 @@ where to add points."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import streamlit as st
 
 from dashboard.core.i18n import t
@@ -57,13 +59,16 @@ def _ref_chosen() -> None:
 # one radio for both states (its options follow the state): the first district chosen
 # updates it instead of replacing it with another widget
 session.bind_widget(P.profile_ref.key, getattr(ps, ref_param.name))
-ref = c_ref.radio(
-    t("dp_reference", lang),
-    ref_options,
-    format_func=refs.get,
-    key=P.profile_ref.key,
-    on_change=_ref_chosen,
-    horizontal=True,
+ref = cast(  # a radio with options returns one (typed None under Python 3.10)
+    str,
+    c_ref.radio(
+        t("dp_reference", lang),
+        ref_options,
+        format_func=refs.get,
+        key=P.profile_ref.key,
+        on_change=_ref_chosen,
+        horizontal=True,
+    ),
 )
 target = c_tgt.number_input(
     t("dp_target", lang),
@@ -90,6 +95,7 @@ else:
 if ref == "target" and target is None:
     head.info(t("dp_enter_target", lang))
 for col, (m, row) in zip(head.columns(len(kpis)), kpis.iterrows()):
+    m = cast(str, m)  # the KPI table's index: the metric codes
     fm = [reports.format_metric(m, row[c]) for c in ("value", "city", "previous", "target")]
     col.metric(
         reports.header(m, lang),

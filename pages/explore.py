@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import streamlit as st
 
@@ -35,12 +36,15 @@ c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
 widgets.as_of_slider(c_date)
 playback.play_button(c_play, lo)
 session.bind_widget(P.basemap_picker.key, v.basemap)
-basemap = c_base.selectbox(
-    t("basemap", lang),
-    BASEMAPS,
-    key=P.basemap_picker.key,
-    format_func=lambda b: t(f"bm_{b}", lang),
-    on_change=lambda: session.set_view(basemap=ps.basemap_picker),
+basemap = cast(  # a selectbox with options returns one (typed None under Python 3.10)
+    str,
+    c_base.selectbox(
+        t("basemap", lang),
+        BASEMAPS,
+        key=P.basemap_picker.key,
+        format_func=lambda b: t(f"bm_{b}", lang),
+        on_change=lambda: session.set_view(basemap=ps.basemap_picker),
+    ),
 )
 custom = ""
 if basemap == "custom":
@@ -58,7 +62,7 @@ box = widgets.lazy_expander(
     t("filters_active", lang, n=n_active) if n_active else t("filters", lang), "explore_filters"
 )
 if box is not None:
-    ux.filter_widgets(box, visible, lang)
+    ux.filter_widgets(box, list(visible), lang)
 cats = {layer: tuple(ps.get(P.categories_of(layer))) for layer in visible}
 sectors, caps, schemes = ps.sectors, ps.caps, ps.schemes
 near_as_of = bool(ps.ev_window)
@@ -143,7 +147,9 @@ if show_gaps and "key-locations" in visible and not tiling.is_tiled(shown["key-l
         maps.ring_layer(maps.shift_records(recs, system), "gaps", [220, 30, 30, 230])
     )
 notes = widgets.notices()  # always there, so the map below keeps its place
-widgets.synthetic_notice(notes, shown.get("payments", layers["payments"].iloc[:0]), lang)
+widgets.synthetic_notice(
+    notes, shown["payments"] if "payments" in shown else layers["payments"].iloc[:0], lang
+)
 map_key = "explore-map"  # stable: a new view or basemap updates the map without a remount
 map_col, side = st.columns([3, 1])
 selection.restore_selection(layers)  # a link's place=layer:id, before a search pick can override it

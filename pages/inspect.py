@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -41,12 +42,15 @@ notes = widgets.notices()  # the synthetic-data notice, once the district is kno
 st.subheader(t("ip_find", lang))
 district = widgets.district_selector(st, "w_ip_district")
 widgets.synthetic_notice(notes, stats.in_district(inputs.layers["payments"], district), lang)
-kind = st.radio(
-    t("ip_kind", lang),
-    list(PLACE_KINDS),
-    key="k_ip_kind",
-    horizontal=True,
-    format_func=lambda k: label(PLACE_KINDS, k, lang),
+kind = cast(  # a radio with options returns one (typed None under Python 3.10)
+    str,
+    st.radio(
+        t("ip_kind", lang),
+        list(PLACE_KINDS),
+        key="k_ip_kind",
+        horizontal=True,
+        format_func=lambda k: label(PLACE_KINDS, k, lang),
+    ),
 )
 selected: dict | None = None
 if kind != "new":
@@ -93,7 +97,7 @@ if kind != "new":
                     t("ip_status", lang, status=f"**{label(POINT_STATUSES, s['status'], lang)}**")
                 )
                 if pd.notna(s["last_inspected"]):
-                    last = ui.last_inspector(place_id)
+                    last = ui.last_inspector(str(place_id))
                     when = pd.Timestamp(s["last_inspected"]).strftime("%Y-%m-%d %H:%M")
                     st.text(t("ip_last", lang, when=when, who=last))
 

@@ -4,6 +4,7 @@ export; "Inspect" opens the Inspect page on the item (a visit recorded closes it
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import streamlit as st
 
@@ -68,7 +69,9 @@ else:
         for k, i, n in zip(top["kind"], top["id"].astype(str), top[name_col(lang)], strict=True)
     }
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    pick = c1.selectbox(t("wl_visit", lang), list(labels), format_func=labels.__getitem__)
+    pick = cast(  # a selectbox with options returns one (typed None under Python 3.10)
+        str, c1.selectbox(t("wl_visit", lang), list(labels), format_func=labels.__getitem__)
+    )
     if c2.button(t("wl_go", lang), type="primary", width="stretch"):
         kind, place = pick.split(":", 1)
         st.session_state["k_ip_kind"], st.session_state["k_ip_place"] = kind, place

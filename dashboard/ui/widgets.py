@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from types import ModuleType
 
 import pandas as pd
 import streamlit as st
@@ -43,7 +44,7 @@ def notices() -> DeltaGenerator:
     return st.container()
 
 
-def synthetic_notice(box: DeltaGenerator, points: pd.DataFrame, lang: str) -> None:
+def synthetic_notice(box: DeltaGenerator | ModuleType, points: pd.DataFrame, lang: str) -> None:
     """Say in ``box`` how many of the payment ``points`` shown are synthetic (if any):
     every page that shows generated data says so."""
     n = int(points["synthetic"].sum()) if len(points) else 0
