@@ -602,16 +602,26 @@ def reason_classes(lang: str) -> tiles.Classes:
 def _kind_notes(items: pd.DataFrame, lang: str) -> pd.Series:
     """Each item's kind and category as one line of plain text ("Payment point · Bank")."""
     layer_of = {"payment": "payments", "key_location": "key-locations"}
-    pairs = items["kind"].astype(str) + "\x00" + items["category"].astype(str)
-    labels = {}
-    for pair in pairs.unique():  # a few dozen kinds × categories, not one per item
-        kind, cat = pair.split("\x00", 1)
-        labels[pair] = (
-            label(WORK_KINDS, kind, lang)
+    # a few dozen kinds × categories labelled once each, the items by their codes (no
+    # string per item built to find them)
+    k_codes, kinds = pd.factorize(items["kind"].astype(str))
+    c_codes, cats = pd.factorize(items["category"].astype(str))
+    pair = k_codes.astype(np.int64) * max(len(cats), 1) + c_codes
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    lut = np.array(
+        [
+            label(WORK_KINDS, str(kinds[u // max(len(cats), 1)]), lang)
             + " · "
-            + label_of(layer_of.get(kind, "payments"), cat, lang)
-        )
-    return pairs.map(labels)
+            + label_of(
+                layer_of.get(str(kinds[u // max(len(cats), 1)]), "payments"),
+                str(cats[u % max(len(cats), 1)]),
+                lang,
+            )
+            for u in uniq
+        ],
+        dtype=object,
+    )
+    return pd.Series(lut[inverse.reshape(-1)], index=items.index, dtype=object)
 
 
 @cache.view_cached(max_entries=16)

@@ -139,9 +139,12 @@ class Classes:
 
     def index_of(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """The category index (into ``codes``) of each value; unknown values: the last."""
-        idx = pd.Index(list(self.codes)).get_indexer(pd.Index(pd.Series(values).astype(str)))
-        idx = np.asarray(idx, dtype=np.int64)
-        return np.where(idx < 0, len(self.codes) - 1, idx)
+        # each distinct value looked up once (a work list holds a few reasons, 50k rows)
+        codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+        keys = pd.Index([str(u) for u in uniques], dtype=object)
+        lut = np.asarray(pd.Index(list(self.codes)).get_indexer(keys), dtype=np.int64)
+        lut = np.where(lut < 0, len(self.codes) - 1, lut)
+        return lut[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
