@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.core.i18n import t
 from dashboard.core.safetext import md_literal
 from dashboard.core.state import ALL
-from dashboard.engine import compare, stats
+from dashboard.engine import compare
 from dashboard.ui import cache, session, widgets
 from dashboard.ui import compare as uc
 from dashboard.ui import progress as up
@@ -79,7 +79,7 @@ target = c_tgt.number_input(
     help=t("dp_target_help", lang),
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
-pay = stats.in_service_in(layers["payments"], ad, v.as_of)
+pay = up.points_in_service(v)  # cached per data, district and date (a 50k-row filter)
 widgets.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help
