@@ -68,5 +68,8 @@ def in_service_in(
     service on ``as_of`` (see :func:`dashboard.engine.coverage.in_service`)."""
     from dashboard.engine.coverage import in_service
 
-    here = in_district(points, adcode)
-    return here[in_service(here, as_of)]
+    keep = np.array(in_service(points, as_of), dtype=bool)  # a copy: it may be read-only
+    if adcode not in (None, "all"):
+        keep &= (points["adcode"] == adcode).to_numpy(dtype=bool, na_value=False)
+    # one selection by position (a boolean GeoDataFrame filter aligns and copies twice)
+    return points.iloc[np.flatnonzero(keep)]
