@@ -45,6 +45,15 @@ def _filters_key(filters: Filters | None) -> str:
     return "" if filters is None else cache._filters_key(filters)
 
 
+@cache.layer_cached(max_entries=12, hash_funcs={Filters: _filters_key})
+def _placement(
+    data: LayerData, district: str, filters: Filters | None, system: str
+) -> tiles.Placement:
+    """The tile placement of :func:`cache.layer_rows` (cached: the sources of one district
+    at every radius and date share it)."""
+    return tiles.placement(cache.layer_rows(data.name, district, filters), system)
+
+
 @cache.layer_cached(max_entries=48, hash_funcs={Filters: _filters_key, ViewInputs: _inputs_key})
 def _source(
     data: LayerData,
@@ -76,6 +85,10 @@ def _source(
         covered=covered,
         system=system,
         ring=ring,
+        # kept across radii and dates; not for rows of one date (another date, other rows)
+        placed=None
+        if filters is not None and filters.as_of is not None
+        else _placement(data.name, district, filters, system),
     )
 
 

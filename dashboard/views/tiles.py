@@ -185,6 +185,44 @@ class TileSource:
         return len(self.keys)
 
 
+@dataclass(frozen=True, eq=False)
+class Placement:
+    """Where a frame's places fall on the tile grid, whatever colours them: display
+    positions, grid positions and Morton keys in key order, and ``order`` (the frame row of
+    each sorted position). A new radius or date recolours the same places: a source made
+    with the same placement sorts nothing again."""
+
+    n: int
+    system: str
+    lon: np.ndarray
+    lat: np.ndarray
+    ix: np.ndarray
+    iy: np.ndarray
+    keys: np.ndarray
+    order: np.ndarray
+
+
+def placement(frame: pd.DataFrame, system: str = "wgs84") -> Placement:
+    """The :class:`Placement` of ``frame``'s places (``lon``/``lat`` in WGS-84), moved into
+    the basemap's ``system`` for display."""
+    lon = frame["lon"].to_numpy(dtype=float)
+    lat = frame["lat"].to_numpy(dtype=float)
+    if system != "wgs84" and len(lon):
+        from loaders.chinacrs import from_wgs84
+
+        x, y = from_wgs84(lon, lat, system)
+        lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ix, iy = world_pixels(lon, lat)
+    keys = morton(ix, iy)
+    order = np.argsort(keys, kind="stable")
+    out = Placement(
+        len(frame), system, lon[order], lat[order], ix[order], iy[order], keys[order], order
+    )
+    for a in (out.lon, out.lat, out.ix, out.iy, out.keys, out.order):
+        a.flags.writeable = False  # shared by every source made with it
+    return out
+
+
 def tile_source(
     frame: pd.DataFrame,
     layer: str,
@@ -197,6 +235,7 @@ def tile_source(
     classes: Classes | None = None,
     note: str | None = None,
     single_px: float = SINGLE_PX,
+    placed: Placement | None = None,
 ) -> TileSource:
     """Index ``frame``'s places (``lon``/``lat`` in WGS-84, the layer's columns) for tiles.
 
@@ -208,19 +247,15 @@ def tile_source(
     category in their column ``classes.column`` instead (clusters by their mix), with
     tooltips from the names, the category and the district (and ``note``, a column of plain
     text), so any frame with ``id``, the two names, ``adcode``, ``lon`` and ``lat`` will do.
+    ``placed``: ``frame``'s :func:`placement` in ``system``, if the caller keeps it.
     """
     if classes is not None and covered is not None:
         raise ValueError("a tile source is coloured by coverage or by category, not both")
-    lon = frame["lon"].to_numpy(dtype=float)
-    lat = frame["lat"].to_numpy(dtype=float)
-    if system != "wgs84" and len(lon):
-        from loaders.chinacrs import from_wgs84
-
-        x, y = from_wgs84(lon, lat, system)
-        lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ix, iy = world_pixels(lon, lat)
-    keys = morton(ix, iy)
-    order = np.argsort(keys, kind="stable")
+    if placed is None:
+        placed = placement(frame, system)
+    elif placed.n != len(frame) or placed.system != system:
+        raise ValueError("the placement is of other rows or another system")
+    order = placed.order
     cov = None if covered is None else np.asarray(covered, dtype=bool)[order]
     cls = None if classes is None else classes.index_of(frame[classes.column].to_numpy())[order]
     return TileSource(
@@ -228,11 +263,11 @@ def tile_source(
         layer=layer,
         lang=lang,
         frame=frame,
-        lon=lon[order],
-        lat=lat[order],
-        ix=ix[order],
-        iy=iy[order],
-        keys=keys[order],
+        lon=placed.lon,
+        lat=placed.lat,
+        ix=placed.ix,
+        iy=placed.iy,
+        keys=placed.keys,
         covered=cov,
         order=order,
         color=tuple(model.LAYERS[layer].color) if layer in model.LAYERS else (90, 90, 90),  # type: ignore[arg-type]

@@ -275,3 +275,22 @@ def test_a_rerun_filters_no_payment_points_again(private_home, monkeypatch):
     monkeypatch.setattr(stats, "in_service_in", lambda *a, **k: calls.append(a) or real(*a, **k))
     at.run()
     assert not at.exception and calls == []
+
+
+def test_a_radius_step_places_no_tiled_point_again(private_home, monkeypatch):
+    """Over many places the map's layers come from tiles; a radius step recolours the same
+    places, so their tile placement (projection, Morton keys, sort) is the kept one."""
+    from dashboard.views import tiles
+
+    monkeypatch.setattr(tiles, "AGGREGATE_ABOVE", 0)  # every layer is "many"
+    at = _run({"radius": "500"})
+    assert not at.exception
+    calls = []
+    real = tiles.world_pixels
+    monkeypatch.setattr(tiles, "world_pixels", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at.slider(key="w_radius").set_value(550).run()
+    assert not at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    kinds = {layer["id"]: layer["@@type"] for layer in spec["layers"]}
+    assert kinds["uncovered"] in ("GeoJsonLayer", "TileLayer")  # drawn from tiles
+    assert calls == []

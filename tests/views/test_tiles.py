@@ -235,3 +235,28 @@ def test_a_map_file_of_a_tiled_map_holds_its_clusters_inline(source):
     finally:
         served.disable()
         tiles.clear()
+
+
+def test_a_kept_placement_makes_the_same_source_without_sorting_again(monkeypatch):
+    """A radius or date step recolours the same places: the source made with their kept
+    :func:`tiles.placement` is the one made from scratch, and nothing is placed again."""
+    f = _places(5000, seed=3)
+    covered = np.random.default_rng(4).random(len(f)) < 0.7
+    calls: list[int] = []
+    for system in ("wgs84", "gcj02"):
+        placed = tiles.placement(f, system)
+        fresh = tiles.tile_source(f, "key-locations", "en", "a", covered=covered, system=system)
+        monkeypatch.setattr(tiles, "world_pixels", lambda *a: calls.append(1))
+        kept = tiles.tile_source(
+            f, "key-locations", "en", "a", covered=covered, system=system, placed=placed
+        )
+        monkeypatch.undo()
+        assert calls == []
+        for name in ("lon", "lat", "ix", "iy", "keys", "order", "covered"):
+            np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
+        assert tiles.overview(kept, 12) == tiles.overview(fresh, 12)
+        assert not kept.keys.flags.writeable  # shared by every source made with it
+    with pytest.raises(ValueError, match="other rows"):
+        tiles.tile_source(f.head(10), "key-locations", "en", "b", placed=tiles.placement(f))
+    with pytest.raises(ValueError, match="another system"):
+        tiles.tile_source(f, "key-locations", "en", "b", system="gcj02", placed=tiles.placement(f))
