@@ -153,3 +153,34 @@ def test_areas_fill_only_themselves_whatever_their_winding():
         pad = spec["padding"]
         assert tuple(img[pad + 92, pad + 108]) == (200, 0, 0)  # the square, up right of centre
         assert tuple(img[pad + 10, pad + 10]) == (255, 255, 255)  # and nothing else
+
+
+def test_a_district_map_is_cut_to_its_frame_and_needs_no_clip(districts, coverage):
+    """The rasteriser draws a clipped mark through a mask the size of the picture (about a
+    second per layer of a report map); the map's polygons are cut to the frame instead,
+    simplified to half a pixel, and no mark is clipped — the picture the same size."""
+    cov, pay = coverage
+    places = cov.places
+    spec = sm.gap_map_spec(
+        districts, places, places["covered"], lang="zh", payments=pay, focus_adcode="110101"
+    )
+    assert "clip" not in json.dumps([part["mark"] for part in spec["layer"]])
+    frame = sm.Frame.fit(sm.extent_of(districts, "110101"), 800, 600)
+    lon0, lat0, lon1, lat1 = frame.bounds(pad_px=1.0)
+    area = next(p for p in spec["layer"] if p["mark"]["type"] == "geoshape")
+    coords = np.array(
+        re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", json.dumps(area["data"]["values"])),
+        dtype=float,
+    )
+    eps = 1e-9
+    assert len(coords)
+    assert (coords[:, 0] >= lon0 - eps).all() and (coords[:, 0] <= lon1 + eps).all()
+    assert (coords[:, 1] >= lat0 - eps).all() and (coords[:, 1] <= lat1 + eps).all()
+    for part in spec["layer"]:  # every dot and name centred inside the frame
+        if part["mark"]["type"] in ("point", "text") and part["mark"].get("opacity") != 0:
+            rows = pd.DataFrame(part["data"]["values"])
+            x, y = frame.pixels(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+            assert (x >= -1).all() and (x <= 801).all() and (y >= -1).all() and (y <= 601).all()
+    png = render.png(spec, scale=1.0)
+    w, h = _size(png)
+    assert 800 <= w <= 800 + 60 and h >= 600  # padding, title and legend; nothing beyond
