@@ -295,6 +295,7 @@ SHOTS = [
     ("district", "/district?district=110105&"),
     ("inspect", "/inspect?district=110105&"),
     ("worklist", "/worklist?district=110105&"),
+    ("event", "/events?ev_tab=event&"),  # the first event's surroundings (R = 2 km)
 ]
 
 
@@ -400,7 +401,7 @@ def main() -> None:
         type=Path,
         metavar="DIR",
         help="after the figures, screenshot the Map explorer, District profile (Chaoyang), "
-        "Inspect and Work list maps in both languages into DIR "
+        "Inspect, Work list and one-event maps in both languages into DIR "
         "(size-<shipped|100k|1m>-<page>-<lang>.png)",
     )
     args = ap.parse_args()
