@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import cast
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -21,10 +20,9 @@ from dashboard.core.model import LAYERS, POINT_LAYERS, label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
-from dashboard.ui import auth, cache, map_download, session, zones
+from dashboard.ui import auth, map_download, session, zones
 from dashboard.ui import data as ui_data
 from dashboard.ui.page_state import PageState as P
-from dashboard.views import maps
 from loaders.crsdetect import LABELS as CRS_LABELS
 from loaders.errors import LoaderError
 from loaders.examples import amap_style_example
@@ -32,7 +30,6 @@ from loaders.importer import ImportOptions, confidence_label
 from loaders.workspace import default_home
 
 MAP_FIELDS = ("lon", "lat", "location", "wkt", "name", "address", "category", "district", "id")
-MAX_PREVIEW = 20_000
 
 lang = session.view().lang
 ps = session.page_state()
@@ -159,39 +156,15 @@ c2.dataframe(
 )
 
 # ------------------------------------------------------------------ preview map
-pv = result.preview
-pv = pv[np.isfinite(pv["lon"]) & np.isfinite(pv["lat"])]
-kept = pv[pv["kept"]]
-if len(kept) > MAX_PREVIEW:
-    kept = kept.sample(MAX_PREVIEW, random_state=0)
-rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
-
-kept_records, rejected_records = (ui_data.preview_records(x, S, lang) for x in (kept, rejected))
 st.markdown(f"**{S['preview']}**")
-deck = maps.make_deck(
-    [
-        *cache.district_layers(lang, "all"),
-        maps.scatter_layer(kept_records, "kept", [20, 150, 90, 220]),
-        maps.scatter_layer(rejected_records, "rejected", [220, 30, 40, 240]),
-    ],
-    maps.BEIJING_VIEW,
-    height=520,
-    tooltip=ui_data.TEXT_TOOLTIP,
-)
+deck = ui_data.preview_deck(result.preview, S, lang)
 st.pydeck_chart(deck, height=520, key="data-preview-map")
 map_download.map_buttons(deck, "data")
 
 # ------------------------------------------------------------------ report
 st.subheader(S["problems"])
 if rep.problems:
-    st.dataframe(
-        pd.DataFrame(
-            [(p.row, p.column, localize(p.message, lang), p.severity) for p in rep.problems],
-            columns=[S["row"], S["column"], S["message"], S["severity"]],
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(ui_data.problems_table(rep, S, lang), hide_index=True, width="stretch")
 else:
     st.success(S["no_problems"])
 st.download_button(

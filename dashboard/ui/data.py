@@ -6,13 +6,16 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.core.messages import error_text
+from dashboard.core.messages import error_text, localize
 from dashboard.core.rights import LOCAL, Actor
 from dashboard.core.safetext import md_literal
+from dashboard.ui import cache
 from dashboard.views import maps
 from loaders import importer
 from loaders.importer import ImportOptions, ImportReport, ImportResult
@@ -83,6 +86,40 @@ def preview_records(df: pd.DataFrame, s: dict[str, str], lang: str = "en") -> li
             strict=True,
         )
     ]
+
+
+#: At most this many kept (a sample) and rejected (the first) rows on the preview map.
+MAX_PREVIEW = 20_000
+
+
+def preview_deck(preview: pd.DataFrame, s: dict[str, str], lang: str) -> pdk.Deck:
+    """The import preview's map: the kept rows with a position (a seeded sample above
+    :data:`MAX_PREVIEW`) in green and the first rejected ones in red, over the districts,
+    tooltips in plain text."""
+    pv = preview[np.isfinite(preview["lon"]) & np.isfinite(preview["lat"])]
+    kept = pv[pv["kept"]]
+    if len(kept) > MAX_PREVIEW:
+        kept = kept.sample(MAX_PREVIEW, random_state=0)
+    rejected = pv[~pv["kept"]].head(MAX_PREVIEW)
+    kept_records, rejected_records = (preview_records(x, s, lang) for x in (kept, rejected))
+    return maps.make_deck(
+        [
+            *cache.district_layers(lang, "all"),
+            maps.scatter_layer(kept_records, "kept", [20, 150, 90, 220]),
+            maps.scatter_layer(rejected_records, "rejected", [220, 30, 40, 240]),
+        ],
+        maps.BEIJING_VIEW,
+        height=520,
+        tooltip=TEXT_TOOLTIP,
+    )
+
+
+def problems_table(report: ImportReport, s: dict[str, str], lang: str) -> pd.DataFrame:
+    """The report's problems, one row each: row, column, message in ``lang``, severity."""
+    return pd.DataFrame(
+        [(p.row, p.column, localize(p.message, lang), p.severity) for p in report.problems],
+        columns=[s["row"], s["column"], s["message"], s["severity"]],
+    )
 
 
 def history_section(
