@@ -313,22 +313,36 @@ def place_classes(lang: str) -> tiles.Classes:
     )
 
 
+def _state_lines(places: pd.DataFrame, lang: str) -> tuple[list[str], list[str]]:
+    """Each nearby place's coverage line ("Covered", or a gap and its nearest qualifying
+    point) and its distance to the venue, as its tooltip says them."""
+    covered_text, none = t("ev_tt_covered", lang), t("ev_tt_none", lang)
+    state = [
+        covered_text if ok else t("ev_tt_gap", lang, d=f"{d:,.0f} m" if np.isfinite(d) else none)
+        for ok, d in zip(
+            places["covered"].to_numpy(dtype=bool),
+            places["distance_m"].to_numpy("float64"),
+            strict=True,
+        )
+    ]
+    far = [
+        t("ev_tt_to_venue", lang, d=f"{f:,.0f}") for f in places["to_venue_m"].to_numpy("float64")
+    ]
+    return state, far
+
+
 def place_tile_rows(places: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``places`` (:func:`dashboard.engine.events.event_places`) with what a tile of them
     reads: their state (``ev_state``: gap or covered) and a plain-text note (the category,
     the nearest qualifying point of a gap, the distance to the venue), as a dot's tooltip
     says them."""
     covered = places["covered"].to_numpy(dtype=bool)
-    dist = places["distance_m"].to_numpy("float64")
-    far = places["to_venue_m"].to_numpy("float64")
-    none = t("ev_tt_none", lang)
     cats = places["category"].astype(str)
     labels = {c: label_of("key-locations", c, lang) for c in cats.unique()}
+    state, far = _state_lines(places, lang)
     notes = [
-        f"{labels[c]}\n"
-        + ("" if ok else t("ev_tt_gap", lang, d=f"{d:,.0f} m" if np.isfinite(d) else none) + "\n")
-        + t("ev_tt_to_venue", lang, d=f"{f:,.0f}")
-        for c, ok, d, f in zip(cats, covered, dist, far, strict=True)
+        f"{labels[c]}\n" + ("" if ok else f"{line}\n") + f
+        for c, ok, line, f in zip(cats, covered, state, far, strict=True)
     ]
     return places.assign(
         ev_state=np.where(covered, "covered", "gap"), ev_note=np.asarray(notes, dtype=object)
@@ -382,25 +396,17 @@ def event_deck(
         layers.append(tiles.tile_layer(place_tiles, view["zoom"], "key-locations"))
     elif len(places):
         tips = maps.tooltip_fields(places, "key-locations", lang, district_names)
-        covered_text, none = t("ev_tt_covered", lang), t("ev_tt_none", lang)
+        state, far = _state_lines(places, lang)
         columns = (
             places["covered"].to_numpy(dtype=bool),
-            places["distance_m"].to_numpy("float64"),
-            places["to_venue_m"].to_numpy("float64"),
             places["lon"].to_numpy("float64"),
             places["lat"].to_numpy("float64"),
         )
         # column arrays, not iterrows: a 2 km ring holds thousands of places at city size
-        for tip, (covered, d, far_m, x, y) in zip(
-            tips.to_dict("records"), zip(*columns, strict=True), strict=True
+        for tip, line, f, (covered, x, y) in zip(
+            tips.to_dict("records"), state, far, zip(*columns, strict=True), strict=True
         ):
-            state = (
-                covered_text
-                if covered
-                else t("ev_tt_gap", lang, d=f"{d:,.0f} m" if np.isfinite(d) else none)
-            )
-            far = t("ev_tt_to_venue", lang, d=f"{far_m:,.0f}")
-            tip["tt_body"] = f"{tip['tt_body']}\n{state}\n{far}"
+            tip["tt_body"] = f"{tip['tt_body']}\n{line}\n{f}"
             rgb = COVERED_RGB if covered else GAP_RGB
             recs.append({"lon": float(x), "lat": float(y), "color": [*rgb, 235], **tip})
     if place_tiles is None:
