@@ -3,7 +3,6 @@ export; "Inspect" opens the Inspect page on the item (a visit recorded closes it
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import cast
 
 import streamlit as st
@@ -24,8 +23,8 @@ st.title(t("wl_title", lang))
 st.caption(t("wl_caption", lang))
 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 district = widgets.district_selector(c1, "w_wl_district")
-end = v.as_of or ui.beijing_now().date()  # the work list is of today unless a date is set
-since = c2.date_input(t("wl_since", lang), value=end - timedelta(days=30), max_value=end)
+end, default_since = ui.work_list_dates(v)  # of today unless a date is set
+since = c2.date_input(t("wl_since", lang), value=default_since, max_value=end)
 st.caption(t("wl_validity", lang, days=ui.validity_days(inputs)))
 
 items = ui.district_work_list(inputs, district, since.isoformat())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,6 +65,13 @@ def beijing_now() -> datetime:
 
 #: How many matches the search lists.
 MATCHES = 30
+
+
+def work_list_dates(v: ViewState) -> tuple[date, date]:
+    """The Work list's date (the view's, else today in Beijing) and the day its "newly
+    uncovered" compares with by default (:func:`verification.comparison_day`)."""
+    end = v.as_of or beijing_now().date()
+    return end, verification.comparison_day(end).date()
 
 
 def _unstandardised(inputs: ViewInputs) -> ViewInputs:

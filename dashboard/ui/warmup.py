@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
 
 from dashboard.core.model import POINT_LAYERS
 from dashboard.core.state import ALL, ViewState
@@ -58,8 +57,7 @@ def _field_pages(v: ViewState) -> None:
     languages, and the id and place indexes their tables and search read. At 1M places
     these took 5–7 s on a first visit."""
     inputs = cache.view_inputs(v)
-    end = v.as_of or ui_inspect.beijing_now().date()  # as pages/worklist.py
-    since = (end - timedelta(days=30)).isoformat()
+    since = ui_inspect.work_list_dates(v)[1].isoformat()  # as pages/worklist.py
     ui_inspect.district_work_list(inputs, ALL, since)
     for lang in ("zh", "en"):
         ui_inspect.work_deck(inputs, ALL, since, lang)
