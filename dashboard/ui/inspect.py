@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -520,17 +521,13 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
     label is made once per distinct value (the page draws the first rows; a download
     makes the whole list)."""
     names = cache.district_names(lang)
-    layer_of = {"payment": "payments", "key_location": "key-locations"}
 
     def when(col: str) -> list[str]:
         s = pd.to_datetime(items[col])
         return s.dt.strftime("%Y-%m-%d").where(s.notna(), "").tolist()
 
-    pairs = items["kind"].astype(str) + "\x00" + items["category"].astype(str)
-
-    def category(pair: str) -> str:
-        kind, cat = pair.split("\x00", 1)
-        return label_of(layer_of.get(kind, "payments"), cat, lang)
+    def category(kind: str, cat: str) -> str:
+        return label_of(_LAYER_OF_KIND.get(kind, "payments"), cat, lang)
 
     return pd.DataFrame(
         {
@@ -538,7 +535,7 @@ def work_table(items: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("wl_name", lang): items[name_col(lang)].astype("string").fillna("").to_numpy(),
             "id": items["id"].astype(str).to_numpy(),
             t("wl_kind", lang): _labels(items["kind"], lambda k: label(WORK_KINDS, k, lang)),
-            t("wl_category", lang): _labels(pairs, category),
+            t("wl_category", lang): _per_kind_category(items, category).tolist(),
             t("wl_district", lang): items["adcode"].astype(str).map(names).fillna("").to_numpy(),
             t("wl_weight", lang): items["weight"].round(1).to_numpy(),
             t("wl_last", lang): when("last_inspected"),
@@ -606,29 +603,28 @@ def reason_classes(lang: str) -> tiles.Classes:
     )
 
 
-def _kind_notes(items: pd.DataFrame, lang: str) -> pd.Series:
-    """Each item's kind and category as one line of plain text ("Payment point · Bank")."""
-    layer_of = {"payment": "payments", "key_location": "key-locations"}
-    # a few dozen kinds × categories labelled once each, the items by their codes (no
-    # string per item built to find them)
+_LAYER_OF_KIND = {"payment": "payments", "key_location": "key-locations"}
+
+
+def _per_kind_category(items: pd.DataFrame, make: Callable[[str, str], str]) -> np.ndarray:
+    """``make(kind, category)`` of each item, called once per distinct pair (a few dozen),
+    the items found by their factorized codes (no string per item built to find them)."""
     k_codes, kinds = pd.factorize(items["kind"].astype(str))
     c_codes, cats = pd.factorize(items["category"].astype(str))
-    pair = k_codes.astype(np.int64) * max(len(cats), 1) + c_codes
-    uniq, inverse = np.unique(pair, return_inverse=True)
-    lut = np.array(
-        [
-            label(WORK_KINDS, str(kinds[u // max(len(cats), 1)]), lang)
-            + " · "
-            + label_of(
-                layer_of.get(str(kinds[u // max(len(cats), 1)]), "payments"),
-                str(cats[u % max(len(cats), 1)]),
-                lang,
-            )
-            for u in uniq
-        ],
-        dtype=object,
-    )
-    return pd.Series(lut[inverse.reshape(-1)], index=items.index, dtype=object)
+    n = max(len(cats), 1)
+    uniq, inverse = np.unique(k_codes.astype(np.int64) * n + c_codes, return_inverse=True)
+    lut = np.array([make(str(kinds[u // n]), str(cats[u % n])) for u in uniq], dtype=object)
+    return lut[inverse.reshape(-1)]
+
+
+def _kind_notes(items: pd.DataFrame, lang: str) -> pd.Series:
+    """Each item's kind and category as one line of plain text ("Payment point · Bank")."""
+
+    def note(kind: str, cat: str) -> str:
+        layer = _LAYER_OF_KIND.get(kind, "payments")
+        return label(WORK_KINDS, kind, lang) + " · " + label_of(layer, cat, lang)
+
+    return pd.Series(_per_kind_category(items, note), index=items.index, dtype=object)
 
 
 @cache.view_cached(max_entries=16)
