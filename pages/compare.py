@@ -72,24 +72,14 @@ by_set = zones.set_picker(st, "cmp_set", t("bnd_by", lang), t("bnd_districts", l
 if by_set:
     zones.compare_by_set(v, by_set, baseline, rank_by)
 else:
-    shown = reports.localize(table, lang, reports.EXPORT_COLUMNS)
-    h = {c: reports.header(c, lang) for c in reports.EXPORT_COLUMNS}
-    pct = st.column_config.NumberColumn(format="percent")
+    shown, config = widgets.metric_table(
+        reports.localize(table, lang, reports.EXPORT_COLUMNS), lang
+    )
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
-        column_config={
-            h["rank"]: st.column_config.NumberColumn(format="%d"),
-            h["coverage"]: pct,
-            h["weighted_coverage"]: pct,
-            h["share_without_access"]: pct,
-            h["coverage_baseline"]: pct,
-            h["change"]: pct,
-            h["access"]: st.column_config.NumberColumn(
-                format="%.2f", help=t("cmpm_access_help", lang)
-            ),
-        },
+        column_config=config,
         key="cmp_table",
     )
     st.caption(t("cmp_table_help", lang))
@@ -125,6 +115,7 @@ st.multiselect(
     format_func=lambda code: str(names.get(code, code)),
     on_change=lambda: session.set_view(compare=tuple(ps.compare_picker)),
     help=t("cmp_choose_help", lang),
+    placeholder=t("choose_districts", lang),
 )
 chosen = session.view().compare
 if chosen:

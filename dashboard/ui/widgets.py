@@ -25,7 +25,7 @@ from dashboard.engine import explore
 from dashboard.ui import search_index
 from dashboard.ui.cache import date_bounds, district_names, standards_for, view_inputs
 from dashboard.ui.session import bind_widget, page_value, set_view, view
-from dashboard.views import maps
+from dashboard.views import maps, reports
 
 #: The radius the "one radius" control starts at (metres).
 DEFAULT_UNIFORM_RADIUS = 500
@@ -342,3 +342,25 @@ def table_head(frame: pd.DataFrame, lang: str, box=None, limit: int | None = Non
         return frame
     (box or st).caption(t("tl_table_head", lang, n=f"{limit:,}", total=f"{len(frame):,}"))
     return frame.head(limit)
+
+
+def metric_table(frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict]:
+    """``frame`` (metric columns headed in ``lang``, as :func:`reports.localize` makes them)
+    to draw, and its column configuration: shares ×100 with one decimal and a ``%`` sign
+    ("48.0%", change signed), as :func:`reports.format_metric` writes them everywhere else;
+    Streamlit's ``percent`` preset trims decimals per cell ("48%", "33.9%", "33.33%")."""
+    shown = frame.copy()
+    config: dict = {}
+    for code in reports.SHARE_CODES:
+        head = reports.header(code, lang)
+        if head in shown.columns:
+            shown[head] = pd.to_numeric(shown[head], errors="coerce") * 100
+            fmt = "%+.1f%%" if code == "change" else "%.1f%%"
+            config[head] = st.column_config.NumberColumn(format=fmt)
+    for code, fmt, help_key in (("rank", "%d", None), ("access", "%.2f", "cmpm_access_help")):
+        head = reports.header(code, lang)
+        if head in shown.columns:
+            config[head] = st.column_config.NumberColumn(
+                format=fmt, help=t(help_key, lang) if help_key else None
+            )
+    return shown, config

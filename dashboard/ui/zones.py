@@ -190,12 +190,8 @@ def compare_by_set(v: ViewState, name: str, baseline: date, by: str) -> None:
     synthetic_warning(st, name, lang)
     table = comparison(v, name, baseline, by)
     shown = vz.localize_zones(table, lang, cache.district_names(lang))
-    pct = st.column_config.NumberColumn(format="percent")
-    h = {c: reports.header(c, lang) for c in vz.ZONE_TABLE_COLUMNS}
-    config = {h[c]: pct for c in reports.SHARE_CODES if c in h}
-    config[h["rank"]] = st.column_config.NumberColumn(format="%d")
-    config[h["access"]] = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="cmp_zones")
+    drawn, config = widgets.metric_table(shown, lang)
+    st.dataframe(drawn, hide_index=True, width="stretch", column_config=config, key="cmp_zones")
     st.caption(t("bnd_cmp_caption", lang))
     st.download_button(
         t("bnd_download_csv", lang),
@@ -227,9 +223,9 @@ def drilldown(v: ViewState, ad: str) -> None:
     st.subheader(t("bnd_drill_title", lang, district=md_literal(place), name=md_literal(name)))
     synthetic_warning(st, name, lang)
     table = zone_table(v, name, ad)
-    shown = vz.localize_zones(table, lang, cache.district_names(lang))
-    pct = st.column_config.NumberColumn(format="percent")
-    config = {reports.header(c, lang): pct for c in ("coverage", "weighted_coverage")}
+    shown, config = widgets.metric_table(
+        vz.localize_zones(table, lang, cache.district_names(lang)), lang
+    )
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="dp_zones")
     st.caption(t("bnd_drill_caption", lang, district=md_literal(place)))
     _map(name, table, "coverage", lang, ad, "dp-zones-map")

@@ -149,6 +149,10 @@ def test_district_drill_down_adds_up_to_the_district(store, home: Path, sample_f
     assert total["Key locations"] == want["demand"] and total["Covered"] == want["covered"]
     assert zones["Key locations"].sum() == want["demand"]
     assert zones["Covered"].sum() == want["covered"]
+    # shares drawn in percent with one decimal, as the district table draws them
+    assert total["Coverage"] == pytest.approx(want["coverage"] * 100)
+    drawn = next(d for d in at.dataframe if "Zone id" in d.value.columns)
+    assert json.loads(drawn.proto.columns)["Coverage"]["type_config"]["format"] == "%.1f%%"
     assert set(zones["Zone id"]) >= {"110105-S01", "110105-S04", "outside"}
     assert zones.set_index("Zone id").loc["outside", "Zone"] == "Outside any zone"
     deck = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)

@@ -46,16 +46,28 @@ def _expected(
     return table, compare.city_reference(cov.districts, scores, prog)
 
 
+def _columns(frame) -> dict:
+    """A drawn table's column configuration, by header."""
+    return json.loads(frame.proto.columns)
+
+
 def test_table_matches_the_functions(private_home):
     at = _run()
     assert not at.exception
     assert at.title[0].value == "各区支付便利对比"
     table, city = _expected(private_home)
     shown = at.dataframe[0].value
-    pd.testing.assert_frame_equal(
-        shown.reset_index(drop=True), reports.comparison_export(table, "zh"), check_dtype=False
-    )
+    expected = reports.comparison_export(table, "zh")
+    shares = [reports.header(c, "zh") for c in reports.SHARE_CODES]
+    expected[shares] = expected[shares] * 100  # drawn in percent: "48.0%", as everywhere
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
     assert len(shown) == 16
+    # every share with one decimal, not Streamlit's "percent" ("48%" beside "33.33%")
+    formats = {
+        k: c.get("type_config", {}).get("format") for k, c in _columns(at.dataframe[0]).items()
+    }
+    assert formats["覆盖率"] == formats["加权覆盖率"] == "%.1f%%"
+    assert formats["覆盖率变化"] == "%+.1f%%" and formats["排名"] == "%d"
     # the city reference under the chart, and the synthetic data labelled
     assert reports.format_metric("coverage", city["coverage"]) in at.caption[1].value
     assert any("示意数据" in w.value for w in at.warning)
@@ -122,7 +134,7 @@ def test_baseline_changes_the_change_column(private_home):
     at.date_input(key="k_cmp_baseline").set_value(date(2024, 6, 30)).run()
     table, _ = _expected(private_home, baseline=date(2024, 6, 30))
     shown = at.dataframe[0].value.set_index("Adcode")
-    expected = table.set_index("adcode")["change"]
+    expected = table.set_index("adcode")["change"] * 100  # percent
     assert shown["Change in coverage"].to_dict() == pytest.approx(expected.to_dict(), nan_ok=True)
 
 
@@ -147,7 +159,7 @@ def test_shared_service_standard_in_the_sidebar(private_home):
     table, _ = _expected(private_home, std=std)
     shown = at.dataframe[0].value.set_index("Adcode")
     assert shown["Coverage"].to_dict() == pytest.approx(
-        table.set_index("adcode")["coverage"].to_dict(), nan_ok=True
+        (table.set_index("adcode")["coverage"] * 100).to_dict(), nan_ok=True
     )
     assert "300" in at.caption[0].value
     again = _run({"lang": "en", "radius": "300", "std": "any"})  # the link restores them
