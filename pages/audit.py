@@ -21,8 +21,13 @@ if not auth.actor().role == "admin":
 
 entries = pd.DataFrame([e.to_dict() for e in read_audit(default_home())], columns=list(FIELDS))
 c1, c2 = st.columns(2)
-actors = c1.multiselect(t("au_filter_actor", lang), sorted(entries["actor"].unique()))
-actions = c2.multiselect(t("au_filter_action", lang), sorted(entries["action"].unique()))
+everyone = t("f_all", lang)  # none chosen keeps every entry
+actors = c1.multiselect(
+    t("au_filter_actor", lang), sorted(entries["actor"].unique()), placeholder=everyone
+)
+actions = c2.multiselect(
+    t("au_filter_action", lang), sorted(entries["action"].unique()), placeholder=everyone
+)
 if actors:
     entries = entries[entries["actor"].isin(actors)]
 if actions:

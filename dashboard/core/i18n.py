@@ -28,6 +28,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "language": ("语言 / Language", "Language / 语言"),
     "district": ("区", "District"),
     "all_districts": ("全市", "All of Beijing"),
+    "choose_options": ("请选择", "Choose options"),
+    "choose_districts": ("请选择区", "Choose districts"),
     "layers": ("图层", "Layers"),
     "std_title": ("服务标准", "Service standard"),
     "std_one_radius": ("所有类别统一半径", "One radius for every category"),

@@ -290,12 +290,18 @@ def event_filters(dated: pd.DataFrame, lang: str) -> tuple[list, list, str, floa
     for_options(ps, P.ev_cats, cats)
     ps.ensure(P.ev_r, P.venue_r, P.ev_major)
     c1, c2, c3 = st.columns([2, 3, 2])
-    chosen_years = c1.multiselect(t("ev_years", lang), years, key=P.ev_years.key)
+    chosen_years = c1.multiselect(
+        t("ev_years", lang),
+        years,
+        key=P.ev_years.key,
+        placeholder=t("choose_options", lang),  # none chosen shows no event
+    )
     chosen_cats = c2.multiselect(
         t("ev_categories", lang),
         cats,
         key=P.ev_cats.key,
         format_func=lambda c: label_of("events", c, lang),
+        placeholder=t("choose_options", lang),
     )
     group_by = c3.radio(
         t("ev_group_by", lang),

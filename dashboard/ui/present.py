@@ -314,6 +314,7 @@ def _settings(lang: str) -> None:
         key=P.districts.key,
         format_func=lambda code: str(names.get(code, code)),
         help=t("pr_districts_help", lang),
+        placeholder=t("choose_districts", lang),
     )
     st.number_input(t("pr_auto", lang), min_value=0, max_value=3600, step=5, key=P.auto.key)
 
