@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard.core.i18n import t
+from dashboard.core.i18n import STRINGS, layer_label, t
 from dashboard.core.messages import error_text, localize
 from dashboard.core.rights import LOCAL, Actor
 from dashboard.core.safetext import md_literal
@@ -19,7 +20,7 @@ from dashboard.ui import cache
 from dashboard.views import maps
 from loaders import importer
 from loaders.importer import ImportOptions, ImportReport, ImportResult
-from loaders.workspace import WorkspaceError, history
+from loaders.workspace import Version, WorkspaceError, history
 from loaders.writes import can_undo_layer, import_layer, undo_layer
 
 #: A plain-text tooltip: deck.gl sets it with ``innerText``, so uploaded text can never
@@ -122,21 +123,31 @@ def problems_table(report: ImportReport, s: dict[str, str], lang: str) -> pd.Dat
     )
 
 
+#: The columns of a layer's version history, as the Data page shows them.
+HISTORY_COLUMNS = ("name", "created", "action", "rows", "added", "source", "actor", "current")
+
+
+def history_table(versions: list[Version], lang: str) -> pd.DataFrame:
+    """A layer's stored versions to draw: headers and actions in ``lang`` (an action the
+    app does not name stays as stored), newest last as they were made."""
+    frame = pd.DataFrame([v.to_dict() for v in versions], columns=[f.name for f in fields(Version)])
+    frame["action"] = [
+        t(f"data_action_{a}", lang) if f"data_action_{a}" in STRINGS else a for a in frame["action"]
+    ]
+    return frame[list(HISTORY_COLUMNS)].rename(
+        columns={c: t(f"data_h_{c}", lang) for c in HISTORY_COLUMNS}
+    )
+
+
 def history_section(
     layer: str, home: Path, s: dict[str, str], actor: Actor = LOCAL, lang: str = "zh"
 ) -> None:
     """The layer's stored versions and, for an account that may undo the version in
     effect, an undo button (the gateway checks again when it is pressed)."""
-    st.subheader(f"{s['history']} · {layer}")
+    st.subheader(f"{s['history']} · {layer_label(layer, lang)}")
     versions = history(layer, home)
     if versions:
-        st.dataframe(
-            pd.DataFrame([v.to_dict() for v in versions])[
-                ["name", "created", "action", "rows", "added", "source", "current"]
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(history_table(versions, lang), hide_index=True, width="stretch")
         if can_undo_layer(actor, layer, home) and st.button(s["undo"], key=f"undo-{layer}"):
             try:
                 restored = undo_layer(actor, layer, home)

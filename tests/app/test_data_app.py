@@ -58,6 +58,24 @@ def test_example_import_preview_confirm_and_undo(store, home):
     assert any("已导入" in s.value for s in at.success)
     assert len(history("key-locations", home)) == 1
     assert len(load_layer("key-locations", home)) == 2 * n
+    # the version history in the page's language: its heading names the layer, not its id
+    at.toggle(key="data_example").set_value(False).run()
+    at.selectbox[0].set_value("key-locations").run()
+    assert any(h.value == "版本历史 · 重点场所" for h in at.subheader), [
+        h.value for h in at.subheader
+    ]
+    versions = next(d.value for d in at.dataframe if "版本" in d.value.columns)
+    assert list(versions.columns) == [
+        "版本",
+        "时间",
+        "操作",
+        "行数",
+        "新增行",
+        "来源文件",
+        "操作人",
+        "当前使用",
+    ]
+    assert list(versions["操作"]) == ["追加"] and list(versions["新增行"]) == [n]
     next(b for b in at.button if b.label == "撤销上一次导入").click().run()
     assert len(load_layer("key-locations", home)) == n
 
