@@ -75,7 +75,6 @@ if source is None:
     ui_data.history_section(layer, home, S, actor, lang)
     zones.boundary_section(home, actor, lang)
     session.stop()
-source = cast("tuple[bytes, str]", source)  # not None: session.stop() ended the run
 display_name = source[1]
 
 with st.expander(S["settings"], expanded=False):

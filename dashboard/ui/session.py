@@ -6,7 +6,7 @@ See :mod:`dashboard.ui.page_state` for the state model.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import streamlit as st
 
@@ -60,7 +60,7 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
-def stop() -> None:
+def stop() -> NoReturn:
     """End the page here (like ``st.stop``) with the URL still mirroring the view."""
     sync_url()
     st.stop()
