@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import streamlit as st
 
 from dashboard.core.i18n import t
@@ -40,14 +38,13 @@ baseline = c_base.date_input(
     format="YYYY-MM-DD",
     help=t("cmp_baseline_help", lang),
 )
-rank_by = cast(  # a selectbox with options returns one (typed None under Python 3.10)
-    str,
-    c_rank.selectbox(
-        t("cmp_rank_by", lang),
-        list(compare.RANK_METRICS),
-        format_func=lambda m: reports.header(m, lang),
-        key=P.rank_by.key,
-    ),
+rank_by = widgets.choice(
+    c_rank,
+    "selectbox",
+    t("cmp_rank_by", lang),
+    list(compare.RANK_METRICS),
+    format_func=lambda m: reports.header(m, lang),
+    key=P.rank_by.key,
 )
 
 std = t("cmp_std_standards", lang) if v.std == "standards" else t("cmp_std_any", lang)

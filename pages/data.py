@@ -9,7 +9,6 @@ escaped (Markdown escaping in messages).
 from __future__ import annotations
 
 import json
-from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +19,7 @@ from dashboard.core.model import LAYERS, POINT_LAYERS, label
 from dashboard.core.rights import can
 from dashboard.core.safetext import md_literal
 from dashboard.core.strings.data import KEYS as DATA_KEYS
-from dashboard.ui import auth, map_download, session, zones
+from dashboard.ui import auth, map_download, session, widgets, zones
 from dashboard.ui import data as ui_data
 from dashboard.ui.page_state import PageState as P
 from loaders.crsdetect import LABELS as CRS_LABELS
@@ -47,17 +46,14 @@ if not can(actor, "import"):  # a viewer: the layers' history only
     zones.boundary_section(home, actor, lang)  # the boundary sets, read only
     session.stop()
 
-# a selectbox with options returns one of them (Streamlit's overloads type it None under
-# Python 3.10, which has no typing.Never): hence the casts to str below
-layer = cast(
-    str,
-    st.selectbox(
-        S["layer"],
-        POINT_LAYERS,
-        # the built-in example is a key-location export: offer that layer with it
-        index=POINT_LAYERS.index("key-locations") if ps.data_example else 0,
-        format_func=lambda c: label({c: LAYERS[c].label}, c, lang),
-    ),
+layer = widgets.choice(
+    st,
+    "selectbox",
+    S["layer"],
+    POINT_LAYERS,
+    # the built-in example is a key-location export: offer that layer with it
+    index=POINT_LAYERS.index("key-locations") if ps.data_example else 0,
+    format_func=lambda c: label({c: LAYERS[c].label}, c, lang),
 )
 upload = st.file_uploader(
     S["upload"],
@@ -79,17 +75,16 @@ display_name = source[1]
 
 with st.expander(S["settings"], expanded=False):
     c1, c2, c3 = st.columns(3)
-    encoding = cast(
-        str, c1.selectbox(S["encoding"], ["auto", "utf-8", "gb18030", "big5", "utf-16"])
+    encoding = widgets.choice(
+        c1, "selectbox", S["encoding"], ["auto", "utf-8", "gb18030", "big5", "utf-16"]
     )
-    delimiter = cast(str, c2.selectbox(S["delimiter"], ["auto", ",", "\\t", ";", "|"]))
-    crs_choice = cast(
-        str,
-        c3.selectbox(
-            S["crs"],
-            ["auto", "wgs84", "cgcs2000", "gcj02", "bd09"],
-            format_func=lambda c: S["auto"] if c == "auto" else str(CRS_LABELS.get(c, c)),
-        ),
+    delimiter = widgets.choice(c2, "selectbox", S["delimiter"], ["auto", ",", "\\t", ";", "|"])
+    crs_choice = widgets.choice(
+        c3,
+        "selectbox",
+        S["crs"],
+        ["auto", "wgs84", "cgcs2000", "gcj02", "bd09"],
+        format_func=lambda c: S["auto"] if c == "auto" else str(CRS_LABELS.get(c, c)),
     )
     epsg = c3.text_input(S["epsg"], "")
     columns = ps.data_columns
@@ -97,17 +92,18 @@ with st.expander(S["settings"], expanded=False):
     mcols = st.columns(3)
     mapping: dict[str, str] = {}
     for i, fld in enumerate(MAP_FIELDS):
-        pick = cast(str, mcols[i % 3].selectbox(fld, [S["auto"], *columns], key=f"data_map_{fld}"))
+        pick = widgets.choice(
+            mcols[i % 3], "selectbox", fld, [S["auto"], *columns], key=f"data_map_{fld}"
+        )
         if pick != S["auto"]:
             mapping[fld] = pick
     cats = list(LAYERS[layer].categories)
-    set_cat = cast(
-        str,
-        st.selectbox(
-            S["set_category"],
-            [S["none"], *cats],
-            format_func=lambda c: c if c == S["none"] else label(LAYERS[layer].categories, c, lang),
-        ),
+    set_cat = widgets.choice(
+        st,
+        "selectbox",
+        S["set_category"],
+        [S["none"], *cats],
+        format_func=lambda c: c if c == S["none"] else label(LAYERS[layer].categories, c, lang),
     )
 
 options = ImportOptions(

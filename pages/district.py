@@ -59,16 +59,15 @@ def _ref_chosen() -> None:
 # one radio for both states (its options follow the state): the first district chosen
 # updates it instead of replacing it with another widget
 session.bind_widget(P.profile_ref.key, getattr(ps, ref_param.name))
-ref = cast(  # a radio with options returns one (typed None under Python 3.10)
-    str,
-    c_ref.radio(
-        t("dp_reference", lang),
-        ref_options,
-        format_func=refs.get,
-        key=P.profile_ref.key,
-        on_change=_ref_chosen,
-        horizontal=True,
-    ),
+ref = widgets.choice(
+    c_ref,
+    "radio",
+    t("dp_reference", lang),
+    ref_options,
+    format_func=refs.get,
+    key=P.profile_ref.key,
+    on_change=_ref_chosen,
+    horizontal=True,
 )
 target = c_tgt.number_input(
     t("dp_target", lang),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
 import streamlit as st
 
@@ -36,15 +35,14 @@ c_date, c_play, c_base = st.columns([5, 1, 2], vertical_alignment="bottom")
 widgets.as_of_slider(c_date)
 playback.play_button(c_play, lo)
 session.bind_widget(P.basemap_picker.key, v.basemap)
-basemap = cast(  # a selectbox with options returns one (typed None under Python 3.10)
-    str,
-    c_base.selectbox(
-        t("basemap", lang),
-        BASEMAPS,
-        key=P.basemap_picker.key,
-        format_func=lambda b: t(f"bm_{b}", lang),
-        on_change=lambda: session.set_view(basemap=ps.basemap_picker),
-    ),
+basemap = widgets.choice(
+    c_base,
+    "selectbox",
+    t("basemap", lang),
+    BASEMAPS,
+    key=P.basemap_picker.key,
+    format_func=lambda b: t(f"bm_{b}", lang),
+    on_change=lambda: session.set_view(basemap=ps.basemap_picker),
 )
 custom = ""
 if basemap == "custom":

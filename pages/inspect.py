@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -42,15 +41,14 @@ notes = widgets.notices()  # the synthetic-data notice, once the district is kno
 st.subheader(t("ip_find", lang))
 district = widgets.district_selector(st, "w_ip_district")
 widgets.synthetic_notice(notes, stats.in_district(inputs.layers["payments"], district), lang)
-kind = cast(  # a radio with options returns one (typed None under Python 3.10)
-    str,
-    st.radio(
-        t("ip_kind", lang),
-        list(PLACE_KINDS),
-        key="k_ip_kind",
-        horizontal=True,
-        format_func=lambda k: label(PLACE_KINDS, k, lang),
-    ),
+kind = widgets.choice(
+    st,
+    "radio",
+    t("ip_kind", lang),
+    list(PLACE_KINDS),
+    key="k_ip_kind",
+    horizontal=True,
+    format_func=lambda k: label(PLACE_KINDS, k, lang),
 )
 selected: dict | None = None
 if kind != "new":

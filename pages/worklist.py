@@ -3,8 +3,6 @@ export; "Inspect" opens the Inspect page on the item (a visit recorded closes it
 
 from __future__ import annotations
 
-from typing import cast
-
 import streamlit as st
 
 from dashboard.core.i18n import name_col, t
@@ -68,8 +66,8 @@ else:
         for k, i, n in zip(top["kind"], top["id"].astype(str), top[name_col(lang)], strict=True)
     }
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    pick = cast(  # a selectbox with options returns one (typed None under Python 3.10)
-        str, c1.selectbox(t("wl_visit", lang), list(labels), format_func=labels.__getitem__)
+    pick = widgets.choice(
+        c1, "selectbox", t("wl_visit", lang), list(labels), format_func=labels.__getitem__
     )
     if c2.button(t("wl_go", lang), type="primary", width="stretch"):
         kind, place = pick.split(":", 1)

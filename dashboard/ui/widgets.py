@@ -3,9 +3,10 @@ shared view, lazy expanders and tabs, legends, notices and the place-details pan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from types import ModuleType
+from typing import Any, Literal, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -364,3 +365,22 @@ def metric_table(frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict]:
                 format=fmt, help=t(help_key, lang) if help_key else None
             )
     return shown, config
+
+
+_T = TypeVar("_T")
+
+
+def choice(
+    box: DeltaGenerator | ModuleType,
+    kind: Literal["selectbox", "radio"],
+    label: str,
+    options: Sequence[_T],
+    **kwargs: Any,
+) -> _T:
+    """One of ``options``, from a selectbox or radio drawn in ``box`` (``st`` or a column).
+
+    With options and no ``index=None`` the widget always returns one of them; Streamlit's
+    overloads type it as None under Python 3.10 (which has no ``typing.Never``), so the
+    pages read it through here, typed as the options are.
+    """
+    return cast(_T, getattr(box, kind)(label, options, **kwargs))
