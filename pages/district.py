@@ -78,7 +78,7 @@ target = c_tgt.number_input(
     help=t("dp_target_help", lang),
 )
 head.caption(t("dp_caption", lang, end=end.isoformat(), prev=prev.isoformat()))
-pay = up.points_in_service(v)  # cached per data, district and date (a 50k-row filter)
+pay = cache.points_in_service(v)  # cached per data, district and date (a 50k-row filter)
 widgets.synthetic_notice(head, pay, lang)
 
 # KPI cards: value, delta against the chosen reference, every reference in the help

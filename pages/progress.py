@@ -26,7 +26,7 @@ widgets.as_of_slider()
 v = session.view()
 st.caption(t("pg_caption", lang))
 notes = widgets.notices()
-widgets.synthetic_notice(notes, up.points_in_service(v), lang)
+widgets.synthetic_notice(notes, cache.points_in_service(v), lang)
 targets, targets_json = up.targets()
 if any(x.example for x in targets):
     notes.info(t("pg_examples", lang))

@@ -500,6 +500,19 @@ def coverage(inputs: ViewInputs) -> CoverageResult:
     return assess_from_index(index, inputs.standards, inputs.as_of, lay["districts"])
 
 
+def points_in_service(v: ViewState) -> pd.DataFrame:
+    """:func:`stats.in_service_in` of the payment points, in the view's district on its date
+    (cached per data, district and date, not per standards: a radius step reuses it; do not
+    modify)."""
+    inputs = dataclasses.replace(view_inputs(v), standards_json="{}")
+    return _points_in_service(inputs, v.district)
+
+
+@view_cached(max_entries=16)
+def _points_in_service(inputs: ViewInputs, district: str) -> pd.DataFrame:
+    return stats.in_service_in(inputs.layers["payments"], district, inputs.as_of)
+
+
 @view_cached(dated=False)
 def covered_from(inputs: ViewInputs) -> pd.Series:
     """The date from which each key location is covered under the view's standards

@@ -31,7 +31,7 @@ from dashboard.core.targets import (
     targets_from_dict,
     targets_to_dict,
 )
-from dashboard.engine import progress, stats
+from dashboard.engine import progress
 from dashboard.ui import auth, cache, widgets
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import charts
@@ -67,19 +67,6 @@ def first_in_service(v) -> pd.Timestamp | None:
     data)."""
     first = _in_service_span(_undated(cache.view_inputs(v)))[0]
     return None if pd.isna(first) else first
-
-
-def points_in_service(v) -> pd.DataFrame:
-    """:func:`stats.in_service_in` of the payment points, in the view's district on its date
-    (cached per data, district and date, not per standards: a radius step reuses it; do not
-    modify)."""
-    inputs = dataclasses.replace(cache.view_inputs(v), standards_json="{}")
-    return _points_in_service(inputs, v.district)
-
-
-@cache.view_cached(max_entries=16)
-def _points_in_service(inputs: ViewInputs, district: str) -> pd.DataFrame:
-    return stats.in_service_in(inputs.layers["payments"], district, inputs.as_of)
 
 
 @cache.view_cached()
