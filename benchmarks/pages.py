@@ -299,6 +299,41 @@ SHOTS = [
 ]
 
 
+class MapData:
+    """The map data a page requests (``/atlas-data/…`` and ``/atlas-tiles/…``): :meth:`wait`
+    returns once none has been pending or new for ``still_ms`` (and the map has drawn it)."""
+
+    def __init__(self, page, still_ms: int = 1000) -> None:
+        self.page, self.still_ms = page, still_ms
+        self.pending: set = set()
+        self.last = time.monotonic()
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    @staticmethod
+    def _ours(request) -> bool:
+        return "/atlas-tiles/" in request.url or "/atlas-data/" in request.url
+
+    def _start(self, request) -> None:
+        if self._ours(request):
+            self.pending.add(request)
+            self.last = time.monotonic()
+
+    def _end(self, request) -> None:
+        if self._ours(request):
+            self.pending.discard(request)
+            self.last = time.monotonic()
+
+    def wait(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)  # lets Playwright deliver the events
+            if not self.pending and time.monotonic() - self.last > self.still_ms / 1000:
+                break
+        self.page.wait_for_timeout(500)  # deck.gl draws what arrived on the next frames
+
+
 def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
     """Screenshots of :data:`SHOTS` in Chinese and English (1280×900), named
     ``size-<label>-<page>-<lang>.png`` in ``out``, once each page has settled and its map
@@ -309,6 +344,7 @@ def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
         for lang in ("zh", "en"):
             ctx = browser.new_context(viewport={"width": 1280, "height": 900})
             page = ctx.new_page()
+            quiet = MapData(page)
             page.goto(f"{url}{path}lang={lang}")
             page.wait_for_selector("[data-testid=stApp]")
             page.wait_for_timeout(500)
@@ -317,7 +353,7 @@ def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
             if deck.count():  # the map in view, with what is above it on the screen
                 deck.scroll_into_view_if_needed()
                 page.mouse.wheel(0, -250)
-            page.wait_for_timeout(2500)  # the map's tiles arrive after the page settles
+            quiet.wait()  # the map's tiles arrive after the page settles
             shot = out / f"size-{label}-{name}-{lang}.png"
             page.screenshot(path=str(shot))
             paths.append(shot)
