@@ -33,6 +33,16 @@ from dashboard.engine.layers import load_layer  # noqa: E402
 from loaders import writes  # noqa: E402
 from loaders.inspections_store import load_inspections, prepare_inspections  # noqa: E402
 
+#: What a check found, drawn uniformly: mostly accepted, some refused or out of order, some
+#: checks not tried ("").
+RESULTS = np.array(["", "", "accepted", "accepted", "accepted", "refused", "out_of_order"])
+
+
+def add_results(out: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Fill every check's result column of ``out`` from :data:`RESULTS` (in place)."""
+    for c in CHECKS:
+        out[result_column(c)] = RESULTS[rng.integers(0, len(RESULTS), len(out))]
+
 
 def field_checks(
     payments: pd.DataFrame,
@@ -90,9 +100,7 @@ def field_checks(
             "source": "benchmark",
         }
     )
-    choices = np.array(["", "", "accepted", "accepted", "accepted", "refused", "out_of_order"])
-    for c in CHECKS:
-        out[result_column(c)] = choices[rng.integers(0, len(choices), n)]
+    add_results(out, rng)
     first = result_column(CHECKS[0])
     empty = (out[[result_column(c) for c in CHECKS]] == "").all(axis=1)
     out.loc[empty, first] = "accepted"  # every row tries something

@@ -26,8 +26,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from benchmarks.field_checks import add_results  # noqa: E402
 from benchmarks.progress import resample, timed  # noqa: E402
-from dashboard.core.inspections import CHECKS, result_column  # noqa: E402
 from dashboard.engine.coverage import assess_coverage  # noqa: E402
 from dashboard.engine.layers import load_all  # noqa: E402
 from dashboard.engine.verification import effective_supply, point_status, work_list  # noqa: E402
@@ -56,9 +56,7 @@ def checks(payments: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
             "source": "benchmark",
         }
     )
-    choices = np.array(["", "", "accepted", "accepted", "accepted", "refused", "out_of_order"])
-    for c in CHECKS:
-        out[result_column(c)] = choices[rng.integers(0, len(choices), n)]
+    add_results(out, rng)
     return out.sort_values("inspected_at", kind="stable").reset_index(drop=True)
 
 
