@@ -330,3 +330,35 @@ def test_spatially_sorted_queries_give_the_same_answer(monkeypatch):
     got = place_coverage(demand, supply, shipped_standards())
     want, r = brute_force(demand, supply, shipped_standards())
     np.testing.assert_allclose(got["distance_m"], want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_coverage_by_sector_is_district_coverage_per_sector(seed):
+    """The one-pass count equals district_coverage of each sector's places, row for row
+    (places in no listed district and in no known sector included)."""
+    from dashboard.core.model import SECTORS
+    from dashboard.engine.coverage import district_coverage
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    districts = pd.DataFrame(
+        {"adcode": ["A", "B", "C"], "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"]}
+    )
+    places = pd.DataFrame(
+        {
+            "sector": rng.choice([*SECTORS, "elsewhere"], n),
+            "adcode": rng.choice(["A", "B", "C", "Z"], n),  # Z: in no listed district
+            "weight": rng.uniform(0.1, 3, n),
+            "covered": rng.random(n) < 0.4,
+        }
+    )
+    got = coverage_by_sector(places, districts)
+    parts = []
+    for sector in SECTORS:
+        t = district_coverage(places[places["sector"] == sector], districts)
+        t.insert(1, "sector", sector)
+        parts.append(t)
+    want = pd.concat(parts, ignore_index=True)[list(got.columns)]
+    pd.testing.assert_frame_equal(got, want)
+    city = got[got["adcode"] == CITY_ADCODE].set_index("sector")["demand"]
+    assert city.sum() == (places["sector"] != "elsewhere").sum()  # Z counted in the city
