@@ -736,6 +736,14 @@ def _district_frame(districts: gpd.GeoDataFrame | pd.DataFrame | None, adcodes) 
     return pd.DataFrame({"adcode": codes, "name_zh": codes, "name_en": codes})
 
 
+def _row_codes(values: pd.Series, rows: pd.Series) -> np.ndarray:
+    """The position of each value among ``rows`` (-1 where it is none of them), compared
+    as text; a categorical column is read through its categories, not row by row."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(str)
+    return np.asarray(pd.Categorical(values, categories=rows).codes)
+
+
 def district_coverage(
     places: pd.DataFrame,
     districts: gpd.GeoDataFrame | pd.DataFrame | None = None,
@@ -768,11 +776,7 @@ def district_coverage(
     DataFrame with :data:`DISTRICT_COLUMNS`.
     """
     table = _district_frame(districts, places["adcode"])
-    ad = places["adcode"]
-    if not isinstance(ad.dtype, pd.CategoricalDtype):
-        ad = ad.astype(str)
-    cat = pd.Categorical(ad, categories=table["adcode"])
-    codes = np.asarray(cat.codes)
+    codes = _row_codes(places["adcode"], table["adcode"])
     ok = codes >= 0
     m = len(table)
     w = places["weight"].to_numpy(dtype="float64")
@@ -816,11 +820,8 @@ def _sector_table(places: pd.DataFrame, districts: gpd.GeoDataFrame | pd.DataFra
     each time (~10 ms per sector, whatever the number of places)."""
     base = _district_frame(districts, places["adcode"])
     m, n_s = len(base), len(SECTORS)
-    ad = places["adcode"]
-    if not isinstance(ad.dtype, pd.CategoricalDtype):
-        ad = ad.astype(str)
-    d = np.asarray(pd.Categorical(ad, categories=base["adcode"]).codes)
-    sc = np.asarray(pd.Categorical(places["sector"].astype(str), categories=list(SECTORS)).codes)
+    d = _row_codes(places["adcode"], base["adcode"])
+    sc = _row_codes(places["sector"], pd.Series(list(SECTORS)))
     w = places["weight"].to_numpy(dtype="float64")
     cov = places["covered"].to_numpy(dtype=bool)
     ok = (d >= 0) & (sc >= 0)
