@@ -69,15 +69,8 @@ by_set = zones.set_picker(st, "cmp_set", t("bnd_by", lang), t("bnd_districts", l
 if by_set:
     zones.compare_by_set(v, by_set, baseline, rank_by)
 else:
-    shown, config = widgets.metric_table(
-        reports.localize(table, lang, reports.EXPORT_COLUMNS), lang
-    )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config=config,
-        key="cmp_table",
+    widgets.metric_dataframe(
+        reports.localize(table, lang, reports.EXPORT_COLUMNS), lang, key="cmp_table"
     )
     st.caption(t("cmp_table_help", lang))
 

@@ -345,6 +345,21 @@ def table_head(frame: pd.DataFrame, lang: str, box=None, limit: int | None = Non
     return frame.head(limit)
 
 
+def metric_dataframe(frame: pd.DataFrame, lang: str, key: str) -> None:
+    """Draw ``frame`` (see :func:`metric_table`) as a table: shares in percent, a missing
+    value as "—" as :func:`reports.format_metric` writes it (Streamlit's own is the
+    English word "None", on Chinese pages too)."""
+    shown, config = metric_table(frame, lang)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        placeholder=reports.format_metric("coverage", None),
+        key=key,
+    )
+
+
 def metric_table(frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict]:
     """``frame`` (metric columns headed in ``lang``, as :func:`reports.localize` makes them)
     to draw, and its column configuration: shares ×100 with one decimal and a ``%`` sign

@@ -190,8 +190,7 @@ def compare_by_set(v: ViewState, name: str, baseline: date, by: str) -> None:
     synthetic_warning(st, name, lang)
     table = comparison(v, name, baseline, by)
     shown = vz.localize_zones(table, lang, cache.district_names(lang))
-    drawn, config = widgets.metric_table(shown, lang)
-    st.dataframe(drawn, hide_index=True, width="stretch", column_config=config, key="cmp_zones")
+    widgets.metric_dataframe(shown, lang, key="cmp_zones")
     st.caption(t("bnd_cmp_caption", lang))
     st.download_button(
         t("bnd_download_csv", lang),
@@ -223,10 +222,8 @@ def drilldown(v: ViewState, ad: str) -> None:
     st.subheader(t("bnd_drill_title", lang, district=md_literal(place), name=md_literal(name)))
     synthetic_warning(st, name, lang)
     table = zone_table(v, name, ad)
-    shown, config = widgets.metric_table(
-        vz.localize_zones(table, lang, cache.district_names(lang)), lang
-    )
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="dp_zones")
+    shown = vz.localize_zones(table, lang, cache.district_names(lang))
+    widgets.metric_dataframe(shown, lang, key="dp_zones")
     st.caption(t("bnd_drill_caption", lang, district=md_literal(place)))
     _map(name, table, "coverage", lang, ad, "dp-zones-map")
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -153,6 +154,9 @@ def test_district_drill_down_adds_up_to_the_district(store, home: Path, sample_f
     assert total["Coverage"] == pytest.approx(want["coverage"] * 100)
     drawn = next(d for d in at.dataframe if "Zone id" in d.value.columns)
     assert json.loads(drawn.proto.columns)["Coverage"]["type_config"]["format"] == "%.1f%%"
+    # the zone without places has no share: "—", not Streamlit's English "None"
+    assert pd.isna(zones.set_index("Zone id").loc["outside", "Coverage"])
+    assert drawn.proto.placeholder == "—"
     assert set(zones["Zone id"]) >= {"110105-S01", "110105-S04", "outside"}
     assert zones.set_index("Zone id").loc["outside", "Zone"] == "Outside any zone"
     deck = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)

@@ -68,6 +68,7 @@ def test_table_matches_the_functions(private_home):
     }
     assert formats["覆盖率"] == formats["加权覆盖率"] == "%.1f%%"
     assert formats["覆盖率变化"] == "%+.1f%%" and formats["排名"] == "%d"
+    assert at.dataframe[0].proto.placeholder == "—"  # a missing share, as format_metric writes it
     # the city reference under the chart, and the synthetic data labelled
     assert reports.format_metric("coverage", city["coverage"]) in at.caption[1].value
     assert any("示意数据" in w.value for w in at.warning)
