@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import t
-from dashboard.ui import auth, session
+from dashboard.ui import auth, session, widgets
 from dashboard.views.reports import to_csv_bytes
 from loaders.audit import FIELDS, read_audit
 from loaders.workspace import default_home
@@ -38,6 +38,6 @@ if entries.empty:
 else:
     st.caption(t("au_count", lang, n=f"{len(entries):,}"))
     shown = entries.rename(columns={c: t(f"au_{c}", lang) for c in FIELDS})
-    st.dataframe(shown, hide_index=True, width="stretch", height=480)
+    widgets.dataframe(shown, height=480)
     st.download_button(t("au_csv", lang), to_csv_bytes(entries), "audit.csv", "text/csv")
 session.sync_url()

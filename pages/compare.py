@@ -113,7 +113,7 @@ if chosen:
     side[t("cmp_city_row", lang)] = [city.get(m) for m in side.index]
     text = side.apply(lambda col: [reports.format_metric(m, x) for m, x in zip(side.index, col)])
     text.index = [reports.header(m, lang) for m in side.index]
-    st.dataframe(text, width="stretch", key="cmp_side")
+    widgets.dataframe(text, hide_index=False, key="cmp_side")  # the index names each row
 else:
     st.info(t("cmp_pick_some", lang))
 

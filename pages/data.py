@@ -142,12 +142,10 @@ if "synthetic" in result.frame.columns and (result.frame["synthetic"] == "true")
 
 c1, c2 = st.columns(2)
 c1.markdown(f"**{S['evidence']}**")
-c1.dataframe(ui_data.evidence_table(rep, lang), hide_index=True, width="stretch")
+widgets.dataframe(ui_data.evidence_table(rep, lang), box=c1)
 c2.markdown(f"**{S['mapping']}**")
-c2.dataframe(
-    pd.DataFrame(list(rep.columns.items()), columns=[S["field"], S["column"]]),
-    hide_index=True,
-    width="stretch",
+widgets.dataframe(
+    pd.DataFrame(list(rep.columns.items()), columns=[S["field"], S["column"]]), box=c2
 )
 
 # ------------------------------------------------------------------ preview map
@@ -159,7 +157,7 @@ map_download.map_buttons(deck, "data")
 # ------------------------------------------------------------------ report
 st.subheader(S["problems"])
 if rep.problems:
-    st.dataframe(ui_data.problems_table(rep, S, lang), hide_index=True, width="stretch")
+    widgets.dataframe(ui_data.problems_table(rep, S, lang))
 else:
     st.success(S["no_problems"])
 st.download_button(

@@ -132,7 +132,7 @@ if list_tab is not None:
             table = compare.localize_uncovered(unc, lang, by_district)
             shown = reports.localize(table.rename(columns={"name": "place"}), lang)
             head = widgets.table_head(shown, lang)
-            st.dataframe(head, hide_index=True, width="stretch", key="dp_uncovered")
+            widgets.dataframe(head, key="dp_uncovered")
             if len(head) < len(shown):  # all rows, made when the button is clicked
                 csv = lambda: reports.to_csv_bytes(shown)  # noqa: E731
                 st.download_button(t("tl_download_all", lang), csv, f"gaps-{ad}.csv")
@@ -172,10 +172,8 @@ else:
                 "newly_covered": t("cmpm_site_newly", lang),
                 "newly_covered_weight": t("cmpm_site_weight", lang),
             }
-            st.dataframe(
+            widgets.dataframe(
                 named[list(site_cols)].rename(columns=site_cols),
-                hide_index=True,
-                width="stretch",
                 key="dp_sites",
             )
             st.toggle(t("dp_what_if", lang), key=P.what_if.key, help=t("dp_what_if_help", lang))

@@ -98,10 +98,8 @@ if calendar_tab is not None:
         st.caption(t("ev_list_pick", lang))
         # the highlighted row is the event shown in the other tab
         ps.events_table = {"selection": {"rows": [ids.index(event_id)], "columns": [], "cells": []}}
-        st.dataframe(
+        widgets.dataframe(
             view.table,
-            hide_index=True,
-            width="stretch",
             key=P.events_table.key,
             on_select=partial(_pick_row, ids),  # st.dataframe takes no callback args
             selection_mode="single-row-required",
@@ -170,7 +168,7 @@ if event_tab is not None:
         if detail.gaps.empty:
             st.success(t("ev_no_gaps", lang))
         else:
-            st.dataframe(detail.gaps_table, hide_index=True, width="stretch")
+            widgets.dataframe(detail.gaps_table)
 
 
 # ----------------------------------------------------------------------------- four major events
@@ -182,5 +180,5 @@ if major_tab is not None:
             st.info(t("ev_major_none", lang))
         else:
             st.vega_lite_chart(spec=major.spec, width="content")
-            st.dataframe(major.table, hide_index=True, width="stretch")
+            widgets.dataframe(major.table)
             st.caption(t("ev_major_caption", lang, r=radius_km, d=ref.isoformat()))

@@ -176,5 +176,5 @@ if may_write:
             ui.import_sheet(actor, inputs, sheet.getvalue(), sheet.name, lang)
 
 st.subheader(t("ip_recent", lang))
-st.dataframe(ui.recent_table(inputs, district, lang), hide_index=True, width="stretch")
+widgets.dataframe(ui.recent_table(inputs, district, lang))
 session.sync_url()

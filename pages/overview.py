@@ -69,4 +69,4 @@ table = table.rename(
         **{layer: layer_label(layer, lang, short=True) for layer in layers if layer != "districts"},
     }
 ).drop(columns=["name_en" if lang == "zh" else "name_zh"])
-st.dataframe(table, hide_index=True, width="stretch")
+widgets.dataframe(table)

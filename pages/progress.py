@@ -61,7 +61,7 @@ status = up.status(v, targets_json)
 if status.empty:
     st.caption(t("pg_status_none", lang))
 else:
-    st.dataframe(vp.status_table(status, names, lang), hide_index=True, width="stretch")
+    widgets.dataframe(vp.status_table(status, names, lang))
 st.caption(t("pg_method", lang))
 up.target_editor(v, targets, names, up.first_in_service(v))
 
@@ -69,11 +69,11 @@ left, right = st.columns(2)
 improved = up.improved(v)
 with left:
     st.markdown(f"**{t('pg_improved', lang)}**")
-    st.dataframe(vp.improvement_table(improved, lang), hide_index=True, width="stretch")
+    widgets.dataframe(vp.improvement_table(improved, lang))
 with right:
     st.markdown(f"**{t('pg_behind', lang)}**")
     behind = improved.sort_values("coverage_end", kind="stable")
-    st.dataframe(vp.improvement_table(behind, lang), hide_index=True, width="stretch")
+    widgets.dataframe(vp.improvement_table(behind, lang))
 
 st.subheader(t("pg_districts", lang))
 st.vega_lite_chart(spec=vp.small_multiples_spec(series, names, lang, metric), width="content")

@@ -41,7 +41,7 @@ if items.empty:
 else:
     # the table of the rows drawn; the downloads make the whole list when clicked
     table = ui.work_table(widgets.table_head(items, lang), lang)
-    st.dataframe(ui.screen_table(table), hide_index=True, width="stretch", height=360)
+    widgets.dataframe(ui.screen_table(table), height=360)
     d1, d2 = st.columns(2)
     stem = f"worklist-{district}-{end.isoformat()}"
     # the files are made when a button is clicked, not on every rerun (an XLSX of 50k rows

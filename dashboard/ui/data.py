@@ -16,7 +16,7 @@ from dashboard.core.i18n import STRINGS, layer_label, t
 from dashboard.core.messages import error_text, localize
 from dashboard.core.rights import LOCAL, Actor
 from dashboard.core.safetext import md_literal
-from dashboard.ui import cache
+from dashboard.ui import cache, widgets
 from dashboard.views import maps
 from loaders import importer
 from loaders.importer import ImportOptions, ImportReport, ImportResult
@@ -147,7 +147,7 @@ def history_section(
     st.subheader(f"{s['history']} · {layer_label(layer, lang)}")
     versions = history(layer, home)
     if versions:
-        st.dataframe(history_table(versions, lang), hide_index=True, width="stretch")
+        widgets.dataframe(history_table(versions, lang))
         if can_undo_layer(actor, layer, home) and st.button(s["undo"], key=f"undo-{layer}"):
             try:
                 restored = undo_layer(actor, layer, home)

@@ -35,7 +35,7 @@ from dashboard.core.state import ALL, ViewState
 from dashboard.engine import search as place_search
 from dashboard.engine import verification
 from dashboard.engine.coverage import in_service, place_coverage
-from dashboard.ui import cache, search_index, tiling
+from dashboard.ui import cache, search_index, tiling, widgets
 from dashboard.ui.cache import ViewInputs
 from dashboard.views import maps, tiles
 from loaders import writes
@@ -705,7 +705,7 @@ def import_sheet(actor: Actor, inputs: ViewInputs, data: bytes, name: str, lang:
     if rep.problems:
         rows = [(p.row, p.column, localize(p.message, lang), p.severity) for p in rep.problems]
         cols = [t(f"data_{k}", lang) for k in ("row", "column", "message", "severity")]
-        st.dataframe(pd.DataFrame(rows, columns=cols), hide_index=True, width="stretch")
+        widgets.dataframe(pd.DataFrame(rows, columns=cols))
     if result.errors:
         st.error(t("ip_sheet_refused", lang, n=result.errors))
         return

@@ -357,7 +357,7 @@ def target_editor(v, targets: Targets, names: dict[str, str], first: pd.Timestam
                 _done(t("tg_was_reset", lang))
         st.markdown(f"**{t('tg_history', lang)}**")
         if versions:
-            st.dataframe(history_table(versions, lang), hide_index=True, width="stretch")
+            widgets.dataframe(history_table(versions, lang))
         else:
             st.caption(t("tg_never_changed", lang))
 

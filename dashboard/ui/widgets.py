@@ -318,7 +318,7 @@ def place_details(selected: dict | None, layers: dict, cov, v: ViewState, names:
             t("col_qualifies", lang): near["qualifies"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    dataframe(table)
     if bool(layers["payments"]["synthetic"].any()):
         st.caption(t("tt_synthetic", lang))
     sources = [s.strip() for s in plain(r.get("source")).split(";") if s.strip()]
@@ -345,19 +345,26 @@ def table_head(frame: pd.DataFrame, lang: str, box=None, limit: int | None = Non
     return frame.head(limit)
 
 
+#: How every table shows a missing value, as :func:`reports.format_metric` writes it;
+#: Streamlit's own is the English word "None", on Chinese pages too.
+MISSING = reports.format_metric("coverage", None)
+
+
+def dataframe(data: pd.DataFrame | None, *, box: Any = None, **kwargs: Any) -> Any:
+    """Draw ``data`` with ``st.dataframe`` (in ``box``, a column or container, when given)
+    as every table of the app is drawn: no index, the page's width and a missing value
+    as :data:`MISSING`; ``kwargs`` go to ``st.dataframe`` and override these. Returns what
+    ``st.dataframe`` returns (the selection, for a table with ``on_select``)."""
+    options: dict[str, Any] = {"hide_index": True, "width": "stretch", "placeholder": MISSING}
+    return (box or st).dataframe(data, **{**options, **kwargs})
+
+
 def metric_dataframe(frame: pd.DataFrame, lang: str, key: str) -> None:
     """Draw ``frame`` (see :func:`metric_table`) as a table: shares in percent, a missing
     value as "—" as :func:`reports.format_metric` writes it (Streamlit's own is the
     English word "None", on Chinese pages too)."""
     shown, config = metric_table(frame, lang)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config=config,
-        placeholder=reports.format_metric("coverage", None),
-        key=key,
-    )
+    dataframe(shown, column_config=config, key=key)
 
 
 def metric_table(frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict]:

@@ -297,7 +297,7 @@ def boundary_section(home: Path, actor: Actor, lang: str) -> None:
         st.success(flash)
     sets = store.list_boundaries(home)
     if sets:
-        st.dataframe(sets_table(sets, lang), hide_index=True, width="stretch", key="bnd_sets")
+        widgets.dataframe(sets_table(sets, lang), key="bnd_sets")
         for s in sets:
             if s.synthetic:
                 st.warning(t("bnd_synthetic_notice", lang, name=md_literal(s.name)))
@@ -372,18 +372,15 @@ def _report(result: store.BoundaryResult, lang: str) -> None:
     cols = ("source", "system", "strength", "text")
     ev = pd.DataFrame(rep.evidence(lang), columns=list(cols))
     ev["source"] = [t(f"imp_src_{x}", lang) for x in ev["source"]]
-    st.dataframe(
+    widgets.dataframe(
         ev.set_axis([t(f"imp_ev_{c}", lang) for c in cols], axis=1),
-        hide_index=True,
-        width="stretch",
         key="bnd_evidence",
     )
     st.markdown(f"**{t('data_problems', lang)}**")
     if rep.problems:
         rows = [(p.row, p.column, localize(p.message, lang), p.severity) for p in rep.problems]
         heads = [t(f"data_{c}", lang) for c in ("row", "column", "message", "severity")]
-        st.dataframe(pd.DataFrame(rows, columns=heads), hide_index=True, width="stretch",
-                     key="bnd_problems")  # fmt: skip
+        widgets.dataframe(pd.DataFrame(rows, columns=heads), key="bnd_problems")
     else:
         st.success(t("data_no_problems", lang))
     st.download_button(

@@ -1,5 +1,6 @@
-"""Every multiselect says what to do in the page's language: Streamlit's own placeholder
-("Choose options") is English whatever the page's language."""
+"""Every multiselect says what to do in the page's language, and every table shows a
+missing value as "—": Streamlit's own words ("Choose options", "None") are English
+whatever the page's language."""
 
 from __future__ import annotations
 
@@ -43,3 +44,21 @@ def test_the_presenters_district_picker_speaks_chinese():
     if not at.multiselect:  # the picker sits in the settings, opened by its button
         at.button(key="present-settings").click().run()
     assert [m.proto.placeholder for m in at.multiselect] == ["请选择区"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "../pages/overview.py",
+        "../pages/district.py",
+        "../pages/progress.py",
+        "../pages/events.py",
+        "../pages/inspect.py",
+    ],
+)
+def test_tables_show_a_missing_value_as_a_dash_not_english_none(page):
+    at = open_page(page, {"lang": "zh"})
+    at.run()
+    assert not at.exception
+    assert at.dataframe, "the page draws a table"
+    assert [d.proto.placeholder for d in at.dataframe] == ["—"] * len(at.dataframe)
