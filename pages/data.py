@@ -55,9 +55,11 @@ layer = widgets.choice(
     index=POINT_LAYERS.index("key-locations") if ps.data_example else 0,
     format_func=lambda c: label({c: LAYERS[c].label}, c, lang),
 )
-upload = st.file_uploader(
+upload = widgets.file_uploader(
     S["upload"],
-    type=["csv", "tsv", "txt", "xlsx", "xls", "json", "geojson", "zip", "gpkg", "parquet", "kml"],
+    types=["csv", "tsv", "txt", "xlsx", "xls", "json", "geojson", "zip", "gpkg", "parquet", "kml"],
+    key="data_upload",
+    lang=lang,
 )
 use_example = st.toggle(S["example"], key=P.data_example.key)
 

@@ -129,9 +129,11 @@ if may_write:
                 key=f"ip_check_{c}",
             )
         notes = st.text_area(t("ip_notes", lang), height=80)
-        photo = st.file_uploader(
+        photo = widgets.file_uploader(
             t("ip_photo", lang),
-            type=["jpg", "jpeg", "png", "webp"],
+            types=["jpg", "jpeg", "png", "webp"],
+            key="ip_photo",
+            lang=lang,
             help=t("ip_photo_help", lang),
             max_upload_size=MAX_PHOTO_BYTES // 2**20,  # checked again when it is stored
         )
@@ -169,8 +171,8 @@ if saved:
 if may_write:
     with st.expander(t("ip_sheet", lang)):
         st.caption(t("ip_sheet_help", lang))
-        sheet = st.file_uploader(
-            t("ip_sheet", lang), type=["csv", "txt", "xlsx", "xls"], key="ip_sheet"
+        sheet = widgets.file_uploader(
+            t("ip_sheet", lang), types=["csv", "txt", "xlsx", "xls"], key="ip_sheet", lang=lang
         )
         if sheet is not None:
             ui.import_sheet(actor, inputs, sheet.getvalue(), sheet.name, lang)

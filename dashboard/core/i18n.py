@@ -30,6 +30,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "all_districts": ("全市", "All of Beijing"),
     "choose_options": ("请选择", "Choose options"),
     "choose_districts": ("请选择区", "Choose districts"),
+    "upload_button": ("上传", "Upload"),
+    "upload_limit": ("每个文件不超过 {mb} MB · {types}", "{mb}MB per file • {types}"),
     "layers": ("图层", "Layers"),
     "std_title": ("服务标准", "Service standard"),
     "std_one_radius": ("所有类别统一半径", "One radius for every category"),

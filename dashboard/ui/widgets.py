@@ -359,6 +359,52 @@ def dataframe(data: pd.DataFrame | None, *, box: Any = None, **kwargs: Any) -> A
     return (box or st).dataframe(data, **{**options, **kwargs})
 
 
+def file_uploader(
+    label: str,
+    *,
+    types: Sequence[str],
+    key: str,
+    lang: str,
+    box: Any = None,
+    max_upload_size: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``st.file_uploader`` (in ``box`` when given) whose own texts are in ``lang``.
+
+    Streamlit writes the button ("Upload") and the limit line ("200MB per file • CSV")
+    in English whatever the page's language, and has no setting for them
+    (streamlit/streamlit#13500). In Chinese, a style scoped to this uploader's ``key``
+    draws them from :func:`t` instead. Returns the uploaded file, as Streamlit does.
+    """
+    if lang != "en":
+        mb = max_upload_size or int(st.get_option("server.maxUploadSize"))
+        limit = t("upload_limit", lang, mb=mb, types=", ".join(x.upper() for x in types))
+        st.html(_uploader_css(key, t("upload_button", lang), limit))
+    return (box or st).file_uploader(
+        label, type=list(types), key=key, max_upload_size=max_upload_size, **kwargs
+    )
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (quotes, backslashes and line ends escaped)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return '"' + out.replace("<", "\\3c ") + '"'
+
+
+def _uploader_css(key: str, button: str, limit: str) -> str:
+    """The style that shows ``button`` and ``limit`` in the uploader keyed ``key``."""
+    root = f".st-key-{key} [data-testid=stFileUploaderDropzone]"
+    label = f"{root} button [data-testid=stMarkdownContainer] p"
+    note = f"{root} [data-testid=stFileUploaderDropzoneInstructions] span"
+    return (
+        "<style>"
+        f"{label}, {note} {{font-size: 0}}"
+        f"{label}::after {{content: {_css_string(button)}; font-size: 1rem}}"
+        f"{note}::after {{content: {_css_string(limit)}; font-size: 0.875rem}}"
+        "</style>"
+    )
+
+
 def metric_dataframe(frame: pd.DataFrame, lang: str, key: str) -> None:
     """Draw ``frame`` (see :func:`metric_table`) as a table: shares in percent, a missing
     value as "—" as :func:`reports.format_metric` writes it (Streamlit's own is the

@@ -312,7 +312,9 @@ def boundary_section(home: Path, actor: Actor, lang: str) -> None:
 
 def _import_form(home: Path, actor: Actor, lang: str) -> None:
     c1, c2 = st.columns([3, 2])
-    upload = c1.file_uploader(t("bnd_upload", lang), type=UPLOAD_TYPES, key="bnd_upload")
+    upload = widgets.file_uploader(
+        t("bnd_upload", lang), types=UPLOAD_TYPES, key="bnd_upload", lang=lang, box=c1
+    )
     sample = c1.toggle(t("bnd_sample", lang), key="bnd_sample")
     source = None
     if upload is not None:

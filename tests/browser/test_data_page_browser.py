@@ -37,3 +37,33 @@ def test_upload_preview_and_tooltip_show_markup_as_text(app_url, page, tmp_path)
     assert tip.locator("img").count() == 0
     assert page.evaluate("() => window.__pwned") is None
     assert not dialogs and not page.errors
+
+
+UPLOADER_TEXTS = """
+() => {
+  const root = document.querySelector('[data-testid=stFileUploaderDropzone]');
+  const label = root.querySelector('button [data-testid=stMarkdownContainer] p');
+  const note = root.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+  const shown = el => getComputedStyle(el).fontSize === '0px'
+    ? JSON.parse(getComputedStyle(el, '::after').content) : el.textContent;
+  return [shown(label), shown(note)];
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "button", "limit"),
+    [
+        ("zh", "上传", "每个文件不超过 200 MB · CSV, TSV, TXT"),
+        ("en", "Upload", "200MB per file • CSV, TSV, TXT"),
+    ],
+)
+def test_the_file_uploader_speaks_the_page_language(app_url, page, lang, button, limit):
+    # Streamlit writes "Upload" and "200MB per file" in English on every page
+    page.goto(f"{app_url}/data?lang={lang}")
+    settle(page)
+    page.locator("[data-testid=stFileUploaderDropzone]").first.wait_for()
+    shown_button, shown_limit = page.evaluate(UPLOADER_TEXTS)
+    assert shown_button == button
+    assert shown_limit.startswith(limit)
+    assert not page.errors
