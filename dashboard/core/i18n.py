@@ -30,6 +30,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "all_districts": ("全市", "All of Beijing"),
     "choose_options": ("请选择", "Choose options"),
     "choose_districts": ("请选择区", "Choose districts"),
+    "table_empty": ("暂无数据", "Nothing to show"),
     "upload_button": ("上传", "Upload"),
     "upload_limit": ("每个文件不超过 {mb} MB · {types}", "{mb}MB per file • {types}"),
     "layers": ("图层", "Layers"),

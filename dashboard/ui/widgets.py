@@ -354,7 +354,13 @@ def dataframe(data: pd.DataFrame | None, *, box: Any = None, **kwargs: Any) -> A
     """Draw ``data`` with ``st.dataframe`` (in ``box``, a column or container, when given)
     as every table of the app is drawn: no index, the page's width and a missing value
     as :data:`MISSING`; ``kwargs`` go to ``st.dataframe`` and override these. Returns what
-    ``st.dataframe`` returns (the selection, for a table with ``on_select``)."""
+    ``st.dataframe`` returns (the selection, for a table with ``on_select``).
+
+    A table without rows is a line saying so in the page's language: Streamlit's empty
+    grid reads "empty" in English, drawn on its canvas where no style can reach it.
+    """
+    if isinstance(data, pd.DataFrame) and data.empty and "on_select" not in kwargs:
+        return (box or st).caption(t("table_empty", view().lang))
     options: dict[str, Any] = {"hide_index": True, "width": "stretch", "placeholder": MISSING}
     return (box or st).dataframe(data, **{**options, **kwargs})
 

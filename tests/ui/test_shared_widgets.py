@@ -62,3 +62,26 @@ def test_the_uploader_style_keeps_its_texts_inside_their_css_strings():
     assert 'content: "a\\"b"' in css
     assert 'content: "c\\\\d\\a \\3c /style>\\3c script>"' in css
     assert ".st-key-k [data-testid=stFileUploaderDropzone]" in css
+
+
+def _empty_tables_script() -> None:
+    import pandas as pd
+
+    from dashboard.ui import widgets
+
+    widgets.dataframe(pd.DataFrame(columns=["a", "b"]), key="none")
+    widgets.dataframe(pd.DataFrame({"a": [1]}), key="one")
+
+
+@pytest.mark.parametrize(("lang", "text"), [("zh", "暂无数据"), ("en", "Nothing to show")])
+def test_a_table_without_rows_says_so_in_the_page_language(tmp_path, monkeypatch, lang, text):
+    # Streamlit's empty grid reads "empty" in English, on Chinese pages too
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("EXCHANGE_ATLAS_HOME", str(tmp_path / "home"))
+    at = AppTest.from_function(_empty_tables_script)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert [c.value for c in at.caption] == [text]
+    assert len(at.dataframe) == 1  # the table with a row is drawn as a table
