@@ -344,7 +344,9 @@ def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
         for lang in ("zh", "en"):
             ctx = browser.new_context(viewport={"width": 1280, "height": 900})
             page = ctx.new_page()
-            quiet = MapData(page)
+            # at 1M deck.gl asks for its tiles 1–2 s after the page has settled: a 1 s
+            # pause in the map's requests is not yet the end of them
+            quiet = MapData(page, still_ms=2500)
             page.goto(f"{url}{path}lang={lang}")
             page.wait_for_selector("[data-testid=stApp]")
             page.wait_for_timeout(500)
