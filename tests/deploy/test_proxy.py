@@ -7,8 +7,10 @@ app's routes answer through the proxy, plain HTTP is sent to HTTPS, and HSTS is 
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -170,6 +172,32 @@ def test_https_answers_with_hsts_and_http_is_sent_to_https(deployment):
             assert exc.code == 503 and exc.read() == b"warming"
             assert time.monotonic() < deadline, "the caches did not warm within 120 s"
             time.sleep(0.5)
+
+
+def _get(base: str, path: str, ca: ssl.SSLContext, **headers: str) -> http.client.HTTPResponse:
+    host, port = base.removeprefix("https://").split(":")
+    conn = http.client.HTTPSConnection(host, int(port), timeout=30, context=ca)
+    conn.request("GET", path, headers=headers)
+    return conn.getresponse()
+
+
+def test_the_proxy_sends_the_apps_code_compressed(deployment):
+    """Streamlit serves its JavaScript uncompressed: through nginx a browser that accepts
+    gzip gets it compressed (the same bytes once unpacked, under half the size), one that
+    does not gets it as it is."""
+    https, _http, ca, _home, _tmp = deployment
+    page = _get(https, "/", ca).read().decode()
+    entry = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', page)
+    assert entry, page[:500]
+    plain = _get(https, "/" + entry[1], ca)
+    raw = plain.read()
+    assert plain.getheader("Content-Encoding") is None and len(raw) > 100_000
+    packed = _get(https, "/" + entry[1], ca, **{"Accept-Encoding": "gzip"})
+    body = packed.read()
+    assert packed.getheader("Content-Encoding") == "gzip"
+    assert gzip.decompress(body) == raw
+    assert len(body) < len(raw) / 2
+    assert "Accept-Encoding" in (packed.getheader("Vary") or "")
 
 
 def test_an_upload_of_the_apps_size_limit_passes_the_proxy(deployment):
