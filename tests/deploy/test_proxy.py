@@ -3,7 +3,8 @@
 ``exchange-atlas run`` started with the systemd unit's own command line, and Debian's
 Chromium goes through HTTPS: the app loads over the proxy (its websocket included),
 sign-in is asked for and a district editor sees their rights, the map's tiles and the
-app's routes answer through the proxy, plain HTTP is sent to HTTPS, and HSTS is set."""
+app's routes answer through the proxy, plain HTTP is sent to HTTPS, HSTS is set, and
+Streamlit's JavaScript is sent gzip-compressed."""
 
 from __future__ import annotations
 
@@ -174,11 +175,18 @@ def test_https_answers_with_hsts_and_http_is_sent_to_https(deployment):
             time.sleep(0.5)
 
 
-def _get(base: str, path: str, ca: ssl.SSLContext, **headers: str) -> http.client.HTTPResponse:
+def _request(
+    base: str, ca: ssl.SSLContext, method: str, path: str, body: bytes | None = None, **headers: str
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One request to the proxy on its own connection: the response and its body, read."""
     host, port = base.removeprefix("https://").split(":")
     conn = http.client.HTTPSConnection(host, int(port), timeout=30, context=ca)
-    conn.request("GET", path, headers=headers)
-    return conn.getresponse()
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp, resp.read()
+    finally:
+        conn.close()
 
 
 def test_the_proxy_sends_the_apps_code_compressed(deployment):
@@ -186,14 +194,12 @@ def test_the_proxy_sends_the_apps_code_compressed(deployment):
     gzip gets it compressed (the same bytes once unpacked, under half the size), one that
     does not gets it as it is."""
     https, _http, ca, _home, _tmp = deployment
-    page = _get(https, "/", ca).read().decode()
+    page = _request(https, ca, "GET", "/")[1].decode()
     entry = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', page)
     assert entry, page[:500]
-    plain = _get(https, "/" + entry[1], ca)
-    raw = plain.read()
+    plain, raw = _request(https, ca, "GET", "/" + entry[1])
     assert plain.getheader("Content-Encoding") is None and len(raw) > 100_000
-    packed = _get(https, "/" + entry[1], ca, **{"Accept-Encoding": "gzip"})
-    body = packed.read()
+    packed, body = _request(https, ca, "GET", "/" + entry[1], **{"Accept-Encoding": "gzip"})
     assert packed.getheader("Content-Encoding") == "gzip"
     assert gzip.decompress(body) == raw
     assert len(body) < len(raw) / 2
@@ -204,18 +210,12 @@ def test_an_upload_of_the_apps_size_limit_passes_the_proxy(deployment):
     """nginx lets a body up to Streamlit's upload limit through (its default is 1 MB):
     a 5 MB POST reaches the app, whose answer (not nginx's 413) comes back."""
     https, _http, ca, _home, _tmp = deployment
-    host, port = https.removeprefix("https://").split(":")
-    conn = http.client.HTTPSConnection(host, int(port), timeout=30, context=ca)
-    conn.request("PUT", "/_stcore/upload_file/none/none", body=b"x" * (5 * 2**20))
-    resp = conn.getresponse()
-    body = resp.read()
+    upload = "/_stcore/upload_file/none/none"
+    resp, body = _request(https, ca, "PUT", upload, b"x" * (5 * 2**20))
     assert resp.status != 413, body[:200]
     assert b"nginx" not in body
-    conn.close()
-    conn = http.client.HTTPSConnection(host, int(port), timeout=30, context=ca)
-    conn.request("PUT", "/_stcore/upload_file/none/none", body=b"x" * (201 * 2**20))
-    assert conn.getresponse().status == 413  # above the limit: refused by nginx
-    conn.close()
+    resp, _ = _request(https, ca, "PUT", upload, b"x" * (201 * 2**20))
+    assert resp.status == 413  # above the limit: refused by nginx
 
 
 def _offline(route) -> None:
