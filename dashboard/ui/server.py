@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.routing import Route
 
-from dashboard.ui import warmup
+from dashboard.ui import tcp, warmup
 from dashboard.ui.layer_route import serve, serve_ready, serve_tile
 from dashboard.views import served, tiles
 
@@ -31,4 +31,5 @@ ROUTES = [
     Route(str(tiles.route_pattern()), serve_tile, methods=["GET"]),
     Route(route.replace(f"{served.ROUTE}/{{name}}", "atlas-ready"), serve_ready, methods=["GET"]),
 ]
+tcp.enable()  # answers without the 40 ms wait for a delayed ACK (dashboard/ui/tcp.py)
 warmup.start()  # the shared caches of the default view, before the first visitor asks
