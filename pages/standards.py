@@ -90,10 +90,11 @@ with st.expander(t("stdp_codes", lang)):
     st.table(
         pd.DataFrame(
             {
-                "code": list(CAPABILITIES),
-                "label": [label(CAPABILITIES, c, lang) for c in CAPABILITIES],
+                t("stdp_code", lang): list(CAPABILITIES),
+                t("stdp_capability", lang): [label(CAPABILITIES, c, lang) for c in CAPABILITIES],
             }
-        )
+        ),
+        hide_index=True,
     )
 
 city = cache.coverage(v).city

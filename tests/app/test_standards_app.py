@@ -33,3 +33,13 @@ def test_saving_in_chinese_keeps_both_rationales(store, private_home):
     saved = load_standards(private_home)
     assert saved == shipped_standards()  # nothing edited: both languages kept as shipped
     assert all(s.rationale_zh and s.rationale for s in saved.values())
+
+
+@pytest.mark.parametrize(
+    "lang, heads", [("zh", ["代码", "支付能力"]), ("en", ["Code", "Capability"])]
+)
+def test_the_capability_codes_table_speaks_the_pages_language(lang, heads):
+    at = open_page("../pages/standards.py", {"lang": lang})
+    table = at.table[0]
+    assert list(table.value.columns) == heads
+    assert table.proto.hide_index  # no 0, 1, 2 … column of row numbers

@@ -31,6 +31,8 @@ STRINGS = {
     "stdp_weight": ("权重", "Weight"),
     "stdp_rationale": ("理由", "Rationale"),
     "stdp_codes": ("支付能力代码", "Capability codes"),
+    "stdp_code": ("代码", "Code"),
+    "stdp_capability": ("支付能力", "Capability"),
     "stdp_city_cov": ("全市覆盖率（当前标准）", "City coverage (standards in effect)"),
     "stdp_invalid": ("未保存：{msg}", "Not saved: {msg}"),
 }
