@@ -307,9 +307,11 @@ class MapData:
         self.page, self.still_ms = page, still_ms
         self.pending: set = set()
         self.last = time.monotonic()
+        self.failed: list[str] = []  # map data answered with an error: the map draws less
         page.on("request", self._start)
         page.on("requestfinished", self._end)
         page.on("requestfailed", self._end)
+        page.on("response", self._status)
 
     @staticmethod
     def _ours(request) -> bool:
@@ -324,6 +326,10 @@ class MapData:
         if self._ours(request):
             self.pending.discard(request)
             self.last = time.monotonic()
+
+    def _status(self, response) -> None:
+        if self._ours(response.request) and response.status >= 400:
+            self.failed.append(f"{response.status} {response.url}")
 
     def wait(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
@@ -360,6 +366,9 @@ def screenshots(browser, url: str, out: Path, label: str) -> list[Path]:
             page.screenshot(path=str(shot))
             paths.append(shot)
             print(f"screenshot {shot}", file=sys.stderr)
+            if quiet.failed:
+                n, first = len(quiet.failed), quiet.failed[0]
+                print(f"  warning: {n} map requests failed, first {first}", file=sys.stderr)
             ctx.close()
     return paths
 

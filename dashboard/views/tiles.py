@@ -37,6 +37,7 @@ import gzip
 import json
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ COVERAGE_CLASSES: tuple[tuple[float, tuple[int, int, int, int]], ...] = (
 UNCOVERED_RGBA = (220, 30, 30, 235)
 #: Route of the tiles under the server's base path; tiles kept per process.
 ROUTE = "atlas-tiles"
+#: The sources last published are held here; older ones are served as long as anything
+#: else (a cached map or page result) still holds them.
 MAX_SOURCES = 24
 MAX_TILES = 4096
 
@@ -567,6 +570,11 @@ def overview(source: TileSource, zoom: float) -> dict:
 
 _lock = threading.Lock()
 _sources: OrderedDict[str, TileSource] = OrderedDict()
+#: Every published source still alive somewhere. A cached map (an event's surroundings, a
+#: page's deck) keeps the URL of its tiles without publishing again on a rerun, so a
+#: source dropped from ``_sources`` while such a map is shown must still be found, or
+#: every tile of that map answers 404 and it is drawn empty.
+_alive: weakref.WeakValueDictionary[str, TileSource] = weakref.WeakValueDictionary()
 _tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
 
 
@@ -590,6 +598,7 @@ def publish(source: TileSource) -> str | None:
     with _lock:
         _sources[source.key] = source
         _sources.move_to_end(source.key)
+        _alive[source.key] = source
         while len(_sources) > MAX_SOURCES:
             _sources.popitem(last=False)
     return f"{p}{source.key}/{{z}}/{{x}}/{{y}}.json"
@@ -598,7 +607,7 @@ def publish(source: TileSource) -> str | None:
 def tile_json(key: str, z: int, x: int, y: int, compress: bool = True) -> bytes | None:
     """The tile's JSON (gzip-compressed when ``compress``), None when ``key`` is unknown."""
     with _lock:
-        source = _sources.get(key)
+        source = _sources.get(key) or _alive.get(key)
         hit = _tiles.get((key, z, x, y))
         if hit is not None:
             _tiles.move_to_end((key, z, x, y))
@@ -619,14 +628,16 @@ def source_of(url: str) -> TileSource | None:
     p = _prefix()
     if p is None or not url.startswith(p):
         return None
+    key = url.removeprefix(p).split("/", 1)[0]
     with _lock:
-        return _sources.get(url.removeprefix(p).split("/", 1)[0])
+        return _sources.get(key) or _alive.get(key)
 
 
 def clear() -> None:
     """Forget every source and tile (tests)."""
     with _lock:
         _sources.clear()
+        _alive.clear()
         _tiles.clear()
 
 

@@ -260,3 +260,26 @@ def test_a_kept_placement_makes_the_same_source_without_sorting_again(monkeypatc
         tiles.tile_source(f.head(10), "key-locations", "en", "b", placed=tiles.placement(f))
     with pytest.raises(ValueError, match="another system"):
         tiles.tile_source(f, "key-locations", "en", "b", system="gcj02", placed=tiles.placement(f))
+
+
+def test_a_source_a_cached_map_still_holds_is_served_after_many_others(source):
+    """An event's surroundings are cached with their map, whose tile URL names a source
+    published once; 24 other maps later its tiles answered 404 and the map was empty."""
+    import gc
+
+    try:
+        served.enable("")
+        tiles.publish(source)  # `source` is held here, as the cache holds the map's
+        for i in range(tiles.MAX_SOURCES + 5):
+            other = tiles.tile_source(_places(50, seed=i), "payments", "en", f"other-{i}")
+            tiles.publish(other)
+        del other
+        gc.collect()
+        tx, ty = _tile_of(source, 11)
+        assert tiles.tile_json("test", 11, int(tx[0]), int(ty[0])) is not None
+        assert tiles.source_of("/atlas-tiles/test/{z}/{x}/{y}.json") is source
+        # a source nothing holds any more is gone once newer ones have taken its place
+        assert tiles.tile_json("other-0", 11, 0, 0) is None
+    finally:
+        served.disable()
+        tiles.clear()
