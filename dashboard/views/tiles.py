@@ -569,11 +569,12 @@ def overview(source: TileSource, zoom: float) -> dict:
 # ---------------------------------------------------------------- the process-wide registry
 
 _lock = threading.Lock()
+#: The last :data:`MAX_SOURCES` published, held so that they stay alive.
 _sources: OrderedDict[str, TileSource] = OrderedDict()
-#: Every published source still alive somewhere. A cached map (an event's surroundings, a
-#: page's deck) keeps the URL of its tiles without publishing again on a rerun, so a
-#: source dropped from ``_sources`` while such a map is shown must still be found, or
-#: every tile of that map answers 404 and it is drawn empty.
+#: Every published source still alive somewhere, where tiles are looked up. A cached map
+#: (an event's surroundings, a page's deck) keeps the URL of its tiles without publishing
+#: again on a rerun, so a source dropped from ``_sources`` while such a map is shown must
+#: still be found, or every tile of that map answers 404 and it is drawn empty.
 _alive: weakref.WeakValueDictionary[str, TileSource] = weakref.WeakValueDictionary()
 _tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
 
@@ -607,7 +608,7 @@ def publish(source: TileSource) -> str | None:
 def tile_json(key: str, z: int, x: int, y: int, compress: bool = True) -> bytes | None:
     """The tile's JSON (gzip-compressed when ``compress``), None when ``key`` is unknown."""
     with _lock:
-        source = _sources.get(key) or _alive.get(key)
+        source = _alive.get(key)
         hit = _tiles.get((key, z, x, y))
         if hit is not None:
             _tiles.move_to_end((key, z, x, y))
@@ -630,7 +631,7 @@ def source_of(url: str) -> TileSource | None:
         return None
     key = url.removeprefix(p).split("/", 1)[0]
     with _lock:
-        return _sources.get(key) or _alive.get(key)
+        return _alive.get(key)
 
 
 def clear() -> None:
