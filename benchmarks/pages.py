@@ -269,6 +269,18 @@ def _median(values: list, digits: int | None = None):
     return round(m, digits) if digits is not None else int(m)
 
 
+def _spread(values: list, digits: int = 2) -> list | None:
+    """``[fastest, slowest]`` of the samples (None without any): how far one sample may be
+    from the median on this machine."""
+    vals = [v for v in values if v is not None]
+    return [round(min(vals), digits), round(max(vals), digits)] if vals else None
+
+
+def _spread_cell(spread: list | None, width: int = 11) -> str:
+    """``spread`` as ``1.95–2.61``, right-aligned in ``width``; ``–`` without samples."""
+    return f"{'–' if spread is None else f'{spread[0]:.2f}–{spread[1]:.2f}':>{width}}"
+
+
 #: ``--gl gpu-process``: WebGL and compositing in Chromium's GPU process (SwiftShader when
 #: there is no GPU), as a desktop browser does; the default ``software`` is the test
 #: suite's ``--disable-gpu``, the slowest path (compositing on the main thread).
@@ -418,6 +430,7 @@ def run(
                 row = {
                     "page": name,
                     **{k: _median(v, 3) for k, v in samples.items()},
+                    **{f"{k}_range": _spread(v) for k, v in samples.items()},
                     **{k: _median(v) for k, v in sent.items()},
                 }
                 rows.append(row)
@@ -433,7 +446,10 @@ def run(
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument(
-        "--repeat", type=int, default=5, help="samples per figure (the median is printed)"
+        "--repeat",
+        type=int,
+        default=5,
+        help="samples per figure (the median is printed, and the fastest and slowest)",
     )
     ap.add_argument("--json", action="store_true")
     ap.add_argument(
@@ -490,9 +506,17 @@ def main() -> None:
         cells = [f"{r[k]:>11.2f}" if r[k] is not None else f"{'–':>11}" for k in TIMES]
         cells += [f"{r[k] / 1e3:>13.0f}" if r[k] is not None else f"{'–':>13}" for k in BYTES]
         print(f"{r['page']:<10}" + "".join(cells))
-    print("times run from the user's input reaching the page until Streamlit reports the run")
-    print("finished (the 1 s of stillness used to decide that is excluded); – = no such control;")
-    print("district: whole city → Chaoyang, next: Chaoyang → Haidian")
+    print("times run from the start of the navigation (cold) or the user's input reaching the")
+    print("page until Streamlit reports the run finished (the 1 s of stillness used to decide")
+    print("that is excluded); – = no such control; district: whole city → Chaoyang, next:")
+    print("Chaoyang → Haidian")
+    if args.repeat > 1:
+        print(f"\nfastest–slowest of the {args.repeat} samples, s")
+        print(f"{'page':<10}" + "".join(f"{h:>11}" for h in heads))
+        for r in rows:
+            if r["page"] != "present":
+                cells = [_spread_cell(r.get(f"{k}_range")) for k in TIMES]
+                print(f"{r['page']:<10}" + "".join(cells))
     for r in rows:
         if r["page"] == "present":
             steps = "  ".join(f"{k} {r[f'{k}_s']:.2f} s" for k, _ in PRESENT_STEPS)
