@@ -278,7 +278,8 @@ def _spread(values: list, digits: int = 2) -> list | None:
 
 def _spread_cell(spread: list | None, width: int = 11) -> str:
     """``spread`` as ``1.95–2.61``, right-aligned in ``width``; ``–`` without samples."""
-    return f"{'–' if spread is None else f'{spread[0]:.2f}–{spread[1]:.2f}':>{width}}"
+    text = "–" if spread is None else f"{spread[0]:.2f}–{spread[1]:.2f}"
+    return text.rjust(width)
 
 
 #: ``--gl gpu-process``: WebGL and compositing in Chromium's GPU process (SwiftShader when
