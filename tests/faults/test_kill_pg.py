@@ -107,12 +107,17 @@ def test_kill_import_while_its_transaction_writes(database, tmp_path):
     _run(["import", str(small), "--layer", LAYER, "--crs", "wgs84"])
     big = _big_csv(tmp_path / "big.csv")
     old = _state()
-    t0 = time.monotonic()
-    _run(["import", str(big), "--layer", LAYER, "--crs", "wgs84"])  # the whole import, timed
-    whole = time.monotonic() - t0
-    new = _state()
+    # the whole import, timed twice: the kills below land in warm runs, and a first run that
+    # is slower (a fresh clone's first start) would put them all after the commit
+    times = []
+    for _ in range(2):
+        t0 = time.monotonic()
+        _run(["import", str(big), "--layer", LAYER, "--crs", "wgs84"])
+        times.append(time.monotonic() - t0)
+        new = _state()
+        _run(["undo", "--layer", LAYER])
+    whole = min(times)
     assert new[1] > old[1] + 0.99 * ROWS  # (the importer drops a few as duplicates)
-    _run(["undo", "--layer", LAYER])
     rng = random.Random(SEED)
     fractions = [0.45, 0.8, rng.uniform(0.4, 0.95)]
     outcomes = []
